@@ -1,0 +1,142 @@
+package sqlplan
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/bigtent/quarry/pkg/catalog"
+)
+
+// Dialect names a SQL dialect the planner understands.
+type Dialect string
+
+// The supported dialects.
+const (
+	BigQuery   Dialect = "bigquery"
+	Postgres   Dialect = "postgres"
+	ClickHouse Dialect = "clickhouse"
+	DuckDB     Dialect = "duckdb"
+)
+
+// Format is the frame shape the caller asked for.
+type Format string
+
+// The supported formats.
+const (
+	FormatTable           Format = "table"
+	FormatTimeSeries      Format = "time_series" // wide
+	FormatTimeSeriesLong  Format = "time_series_long"
+	FormatTimeSeriesMulti Format = "time_series_multi"
+	FormatLogs            Format = "logs"
+	FormatAnnotations     Format = "annotations"
+)
+
+// Request is everything the planner needs for one query. Its JSON form is the
+// `quarry plan` / `/plan` request body (see DESIGN.md).
+type Request struct {
+	Dialect       Dialect   `json:"dialect"`
+	RawSQL        string    `json:"rawSql"`
+	Format        Format    `json:"format,omitempty"`
+	TimeRange     TimeRange `json:"timeRange"`
+	IntervalMs    int64     `json:"intervalMs,omitempty"`
+	MaxDataPoints int64     `json:"maxDataPoints,omitempty"`
+	// Timezone is an IANA name ("Europe/Berlin"), "UTC", or "browser"/"" (UTC).
+	Timezone string   `json:"timezone,omitempty"`
+	Filters  []Filter `json:"filters,omitempty"`
+	// MaxRows is the row cap; 0 means no cap.
+	MaxRows int64 `json:"maxRows,omitempty"`
+	// ServerVersion selects SQL by capability, e.g. "18.16.1" for ClickHouse.
+	ServerVersion string           `json:"serverVersion,omitempty"`
+	Catalog       *catalog.Catalog `json:"catalog,omitempty"`
+	// Fill overrides the fill mode of $__timeGroup (e.g. "0", "NULL", "previous").
+	Fill string `json:"fill,omitempty"`
+}
+
+// TimeRange is the dashboard's absolute time range.
+type TimeRange struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Filter is one ad hoc filter. Operators: = != < > <= >= =~ !~ and, with
+// Values, =| and !=|.
+type Filter struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Value    string   `json:"value,omitempty"`
+	Values   []string `json:"values,omitempty"`
+}
+
+// Plan is the planner's output: the final SQL and how it got there.
+type Plan struct {
+	SQL       string    `json:"sql"`
+	Statement string    `json:"statement"` // select, explain, show, describe
+	Steps     []Step    `json:"steps"`
+	Warnings  []Warning `json:"warnings"`
+	// Fill is the fill requested by $__timeGroup(…, fill) (nil when none);
+	// the frame layer fills missing buckets at Fill.Interval.
+	Fill *Fill `json:"fill,omitempty"`
+	// RowCap is the row cap that was applied (maxRows); the planner set LIMIT RowCap+1
+	// when LimitAdded is true.
+	RowCap     int64 `json:"rowCap,omitempty"`
+	LimitAdded bool  `json:"limitAdded,omitempty"`
+	// Request is the request that produced this plan.
+	Request Request `json:"-"`
+}
+
+// Step is one edit the planner made.
+type Step struct {
+	Kind   string `json:"kind"` // macro, pushdown, timepushdown, partition, limit, variable, ...
+	Detail string `json:"detail"`
+	Span   *Span  `json:"span,omitempty"`
+}
+
+// Span is a byte range of the original SQL.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Warning is something the user should know about the plan.
+type Warning struct {
+	Code    string `json:"code"` // e.g. unused_filter, ambiguous_pushdown, macro_in_comment, unreplaced_variable
+	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+}
+
+// FillMode says how missing time buckets are filled.
+type FillMode string
+
+// Fill modes.
+const (
+	FillNull     FillMode = "null"
+	FillPrevious FillMode = "previous"
+	FillValue    FillMode = "value"
+)
+
+// Fill is a fill request recorded by $__timeGroup(c, interval, fill).
+type Fill struct {
+	Mode     FillMode      `json:"mode"`
+	Value    float64       `json:"value,omitempty"`
+	Interval time.Duration `json:"interval"`
+}
+
+// Error is a planner error with a 1-based position in the original SQL.
+// Line and Column are 0 when the error is not tied to a position.
+type Error struct {
+	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	// Snippet is the offending line with a caret under the column.
+	Snippet string `json:"snippet,omitempty"`
+	// Offset is the byte offset of the error.
+	Offset int `json:"-"`
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Message)
+	}
+	return e.Message
+}
