@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every Quarry test on this machine: Go unit and integration tests
+# (against real PostgreSQL, ClickHouse, the BigQuery emulator and DuckDB),
+# brief fuzzing, the plugin build, and the frontend's unit and browser tests.
+# It installs (apt) and starts what it needs, and stops it again at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+log() { printf '\n=== %s  %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+log "system packages"
+bash scripts/install-deps.sh
+
+log "BigQuery emulator (built once, cached)"
+bash scripts/build-emulator.sh >/dev/null
+
+log "services: PostgreSQL, ClickHouse, BigQuery emulator"
+trap 'log "stopping services"; bash scripts/services.sh stop || true' EXIT
+bash scripts/services.sh start
+eval "$(bash scripts/services.sh env)"
+
+log "go vet"
+go vet ./...
+
+log "go test (unit + integration)"
+go test -count=1 -timeout 40m ./...
+
+log "fuzz (brief)"
+bash scripts/fuzz.sh 10s
+
+log "plugin build (mage)"
+go tool mage -v build:linux
+test -x dist/gpx_quarry_linux_amd64
+
+log "frontend: install, typecheck, lint, unit tests, build, browser test"
+npm ci --no-audit --no-fund
+npm run typecheck
+npm run lint
+npm test
+npm run build
+npm run e2e
+
+log "all tests passed"
