@@ -1,0 +1,243 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newTest(ttl time.Duration, maxBytes int64) (*Cache[string], *clock) {
+	c := New[string](ttl, maxBytes)
+	clk := &clock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c.now = clk.now
+	return c, clk
+}
+
+func TestGetSetExpiry(t *testing.T) {
+	c, clk := newTest(time.Minute, 100)
+	c.Set("a", "A", 10)
+	if v, ok := c.Get("a"); !ok || v != "A" {
+		t.Fatalf("Get(a) = %q, %v; want A, true", v, ok)
+	}
+	clk.t = clk.t.Add(59 * time.Second)
+	if _, ok := c.Get("a"); !ok {
+		t.Fatal("entry expired before its TTL")
+	}
+	clk.t = clk.t.Add(time.Second)
+	if _, ok := c.Get("a"); ok {
+		t.Fatal("entry served after its TTL")
+	}
+	if s := c.Stats(); s.Entries != 0 || s.Bytes != 0 {
+		t.Fatalf("expired entry still accounted: %+v", s)
+	}
+}
+
+func TestByteBound(t *testing.T) {
+	tests := []struct {
+		name     string
+		maxBytes int64
+		sets     []struct {
+			key  string
+			size int64
+		}
+		touch     string
+		wantKeys  []string
+		wantGone  []string
+		wantBytes int64
+	}{
+		{
+			name:     "evicts least recently used",
+			maxBytes: 30,
+			sets: []struct {
+				key  string
+				size int64
+			}{{"a", 10}, {"b", 10}, {"c", 10}, {"d", 10}},
+			wantKeys: []string{"b", "c", "d"}, wantGone: []string{"a"}, wantBytes: 30,
+		},
+		{
+			name:     "touch protects an entry",
+			maxBytes: 30,
+			sets: []struct {
+				key  string
+				size int64
+			}{{"a", 10}, {"b", 10}, {"c", 10}},
+			touch:    "a",
+			wantKeys: []string{"a", "e"}, wantGone: []string{"b", "c"}, wantBytes: 25,
+		},
+		{
+			name:     "too large is not stored",
+			maxBytes: 30,
+			sets: []struct {
+				key  string
+				size int64
+			}{{"a", 10}, {"huge", 31}},
+			wantKeys: []string{"a"}, wantGone: []string{"huge"}, wantBytes: 10,
+		},
+		{
+			name:     "zero bound stores nothing",
+			maxBytes: 0,
+			sets: []struct {
+				key  string
+				size int64
+			}{{"a", 1}},
+			wantGone: []string{"a"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newTest(time.Hour, tt.maxBytes)
+			for _, s := range tt.sets {
+				c.Set(s.key, s.key, s.size)
+			}
+			if tt.touch != "" {
+				c.Get(tt.touch)
+				c.Set("e", "e", 15)
+			}
+			for _, k := range tt.wantKeys {
+				if _, ok := c.Get(k); !ok {
+					t.Errorf("%s evicted, want kept", k)
+				}
+			}
+			for _, k := range tt.wantGone {
+				if _, ok := c.Get(k); ok {
+					t.Errorf("%s kept, want evicted", k)
+				}
+			}
+			if s := c.Stats(); s.Bytes != tt.wantBytes {
+				t.Errorf("bytes = %d, want %d", s.Bytes, tt.wantBytes)
+			}
+		})
+	}
+}
+
+func TestDoSharesConcurrentLoads(t *testing.T) {
+	c, _ := newTest(time.Minute, 1<<20)
+	var calls atomic.Int64
+	release := make(chan struct{})
+	load := func(ctx context.Context) (string, int64, error) {
+		calls.Add(1)
+		<-release
+		return "v", 1, nil
+	}
+	const n = 50
+	var wg sync.WaitGroup
+	outcomes := make([]Outcome, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, o, err := c.Do(context.Background(), "k", load)
+			if err != nil || v != "v" {
+				t.Errorf("Do = %q, %v", v, err)
+			}
+			outcomes[i] = o
+		}()
+	}
+	for c.Stats().Misses+c.Stats().Shared < n {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if calls.Load() != 1 {
+		t.Fatalf("loader ran %d times, want 1", calls.Load())
+	}
+	misses := 0
+	for _, o := range outcomes {
+		if o == Miss {
+			misses++
+		}
+	}
+	if misses != 1 {
+		t.Fatalf("%d callers report Miss, want 1", misses)
+	}
+	if _, o, _ := c.Do(context.Background(), "k", load); o != Hit {
+		t.Fatalf("after load: outcome %v, want hit", o)
+	}
+}
+
+func TestDoErrorsAndPanicsAreNotCached(t *testing.T) {
+	c, _ := newTest(time.Minute, 1<<20)
+	boom := errors.New("boom")
+	if _, _, err := c.Do(context.Background(), "k", func(context.Context) (string, int64, error) {
+		return "", 0, boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	if _, _, err := c.Do(context.Background(), "k", func(context.Context) (string, int64, error) {
+		panic("kaput")
+	}); err == nil {
+		t.Fatal("panicking loader gave no error")
+	}
+	v, o, err := c.Do(context.Background(), "k", func(context.Context) (string, int64, error) { return "ok", 1, nil })
+	if err != nil || v != "ok" || o != Miss {
+		t.Fatalf("Do after failures = %q, %v, %v; want ok, miss, nil", v, o, err)
+	}
+}
+
+func TestDoCancelsLoadWhenAllCallersLeave(t *testing.T) {
+	c, _ := newTest(time.Minute, 1<<20)
+	loaderDone := make(chan error, 1)
+	started := make(chan struct{})
+	load := func(ctx context.Context) (string, int64, error) {
+		close(started)
+		<-ctx.Done()
+		loaderDone <- ctx.Err()
+		return "", 0, ctx.Err()
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	errs := make(chan error, 2)
+	go func() { _, _, err := c.Do(ctx1, "k", load); errs <- err }()
+	<-started
+	go func() { _, _, err := c.Do(ctx2, "k", load); errs <- err }()
+	for c.Stats().Shared < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel1()
+	if err := <-errs; !errors.Is(err, context.Canceled) {
+		t.Fatalf("first caller err = %v", err)
+	}
+	select {
+	case <-loaderDone:
+		t.Fatal("load cancelled while a caller still waits")
+	case <-time.After(20 * time.Millisecond):
+	}
+	cancel2()
+	<-errs
+	if err := <-loaderDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("loader ctx err = %v, want canceled", err)
+	}
+}
+
+// BenchmarkConcurrentIdentical runs 100 concurrent identical loads per
+// iteration and reports how many loads actually ran per 100 callers.
+func BenchmarkConcurrentIdentical(b *testing.B) {
+	var loads atomic.Int64
+	for i := 0; i < b.N; i++ {
+		c := New[string](time.Minute, 1<<20)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 100 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, _, _ = c.Do(context.Background(), "SELECT 1", func(context.Context) (string, int64, error) {
+					loads.Add(1)
+					time.Sleep(time.Millisecond)
+					return "v", 1, nil
+				})
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+	b.ReportMetric(float64(loads.Load())/float64(b.N), "loads/100calls")
+}
