@@ -1,0 +1,163 @@
+package dialect
+
+import (
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/catalog"
+)
+
+// TimeKind says how a column holds time, which decides the SQL a time macro
+// writes for it.
+type TimeKind int
+
+// Time kinds.
+const (
+	// Unknown: the type is not known (or is not a time type). Macros then
+	// write what the dialect's Grafana plugin writes.
+	Unknown TimeKind = iota
+	// Instant is an absolute point in time: PostgreSQL timestamptz,
+	// BigQuery TIMESTAMP, ClickHouse DateTime, DuckDB TIMESTAMPTZ.
+	Instant
+	// Wall is a zoneless date-time read as UTC wall-clock time: PostgreSQL
+	// timestamp, BigQuery DATETIME, DuckDB TIMESTAMP (and TIMESTAMP_S/MS/NS).
+	Wall
+	// Instant64 is ClickHouse DateTime64(p): an instant with sub-second
+	// precision.
+	Instant64
+	// Date is a calendar day, read as a day of the request's time zone.
+	Date
+	// EpochSeconds .. EpochNanos are integers counting from 1970-01-01T00:00:00Z.
+	EpochSeconds
+	EpochMillis
+	EpochMicros
+	EpochNanos
+)
+
+var kindNames = [...]string{"unknown", "instant", "wall", "instant64", "date", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"}
+
+// String names the kind (the names match catalog hints where one exists).
+func (k TimeKind) String() string {
+	if int(k) >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// IsEpoch reports whether the kind is an integer epoch.
+func (k TimeKind) IsEpoch() bool { return k >= EpochSeconds && k <= EpochNanos }
+
+// EpochPerSecond is the number of epoch units per second (0 when the kind is
+// not an epoch kind).
+func (k TimeKind) EpochPerSecond() int64 {
+	switch k {
+	case EpochSeconds:
+		return 1
+	case EpochMillis:
+		return 1_000
+	case EpochMicros:
+		return 1_000_000
+	case EpochNanos:
+		return 1_000_000_000
+	}
+	return 0
+}
+
+// HintKind maps a catalog Column.Hint to a kind. "timestamp" and "datetime"
+// mean a zoneless wall-clock time except in ClickHouse, whose DateTime is an
+// instant. An empty or unknown hint gives false.
+func (d Dialect) HintKind(hint string) (TimeKind, bool) {
+	switch strings.ToLower(strings.TrimSpace(hint)) {
+	case "epoch_s":
+		return EpochSeconds, true
+	case "epoch_ms":
+		return EpochMillis, true
+	case "epoch_us":
+		return EpochMicros, true
+	case "epoch_ns":
+		return EpochNanos, true
+	case "date":
+		return Date, true
+	case "timestamptz":
+		return Instant, true
+	case "datetime", "timestamp":
+		if d.name == ClickHouse {
+			return Instant, true
+		}
+		return Wall, true
+	}
+	return Unknown, false
+}
+
+// ColumnKind classifies a catalog column: its hint wins, then its type.
+func (d Dialect) ColumnKind(c catalog.Column) (TimeKind, bool) {
+	if k, ok := d.HintKind(c.Hint); ok {
+		return k, true
+	}
+	return d.TypeKind(c.Type)
+}
+
+// TypeKind classifies an engine type string ("timestamp with time zone",
+// "DateTime64(6, 'UTC')", "Nullable(Date)", "TIMESTAMP", "TIMESTAMP_MS", ...).
+// Integer types are not time types on their own (a hint says which epoch
+// unit they hold), so they give false like any non-time type.
+func (d Dialect) TypeKind(typ string) (TimeKind, bool) {
+	t := strings.TrimSpace(typ)
+	if d.name == ClickHouse {
+		t = unwrapCH(t)
+		lt := strings.ToLower(t)
+		switch {
+		case lt == "date" || lt == "date32":
+			return Date, true
+		case strings.HasPrefix(lt, "datetime64"):
+			return Instant64, true
+		case lt == "datetime" || strings.HasPrefix(lt, "datetime("):
+			return Instant, true
+		}
+		return Unknown, false
+	}
+	lt := strings.ToLower(strings.Join(strings.Fields(t), " "))
+	// Drop a precision: timestamp(3) with time zone, TIMESTAMP(6).
+	if i := strings.IndexByte(lt, '('); i >= 0 {
+		if j := strings.IndexByte(lt[i:], ')'); j >= 0 {
+			lt = strings.TrimSpace(lt[:i] + lt[i+j+1:])
+			lt = strings.Join(strings.Fields(lt), " ")
+		}
+	}
+	switch d.name {
+	case BigQuery:
+		switch lt {
+		case "timestamp":
+			return Instant, true
+		case "datetime":
+			return Wall, true
+		case "date":
+			return Date, true
+		}
+	default: // Postgres, DuckDB
+		switch lt {
+		case "timestamptz", "timestamp with time zone":
+			return Instant, true
+		case "timestamp", "timestamp without time zone", "datetime",
+			"timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp_us":
+			return Wall, true
+		case "date":
+			return Date, true
+		}
+	}
+	return Unknown, false
+}
+
+// unwrapCH removes Nullable(...) and LowCardinality(...) wrappers.
+func unwrapCH(t string) string {
+	for {
+		lt := strings.ToLower(t)
+		switch {
+		case strings.HasPrefix(lt, "nullable(") && strings.HasSuffix(t, ")"):
+			t = strings.TrimSpace(t[len("nullable(") : len(t)-1])
+		case strings.HasPrefix(lt, "lowcardinality(") && strings.HasSuffix(t, ")"):
+			t = strings.TrimSpace(t[len("lowcardinality(") : len(t)-1])
+		default:
+			return t
+		}
+	}
+}
