@@ -1,0 +1,161 @@
+package frames
+
+import (
+	"fmt"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// TableOptions configure a Table.
+type TableOptions struct {
+	// MaxRows is the row cap (0 = none). Builders never grow past it.
+	MaxRows int64
+	// NumericAsFloat stores NUMERIC/DECIMAL as float64 instead of exact strings.
+	NumericAsFloat bool
+	// SizeHint, when known (e.g. from an estimate), preallocates that many
+	// rows (bounded by MaxRows).
+	SizeHint int64
+}
+
+// Table is a set of column builders filled row by row or block by block.
+// It is not safe for concurrent use.
+type Table struct {
+	cols      []Column
+	opts      TableOptions
+	rows      int
+	truncated bool
+	notices   []data.Notice
+}
+
+// NewTable creates a table with one builder per spec.
+func NewTable(specs []ColumnSpec, opts TableOptions) *Table {
+	t := &Table{cols: make([]Column, len(specs)), opts: opts}
+	hint := int(opts.SizeHint)
+	if opts.MaxRows > 0 && (hint <= 0 || int64(hint) > opts.MaxRows) && opts.SizeHint > 0 {
+		hint = int(opts.MaxRows)
+	}
+	for i, s := range specs {
+		if s.Name == "" {
+			s.Name = fmt.Sprintf("column%d", i+1)
+		}
+		c := newColumn(s, opts.NumericAsFloat)
+		if opts.MaxRows > 0 {
+			c.setLimit(int(opts.MaxRows))
+		}
+		if hint > 0 {
+			reserve(c, hint)
+		}
+		t.cols[i] = c
+	}
+	return t
+}
+
+func reserve(c Column, n int) {
+	type reserver interface{ Reserve(int) }
+	switch b := c.(type) {
+	case *Strings:
+		b.Reserve(n)
+	case *JSONs:
+		b.Reserve(n)
+	case reserver:
+		b.Reserve(n)
+	}
+}
+
+// Columns returns the builders.
+func (t *Table) Columns() []Column { return t.cols }
+
+// Column returns builder i.
+func (t *Table) Column(i int) Column { return t.cols[i] }
+
+// NumColumns is the number of columns.
+func (t *Table) NumColumns() int { return len(t.cols) }
+
+// Specs returns the column specs.
+func (t *Table) Specs() []ColumnSpec {
+	s := make([]ColumnSpec, len(t.cols))
+	for i, c := range t.cols {
+		s[i] = c.Spec()
+	}
+	return s
+}
+
+// Len is the number of committed rows.
+func (t *Table) Len() int { return t.rows }
+
+// MaxRows is the row cap (0 = none).
+func (t *Table) MaxRows() int64 { return t.opts.MaxRows }
+
+// NumericAsFloat reports whether NUMERIC columns are float64.
+func (t *Table) NumericAsFloat() bool { return t.opts.NumericAsFloat }
+
+// Room is how many more rows may be appended before the cap.
+func (t *Table) Room() int {
+	if t.opts.MaxRows <= 0 {
+		return int(^uint(0) >> 1)
+	}
+	return int(t.opts.MaxRows) - t.rows
+}
+
+// Commit records n rows appended to every column. It fails (without
+// panicking) when a column holds a different number of values, or the cap
+// is exceeded; in both cases the table is cut back to a consistent state.
+func (t *Table) Commit(n int) error {
+	want := t.rows + n
+	for _, c := range t.cols {
+		if c.Len() != want {
+			t.cutTo(t.rows)
+			return fmt.Errorf("frames: column %q has %d values, want %d (engine appended an incomplete row)", c.Spec().Name, c.Len(), want)
+		}
+	}
+	if t.opts.MaxRows > 0 && int64(want) > t.opts.MaxRows {
+		t.cutTo(int(t.opts.MaxRows))
+		t.MarkTruncated()
+		return nil
+	}
+	t.rows = want
+	return nil
+}
+
+func (t *Table) cutTo(n int) {
+	for _, c := range t.cols {
+		c.truncate(n)
+	}
+	t.rows = n
+}
+
+// MarkTruncated records that the source had more rows than the cap, and adds
+// the truncation notice.
+func (t *Table) MarkTruncated() {
+	if t.truncated {
+		return
+	}
+	t.truncated = true
+	t.notices = append(t.notices, TruncationNotice(t.opts.MaxRows))
+}
+
+// Truncated reports whether rows were dropped at the cap.
+func (t *Table) Truncated() bool { return t.truncated }
+
+// AddNotice attaches a notice to every frame shaped from the table.
+func (t *Table) AddNotice(n data.Notice) { t.notices = append(t.notices, n) }
+
+// Notices returns the table's notices.
+func (t *Table) Notices() []data.Notice { return t.notices }
+
+// SizeBytes approximates the heap the table holds.
+func (t *Table) SizeBytes() int64 {
+	var n int64
+	for _, c := range t.cols {
+		n += c.SizeBytes()
+	}
+	return n
+}
+
+// TruncationNotice is the warning a capped result carries.
+func TruncationNotice(maxRows int64) data.Notice {
+	return data.Notice{
+		Severity: data.NoticeSeverityWarning,
+		Text:     fmt.Sprintf("results truncated at %d rows; raise Max rows or narrow the query", maxRows),
+	}
+}
