@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// Downstream marks err as caused by the warehouse or the user's query (bad
+// SQL, permissions, timeouts, budget refusals), so Grafana does not count it
+// as a plugin failure. pkg/plugin reads it with backend.IsDownstreamError or
+// IsDownstream.
+func Downstream(err error) error {
+	if err == nil || backend.IsDownstreamError(err) {
+		return err
+	}
+	return backend.DownstreamError(err)
+}
+
+// Plugin marks err as a Quarry defect.
+func Plugin(err error) error {
+	if err == nil {
+		return nil
+	}
+	return backend.PluginError(err)
+}
+
+// IsDownstream reports whether err is marked downstream (or is a timeout or
+// cancellation).
+func IsDownstream(err error) bool { return backend.IsDownstreamError(err) }
+
+// TimeoutError is a query that ran past its configured timeout.
+type TimeoutError struct {
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("query exceeded the %s timeout set in the data source settings; narrow the query or raise the timeout", FormatDuration(e.Timeout))
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// CanceledError is a query stopped because its caller went away (panel
+// closed, dashboard refreshed).
+type CanceledError struct{ Err error }
+
+func (e *CanceledError) Error() string {
+	return "query canceled: the request was abandoned (panel closed or refreshed) and the server was told to stop"
+}
+
+func (e *CanceledError) Unwrap() error { return e.Err }
+
+// WithTimeout derives the query context. timeout 0 means none.
+func WithTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, timeout, &TimeoutError{Timeout: timeout, Err: context.DeadlineExceeded})
+}
+
+// Classify turns a query error into what users should read: a timeout
+// message instead of "context deadline exceeded", a cancellation, or the
+// driver's error marked downstream. queryCtx is the context the query ran
+// with (made by WithTimeout); parent is the caller's.
+func Classify(parent, queryCtx context.Context, timeout time.Duration, err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return Downstream(err)
+	}
+	if queryCtx != nil && queryCtx.Err() != nil {
+		if parent != nil && parent.Err() != nil {
+			if errors.Is(parent.Err(), context.DeadlineExceeded) {
+				return Downstream(fmt.Errorf("query stopped: the request deadline passed: %w", err))
+			}
+			return Downstream(&CanceledError{Err: err})
+		}
+		if errors.As(context.Cause(queryCtx), &te) {
+			return Downstream(&TimeoutError{Timeout: te.Timeout, Err: err})
+		}
+		if timeout > 0 && errors.Is(queryCtx.Err(), context.DeadlineExceeded) {
+			return Downstream(&TimeoutError{Timeout: timeout, Err: err})
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) && timeout > 0 {
+		return Downstream(&TimeoutError{Timeout: timeout, Err: err})
+	}
+	if errors.Is(err, context.Canceled) {
+		return Downstream(&CanceledError{Err: err})
+	}
+	return Downstream(err)
+}
+
+// FormatDuration renders a timeout as users configure it ("30s", "2m", "1m30s").
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if d%time.Second != 0 {
+		return s
+	}
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
+}
