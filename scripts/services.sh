@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# Starts, stops and describes the real services Quarry's integration tests use:
+# PostgreSQL 15, ClickHouse (Debian's 18.16.1) and the goccy BigQuery emulator,
+# each on a port of its own, with the sample data (pkg/sample) loaded.
+#
+#   scripts/services.sh start    start what is not running, load the sample, write the env file (idempotent)
+#   scripts/services.sh stop     stop everything started here and remove the state dir
+#   scripts/services.sh status   print each service and whether it answers
+#   scripts/services.sh env      print shell exports: eval "$(scripts/services.sh env)"
+#
+# Everything lives under $QUARRY_STATE_DIR (default /tmp/quarry-services):
+# data dirs, configs, pid files, logs (logs/), the env file and the `ready` marker.
+# Ports: PostgreSQL 55432, ClickHouse native 59000 (http 58123), emulator http 59050 / grpc 59060.
+# Override with QUARRY_PG_PORT, QUARRY_CH_PORT, QUARRY_CH_HTTP_PORT, QUARRY_BQ_PORT, QUARRY_BQ_GRPC_PORT.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+state=${QUARRY_STATE_DIR:-/tmp/quarry-services}
+lock="$state.lock"
+pg_port=${QUARRY_PG_PORT:-55432}
+ch_port=${QUARRY_CH_PORT:-59000}
+ch_http_port=${QUARRY_CH_HTTP_PORT:-58123}
+bq_port=${QUARRY_BQ_PORT:-59050}
+bq_grpc_port=${QUARRY_BQ_GRPC_PORT:-59060}
+pg_bin=${QUARRY_PG_BIN:-/usr/lib/postgresql/15/bin}
+bq_project=quarry
+bq_dataset=sample
+
+log() { echo "services: $*" >&2; }
+die() { echo "services: error: $*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# as_user USER CMD...: run CMD as USER when we are root (postgres and
+# clickhouse refuse to run as root), else as ourselves.
+as_user() {
+  local user=$1; shift
+  if is_root; then runuser -u "$user" -- "$@"; else "$@"; fi
+}
+
+apt_install() {
+  is_root || die "missing $*; install with: sudo apt-get install -y $*"
+  log "installing $* with apt-get"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") >&2
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+wait_for() { # wait_for SECONDS DESCRIPTION CMD...
+  local secs=$1 what=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+  log "$what is ready"
+}
+
+pg_dsn() { echo "postgres://postgres@127.0.0.1:$pg_port/quarry?sslmode=disable"; }
+
+env_text() {
+  cat <<EOF
+export QUARRY_STATE_DIR='$state'
+export QUARRY_PG_DSN='$(pg_dsn)'
+export QUARRY_PG_HOST='127.0.0.1'
+export QUARRY_PG_PORT='$pg_port'
+export QUARRY_PG_USER='postgres'
+export QUARRY_PG_DATABASE='quarry'
+export QUARRY_CH_ADDR='127.0.0.1:$ch_port'
+export QUARRY_CH_HTTP_ADDR='127.0.0.1:$ch_http_port'
+export QUARRY_CH_DATABASE='sample'
+export QUARRY_CH_USER='default'
+export QUARRY_CH_VERSION='$(ch_version)'
+export QUARRY_BQ_ENDPOINT='http://127.0.0.1:$bq_port'
+export QUARRY_BQ_GRPC_ADDR='127.0.0.1:$bq_grpc_port'
+export QUARRY_BQ_PROJECT='$bq_project'
+export QUARRY_BQ_DATASET='$bq_dataset'
+EOF
+}
+
+write_env() { env_text >"$state/env"; }
+
+ch_version() {
+  clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT version()' 2>/dev/null || echo unknown
+}
+
+# sample runs the sample loader CLI (go run caches the built binary).
+sample() { (cd "$root" && go run ./pkg/sample/cmd/quarry-sample "$@"); }
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_ready() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; }
+
+pg_start() {
+  [ -x "$pg_bin/postgres" ] || die "PostgreSQL 15 not found in $pg_bin (install postgresql-15 or set QUARRY_PG_BIN)"
+  local dir="$state/postgres"
+  if pid_alive "$dir/data/postmaster.pid" && pg_ready; then log "postgres already running on $pg_port"; return; fi
+  port_open "$pg_port" && die "port $pg_port is taken by another process; set QUARRY_PG_PORT"
+  mkdir -p "$dir/sock"
+  is_root && chown -R postgres:postgres "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    as_user postgres "$pg_bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$state/logs/postgres-initdb.log" 2>&1 ||
+      die "initdb failed; see $state/logs/postgres-initdb.log"
+  fi
+  as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
+    "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB" \
+    >"$state/logs/postgres-ctl.log" 2>&1 || die "postgres did not start; see $dir/postgres.log"
+  ln -sf "$dir/postgres.log" "$state/logs/postgres.log"
+  wait_for 60 postgres pg_ready || die "postgres does not answer on $pg_port; see $dir/postgres.log"
+  if ! "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='quarry'" | grep -q 1; then
+    "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE quarry" >&2
+  fi
+}
+
+pg_stop() {
+  local dir="$state/postgres"
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+    local pid; pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+}
+
+# ---------------------------------------------------------------- ClickHouse
+ch_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT 1' >/dev/null 2>&1; }
+ch_ready_or_dead() { ch_ready || ! pid_alive "$state/clickhouse/clickhouse.pid"; }
+
+ch_config() {
+  local dir=$1
+  cat >"$dir/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <logger>
+    <level>warning</level>
+    <log>$dir/log/clickhouse-server.log</log>
+    <errorlog>$dir/log/clickhouse-server.err.log</errorlog>
+    <size>20M</size>
+    <count>2</count>
+  </logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>$ch_port</tcp_port>
+  <http_port>$ch_http_port</http_port>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
+  <users_config>$dir/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <max_connections>256</max_connections>
+  <keep_alive_timeout>3</keep_alive_timeout>
+  <max_concurrent_queries>100</max_concurrent_queries>
+  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+  <mark_cache_size>268435456</mark_cache_size>
+  <mlock_executable>false</mlock_executable>
+</yandex>
+EOF
+  cat >"$dir/users.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <profiles>
+    <default><max_memory_usage>4000000000</max_memory_usage><load_balancing>random</load_balancing></default>
+    <readonly><readonly>1</readonly></readonly>
+  </profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas>
+    <default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default>
+  </quotas>
+</yandex>
+EOF
+}
+
+ch_start() {
+  command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 ||
+    apt_install clickhouse-server clickhouse-client
+  local dir="$state/clickhouse"
+  if pid_alive "$dir/clickhouse.pid" && ch_ready; then log "clickhouse already running on $ch_port"; return; fi
+  port_open "$ch_port" && die "port $ch_port is taken by another process; set QUARRY_CH_PORT"
+  mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/run"
+  ch_config "$dir"
+  local user=clickhouse
+  id clickhouse >/dev/null 2>&1 || user=$(id -un)
+  is_root && chown -R "$user" "$dir"
+  # setsid gives it a session of its own (it outlives this script); setpriv
+  # execs it as $user, so $! is the server itself. 18.16 writes --pid-file
+  # only in daemon mode, so the pid comes from $!.
+  local drop=()
+  is_root && drop=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
+  setsid "${drop[@]}" clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/run/clickhouse.pid" \
+    >"$dir/log/stdout.log" 2>&1 </dev/null &
+  echo $! >"$dir/clickhouse.pid"
+  ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/clickhouse.err.log"
+  wait_for 90 clickhouse ch_ready_or_dead || die "clickhouse does not answer on $ch_port; see $dir/log/"
+  pid_alive "$dir/clickhouse.pid" || die "clickhouse exited; see $dir/log/"
+}
+
+kill_pidfile() { # kill_pidfile FILE NAME: TERM, wait up to 30 s, then KILL
+  local file=$1 name=$2 pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  log "$name ($pid) ignored SIGTERM; killing"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+ch_stop() {
+  local dir="$state/clickhouse"
+  kill_pidfile "$dir/clickhouse.pid" clickhouse
+}
+
+# ---------------------------------------------------------------- BigQuery emulator
+bq_ready() { curl -fsS -o /dev/null "http://127.0.0.1:$bq_port/bigquery/v2/projects/$bq_project/datasets/$bq_dataset"; }
+
+bq_start() {
+  local dir="$state/bigquery"
+  if pid_alive "$dir/emulator.pid" && bq_ready; then log "bigquery emulator already running on $bq_port"; return; fi
+  port_open "$bq_port" && die "port $bq_port is taken by another process; set QUARRY_BQ_PORT"
+  mkdir -p "$dir"
+  local bin
+  bin=$("$root/scripts/build-emulator.sh") || die "building the BigQuery emulator failed (scripts/build-emulator.sh)"
+  sample yaml --out "$dir/sample.yaml" || die "writing the emulator sample YAML failed"
+  setsid "$bin" --project="$bq_project" --dataset="$bq_dataset" --host=127.0.0.1 --port="$bq_port" \
+    --grpc-port="$bq_grpc_port" --log-level=warn --data-from-yaml="$dir/sample.yaml" \
+    >"$dir/emulator.log" 2>&1 </dev/null &
+  echo $! >"$dir/emulator.pid"
+  ln -sf "$dir/emulator.log" "$state/logs/bigquery-emulator.log"
+}
+
+bq_wait() {
+  local dir="$state/bigquery"
+  wait_for 600 "bigquery emulator" bq_ready_or_dead || die "bigquery emulator does not answer on $bq_port; see $dir/emulator.log"
+  pid_alive "$dir/emulator.pid" || die "bigquery emulator exited; see $dir/emulator.log"
+}
+bq_ready_or_dead() { bq_ready || ! pid_alive "$state/bigquery/emulator.pid"; }
+
+bq_stop() { kill_pidfile "$state/bigquery/emulator.pid" bigquery-emulator; }
+
+# ---------------------------------------------------------------- commands
+start() {
+  mkdir -p "$(dirname "$state")"
+  exec 9>"$lock"
+  flock 9
+  local t0=$SECONDS
+  mkdir -p "$state/logs"
+  chmod 755 "$state"
+  rm -f "$state/ready"
+  bq_start # the emulator loads its YAML while the others start
+  pg_start
+  ch_start
+  bq_wait
+  write_env
+  local t1=$SECONDS
+  sample load --engine postgres --dsn "$(pg_dsn)"
+  sample load --engine clickhouse --addr "127.0.0.1:$ch_port"
+  sample load --engine bigquery --endpoint "http://127.0.0.1:$bq_port" --project "$bq_project" --dataset "$bq_dataset"
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$state/ready"
+  log "started in $((SECONDS - t0)) s (services $((t1 - t0)) s, sample $((SECONDS - t1)) s); state in $state"
+  flock -u 9
+}
+
+stop() {
+  mkdir -p "$(dirname "$state")"
+  exec 9>"$lock"
+  flock 9
+  if [ -d "$state" ]; then
+    rm -f "$state/ready"
+    bq_stop
+    ch_stop
+    pg_stop
+    rm -rf "$state"
+  fi
+  rm -f "$lock"
+  flock -u 9
+  log "stopped; removed $state"
+}
+
+status() {
+  local rc=0
+  if pg_ready 2>/dev/null; then echo "postgres   up    127.0.0.1:$pg_port"; else echo "postgres   down  127.0.0.1:$pg_port"; rc=1; fi
+  if ch_ready; then echo "clickhouse up    127.0.0.1:$ch_port ($(ch_version))"; else echo "clickhouse down  127.0.0.1:$ch_port"; rc=1; fi
+  if bq_ready 2>/dev/null; then echo "bigquery   up    http://127.0.0.1:$bq_port"; else echo "bigquery   down  http://127.0.0.1:$bq_port"; rc=1; fi
+  if [ -f "$state/ready" ]; then echo "sample     loaded $(cat "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
+  return $rc
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  env) if [ -f "$state/env" ]; then cat "$state/env"; else env_text; fi ;;
+  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+esac
