@@ -1,0 +1,255 @@
+package pushdown
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+)
+
+// Filters places the ad hoc filters. When the query holds $__adHocFilters
+// (the macros passed in adhoc), every occurrence is replaced by the AND of
+// all filters (1=1 when there are none) and nothing is placed
+// automatically. Otherwise each filter goes into the innermost query block
+// whose FROM provides its column (see place).
+func (p *Planner) Filters(fs []Filter, adhoc []*ast.Macro) error {
+	if len(adhoc) > 0 {
+		return p.explicit(fs, adhoc)
+	}
+	for _, f := range fs {
+		parts, err := KeyParts(f.Key)
+		if err != nil {
+			return err
+		}
+		targets, how, err := p.place(parts)
+		if err != nil {
+			return err
+		}
+		if len(targets) == 0 {
+			continue
+		}
+		seen := map[*ast.Select]bool{}
+		for _, tg := range targets {
+			if seen[tg.b.sel] {
+				continue
+			}
+			seen[tg.b.sel] = true
+			pred, err := Predicate(p.o.Dialect, tg.colText, f, p.numeric(tg))
+			if err != nil {
+				return err
+			}
+			p.addCond(tg.b.sel, pred)
+			sp := tg.b.sel.Span
+			p.steps = append(p.steps, Step{Kind: "pushdown", Start: sp.Start, End: sp.End,
+				Detail: fmt.Sprintf("ad hoc filter %s %s: %s added to the WHERE of %s", f.Key, f.Operator, pred, p.blockName(tg.b))})
+			if tg.note != "" {
+				p.warn("ambiguous_pushdown", sp.Start, "ad hoc filter %s: %s", f.Key, tg.note)
+			}
+		}
+		if how != "" {
+			p.warn("ambiguous_pushdown", -1, "ad hoc filter %s: %s", f.Key, how)
+		}
+	}
+	return nil
+}
+
+func (p *Planner) explicit(fs []Filter, adhoc []*ast.Macro) error {
+	preds := make([]string, 0, len(fs))
+	for _, f := range fs {
+		parts, err := KeyParts(f.Key)
+		if err != nil {
+			return err
+		}
+		col, err := p.o.Dialect.QuotePath(strings.Join(parts, "."))
+		if err != nil {
+			return fmt.Errorf("filter key %q: %w", f.Key, err)
+		}
+		pred, err := Predicate(p.o.Dialect, col, f, p.anyNumeric(parts[len(parts)-1]))
+		if err != nil {
+			return err
+		}
+		preds = append(preds, pred)
+	}
+	text := "1=1"
+	switch len(preds) {
+	case 0:
+	case 1:
+		text = preds[0]
+	default:
+		text = "(" + strings.Join(preds, " AND ") + ")"
+	}
+	for _, m := range adhoc {
+		p.edits = append(p.edits, Edit{Start: m.Start, End: m.End, Text: text})
+		detail := "$__adHocFilters: no ad hoc filters, so 1=1"
+		if len(preds) > 0 {
+			detail = fmt.Sprintf("$__adHocFilters: %d ad hoc filter(s) placed here: %s", len(preds), text)
+		}
+		p.steps = append(p.steps, Step{Kind: "pushdown", Start: m.Start, End: m.End, Detail: detail})
+	}
+	return nil
+}
+
+// place finds where a filter on key parts goes. how explains a fallback
+// ("" when the placement followed the column).
+func (p *Planner) place(parts []string) ([]target, string, error) {
+	quote := p.o.Dialect.QuoteIdent
+	pathOf := func(rest []string) string {
+		var b strings.Builder
+		for _, r := range rest {
+			b.WriteByte('.')
+			b.WriteString(quote(r))
+		}
+		return b.String()
+	}
+	blocks := append([]*block(nil), p.t.blocks...)
+	sort.SliceStable(blocks, func(i, j int) bool { return blocks[i].depth < blocks[j].depth })
+
+	// A dotted key whose first part names a FROM item: qualifier.column.
+	if len(parts) >= 2 {
+		q := strings.ToLower(parts[0])
+		for _, b := range blocks {
+			if b.inExpr {
+				continue
+			}
+			for _, s := range b.sources {
+				if s.name != q {
+					continue
+				}
+				tr := &tracer{t: p.t, quote: quote, path: pathOf(parts[2:])}
+				qual := []ast.Ident{{Name: parts[0]}}
+				if tg, st := tr.traceRef(b, qual, parts[1], ""); st == found {
+					return tg, "", nil
+				}
+			}
+		}
+	}
+	col := parts[0]
+	tr := &tracer{t: p.t, quote: quote, path: pathOf(parts[1:])}
+
+	// Follow the column down from the outermost blocks.
+	var out []target
+	for _, b := range p.t.top {
+		if tg, st := tr.traceRef(b, nil, col, ""); st == found {
+			out = append(out, tg...)
+		}
+	}
+	if len(out) > 0 {
+		return out, "", nil
+	}
+
+	// The outermost FROM does not show the column: take the innermost
+	// blocks whose own tables have it (by the catalog).
+	var sure, unsure []target
+	for _, b := range blocks {
+		if b.inExpr {
+			continue
+		}
+		for _, s := range b.sources {
+			switch {
+			case s.kind == srcBase && s.table != nil:
+				if _, ok := s.table.Column(col); ok {
+					sure = append(sure, tr.here(b, s, nil, col, "", ""))
+				}
+			case s.kind == srcBase && len(b.sources) == 1:
+				unsure = append(unsure, tr.here(b, s, nil, col, "", ""))
+			}
+		}
+	}
+	if len(sure) > 0 {
+		how := ""
+		if len(sure) > 1 {
+			how = fmt.Sprintf("the outermost query does not select %s; added it to the %d inner query blocks whose tables have it", col, len(sure))
+		}
+		return sure, how, nil
+	}
+	if len(unsure) == 1 {
+		return unsure, fmt.Sprintf("the outermost query does not select %s and no catalog entry describes the tables; assumed %s provides it", col, p.blockName(unsure[0].b)), nil
+	}
+
+	// Nothing provides the column. When the catalog describes every table
+	// of the query, the filter does not apply to it: leave it out.
+	if p.catalogCoversAll() {
+		p.warn("unused_filter", -1, "ad hoc filter %s was not applied: no table of this query has a column %s", strings.Join(parts, "."), col)
+		return nil, "", nil
+	}
+	key, err := p.o.Dialect.QuotePath(strings.Join(parts, "."))
+	if err != nil {
+		return nil, "", err
+	}
+	for _, b := range p.t.top {
+		out = append(out, target{b: b, colText: key, colName: col})
+	}
+	if len(out) == 0 {
+		p.warn("unused_filter", -1, "ad hoc filter %s was not applied: the statement has no query block to filter", strings.Join(parts, "."))
+		return nil, "", nil
+	}
+	return out, fmt.Sprintf("could not trace column %s to a FROM item; the filter applies at the outermost level", col), nil
+}
+
+// catalogCoversAll reports whether every FROM item of the statement is
+// known: catalog tables, or items whose columns the query itself names.
+func (p *Planner) catalogCoversAll() bool {
+	if p.o.Catalog == nil || len(p.t.blocks) == 0 {
+		return false
+	}
+	for _, b := range p.t.blocks {
+		for _, s := range b.sources {
+			switch s.kind {
+			case srcBase:
+				if s.table == nil {
+					return false
+				}
+			case srcFunc:
+				if s.mayHaveAny {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// numeric reports whether the target column is numeric in the catalog.
+func (p *Planner) numeric(tg target) bool {
+	if tg.table == nil {
+		return false
+	}
+	c, ok := tg.table.Column(tg.colName)
+	return ok && NumericType(c.Type)
+}
+
+// anyNumeric reports whether a table of the statement has a numeric
+// column named col (for $__adHocFilters, whose place has no single source).
+func (p *Planner) anyNumeric(col string) bool {
+	found, num := false, true
+	for _, b := range p.t.blocks {
+		for _, s := range b.sources {
+			if s.table == nil {
+				continue
+			}
+			if c, ok := s.table.Column(col); ok {
+				found = true
+				num = num && NumericType(c.Type)
+			}
+		}
+	}
+	return found && num
+}
+
+// blockName names a block for step details: its tables, or "the query".
+func (p *Planner) blockName(b *block) string {
+	var names []string
+	for _, s := range b.sources {
+		switch {
+		case s.tableName != "":
+			names = append(names, s.tableName)
+		case s.qual != "":
+			names = append(names, s.qual)
+		}
+	}
+	if len(names) == 0 {
+		return "the query block"
+	}
+	return "the query block on " + strings.Join(names, ", ")
+}

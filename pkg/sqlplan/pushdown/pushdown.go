@@ -1,0 +1,149 @@
+package pushdown
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bigtent/quarry/pkg/catalog"
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+)
+
+// Edit replaces the bytes [Start, End) of the original SQL with Text
+// (Start == End inserts).
+type Edit struct {
+	Start, End int
+	Text       string
+}
+
+// Step is one change the pushdown made, for the plan explanation.
+type Step struct {
+	Kind       string // pushdown, timepushdown, partition, limit
+	Detail     string
+	Start, End int
+}
+
+// Warning is something the user should know. Offset is -1 when the
+// warning is not tied to a place in the SQL.
+type Warning struct {
+	Code    string
+	Message string
+	Offset  int
+}
+
+// Options describe the statement to work on.
+type Options struct {
+	// Src is the original SQL; every span indexes it.
+	Src string
+	// Query is the statement's query (for EXPLAIN, the explained query).
+	Query   *ast.Query
+	Dialect dialect.Dialect
+	Catalog *catalog.Catalog
+	// From and To are the dashboard time range.
+	From, To time.Time
+}
+
+// Planner collects the predicates and the row cap for one statement and
+// turns them into edits. Use it once: Filters, TimeRange, Partitions,
+// RowCap in any order, then Result.
+type Planner struct {
+	o     Options
+	t     *tree
+	conds map[*ast.Select][]string
+	order []*ast.Select
+	edits []Edit
+	steps []Step
+	warns []Warning
+}
+
+// New analyses the statement's FROM tree.
+func New(o Options) *Planner {
+	return &Planner{o: o, t: analyse(o.Src, o.Query, o.Catalog), conds: map[*ast.Select][]string{}}
+}
+
+// Result returns the edits (unordered; apply them with the edit buffer),
+// the steps and the warnings.
+func (p *Planner) Result() ([]Edit, []Step, []Warning) {
+	edits := append([]Edit(nil), p.edits...)
+	for _, sel := range p.order {
+		edits = append(edits, p.whereEdits(sel, p.conds[sel])...)
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	return edits, p.steps, p.warns
+}
+
+func (p *Planner) warn(code string, off int, format string, args ...any) {
+	p.warns = append(p.warns, Warning{Code: code, Message: fmt.Sprintf(format, args...), Offset: off})
+}
+
+// addCond ANDs a predicate into block sel's WHERE.
+func (p *Planner) addCond(sel *ast.Select, pred string) {
+	if _, ok := p.conds[sel]; !ok {
+		p.order = append(p.order, sel)
+	}
+	p.conds[sel] = append(p.conds[sel], pred)
+}
+
+// whereEdits writes the predicates into sel: "WHERE a" becomes
+// "WHERE a AND p", "WHERE a OR b" becomes "WHERE (a OR b) AND p", and a
+// block without WHERE gets " WHERE p" after its FROM (and PREWHERE).
+func (p *Planner) whereEdits(sel *ast.Select, preds []string) []Edit {
+	if len(preds) == 0 {
+		return nil
+	}
+	joined := strings.Join(preds, " AND ")
+	if sel.Where == nil || sel.Where.Expr == nil {
+		return []Edit{{Start: sel.WhereInsert, End: sel.WhereInsert, Text: " WHERE " + joined}}
+	}
+	sp := sel.Where.Expr.NodeSpan()
+	if needsParens(sel.Where.Expr) {
+		return []Edit{
+			{Start: sp.Start, End: sp.Start, Text: "("},
+			{Start: sp.End, End: sp.End, Text: ") AND " + joined},
+		}
+	}
+	return []Edit{{Start: sp.End, End: sp.End, Text: " AND " + joined}}
+}
+
+// needsParens reports whether ANDing to e needs parentheses around e: when
+// e has an OR at its top, or a part whose text is unknown until expansion
+// (a template variable, $__conditionalAll, an opaque run).
+func needsParens(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.Binary:
+		switch e.Op {
+		case "AND":
+			return needsParens(e.Left) || needsParens(e.Right)
+		case "OR", "XOR":
+			return true
+		}
+		return false
+	case *ast.Variable, *ast.Opaque:
+		return true
+	case *ast.Macro:
+		switch e.Name {
+		case "__conditionalAll", "__adHocFilters":
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// conjuncts lists the top-level AND operands of e (through parentheses).
+func conjuncts(e ast.Expr, out []ast.Expr) []ast.Expr {
+	switch x := e.(type) {
+	case *ast.Binary:
+		if x.Op == "AND" {
+			out = conjuncts(x.Left, out)
+			return conjuncts(x.Right, out)
+		}
+	case *ast.Paren:
+		return conjuncts(x.X, out)
+	case nil:
+		return out
+	}
+	return append(out, e)
+}

@@ -1,0 +1,226 @@
+package pushdown
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/catalog"
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+)
+
+// target is a place for a predicate: a block and the SQL text that names
+// the column there.
+type target struct {
+	b       *block
+	colText string
+	table   *catalog.Table
+	colName string
+	// note explains a guess (no catalog, several candidates); "" when the
+	// placement is certain.
+	note string
+}
+
+// status says how a trace ended.
+type status uint8
+
+const (
+	notFound status = iota // the query does not output the column
+	computed               // the query outputs it, computed: filter where it is consumed
+	found                  // targets found inside
+)
+
+// tracer follows a column through FROM items. quote quotes one identifier.
+type tracer struct {
+	t     *tree
+	quote func(string) string
+	// path is the field path after the column (dotted keys), already quoted
+	// with a leading '.', or "".
+	path string
+}
+
+// traceBody finds where a predicate on output column col of a query body
+// goes: into every branch of a set operation, by position.
+func (tr *tracer) traceBody(s ast.SetExpr, col string) ([]target, status) {
+	brs := branches(s, nil)
+	if len(brs) == 0 {
+		return nil, notFound
+	}
+	idx := -1
+	for i, it := range brs[0].Items {
+		if strings.EqualFold(outputName(it), col) {
+			idx = i
+			break
+		}
+	}
+	var all []target
+	for bi, br := range brs {
+		var item *ast.SelectItem
+		if idx >= 0 && idx < len(br.Items) && bi > 0 {
+			item = br.Items[idx]
+		}
+		tg, st := tr.traceSelect(br, col, item)
+		if st != found {
+			return nil, st
+		}
+		all = append(all, tg...)
+	}
+	return all, found
+}
+
+// traceSelect follows output column col of one SELECT block (or the select
+// item at the same position in a set operation branch).
+func (tr *tracer) traceSelect(sel *ast.Select, col string, item *ast.SelectItem) ([]target, status) {
+	b := tr.t.byNode[sel]
+	if b == nil {
+		return nil, notFound
+	}
+	if item == nil {
+		for _, it := range sel.Items {
+			if _, star := it.Expr.(*ast.Star); !star && strings.EqualFold(outputName(it), col) {
+				item = it
+				break
+			}
+		}
+	}
+	if item != nil {
+		if _, star := item.Expr.(*ast.Star); !star {
+			ref, ok := item.Expr.(*ast.ColumnRef)
+			if !ok {
+				return nil, computed
+			}
+			return tr.traceRef(b, ref.Qualifier(), ref.Name().Name, ref.Text(tr.t.src))
+		}
+	}
+	for _, it := range sel.Items {
+		st, ok := it.Expr.(*ast.Star)
+		if !ok || hasIdent(st.Except, col) {
+			continue
+		}
+		if tg, s := tr.traceRef(b, st.Qualifier, col, ""); s == found {
+			return tg, found
+		}
+	}
+	return nil, notFound
+}
+
+// traceRef finds the source of column col (qualified by qual) in block b.
+// text is how the block's SQL names the column ("" to build a name).
+func (tr *tracer) traceRef(b *block, qual []ast.Ident, col, text string) ([]target, status) {
+	s, note := tr.pick(b, qual, col)
+	if s == nil {
+		return nil, notFound
+	}
+	if s.kind == srcCTE || s.kind == srcDerived {
+		if s.query != nil {
+			inner := col
+			if len(s.cols) > 0 {
+				// t(a, b): the alias list renames the outputs by position.
+				if i := indexFold(s.cols, col); i >= 0 {
+					if sel := firstSelect(s.query.Body); sel != nil && i < len(sel.Items) {
+						inner = outputName(sel.Items[i])
+					}
+				}
+			}
+			if inner != "" && !(s.kind == srcCTE && s.cte != nil && tr.recursive(s)) {
+				if tg, st := tr.traceBody(s.query.Body, inner); st == found {
+					for i := range tg {
+						if tg[i].note == "" {
+							tg[i].note = note
+						}
+					}
+					return tg, found
+				}
+			}
+		}
+	}
+	return []target{tr.here(b, s, qual, col, text, note)}, found
+}
+
+// recursive reports whether s refers to a recursive CTE (never traced
+// into: its body refers to itself).
+func (tr *tracer) recursive(s *source) bool {
+	for sc := s.env; sc != nil; sc = sc.parent {
+		if sc.scopes[s.cte] == sc {
+			return true
+		}
+	}
+	return false
+}
+
+// here is the target "in block b, on column col of source s".
+func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note string) target {
+	name := col
+	if s.table != nil {
+		if c, ok := s.table.Column(col); ok {
+			name = c.Name
+		}
+	}
+	if text == "" {
+		text = tr.quote(name)
+		switch {
+		case len(qual) > 0 && s.qual != "":
+			text = s.qual + "." + text
+		case len(b.sources) > 1 && s.qual != "":
+			text = s.qual + "." + text
+		}
+	}
+	return target{b: b, colText: text + tr.path, table: s.table, colName: name, note: note}
+}
+
+// pick chooses the source of column col in block b: the one its
+// qualifier names, else the one that provides it (asking the catalog and
+// the select lists of derived tables and CTEs).
+func (tr *tracer) pick(b *block, qual []ast.Ident, col string) (*source, string) {
+	if len(qual) > 0 {
+		q := strings.ToLower(qual[len(qual)-1].Name)
+		for _, s := range b.sources {
+			if s.name == q {
+				return s, ""
+			}
+		}
+		return nil, ""
+	}
+	var sure, unsure []*source
+	for _, s := range b.sources {
+		switch tr.t.provides(s, col) {
+		case yes:
+			sure = append(sure, s)
+		case maybe:
+			unsure = append(unsure, s)
+		}
+	}
+	switch {
+	case len(sure) == 1:
+		return sure[0], ""
+	case len(sure) > 1:
+		return sure[0], fmt.Sprintf("%d FROM items provide %s; chose %s", len(sure), col, describe(sure[0]))
+	case len(unsure) == 1:
+		if len(b.sources) == 1 {
+			return unsure[0], ""
+		}
+		return unsure[0], fmt.Sprintf("no catalog entry says which FROM item provides %s; assumed %s", col, describe(unsure[0]))
+	case len(unsure) > 1:
+		// Leave the column unqualified: the database resolves it.
+		return &source{kind: srcBase}, fmt.Sprintf("no catalog entry says which of %d FROM items provides %s; left it unqualified", len(unsure), col)
+	}
+	return nil, ""
+}
+
+func describe(s *source) string {
+	switch {
+	case s.tableName != "":
+		return s.tableName
+	case s.qual != "":
+		return s.qual
+	}
+	return "the first FROM item"
+}
+
+func indexFold(names []string, col string) int {
+	for i, n := range names {
+		if strings.EqualFold(n, col) {
+			return i
+		}
+	}
+	return -1
+}
