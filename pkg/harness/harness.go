@@ -1,0 +1,247 @@
+// Package harness drives the built Quarry plugin binary exactly as Grafana
+// does: it launches gpx_quarry with hashicorp go-plugin using Grafana's
+// handshake (protocol 2, cookie grafana_plugin_type=datasource) and calls
+// CheckHealth, QueryData and CallResource over gRPC with the SDK's
+// generated pluginv2 clients. It also captures every log line the plugin
+// writes, for tests that check what is (not) logged.
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+)
+
+// PluginID is the id Grafana sends in the plugin context.
+const PluginID = "bigtent-quarry-datasource"
+
+// Build compiles the plugin (./pkg of the module containing this package's
+// source tree, or moduleDir when set) into dir/gpx_quarry and returns its path.
+func Build(ctx context.Context, moduleDir, dir string) (string, error) {
+	if moduleDir == "" {
+		out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+		if err != nil {
+			return "", fmt.Errorf("harness: locating the module: %w", err)
+		}
+		moduleDir = filepath.Dir(strings.TrimSpace(string(out)))
+	}
+	bin := filepath.Join(dir, "gpx_quarry")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./pkg")
+	cmd.Dir = moduleDir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("harness: go build ./pkg: %w\n%s", err, stderr.String())
+	}
+	return bin, nil
+}
+
+// Plugin is a running plugin process and its gRPC clients.
+type Plugin struct {
+	client      *goplugin.Client
+	Diagnostics pluginv2.DiagnosticsClient
+	Data        pluginv2.DataClient
+	Resource    pluginv2.ResourceClient
+	logs        *LogBuffer
+	nextID      atomic.Int64
+}
+
+// grpcConn is a client-only go-plugin GRPCPlugin that hands out the
+// connection so the generated pluginv2 clients can be built on it.
+type grpcConn struct {
+	goplugin.NetRPCUnsupportedPlugin
+}
+
+func (grpcConn) GRPCServer(*goplugin.GRPCBroker, *grpc.Server) error {
+	return errors.New("harness: client side only")
+}
+
+func (grpcConn) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
+	return c, nil
+}
+
+// Start launches the plugin binary with Grafana's handshake. Extra
+// environment variables (KEY=VALUE) are passed to the process.
+func Start(binary string, env ...string) (*Plugin, error) {
+	logs := &LogBuffer{}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "gpx_quarry", Output: logs, Level: hclog.Trace, JSONFormat: true})
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), env...)
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig: goplugin.HandshakeConfig{
+			ProtocolVersion:  grpcplugin.ProtocolVersion,
+			MagicCookieKey:   grpcplugin.MagicCookieKey,
+			MagicCookieValue: grpcplugin.MagicCookieValue,
+		},
+		VersionedPlugins: map[int]goplugin.PluginSet{
+			grpcplugin.ProtocolVersion: {"diagnostics": grpcConn{}, "resource": grpcConn{}, "data": grpcConn{}},
+		},
+		Cmd:              cmd,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		Logger:           logger,
+		SyncStdout:       logs,
+		SyncStderr:       logs,
+		StartTimeout:     2 * time.Minute,
+	})
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("harness: starting %s: %w\nplugin output:\n%s", binary, err, logs.String())
+	}
+	raw, err := rpc.Dispense("data")
+	if err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("harness: dispensing data: %w", err)
+	}
+	conn, ok := raw.(*grpc.ClientConn)
+	if !ok {
+		client.Kill()
+		return nil, fmt.Errorf("harness: unexpected client type %T", raw)
+	}
+	return &Plugin{
+		client:      client,
+		Diagnostics: pluginv2.NewDiagnosticsClient(conn),
+		Data:        pluginv2.NewDataClient(conn),
+		Resource:    pluginv2.NewResourceClient(conn),
+		logs:        logs,
+	}, nil
+}
+
+// Close stops the plugin process.
+func (p *Plugin) Close() { p.client.Kill() }
+
+// Logs returns everything the plugin has logged so far.
+func (p *Plugin) Logs() string { return p.logs.String() }
+
+// DataSource is a configured data source as Grafana stores it.
+type DataSource struct {
+	ID       int64
+	UID      string
+	Name     string
+	JSONData map[string]any
+	Secure   map[string]string
+	// Updated changes invalidate the plugin's cached instance.
+	Updated time.Time
+}
+
+// NewDataSource returns a data source with a fresh id and uid.
+func (p *Plugin) NewDataSource(name string, jsonData map[string]any, secure map[string]string) DataSource {
+	id := p.nextID.Add(1)
+	return DataSource{ID: id, UID: fmt.Sprintf("quarry-%d", id), Name: name, JSONData: jsonData, Secure: secure, Updated: time.Now()}
+}
+
+// Context is the plugin context Grafana sends for this data source.
+func (d DataSource) Context() *pluginv2.PluginContext {
+	js, _ := json.Marshal(d.JSONData)
+	return &pluginv2.PluginContext{
+		OrgId:    1,
+		PluginId: PluginID,
+		User:     &pluginv2.User{Login: "admin", Name: "Admin", Email: "admin@example.com", Role: "Admin"},
+		DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
+			Id: d.ID, Uid: d.UID, Name: d.Name, JsonData: js, DecryptedSecureJsonData: d.Secure,
+			LastUpdatedMS: d.Updated.UnixMilli(),
+		},
+		GrafanaConfig: map[string]string{},
+	}
+}
+
+// CheckHealth calls the plugin's health check for d.
+func (p *Plugin) CheckHealth(ctx context.Context, d DataSource) (*pluginv2.CheckHealthResponse, error) {
+	return p.Diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: d.Context()})
+}
+
+// Query is one query of a QueryData request.
+type Query struct {
+	RefID         string
+	QueryType     string
+	JSON          map[string]any
+	From, To      time.Time
+	Interval      time.Duration
+	MaxDataPoints int64
+}
+
+// QueryData sends one QueryData request with the given headers.
+func (p *Plugin) QueryData(ctx context.Context, d DataSource, headers map[string]string, queries ...Query) (*pluginv2.QueryDataResponse, error) {
+	req := &pluginv2.QueryDataRequest{PluginContext: d.Context(), Headers: headers}
+	for _, q := range queries {
+		js, err := json.Marshal(q.JSON)
+		if err != nil {
+			return nil, err
+		}
+		req.Queries = append(req.Queries, &pluginv2.DataQuery{
+			RefId: q.RefID, QueryType: q.QueryType, Json: js, MaxDataPoints: q.MaxDataPoints,
+			IntervalMS: q.Interval.Milliseconds(),
+			TimeRange:  &pluginv2.TimeRange{FromEpochMS: q.From.UnixMilli(), ToEpochMS: q.To.UnixMilli()},
+		})
+	}
+	return p.Data.QueryData(ctx, req)
+}
+
+// Response is a collected CallResource reply.
+type Response struct {
+	Status int
+	Body   []byte
+}
+
+// CallResource calls a resource route (path without a leading slash, with an
+// optional query string) and collects the streamed reply.
+func (p *Plugin) CallResource(ctx context.Context, d DataSource, method, pathAndQuery string, body []byte) (Response, error) {
+	path := pathAndQuery
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	stream, err := p.Resource.CallResource(ctx, &pluginv2.CallResourceRequest{
+		PluginContext: d.Context(), Path: path, Method: method, Url: pathAndQuery, Body: body,
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	var out Response
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if msg.Code != 0 {
+			out.Status = int(msg.Code)
+		}
+		out.Body = append(out.Body, msg.Body...)
+	}
+}
+
+// LogBuffer collects log output safely across goroutines.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
