@@ -1,0 +1,553 @@
+package macros
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+)
+
+// Arg is one macro argument: its text with nested macros already expanded,
+// trimmed of surrounding whitespace, and the byte span [Start, End) of the
+// argument in the original SQL.
+type Arg struct {
+	Text       string
+	Start, End int
+}
+
+// Call is one macro use: the name ("timeFilter", "__timeFilter" and
+// "$__timeFilter" are all accepted), its span in the original SQL, whether
+// it had an argument list ($__timeFrom() vs $__timeFrom) and the arguments.
+type Call struct {
+	Name       string
+	Start, End int
+	Parens     bool
+	Args       []Arg
+}
+
+// FillMode says how the frame layer fills missing buckets. The values equal
+// sqlplan.FillMode's.
+type FillMode string
+
+// Fill modes.
+const (
+	FillNull     FillMode = "null"
+	FillPrevious FillMode = "previous"
+	FillValue    FillMode = "value"
+)
+
+// Fill is a fill request recorded by $__timeGroup(c, interval, fill). It
+// mirrors sqlplan.Fill; Months is set for calendar intervals (Interval is
+// then approximate: 30 days a month, 365 a year).
+type Fill struct {
+	Mode     FillMode
+	Value    float64
+	Interval time.Duration
+	Months   int
+}
+
+// Expansion is the result of one macro.
+type Expansion struct {
+	// SQL replaces the macro call.
+	SQL string
+	// Fill is set by $__timeGroup-style macros given a fill argument.
+	Fill *Fill
+	// Detail says what the macro did, for the plan's step list.
+	Detail string
+	// AdHoc marks $__adHocFilters: SQL is empty and the plan assembly
+	// writes the ad hoc filter predicate (or 1=1) at this spot.
+	AdHoc bool
+}
+
+// Error is a macro error: a wrong argument count, an unknown $__macro, a
+// bad interval or fill. Offset is the byte offset in the original SQL
+// (the argument's, or the macro's); the plan assembly turns it into
+// line:column.
+type Error struct {
+	Offset int
+	// Macro is the macro as written, e.g. "$__timeGroup".
+	Macro string
+	// Arg is the 1-based argument number the error is about, 0 for none.
+	Arg int
+	Msg string
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Macro)
+	if e.Arg > 0 {
+		fmt.Fprintf(&b, " argument %d", e.Arg)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// normName turns "$__x", "__x" or "x" into "x".
+func normName(n string) string {
+	n = strings.TrimPrefix(n, "$")
+	return strings.TrimPrefix(n, "__")
+}
+
+// Known reports whether name ("timeFilter", "$__timeFilter") is a macro
+// Expand understands.
+func Known(name string) bool {
+	_, ok := specs[normName(name)]
+	return ok
+}
+
+// spec is the argument shape of one macro.
+type spec struct {
+	min, max int    // argument count when called with parens
+	bare     bool   // may be used without parens
+	usage    string // e.g. "$__timeGroup(column, interval[, fill])"
+}
+
+var specs = map[string]spec{
+	"time":                {1, 1, false, "$__time(column)"},
+	"timeEpoch":           {1, 1, false, "$__timeEpoch(column)"},
+	"timeFilter":          {1, 1, false, "$__timeFilter(column)"},
+	"timeFilter_ms":       {1, 1, false, "$__timeFilter_ms(column)"},
+	"timeFrom":            {0, 1, true, "$__timeFrom() or $__timeFrom(column)"},
+	"timeTo":              {0, 1, true, "$__timeTo() or $__timeTo(column)"},
+	"timeGroup":           {2, 3, false, "$__timeGroup(column, interval[, fill])"},
+	"timeGroupAlias":      {2, 3, false, "$__timeGroupAlias(column, interval[, fill])"},
+	"unixEpochFilter":     {1, 1, false, "$__unixEpochFilter(column)"},
+	"unixEpochFrom":       {0, 0, true, "$__unixEpochFrom()"},
+	"unixEpochTo":         {0, 0, true, "$__unixEpochTo()"},
+	"unixEpochNanoFilter": {1, 1, false, "$__unixEpochNanoFilter(column)"},
+	"unixEpochNanoFrom":   {0, 0, true, "$__unixEpochNanoFrom()"},
+	"unixEpochNanoTo":     {0, 0, true, "$__unixEpochNanoTo()"},
+	"unixEpochGroup":      {2, 3, false, "$__unixEpochGroup(column, interval[, fill])"},
+	"unixEpochGroupAlias": {2, 3, false, "$__unixEpochGroupAlias(column, interval[, fill])"},
+	"interval":            {0, 0, true, "$__interval"},
+	"interval_ms":         {0, 0, true, "$__interval_ms"},
+	"interval_s":          {0, 0, true, "$__interval_s"},
+	"from":                {0, 0, true, "$__from"},
+	"to":                  {0, 0, true, "$__to"},
+	"range":               {0, 0, true, "$__range"},
+	"range_s":             {0, 0, true, "$__range_s"},
+	"range_ms":            {0, 0, true, "$__range_ms"},
+	"dateFilter":          {1, 1, false, "$__dateFilter(column)"},
+	"timezone":            {0, 0, true, "$__timezone"},
+	"adHocFilters":        {0, 0, true, "$__adHocFilters"},
+	"dateTimeFilter":      {2, 2, false, "$__dateTimeFilter(dateColumn, timeColumn)"},
+	"dt":                  {2, 2, false, "$__dt(dateColumn, timeColumn)"},
+	"fromTime":            {0, 0, true, "$__fromTime"},
+	"toTime":              {0, 0, true, "$__toTime"},
+	"fromTime_ms":         {0, 0, true, "$__fromTime_ms"},
+	"toTime_ms":           {0, 0, true, "$__toTime_ms"},
+	"timeInterval":        {1, 1, false, "$__timeInterval(column)"},
+	"timeInterval_ms":     {1, 1, false, "$__timeInterval_ms(column)"},
+	"conditionalAll":      {2, 2, false, "$__conditionalAll(condition, $variable)"},
+}
+
+// Expand expands one macro call whose arguments are already expanded.
+func Expand(env *Env, c Call) (Expansion, error) {
+	name := normName(c.Name)
+	macro := "$__" + name
+	sp, ok := specs[name]
+	if !ok {
+		return Expansion{}, &Error{Offset: c.Start, Macro: macro, Msg: "unknown macro; see the macro reference for the supported $__ macros"}
+	}
+	if !c.Parens && !sp.bare {
+		return Expansion{}, &Error{Offset: c.Start, Macro: macro, Msg: "needs arguments: write " + sp.usage}
+	}
+	if c.Parens {
+		n := len(c.Args)
+		if n == 1 && c.Args[0].Text == "" && sp.min == 0 {
+			n = 0
+		}
+		if n < sp.min || n > sp.max {
+			return Expansion{}, &Error{Offset: c.Start, Macro: macro,
+				Msg: fmt.Sprintf("wrong number of arguments: got %d, want %s (usage: %s)", n, countText(sp), sp.usage)}
+		}
+		if n == 0 {
+			c.Args = nil
+		}
+		for i, a := range c.Args {
+			if a.Text == "" {
+				return Expansion{}, &Error{Offset: a.Start, Macro: macro, Arg: i + 1, Msg: "empty argument (usage: " + sp.usage + ")"}
+			}
+		}
+	}
+	x := expander{env: env, d: env.d, c: c, macro: macro}
+	return x.expand(name)
+}
+
+func countText(sp spec) string {
+	switch {
+	case sp.min == sp.max:
+		return strconv.Itoa(sp.min)
+	default:
+		return fmt.Sprintf("%d to %d", sp.min, sp.max)
+	}
+}
+
+type expander struct {
+	env   *Env
+	d     dialect.Dialect
+	c     Call
+	macro string
+}
+
+func (x *expander) errf(arg int, format string, a ...any) error {
+	off := x.c.Start
+	if arg > 0 && arg <= len(x.c.Args) {
+		off = x.c.Args[arg-1].Start
+	}
+	return &Error{Offset: off, Macro: x.macro, Arg: arg, Msg: fmt.Sprintf(format, a...)}
+}
+
+func (x *expander) expand(name string) (Expansion, error) {
+	e, d := x.env, x.d
+	from, to := e.from, e.to
+	args := x.c.Args
+	col := func(i int) string { return args[i].Text }
+	ok := func(sql, detail string) (Expansion, error) { return Expansion{SQL: sql, Detail: detail}, nil }
+	switch name {
+	case "time":
+		k := e.kindOf(args[0])
+		return ok(x.asTime(col(0), k)+" AS "+d.QuoteIdent("time"), "time column "+col(0)+kindNote(k))
+	case "timeEpoch":
+		k := e.kindOf(args[0])
+		if d.Name() == dialect.Postgres && k == dialect.Unknown {
+			return ok("extract(epoch from "+col(0)+") as \"time\"", "epoch seconds of "+col(0))
+		}
+		return ok(x.epochSeconds(col(0), k)+" AS "+d.QuoteIdent("time"), "epoch seconds of "+col(0)+kindNote(k))
+	case "timeFilter":
+		k := e.kindOf(args[0])
+		return ok(x.rangeFilter(col(0), k), "time filter on "+col(0)+kindNote(k)+" "+x.rangeText())
+	case "timeFilter_ms":
+		k := e.kindOf(args[0])
+		if d.Name() == dialect.ClickHouse && d.Has(dialect.UnixTimestamp64) && (k == dialect.Unknown || k == dialect.Instant64) {
+			lo := "fromUnixTimestamp64Milli(" + strconv.FormatInt(from.UnixMilli(), 10) + ")"
+			hi := "fromUnixTimestamp64Milli(" + strconv.FormatInt(to.UnixMilli(), 10) + ")"
+			return ok(col(0)+" >= "+lo+" AND "+col(0)+" <= "+hi, "millisecond time filter on "+col(0)+" "+x.rangeText())
+		}
+		return ok(x.rangeFilter(col(0), k), "time filter on "+col(0)+kindNote(k)+" "+x.rangeText())
+	case "timeFrom", "timeTo":
+		t, op := from, " >= "
+		if name == "timeTo" {
+			t, op = to, " <= "
+		}
+		if len(args) == 0 {
+			return ok(x.bareInstant(t), name+" literal")
+		}
+		k := e.kindOf(args[0])
+		return ok(col(0)+op+x.lit(k, t, name == "timeTo"), name+" comparison on "+col(0)+kindNote(k))
+	case "timeGroup", "timeGroupAlias", "unixEpochGroup", "unixEpochGroupAlias":
+		return x.group(name)
+	case "unixEpochFilter":
+		return ok(fmt.Sprintf("%s >= %d AND %s <= %d", col(0), from.Unix(), col(0), to.Unix()), "epoch-second filter on "+col(0))
+	case "unixEpochNanoFilter":
+		return ok(fmt.Sprintf("%s >= %d AND %s <= %d", col(0), from.UnixNano(), col(0), to.UnixNano()), "epoch-nanosecond filter on "+col(0))
+	case "unixEpochFrom":
+		return ok(strconv.FormatInt(from.Unix(), 10), "from, epoch seconds")
+	case "unixEpochTo":
+		return ok(strconv.FormatInt(to.Unix(), 10), "to, epoch seconds")
+	case "unixEpochNanoFrom":
+		return ok(strconv.FormatInt(from.UnixNano(), 10), "from, epoch nanoseconds")
+	case "unixEpochNanoTo":
+		return ok(strconv.FormatInt(to.UnixNano(), 10), "to, epoch nanoseconds")
+	case "interval":
+		return ok(FormatInterval(e.interval), "interval")
+	case "interval_ms":
+		return ok(strconv.FormatInt(e.interval.Milliseconds(), 10), "interval in milliseconds")
+	case "interval_s":
+		return ok(strconv.FormatInt(intervalSeconds(e.interval), 10), "interval in seconds (at least 1)")
+	case "from":
+		return ok(strconv.FormatInt(from.UnixMilli(), 10), "from, epoch milliseconds")
+	case "to":
+		return ok(strconv.FormatInt(to.UnixMilli(), 10), "to, epoch milliseconds")
+	case "range":
+		return ok(FormatInterval(to.Sub(from)), "range")
+	case "range_s":
+		return ok(strconv.FormatInt(int64(to.Sub(from)/time.Second), 10), "range in seconds")
+	case "range_ms":
+		return ok(strconv.FormatInt(to.Sub(from).Milliseconds(), 10), "range in milliseconds")
+	case "dateFilter":
+		return ok(x.rangeFilter(col(0), dialect.Date), "date filter on "+col(0)+" "+x.dateRangeText())
+	case "dateTimeFilter", "dt":
+		dk := dialect.Date
+		tk := e.kindOf(args[1])
+		var sql string
+		if d.Name() == dialect.ClickHouse && tk == dialect.Unknown {
+			sql = "(" + x.cmpPair(col(0), x.lit(dk, from, false), x.lit(dk, to, true)) + ") AND (" +
+				x.cmpPair(col(1), "toDateTime("+strconv.FormatInt(from.Unix(), 10)+")", "toDateTime("+strconv.FormatInt(to.Unix(), 10)+")") + ")"
+		} else {
+			sql = "(" + x.rangeFilter(col(0), dk) + ") AND (" + x.rangeFilter(col(1), tk) + ")"
+		}
+		return ok(sql, "date filter on "+col(0)+" and time filter on "+col(1)+" "+x.rangeText())
+	case "timezone":
+		return ok(d.MustQuoteString(e.tz), "time zone "+e.tz)
+	case "adHocFilters":
+		return Expansion{AdHoc: true, Detail: "ad hoc filters placed here"}, nil
+	case "fromTime", "toTime":
+		t := from
+		if name == "toTime" {
+			t = to
+		}
+		if d.Name() == dialect.ClickHouse {
+			return ok("toDateTime("+strconv.FormatInt(t.Unix(), 10)+")", name)
+		}
+		return ok(d.InstantLiteral(t.Truncate(time.Second)), name)
+	case "fromTime_ms", "toTime_ms":
+		t := from
+		if name == "toTime_ms" {
+			t = to
+		}
+		if d.Name() == dialect.ClickHouse {
+			if d.Has(dialect.UnixTimestamp64) {
+				return ok("fromUnixTimestamp64Milli("+strconv.FormatInt(t.UnixMilli(), 10)+")", name)
+			}
+			return ok("toDateTime("+strconv.FormatInt(t.Unix(), 10)+")", name+" (seconds: this server has no DateTime64)")
+		}
+		return ok(d.InstantLiteral(t.Truncate(time.Millisecond)), name)
+	case "timeInterval", "timeInterval_ms":
+		return x.timeInterval(name == "timeInterval_ms")
+	case "conditionalAll":
+		v := strings.TrimSpace(col(1))
+		switch v {
+		case "$__all", "'$__all'", "\"$__all\"", "''", "\"\"", "":
+			return ok("1=1", "conditionalAll: all values selected")
+		}
+		return ok(col(0), "conditionalAll: condition kept")
+	}
+	return Expansion{}, x.errf(0, "unknown macro")
+}
+
+// intervalSeconds is the interval in whole seconds, at least 1 (the
+// ClickHouse plugin's $__interval_s).
+func intervalSeconds(d time.Duration) int64 {
+	s := int64(d / time.Second)
+	if s < 1 {
+		return 1
+	}
+	return s
+}
+
+func kindNote(k dialect.TimeKind) string {
+	if k == dialect.Unknown {
+		return ""
+	}
+	return " (" + k.String() + ")"
+}
+
+func (x *expander) rangeText() string {
+	return x.env.from.Format(time.RFC3339Nano) + ".." + x.env.to.Format(time.RFC3339Nano)
+}
+
+func (x *expander) dateRangeText() string {
+	return x.env.from.In(x.env.loc).Format("2006-01-02") + ".." + x.env.to.In(x.env.loc).Format("2006-01-02") + " (" + x.env.tz + ")"
+}
+
+// cmpPair writes "c BETWEEN lo AND hi" (PostgreSQL, DuckDB, as Grafana's
+// PostgreSQL plugin) or "c >= lo AND c <= hi" (BigQuery, ClickHouse, as
+// their plugins). Both include both ends.
+func (x *expander) cmpPair(c, lo, hi string) string {
+	switch x.d.Name() {
+	case dialect.Postgres, dialect.DuckDB:
+		return c + " BETWEEN " + lo + " AND " + hi
+	}
+	return c + " >= " + lo + " AND " + c + " <= " + hi
+}
+
+func (x *expander) rangeFilter(c string, k dialect.TimeKind) string {
+	return x.cmpPair(c, x.lit(k, x.env.from, false), x.lit(k, x.env.to, true))
+}
+
+// lit writes t as a literal comparable with a column of kind k. isTo
+// rounds epoch bounds inward (ceil for from, floor for to), which is exact
+// for integer columns.
+func (x *expander) lit(k dialect.TimeKind, t time.Time, isTo bool) string {
+	d := x.d
+	if k.IsEpoch() {
+		per := k.EpochPerSecond()
+		ns := t.UnixNano()
+		unit := int64(time.Second) / per
+		v := floorDiv(ns, unit)
+		if !isTo && v*unit != ns {
+			v++
+		}
+		return strconv.FormatInt(v, 10)
+	}
+	if k == dialect.Date {
+		return d.DateLiteral(t.In(x.env.loc))
+	}
+	switch d.Name() {
+	case dialect.Postgres, dialect.DuckDB:
+		return "'" + t.UTC().Format(time.RFC3339Nano) + "'"
+	case dialect.BigQuery:
+		switch k {
+		case dialect.Instant, dialect.Instant64:
+			return d.InstantLiteral(t)
+		case dialect.Wall:
+			return d.WallLiteral(t.UTC())
+		}
+		return "'" + t.UTC().Format(time.RFC3339Nano) + "'"
+	default: // ClickHouse
+		if k == dialect.Instant64 && d.Has(dialect.DateTime64) {
+			return d.Instant64Literal(t)
+		}
+		return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")"
+	}
+}
+
+// bareInstant is $__timeFrom() / $__timeTo() without a column.
+func (x *expander) bareInstant(t time.Time) string {
+	switch x.d.Name() {
+	case dialect.Postgres, dialect.DuckDB:
+		return "'" + t.UTC().Format(time.RFC3339Nano) + "'"
+	case dialect.BigQuery:
+		return x.d.InstantLiteral(t)
+	}
+	return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")"
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// num formats a number of seconds or units the way Grafana's %v does.
+func num(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func (x *expander) tzLit() string { return x.d.MustQuoteString(x.env.tz) }
+
+// group expands $__timeGroup, $__timeGroupAlias, $__unixEpochGroup and
+// $__unixEpochGroupAlias.
+func (x *expander) group(name string) (Expansion, error) {
+	args := x.c.Args
+	iv, err := ParseInterval(args[1].Text)
+	if err != nil {
+		return Expansion{}, &Error{Offset: args[1].Start, Macro: x.macro, Arg: 2, Msg: "bad interval " + strconv.Quote(args[1].Text), Err: err}
+	}
+	var fill *Fill
+	fillText := ""
+	if len(args) == 3 {
+		fillText = args[2].Text
+	}
+	if x.env.fill != "" {
+		fillText = x.env.fill
+	}
+	if fillText != "" {
+		f, err := parseFill(fillText)
+		if err != nil {
+			if len(args) == 3 && x.env.fill == "" {
+				return Expansion{}, &Error{Offset: args[2].Start, Macro: x.macro, Arg: 3, Msg: "bad fill " + strconv.Quote(fillText), Err: err}
+			}
+			return Expansion{}, &Error{Offset: x.c.Start, Macro: x.macro, Msg: "bad request fill " + strconv.Quote(fillText), Err: err}
+		}
+		f.Interval = iv.Approx()
+		f.Months = iv.Months
+		fill = &f
+	}
+	epoch := strings.HasPrefix(name, "unixEpoch")
+	k := dialect.EpochSeconds
+	if !epoch {
+		k = x.env.kindOf(args[0])
+	}
+	var sql string
+	if epoch || x.d.Name() == dialect.Postgres {
+		sql, err = x.bucketEpochSeconds(args[0].Text, k, iv)
+	} else {
+		sql, err = x.bucketInstant(args[0].Text, k, iv)
+	}
+	if err != nil {
+		return Expansion{}, x.errf(0, "%s", err.Error())
+	}
+	if strings.HasSuffix(name, "Alias") {
+		sql += " AS " + x.d.QuoteIdent("time")
+	}
+	detail := fmt.Sprintf("%s buckets of %s%s", iv.Text, args[0].Text, kindNote(k))
+	if iv.IsCalendar() || iv.Days() > 0 && !x.env.utc() {
+		detail += " in " + x.env.tz
+	}
+	if fill != nil {
+		detail += ", fill " + string(fill.Mode)
+	}
+	return Expansion{SQL: sql, Fill: fill, Detail: detail}, nil
+}
+
+func parseFill(s string) (Fill, error) {
+	t := strings.TrimSpace(s)
+	if len(t) >= 2 && t[0] == '\'' && t[len(t)-1] == '\'' {
+		t = t[1 : len(t)-1]
+	}
+	switch strings.ToLower(t) {
+	case "null":
+		return Fill{Mode: FillNull}, nil
+	case "previous":
+		return Fill{Mode: FillPrevious}, nil
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return Fill{}, fmt.Errorf("fill must be NULL, previous or a number")
+	}
+	return Fill{Mode: FillValue, Value: v}, nil
+}
+
+// timeInterval is the ClickHouse plugin's $__timeInterval(c) (whole
+// seconds, at least 1) and $__timeInterval_ms(c) (milliseconds).
+func (x *expander) timeInterval(ms bool) (Expansion, error) {
+	c := x.c.Args[0].Text
+	e, d := x.env, x.d
+	if d.Name() == dialect.ClickHouse {
+		if !ms {
+			s := intervalSeconds(e.interval)
+			if d.Has(dialect.ToStartOfInterval) {
+				return Expansion{SQL: fmt.Sprintf("toStartOfInterval(toDateTime(%s), INTERVAL %d second)", c, s), Detail: fmt.Sprintf("%ds buckets of %s", s, c)}, nil
+			}
+			return Expansion{SQL: fmt.Sprintf("toDateTime(intDiv(toUInt32(toDateTime(%s)), %d) * %d)", c, s, s), Detail: fmt.Sprintf("%ds buckets of %s (integer bucketing: no toStartOfInterval on this server)", s, c)}, nil
+		}
+		msv := e.interval.Milliseconds()
+		if msv < 1 {
+			msv = 1
+		}
+		if d.Has(dialect.SubSecondIntervals) {
+			return Expansion{SQL: fmt.Sprintf("toStartOfInterval(toDateTime64(%s, 3), INTERVAL %d millisecond)", c, msv), Detail: fmt.Sprintf("%dms buckets of %s", msv, c)}, nil
+		}
+		if d.Has(dialect.UnixTimestamp64) {
+			return Expansion{SQL: fmt.Sprintf("fromUnixTimestamp64Milli(toInt64(intDiv(toUnixTimestamp64Milli(toDateTime64(%s, 3)), %d) * %d))", c, msv, msv), Detail: fmt.Sprintf("%dms buckets of %s (integer bucketing)", msv, c)}, nil
+		}
+		s := msv / 1000
+		if s < 1 {
+			s = 1
+		}
+		return Expansion{SQL: fmt.Sprintf("toDateTime(intDiv(toUInt32(toDateTime(%s)), %d) * %d)", c, s, s), Detail: fmt.Sprintf("%ds buckets of %s (this server has no DateTime64: whole seconds)", s, c)}, nil
+	}
+	iv := Interval{Fixed: time.Duration(intervalSeconds(e.interval)) * time.Second}
+	if ms {
+		iv.Fixed = e.interval.Truncate(time.Millisecond)
+		if iv.Fixed < time.Millisecond {
+			iv.Fixed = time.Millisecond
+		}
+	}
+	iv.Text = FormatInterval(iv.Fixed)
+	k := e.kindOf(x.c.Args[0])
+	sql, err := x.bucketInstant(c, k, iv)
+	if err != nil {
+		return Expansion{}, x.errf(0, "%s", err.Error())
+	}
+	return Expansion{SQL: sql, Detail: iv.Text + " buckets of " + c + kindNote(k)}, nil
+}

@@ -1,0 +1,300 @@
+package macros
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
+)
+
+// Edit replaces src[Start:End] with Text. When AdHoc is set the span is a
+// $__adHocFilters marker and Text is empty: the plan assembly writes the ad
+// hoc filter predicate there.
+type Edit struct {
+	Start, End int
+	Text       string
+	AdHoc      bool
+}
+
+// Step is one expansion, for the plan's step list (sqlplan.Step with the
+// span inline). Kind is "macro" or "variable".
+type Step struct {
+	Kind       string
+	Detail     string
+	Start, End int
+}
+
+// Warning is something the user should know (sqlplan.Warning with a byte
+// offset instead of line:column). Codes: unreplaced_variable,
+// macro_in_comment, conflicting_fill.
+type Warning struct {
+	Code    string
+	Message string
+	Offset  int
+}
+
+// Result is what ExpandAll found and did.
+type Result struct {
+	// Edits are sorted by Start and do not overlap.
+	Edits    []Edit
+	Steps    []Step
+	Warnings []Warning
+	// Fill is the fill of the first $__timeGroup-style macro with one.
+	Fill *Fill
+	// AdHoc reports whether the SQL has a $__adHocFilters marker.
+	AdHoc bool
+}
+
+// grafanaGlobals are Grafana variables the frontend replaces and the
+// backend cannot: left in place with an unreplaced_variable warning.
+var grafanaGlobals = map[string]bool{
+	"all": true, "dashboard": true, "user": true, "org": true, "name": true, "rate_interval": true,
+	"rate_interval_ms": true, "searchFilter": true, "data": true, "field": true, "series": true,
+	"value": true, "cell": true, "url": true, "url_time_range": true, "timeFilterOn": true,
+}
+
+// ExpandAll expands every macro and Grafana time variable in src, given the
+// lexer's tokens of src. Macros and variables inside strings and comments
+// are never touched (a comment holding "$__" gets a macro_in_comment
+// warning). Unknown template variables ($host, ${var:csv}, [[var]]) are
+// left as they are with an unreplaced_variable warning. The first error
+// (an *Error) stops the expansion.
+func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
+	w := walker{src: src, toks: toks, env: env, res: &Result{}}
+	for i := 0; i < len(toks); {
+		t := toks[i]
+		switch t.Kind {
+		case lexer.Comment:
+			w.checkComment(t)
+		case lexer.Macro:
+			text, adhoc, end, next, handled, err := w.call(i)
+			if err != nil {
+				return nil, err
+			}
+			if handled {
+				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: end, Text: text, AdHoc: adhoc})
+				if adhoc {
+					w.res.AdHoc = true
+				}
+			}
+			i = next
+			continue
+		case lexer.Variable:
+			if text, ok, err := w.variable(t); err != nil {
+				return nil, err
+			} else if ok {
+				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: t.End, Text: text})
+			}
+		}
+		i++
+	}
+	return w.res, nil
+}
+
+type walker struct {
+	src  string
+	toks []lexer.Token
+	env  *Env
+	res  *Result
+}
+
+func (w *walker) warn(code string, off int, format string, a ...any) {
+	w.res.Warnings = append(w.res.Warnings, Warning{Code: code, Offset: off, Message: fmt.Sprintf(format, a...)})
+}
+
+func (w *walker) checkComment(t lexer.Token) {
+	text := t.Text(w.src)
+	if i := strings.Index(text, "$__"); i >= 0 {
+		j := i + 3
+		for j < len(text) && (text[j] == '_' || text[j] >= 'a' && text[j] <= 'z' || text[j] >= 'A' && text[j] <= 'Z' || text[j] >= '0' && text[j] <= '9') {
+			j++
+		}
+		w.warn("macro_in_comment", t.Start+i, "macro %s is inside a comment and was left alone", text[i:j])
+	}
+}
+
+// variable expands a Grafana global in ${...}/[[...]] form; other
+// variables get a warning.
+func (w *walker) variable(t lexer.Token) (string, bool, error) {
+	raw := t.Text(w.src)
+	name, format := t.VariableParts(w.src)
+	if g, ok := strings.CutPrefix(name, "__"); ok {
+		switch g {
+		case "from", "to":
+			tm := w.env.from
+			if g == "to" {
+				tm = w.env.to
+			}
+			s, err := formatGlobal(tm, format, w.env.loc)
+			if err != nil {
+				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: err.Error()}
+			}
+			w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: raw + " = " + s, Start: t.Start, End: t.End})
+			return s, true, nil
+		case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
+			if format == "" {
+				exp, err := Expand(w.env, Call{Name: g, Start: t.Start, End: t.End})
+				if err != nil {
+					return "", false, err
+				}
+				w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: raw + " = " + exp.SQL, Start: t.Start, End: t.End})
+				return exp.SQL, true, nil
+			}
+		}
+	}
+	w.warn("unreplaced_variable", t.Start, "template variable %s was not replaced by Grafana; it is passed through unchanged", raw)
+	return "", false, nil
+}
+
+func (w *walker) isPunct(i int, s string) bool {
+	return i < len(w.toks) && w.toks[i].Kind == lexer.Punct && w.toks[i].Text(w.src) == s
+}
+
+// call expands the macro whose name token is toks[i]. It returns the
+// expansion, whether it is the ad hoc marker, the end offset of the call,
+// the index of the token after it, and whether anything was expanded.
+func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bool, err error) {
+	t := w.toks[i]
+	raw := t.Text(w.src)
+	name := strings.TrimPrefix(t.MacroName(w.src), "__")
+	parens := w.isPunct(i+1, "(") && w.toks[i+1].Start == t.End
+	if !Known(name) {
+		if !parens && grafanaGlobals[name] {
+			w.warn("unreplaced_variable", t.Start, "Grafana variable %s was not replaced by Grafana; it is passed through unchanged", raw)
+			return raw, false, t.End, i + 1, false, nil
+		}
+		return "", false, 0, 0, false, &Error{Offset: t.Start, Macro: raw, Msg: "unknown macro; see the macro reference for the supported $__ macros"}
+	}
+	c := Call{Name: name, Start: t.Start, End: t.End}
+	next = i + 1
+	if parens {
+		c.Parens = true
+		args, closeIdx, err := w.args(i+1, name)
+		if err != nil {
+			return "", false, 0, 0, false, err
+		}
+		c.Args = args
+		c.End = w.toks[closeIdx].End
+		next = closeIdx + 1
+	}
+	if name == "timeGroup" && w.env.d.Name() == dialect.Postgres && c.End < len(w.src) && w.src[c.End] == ',' {
+		// Grafana's PostgreSQL plugin: "$__timeGroup(...)," is the pre-5.3
+		// form that also names the column.
+		c.Name = "timeGroupAlias"
+	}
+	exp, err := Expand(w.env, c)
+	if err != nil {
+		return "", false, 0, 0, false, err
+	}
+	if exp.Fill != nil {
+		switch {
+		case w.res.Fill == nil:
+			w.res.Fill = exp.Fill
+		case *w.res.Fill != *exp.Fill:
+			w.warn("conflicting_fill", c.Start, "%s asks for a different fill than an earlier macro; the first one is used", raw)
+		}
+	}
+	w.res.Steps = append(w.res.Steps, Step{Kind: "macro", Detail: raw + ": " + exp.Detail, Start: c.Start, End: c.End})
+	return exp.SQL, exp.AdHoc, c.End, next, true, nil
+}
+
+// args reads a parenthesised argument list starting at the "(" token
+// toks[open]. Nested macros and time variables are expanded; commas split
+// arguments only at depth 0. It returns the arguments and the index of the
+// closing ")".
+func (w *walker) args(open int, macro string) ([]Arg, int, error) {
+	var (
+		args  []Arg
+		b     strings.Builder
+		start = -1
+		end   = -1
+		depth = 0
+	)
+	flush := func(at int) {
+		a := Arg{Text: strings.TrimSpace(b.String()), Start: start, End: end}
+		if start < 0 {
+			a.Start, a.End = at, at
+		}
+		args = append(args, a)
+		b.Reset()
+		start, end = -1, -1
+	}
+	mark := func(t lexer.Token) {
+		if t.Kind == lexer.Whitespace {
+			return
+		}
+		if start < 0 {
+			start = t.Start
+		}
+		end = t.End
+	}
+	for j := open + 1; j < len(w.toks); {
+		t := w.toks[j]
+		txt := t.Text(w.src)
+		switch t.Kind {
+		case lexer.Punct:
+			switch txt {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				if depth == 0 {
+					if txt == ")" {
+						flush(t.Start)
+						return args, j, nil
+					}
+				} else {
+					depth--
+				}
+			case ",":
+				if depth == 0 {
+					flush(t.Start)
+					j++
+					continue
+				}
+			}
+		case lexer.Macro:
+			if macro == "conditionalAll" && len(args) == 1 {
+				break // the variable's value, e.g. $__all: taken as written
+			}
+			text, adhoc, cend, next, handled, err := w.call(j)
+			if err != nil {
+				return nil, 0, err
+			}
+			if adhoc {
+				return nil, 0, &Error{Offset: t.Start, Macro: "$__" + macro, Msg: "$__adHocFilters cannot be a macro argument"}
+			}
+			if !handled {
+				text = txt
+			}
+			mark(t)
+			end = cend
+			b.WriteString(text)
+			j = next
+			continue
+		case lexer.Variable:
+			text, ok, err := w.variable(t)
+			if err != nil {
+				return nil, 0, err
+			}
+			if ok {
+				txt = text
+			}
+		case lexer.Comment:
+			w.checkComment(t)
+		}
+		mark(t)
+		b.WriteString(txt)
+		j++
+	}
+	t := w.toks[open]
+	return nil, 0, &Error{Offset: t.Start, Macro: "$__" + macro, Msg: "missing ')' to close the argument list"}
+}
+
+// AsError returns err as an *Error when it is one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
