@@ -1,0 +1,117 @@
+import { Observable, lastValueFrom } from 'rxjs';
+import {
+  Estimate,
+  MacroDoc,
+  Plan,
+  PlanError,
+  PlanRequest,
+  TableSchema,
+} from './types';
+
+/** The part of DataSourceWithBackend the resource client needs. */
+export interface ResourceCaller {
+  getResource<T>(path: string, params?: Record<string, unknown>, options?: unknown): Promise<T>;
+  postResource<T>(path: string, data?: unknown, options?: unknown): Promise<T>;
+}
+
+/** PlanFailure is thrown when /plan or /estimate answers with an error. */
+export class PlanFailure extends Error {
+  constructor(readonly detail: PlanError) {
+    super(detail.message);
+    this.name = 'PlanFailure';
+  }
+}
+
+/** toPlanError extracts {"error":{message,line,column}} from a failed resource call. */
+export function toPlanError(err: unknown): PlanError {
+  const e = err as { data?: unknown; message?: string; statusText?: string } | undefined;
+  const data = e?.data as { error?: PlanError | string; message?: string } | undefined;
+  if (data && typeof data.error === 'object' && data.error) {
+    return data.error;
+  }
+  if (data && typeof data.error === 'string') {
+    return { message: data.error };
+  }
+  if (data && typeof data.message === 'string') {
+    return { message: data.message };
+  }
+  return { message: e?.message ?? e?.statusText ?? String(err) };
+}
+
+async function call<T>(p: Promise<T> | Observable<T>): Promise<T> {
+  try {
+    return await (p instanceof Observable ? lastValueFrom(p) : p);
+  } catch (err) {
+    throw new PlanFailure(toPlanError(err));
+  }
+}
+
+/** ResourceClient wraps the backend's resource routes with typed calls. */
+export class ResourceClient {
+  private macrosCache?: Promise<MacroDoc[]>;
+  private readonly schemaCache = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ds: ResourceCaller) {}
+
+  plan(req: PlanRequest): Promise<Plan> {
+    return call(this.ds.postResource<Plan>('plan', req, { showErrorAlert: false }));
+  }
+
+  estimate(req: PlanRequest): Promise<Estimate> {
+    return call(this.ds.postResource<Estimate>('estimate', req, { showErrorAlert: false }));
+  }
+
+  /** macros is fetched once per client; a failure is retried on the next call. */
+  macros(): Promise<MacroDoc[]> {
+    if (!this.macrosCache) {
+      this.macrosCache = call(this.ds.getResource<MacroDoc[]>('macros')).then(
+        (m) => m ?? [],
+        (err) => {
+          this.macrosCache = undefined;
+          throw err;
+        }
+      );
+    }
+    return this.macrosCache;
+  }
+
+  datasets(): Promise<string[]> {
+    return this.cached('datasets', async () => names(await call(this.ds.getResource<unknown[]>('schema/datasets'))));
+  }
+
+  tables(dataset: string): Promise<string[]> {
+    return this.cached(`tables/${dataset}`, async () =>
+      names(await call(this.ds.getResource<unknown[]>('schema/tables', { dataset })))
+    );
+  }
+
+  columns(dataset: string, table: string): Promise<TableSchema> {
+    return this.cached(`columns/${dataset}/${table}`, () =>
+      call(this.ds.getResource<TableSchema>('schema/columns', { dataset, table }))
+    );
+  }
+
+  /** cached keeps schema answers for the editor's lifetime; failures are not kept. */
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let p = this.schemaCache.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = load();
+      this.schemaCache.set(key, p);
+      p.catch(() => this.schemaCache.delete(key));
+    }
+    return p;
+  }
+}
+
+/** names accepts ["a"] or [{name:"a"}] or [{text:"a"}]. */
+export function names(list: unknown[] | null | undefined): string[] {
+  return (list ?? [])
+    .map((x) => {
+      if (typeof x === 'string') {
+        return x;
+      }
+      const o = x as { name?: string; text?: string };
+      return o?.name ?? o?.text ?? '';
+    })
+    .filter((s) => s !== '');
+}

@@ -1,0 +1,119 @@
+import { css } from '@emotion/css';
+import React, { useCallback, useMemo, useState } from 'react';
+import { DataQueryRequest, GrafanaTheme2, QueryEditorProps } from '@grafana/data';
+import { Button, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
+
+import type { DataSource } from '../datasource';
+import { toFilters } from '../datasource';
+import { Estimate, Format, Plan, QuarryOptions, QuarryQuery } from '../types';
+import { CostBadge } from './query/CostBadge';
+import { PlanView } from './query/PlanView';
+import { buildPlanRequest, markersFrom } from './query/planRequest';
+import { SqlEditor } from './query/SqlEditor';
+import { useDryRun } from './query/useDryRun';
+
+export type Props = QueryEditorProps<DataSource, QuarryQuery, QuarryOptions>;
+
+export const FORMAT_OPTIONS: Array<{ label: string; value: Format; description: string }> = [
+  { label: 'Table', value: 'table', description: 'Rows as they come' },
+  { label: 'Time series', value: 'time_series', description: 'Wide: one time column, one column per series' },
+  { label: 'Long', value: 'time_series_long', description: 'Long: time, labels, values; pivoted per series' },
+  { label: 'Multi', value: 'time_series_multi', description: 'One frame per series' },
+  { label: 'Logs', value: 'logs', description: 'Time, level, message and labels for the logs panel' },
+];
+
+/** DEBOUNCE_MS is the pause in typing after which the dry run starts. */
+export const DEBOUNCE_MS = 500;
+
+/** QueryEditor is the SQL editor with format, cost badge, plan view, error markers and Run. */
+export function QueryEditor(props: Props) {
+  const { datasource, query, onChange, onRunQuery, range, data } = props;
+  const styles = useStyles2(getStyles);
+  const [showPlan, setShowPlan] = useState(false);
+  const format: Format = query.format ?? 'table';
+  const rawSql = query.rawSql ?? '';
+
+  const requestKey = useMemo(() => {
+    if (!rawSql.trim()) {
+      return '';
+    }
+    const sql = datasource.interpolateSql(rawSql);
+    const request = data?.request as DataQueryRequest<QuarryQuery> | undefined;
+    const req = buildPlanRequest(sql, format, range, request, toFilters(request?.filters));
+    return JSON.stringify({ ...req, maxRows: query.maxRows });
+  }, [datasource, rawSql, format, range, data?.request, query.maxRows]);
+
+  const estimate = useDryRun<Estimate>(
+    requestKey,
+    useCallback((key: string) => datasource.resources.estimate(JSON.parse(key)), [datasource]),
+    DEBOUNCE_MS
+  );
+  const plan = useDryRun<Plan>(
+    showPlan ? requestKey : '',
+    useCallback((key: string) => datasource.resources.plan(JSON.parse(key)), [datasource]),
+    DEBOUNCE_MS
+  );
+
+  const markers = useMemo(() => {
+    const error = plan.state === 'error' ? plan.error : estimate.state === 'error' ? estimate.error : undefined;
+    const warnings =
+      plan.state === 'done'
+        ? plan.value.warnings
+        : estimate.state === 'done'
+          ? estimate.value.plan?.warnings
+          : undefined;
+    return markersFrom(error, warnings);
+  }, [plan, estimate]);
+
+  const setSql = useCallback(
+    (sql: string) => {
+      if (sql !== (query.rawSql ?? '')) {
+        onChange({ ...query, rawSql: sql });
+      }
+    },
+    [onChange, query]
+  );
+
+  return (
+    <div className={styles.root} data-testid="quarry-query-editor">
+      <Stack direction="row" alignItems="center" justifyContent="space-between" wrap="wrap" gap={1}>
+        <Stack direction="row" alignItems="center" gap={1}>
+          <RadioButtonGroup
+            size="sm"
+            options={FORMAT_OPTIONS}
+            value={format}
+            onChange={(v) => onChange({ ...query, format: v })}
+          />
+          <CostBadge dryRun={estimate} />
+        </Stack>
+        <Stack direction="row" gap={1}>
+          <Button
+            size="sm"
+            variant="secondary"
+            icon={showPlan ? 'angle-down' : 'angle-right'}
+            onClick={() => setShowPlan(!showPlan)}
+            data-testid="quarry-plan-toggle"
+          >
+            Plan
+          </Button>
+          <Button size="sm" icon="play" onClick={onRunQuery} data-testid="quarry-run">
+            Run query
+          </Button>
+        </Stack>
+      </Stack>
+      <SqlEditor
+        value={rawSql}
+        engine={datasource.engine}
+        resources={datasource.resources}
+        onChange={setSql}
+        onRun={onRunQuery}
+        markers={markers}
+      />
+      {showPlan && <PlanView dryRun={plan} />}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  root: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
+});

@@ -1,0 +1,53 @@
+import React from 'react';
+import { Field, FieldSet, Switch } from '@grafana/ui';
+
+import { JsonInput, SecretField } from './Inputs';
+import { TlsFields } from './TlsFields';
+import { ConfigProps, setJson } from './helpers';
+
+/** ClickHouseSection holds the ClickHouse native-protocol connection, TLS and timeouts. */
+export function ClickHouseSection({ props }: { props: ConfigProps }) {
+  const { tls, tlsAuth, tlsSkipVerify } = props.options.jsonData;
+  return (
+    <>
+      <FieldSet label="ClickHouse connection (native protocol)">
+        <JsonInput props={props} name="host" label="Host" placeholder="localhost" />
+        <JsonInput props={props} name="port" label="Port" placeholder={tls ? '9440' : '9000'} numeric />
+        <JsonInput props={props} name="database" label="Database" placeholder="default" />
+        <JsonInput props={props} name="user" label="User" placeholder="default" />
+        <SecretField props={props} name="password" label="Password" placeholder="password" />
+        <JsonInput
+          props={props}
+          name="dialTimeout"
+          label="Dial timeout"
+          description="Connecting gives up after this long"
+          placeholder="10s"
+        />
+      </FieldSet>
+      <FieldSet label="TLS">
+        <Field label="Use TLS">
+          <Switch id="quarry-tls" value={Boolean(tls)} onChange={(e) => setJson(props, 'tls', e.currentTarget.checked)} />
+        </Field>
+        {tls && (
+          <>
+            <Field label="Skip certificate verification" description="Only for testing: the connection is not safe">
+              <Switch
+                id="quarry-tls-skip"
+                value={Boolean(tlsSkipVerify)}
+                onChange={(e) => setJson(props, 'tlsSkipVerify', e.currentTarget.checked)}
+              />
+            </Field>
+            <Field label="Client certificate (mTLS)">
+              <Switch
+                id="quarry-tls-auth"
+                value={Boolean(tlsAuth)}
+                onChange={(e) => setJson(props, 'tlsAuth', e.currentTarget.checked)}
+              />
+            </Field>
+            <TlsFields props={props} clientAuth={Boolean(tlsAuth)} />
+          </>
+        )}
+      </FieldSet>
+    </>
+  );
+}

@@ -1,0 +1,143 @@
+import {
+  AdHocVariableFilter,
+  CoreApp,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceGetTagKeysOptions,
+  DataSourceGetTagValuesOptions,
+  DataSourceInstanceSettings,
+  MetricFindValue,
+  ScopedVars,
+  TestDataSourceResponse,
+} from '@grafana/data';
+import { DataSourceWithBackend, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { Observable } from 'rxjs';
+
+import { ResourceClient } from './api';
+import { AnnotationEditor } from './components/editors/AnnotationEditor';
+import { defaultQuery, DEFAULT_ANNOTATION_SQL } from './defaults';
+import { formatHealth } from './health';
+import { formatVariable, markAllInConditionals, unquoteVariables, ALL_MARKER } from './interpolate';
+import { Engine, QuarryFilter, QuarryOptions, QuarryQuery } from './types';
+import { QuarryVariableSupport } from './variables';
+
+/** DataSource is the Quarry data source: every query is planned and run by the backend. */
+export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions> {
+  readonly engine: Engine;
+  readonly resources: ResourceClient;
+
+  constructor(
+    instanceSettings: DataSourceInstanceSettings<QuarryOptions>,
+    private readonly templateSrv: TemplateSrv = getTemplateSrv()
+  ) {
+    super(instanceSettings);
+    this.engine = instanceSettings.jsonData?.engine ?? 'duckdb';
+    this.resources = new ResourceClient(this);
+    this.variables = new QuarryVariableSupport(this);
+    this.annotations = {
+      QueryEditor: AnnotationEditor,
+      getDefaultQuery: () => ({ rawSql: DEFAULT_ANNOTATION_SQL, format: 'annotations' }),
+      prepareQuery: (anno) => {
+        const target = anno.target;
+        if (!target?.rawSql?.trim()) {
+          return undefined;
+        }
+        return { ...target, refId: target.refId || 'Anno', format: 'annotations' };
+      },
+    };
+  }
+
+  getDefaultQuery(_app: CoreApp): Partial<QuarryQuery> {
+    return defaultQuery(this.engine);
+  }
+
+  /** filterQuery skips hidden queries and queries without SQL. */
+  filterQuery(query: QuarryQuery): boolean {
+    return !query.hide && (query.rawSql ?? '').trim() !== '';
+  }
+
+  query(request: DataQueryRequest<QuarryQuery>): Observable<DataQueryResponse> {
+    const timezone = request.timezone;
+    return super.query({ ...request, targets: request.targets.map((t) => ({ ...t, timezone })) });
+  }
+
+  /**
+   * applyTemplateVariables quotes variable values for the engine's dialect,
+   * sends All as the $__all marker inside $__conditionalAll, and passes ad hoc
+   * filters as structured filters (the planner pushes them down).
+   */
+  applyTemplateVariables(query: QuarryQuery, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): QuarryQuery {
+    const rawSql = this.interpolateSql(query.rawSql ?? '', scopedVars);
+    const out: QuarryQuery = { ...query, rawSql };
+    const structured = toFilters(filters);
+    if (structured.length > 0) {
+      out.filters = structured;
+    }
+    return out;
+  }
+
+  /** interpolateSql expands dashboard variables in sql with dialect quoting. */
+  interpolateSql(sql: string, scopedVars: ScopedVars = {}): string {
+    const marked = markAllInConditionals(sql, (name) => this.isAll(name, scopedVars));
+    return this.templateSrv.replace(unquoteVariables(marked), scopedVars, formatVariable(this.engine));
+  }
+
+  interpolateVariablesInQueries(queries: QuarryQuery[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]) {
+    return queries.map((q) => ({ ...this.applyTemplateVariables(q, scopedVars, filters), datasource: this.getRef() }));
+  }
+
+  private isAll(name: string, scopedVars: ScopedVars): boolean {
+    const scoped = scopedVars[name]?.value;
+    if (scoped !== undefined) {
+      return isAllValue(scoped);
+    }
+    const v = this.templateSrv.getVariables().find((x) => x.name === name) as
+      | { current?: { value?: unknown } }
+      | undefined;
+    return isAllValue(v?.current?.value);
+  }
+
+  async getTagKeys(options?: DataSourceGetTagKeysOptions<QuarryQuery>): Promise<MetricFindValue[]> {
+    const body = { timeRange: rangeBody(options?.timeRange), filters: toFilters(options?.filters) };
+    return texts(await this.postResource('tag-keys', body));
+  }
+
+  async getTagValues(options: DataSourceGetTagValuesOptions<QuarryQuery>): Promise<MetricFindValue[]> {
+    const body = { key: options.key, timeRange: rangeBody(options.timeRange), filters: toFilters(options.filters) };
+    return texts(await this.postResource('tag-values', body, { params: { key: options.key } }));
+  }
+
+  /** testDatasource adds the engine's health details (version, capabilities, failing step, hint). */
+  async testDatasource(): Promise<TestDataSourceResponse> {
+    const res = await super.testDatasource();
+    return formatHealth(res);
+  }
+}
+
+function isAllValue(v: unknown): boolean {
+  return v === ALL_MARKER || (Array.isArray(v) && v.includes(ALL_MARKER));
+}
+
+const OPERATORS = new Set(['=', '!=', '<', '>', '<=', '>=', '=~', '!~', '=|', '!=|']);
+
+/** toFilters maps Grafana's ad hoc filters to the planner's filters (dropping unusable ones). */
+export function toFilters(filters?: AdHocVariableFilter[]): QuarryFilter[] {
+  return (filters ?? [])
+    .filter((f) => f.key && OPERATORS.has(f.operator))
+    .map((f) => {
+      if (f.operator === '=|' || f.operator === '!=|') {
+        return { key: f.key, operator: f.operator, values: f.values ?? (f.value ? [f.value] : []) };
+      }
+      return { key: f.key, operator: f.operator, value: f.value };
+    });
+}
+
+function rangeBody(range?: { from: { toISOString(): string }; to: { toISOString(): string } }) {
+  return range ? { from: range.from.toISOString(), to: range.to.toISOString() } : undefined;
+}
+
+function texts(list: unknown): MetricFindValue[] {
+  return ((list as Array<{ text?: unknown; value?: unknown } | string>) ?? []).map((x) =>
+    typeof x === 'string' ? { text: x } : { text: String(x.text ?? x.value ?? ''), value: x.value as string }
+  );
+}

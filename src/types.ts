@@ -1,0 +1,181 @@
+import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
+
+/** Engine names the backend accepts in jsonData.engine. */
+export type Engine = 'duckdb' | 'postgres' | 'clickhouse' | 'bigquery';
+
+export const ENGINES: Engine[] = ['duckdb', 'postgres', 'clickhouse', 'bigquery'];
+
+/** Frame shapes the backend builds (the query model's `format`). */
+export type Format =
+  | 'table'
+  | 'time_series'
+  | 'time_series_long'
+  | 'time_series_multi'
+  | 'logs'
+  | 'annotations';
+
+/** The query model sent to the backend. */
+export interface QuarryQuery extends DataQuery {
+  rawSql: string;
+  format?: Format;
+  /** Overrides the data source's row cap for this query (0/undefined: the default). */
+  maxRows?: number;
+  /** Overrides the fill of $__timeGroup ("0", "NULL", "previous"). */
+  fill?: string;
+  /** BigQuery only: per-query processing location and priority. */
+  location?: string;
+  priority?: 'INTERACTIVE' | 'BATCH';
+  /** Set by the data source: the dashboard's ad hoc filters and timezone. */
+  filters?: QuarryFilter[];
+  timezone?: string;
+}
+
+/** An ad hoc filter as the planner receives it (see DESIGN.md). */
+export interface QuarryFilter {
+  key: string;
+  operator: string;
+  value?: string;
+  values?: string[];
+}
+
+/**
+ * jsonData of a Quarry data source: the common keys (pkg/plugin/settings.go)
+ * plus the keys of every engine (only those of `engine` are used).
+ */
+export interface QuarryOptions extends DataSourceJsonData {
+  engine?: Engine;
+  // Common defaults and guardrails.
+  maxRows?: number;
+  queryTimeout?: string;
+  cacheTTL?: string;
+  cacheMaxBytes?: number;
+  concurrency?: number;
+  maxBytes?: number;
+  maxUSD?: number;
+  maxEstimatedRows?: number;
+  // PostgreSQL and ClickHouse.
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  sslmode?: 'disable' | 'require' | 'verify-ca' | 'verify-full';
+  // ClickHouse.
+  tls?: boolean;
+  tlsSkipVerify?: boolean;
+  tlsAuth?: boolean;
+  dialTimeout?: string;
+  // BigQuery.
+  authType?: 'key' | 'adc';
+  defaultProject?: string;
+  defaultDataset?: string;
+  processingLocation?: string;
+  endpoint?: string;
+  priority?: 'INTERACTIVE' | 'BATCH';
+  maxBytesBilled?: number;
+  pricePerTiB?: number;
+  // DuckDB.
+  path?: string;
+  dataFolder?: string;
+}
+
+/** secureJsonData of a Quarry data source. */
+export interface QuarrySecureOptions {
+  password?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  serviceAccountKey?: string;
+}
+
+// Backend resource shapes (pkg/plugin resources; pkg/sqlplan.Plan; pkg/engine.Cost).
+
+export interface PlanSpan {
+  start: number;
+  end: number;
+}
+
+export interface PlanStep {
+  kind: string;
+  detail: string;
+  span?: PlanSpan;
+}
+
+export interface PlanWarning {
+  code: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface Plan {
+  sql: string;
+  statement: string;
+  steps: PlanStep[] | null;
+  warnings: PlanWarning[] | null;
+  rowCap?: number;
+  limitAdded?: boolean;
+}
+
+export type CostKind = 'exact' | 'estimate' | 'upperBound' | 'unknown';
+
+export interface Cost {
+  bytes: number;
+  rows: number;
+  engineCost?: number;
+  usd: number;
+  kind: CostKind;
+  referencedTables?: string[];
+  notes?: string[];
+}
+
+export interface Budget {
+  maxBytes?: number;
+  maxUSD?: number;
+  maxEstimatedRows?: number;
+}
+
+export interface Estimate {
+  plan?: Plan;
+  cost?: Cost;
+  budget?: Budget;
+  overBudget?: boolean;
+  message?: string;
+}
+
+/** A planner error with a 1-based position (0 when not tied to one). */
+export interface PlanError {
+  message: string;
+  line?: number;
+  column?: number;
+  snippet?: string;
+}
+
+export interface MacroDoc {
+  name: string;
+  args?: string[] | string;
+  description?: string;
+  example?: string;
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+export interface TableSchema {
+  name: string;
+  columns: ColumnInfo[];
+  partitioning?: unknown;
+}
+
+/** The body of POST /plan and /estimate. */
+export interface PlanRequest {
+  rawSql: string;
+  format?: Format;
+  timeRange: { from: string; to: string };
+  intervalMs?: number;
+  maxDataPoints?: number;
+  timezone?: string;
+  filters?: QuarryFilter[];
+  maxRows?: number;
+}
