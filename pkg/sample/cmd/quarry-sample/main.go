@@ -168,7 +168,8 @@ func load(ctx context.Context, g *sample.Generator, args []string, stderr io.Wri
 	return nil
 }
 
-// loadDuckDBFile builds the sample into a DuckDB file, writing a temporary
+// loadDuckDBFile builds the sample into a DuckDB file (do not name it
+// sample.duckdb: its catalog would clash with schema sample), writing a temporary
 // file and renaming it so readers never see a half-built database.
 func loadDuckDBFile(ctx context.Context, g *sample.Generator, path string) ([]sample.LoadReport, error) {
 	if _, err := os.Stat(path); err == nil {
@@ -182,7 +183,8 @@ func loadDuckDBFile(ctx context.Context, g *sample.Generator, path string) ([]sa
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	tmp := fmt.Sprintf("%s.tmp.%d", path, os.Getpid())
+	// DuckDB names the catalog after the file; keep it distinct from schema sample.
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf("tmp-%d-%s", os.Getpid(), filepath.Base(path)))
 	db, err := sql.Open("duckdb", tmp)
 	if err != nil {
 		return nil, fmt.Errorf("load: creating duckdb %s: %w", tmp, err)
