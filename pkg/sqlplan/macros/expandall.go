@@ -81,6 +81,10 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 			}
 			i = next
 			continue
+		case lexer.String:
+			if err := w.stringGlobals(t); err != nil {
+				return nil, err
+			}
 		case lexer.Variable:
 			if text, ok, err := w.variable(t); err != nil {
 				return nil, err
@@ -297,4 +301,44 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// stringGlobals expands ${__from…} and ${__to…} inside a string literal
+// ('${__from:date:iso}'), as Grafana's frontend does for panels, so that
+// alert rules see the same text. Their output is digits, letters and the
+// format's own characters, so the literal stays well formed. Nothing else
+// inside strings is touched.
+func (w *walker) stringGlobals(t lexer.Token) error {
+	text := t.Text(w.src)
+	for i := 0; i < len(text); {
+		j := strings.Index(text[i:], "${__")
+		if j < 0 {
+			return nil
+		}
+		j += i
+		k := strings.IndexByte(text[j:], '}')
+		if k < 0 {
+			return nil
+		}
+		k += j
+		inner := text[j+2 : k]
+		name, format, _ := strings.Cut(inner, ":")
+		if name != "__from" && name != "__to" {
+			i = k + 1
+			continue
+		}
+		tm := w.env.from
+		if name == "__to" {
+			tm = w.env.to
+		}
+		s, err := formatGlobal(tm, format, w.env.loc)
+		if err != nil {
+			return &Error{Offset: t.Start + j, Macro: text[j : k+1], Msg: err.Error()}
+		}
+		start, end := t.Start+j, t.Start+k+1
+		w.res.Edits = append(w.res.Edits, Edit{Start: start, End: end, Text: s})
+		w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: text[j:k+1] + " = " + s + " (inside a string)", Start: start, End: end})
+		i = k + 1
+	}
+	return nil
 }
