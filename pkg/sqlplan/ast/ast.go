@@ -132,7 +132,7 @@ type CTE struct {
 	Expr    Expr
 }
 
-// SetExpr is the body of a query: *Select, *SetOp, or a *Query (a
+// SetExpr is the body of a query: *Select, *SetOp, *Values, or a *Query (a
 // parenthesized query, or a ClickHouse UNION branch with its own ORDER BY /
 // LIMIT / SETTINGS).
 type SetExpr interface {
@@ -478,3 +478,11 @@ func (*Unnest) tableExpr()        {}
 func (*Join) tableExpr()          {}
 func (*ParenTable) tableExpr()    {}
 func (*ArrayJoinList) tableExpr() {}
+
+// Values is a VALUES (row), (row) list used as a query body.
+type Values struct {
+	Span
+	Rows []*Tuple
+}
+
+func (*Values) setExpr() {}

@@ -299,3 +299,4 @@ func (k LiteralKind) String() string {
 	}
 	return "?"
 }
+func (*GroupingSet) exprNode() {}

@@ -54,6 +54,10 @@ func (w *walker) node(n Node) {
 	case *CTE:
 		w.query(n.Query)
 		w.expr(n.Expr)
+	case *Values:
+		for _, r := range n.Rows {
+			w.node(r)
+		}
 	case *SetOp:
 		w.node(n.Left)
 		w.node(n.Right)

@@ -1,0 +1,67 @@
+package parser
+
+import "github.com/bigtent/quarry/pkg/sqlplan/lexer"
+
+// kwSet is a set of keywords.
+type kwSet [256]bool
+
+func newKwSet(kws ...lexer.KW) *kwSet {
+	var s kwSet
+	for _, k := range kws {
+		s[k] = true
+	}
+	return &s
+}
+
+func (s *kwSet) has(t lexer.Token) bool {
+	return t.Kind == lexer.Keyword && int(t.Kw) < len(s) && s[t.Kw]
+}
+
+// reserved keywords cannot be bare column or table names.
+var reserved = newKwSet(lexer.KwSelect, lexer.KwFrom, lexer.KwWhere, lexer.KwGroup, lexer.KwHaving, lexer.KwOrder,
+	lexer.KwLimit, lexer.KwUnion, lexer.KwIntersect, lexer.KwExcept, lexer.KwJoin, lexer.KwOn, lexer.KwUsing,
+	lexer.KwAnd, lexer.KwOr, lexer.KwNot, lexer.KwAs, lexer.KwCase, lexer.KwWhen, lexer.KwThen, lexer.KwElse,
+	lexer.KwEnd, lexer.KwWith, lexer.KwIn, lexer.KwIs, lexer.KwBetween, lexer.KwLike, lexer.KwILike,
+	lexer.KwInner, lexer.KwCross, lexer.KwNatural, lexer.KwFull, lexer.KwOuter, lexer.KwLeft, lexer.KwRight,
+	lexer.KwExists, lexer.KwDistinct, lexer.KwAll, lexer.KwAny, lexer.KwSome, lexer.KwNull, lexer.KwTrue,
+	lexer.KwFalse, lexer.KwQualify, lexer.KwWindow, lexer.KwPrewhere, lexer.KwOffset, lexer.KwFetch,
+	lexer.KwInto, lexer.KwBy, lexer.KwAsc, lexer.KwDesc, lexer.KwLateral, lexer.KwSimilar, lexer.KwEscape,
+	lexer.KwOver, lexer.KwWithin, lexer.KwCast, lexer.KwTryCast, lexer.KwSafeCast, lexer.KwExtract,
+	lexer.KwInterval, lexer.KwArray, lexer.KwStruct, lexer.KwUnnest, lexer.KwTablesample, lexer.KwCollate)
+
+func reservedName(kw lexer.KW) bool { return reserved[kw] }
+
+// stop keywords end an expression (and an opaque run) at depth 0.
+var stop = newKwSet(lexer.KwFrom, lexer.KwWhere, lexer.KwGroup, lexer.KwHaving, lexer.KwQualify, lexer.KwWindow,
+	lexer.KwOrder, lexer.KwLimit, lexer.KwOffset, lexer.KwFetch, lexer.KwUnion, lexer.KwIntersect, lexer.KwExcept,
+	lexer.KwPrewhere, lexer.KwSettings, lexer.KwFormat, lexer.KwOn, lexer.KwUsing, lexer.KwJoin, lexer.KwInner,
+	lexer.KwLeft, lexer.KwRight, lexer.KwFull, lexer.KwCross, lexer.KwNatural, lexer.KwGlobal, lexer.KwAsof,
+	lexer.KwSemi, lexer.KwAnti, lexer.KwPaste, lexer.KwPositional, lexer.KwLateral, lexer.KwSample, lexer.KwFinal,
+	lexer.KwWith, lexer.KwInto, lexer.KwAnd, lexer.KwOr, lexer.KwThen, lexer.KwWhen, lexer.KwElse, lexer.KwEnd,
+	lexer.KwAs, lexer.KwAsc, lexer.KwDesc, lexer.KwNulls, lexer.KwBy, lexer.KwRows, lexer.KwRange, lexer.KwGroups,
+	lexer.KwPartition, lexer.KwFill, lexer.KwTo, lexer.KwStep, lexer.KwInterpolate, lexer.KwFor, lexer.KwEscape,
+	lexer.KwOver, lexer.KwFilter, lexer.KwIgnore, lexer.KwRespect, lexer.KwWithin, lexer.KwSelect,
+	lexer.KwArray, lexer.KwAny, lexer.KwAll, lexer.KwTablesample, lexer.KwOuter)
+
+// callable keywords followed by '(' are function calls, not stops.
+var callable = newKwSet(lexer.KwLeft, lexer.KwRight, lexer.KwReplace, lexer.KwFormat, lexer.KwAny, lexer.KwAll,
+	lexer.KwArray, lexer.KwRange, lexer.KwFirst, lexer.KwLast, lexer.KwSample, lexer.KwFill, lexer.KwStep,
+	lexer.KwTo, lexer.KwGlobal, lexer.KwFilter, lexer.KwValues, lexer.KwMap, lexer.KwStruct, lexer.KwUnnest,
+	lexer.KwWindow)
+
+// isStop reports whether the token at n ahead ends an expression.
+func (p *parser) isStopAt(n int) bool {
+	t := p.peek(n)
+	if !stop.has(t) {
+		return false
+	}
+	if callable.has(t) && p.isPunctAt(n+1, '(') {
+		return false
+	}
+	return true
+}
+
+// aliasStop reports whether a name token cannot be an implicit alias.
+func aliasStop(t lexer.Token) bool {
+	return t.Kind == lexer.Keyword && (stop.has(t) || reserved.has(t))
+}

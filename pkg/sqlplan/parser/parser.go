@@ -1,0 +1,440 @@
+// Package parser is the Quarry planner's SQL parser: one recursive-descent
+// parser for every dialect, steered by the small capability value
+// lexer.Dialect (in the style of sqlparser-rs).
+//
+// It is tolerant: an expression the grammar does not know (an unfamiliar
+// operator or function syntax) becomes an ast.Opaque balanced token run, and
+// parsing goes on. The structure — statements, CTEs, query blocks, FROM
+// items and clauses — is always found. Only real errors are reported:
+// unbalanced brackets, an unterminated string, comment or quoted identifier,
+// and a stray token at clause level. They come as a lexer.ErrorList (the
+// first is the primary) of *lexer.Error values with line, column and a caret
+// snippet; the fields mirror sqlplan.Error.
+//
+// Statements other than queries (INSERT, UPDATE, DELETE, MERGE, DDL, GRANT,
+// SET, CALL, COPY, ...) are recognised and classified, not parsed in depth,
+// so the planner can refuse them.
+package parser
+
+import (
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
+)
+
+// maxErrors bounds the errors collected for one text.
+const maxErrors = 10
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 1000
+
+// Parse lexes and parses src in the named dialect (a sqlplan.Dialect or any
+// string type). It always returns a script (possibly partial) unless the
+// dialect is unknown; err is a lexer.ErrorList when the text has errors.
+func Parse[D ~string](src string, dialect D) (*ast.Script, error) {
+	d, err := lexer.DialectFor(dialect)
+	if err != nil {
+		return nil, err
+	}
+	s, errs := ParseDialect(src, d)
+	return s, errs.Err()
+}
+
+// ParseDialect is Parse with explicit capabilities.
+func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
+	toks, lexErrs := lexer.LexDialect(src, d)
+	p := parser{src: src, d: d, all: toks}
+	p.errs = lexErrs
+	p.sig = make([]lexer.Token, 0, len(toks)/2+2)
+	for _, t := range toks {
+		if !t.Trivia() {
+			p.sig = append(p.sig, t)
+		}
+	}
+	p.sig = append(p.sig, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
+	if len(lexErrs) == 0 {
+		p.checkBrackets()
+	}
+	p.bracketErrs = len(p.errs) > 0
+	script := p.parseScript()
+	script.Tokens = toks
+	return script, p.errs
+}
+
+// kindEOF marks the end of the significant tokens.
+const kindEOF lexer.Kind = 255
+
+type parser struct {
+	src  string
+	d    lexer.Dialect
+	all  []lexer.Token
+	sig  []lexer.Token
+	pos  int
+	errs lexer.ErrorList
+	// bracketErrs is set when lexing or bracket matching failed; later
+	// parse errors would only repeat those, so they are not reported.
+	bracketErrs bool
+	depth       int
+	// lastEnd is the end offset of the last consumed token.
+	lastEnd int
+	// writeInQuery records a data-modifying statement found inside a query
+	// (a PostgreSQL WITH x AS (DELETE ...) or WITH ... INSERT).
+	writeInQuery ast.StatementKind
+}
+
+// fromFirst reports whether a query may start with FROM (DuckDB).
+func (p *parser) fromFirst() bool { return p.d.Name == "duckdb" }
+
+func (p *parser) cur() lexer.Token { return p.sig[p.pos] }
+
+func (p *parser) peek(n int) lexer.Token {
+	if i := p.pos + n; i < len(p.sig) {
+		return p.sig[i]
+	}
+	return p.sig[len(p.sig)-1]
+}
+
+func (p *parser) eof() bool { return p.sig[p.pos].Kind == kindEOF }
+
+func (p *parser) advance() lexer.Token {
+	t := p.sig[p.pos]
+	if t.Kind != kindEOF {
+		p.pos++
+		p.lastEnd = t.End
+	}
+	return t
+}
+
+func (p *parser) text(t lexer.Token) string { return p.src[t.Start:t.End] }
+
+func (p *parser) isKw(kw lexer.KW) bool { return p.sig[p.pos].Is(kw) }
+
+func (p *parser) isKwAt(n int, kw lexer.KW) bool { return p.peek(n).Is(kw) }
+
+func (p *parser) acceptKw(kw lexer.KW) bool {
+	if p.isKw(kw) {
+		p.advance()
+		return true
+	}
+	return false
+}
+
+// isWordAt reports whether token n ahead is a bare word equal to w (any case).
+func (p *parser) isWordAt(n int, w string) bool {
+	t := p.peek(n)
+	return t.IsWord() && strings.EqualFold(p.text(t), w)
+}
+
+func isPunct(src string, t lexer.Token, c byte) bool {
+	return t.Kind == lexer.Punct && src[t.Start] == c
+}
+
+func (p *parser) isPunct(c byte) bool { return isPunct(p.src, p.sig[p.pos], c) }
+
+func (p *parser) isPunctAt(n int, c byte) bool { return isPunct(p.src, p.peek(n), c) }
+
+func (p *parser) acceptPunct(c byte) bool {
+	if p.isPunct(c) {
+		p.advance()
+		return true
+	}
+	return false
+}
+
+func (p *parser) isOp(op string) bool {
+	t := p.sig[p.pos]
+	return t.Kind == lexer.Operator && p.src[t.Start:t.End] == op
+}
+
+func (p *parser) isOpAt(n int, op string) bool {
+	t := p.peek(n)
+	return t.Kind == lexer.Operator && p.src[t.Start:t.End] == op
+}
+
+// errorAt records an error at offset off.
+func (p *parser) errorAt(off int, msg string) {
+	if p.bracketErrs || len(p.errs) >= maxErrors {
+		return
+	}
+	// One error per offset is enough.
+	for _, e := range p.errs {
+		if e.Offset == off {
+			return
+		}
+	}
+	p.errs = append(p.errs, lexer.NewError(p.src, off, msg))
+}
+
+// describe names a token for an error message.
+func (p *parser) describe(t lexer.Token) string {
+	if t.Kind == kindEOF {
+		return "end of input"
+	}
+	s := p.text(t)
+	if len(s) > 30 {
+		s = s[:30] + "…"
+	}
+	return strings.ToUpper(t.Kind.String()[:1]) + t.Kind.String()[1:] + " " + quote(s)
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+func (p *parser) expectPunct(c byte, context string) bool {
+	if p.acceptPunct(c) {
+		return true
+	}
+	p.errorAt(p.cur().Start, "expected '"+string(c)+"' "+context+", found "+p.describe(p.cur()))
+	return false
+}
+
+// checkBrackets reports unbalanced ( [ { with their positions.
+func (p *parser) checkBrackets() {
+	var stack []lexer.Token
+	for _, t := range p.sig {
+		if t.Kind != lexer.Punct {
+			continue
+		}
+		switch c := p.src[t.Start]; c {
+		case '(', '[', '{':
+			stack = append(stack, t)
+		case ')', ']', '}':
+			open := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
+			if len(stack) == 0 {
+				p.errs = append(p.errs, lexer.NewError(p.src, t.Start,
+					"unbalanced '"+string(c)+"': no matching '"+string(open)+"' before it"))
+				return
+			}
+			top := stack[len(stack)-1]
+			if p.src[top.Start] != open {
+				p.errs = append(p.errs, lexer.NewError(p.src, t.Start,
+					"unbalanced brackets: '"+string(c)+"' closes the '"+p.src[top.Start:top.Start+1]+"' opened at "+posText(p.src, top.Start)))
+				return
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) > 0 {
+		top := stack[len(stack)-1]
+		closeC := map[byte]byte{'(': ')', '[': ']', '{': '}'}[p.src[top.Start]]
+		p.errs = append(p.errs, lexer.NewError(p.src, top.Start,
+			"unbalanced '"+p.src[top.Start:top.Start+1]+"': missing the closing '"+string(closeC)+"'"))
+	}
+}
+
+func posText(src string, off int) string {
+	l, c := lexer.Position(src, off)
+	return "line " + itoa(l) + ", column " + itoa(c)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// skipBalanced consumes tokens up to (not including) a depth-0 token for
+// which stop returns true, or EOF. It never consumes an unmatched closer.
+func (p *parser) skipBalanced(stop func(t lexer.Token) bool) {
+	depth := 0
+	for !p.eof() {
+		t := p.cur()
+		if t.Kind == lexer.Punct {
+			switch p.src[t.Start] {
+			case '(', '[', '{':
+				depth++
+			case ')', ']', '}':
+				if depth == 0 {
+					return
+				}
+				depth--
+			}
+		}
+		if depth == 0 && stop != nil && stop(t) {
+			return
+		}
+		p.advance()
+	}
+}
+
+// ---------------------------------------------------------------- statements
+
+func (p *parser) parseScript() *ast.Script {
+	s := &ast.Script{Src: p.src, Span: ast.Span{Start: 0, End: len(p.src)}}
+	for {
+		for p.isPunct(';') {
+			t := p.advance()
+			s.Semicolons = append(s.Semicolons, ast.Span{Start: t.Start, End: t.End})
+		}
+		if p.eof() {
+			break
+		}
+		start := p.pos
+		st := p.parseStatement()
+		s.Statements = append(s.Statements, st)
+		if !p.eof() && !p.isPunct(';') {
+			t := p.cur()
+			p.errorAt(t.Start, "unexpected "+p.describe(t)+" after the end of the "+st.Kind.String()+
+				" statement: remove it, or separate statements with ';'")
+			p.skipBalanced(func(t lexer.Token) bool { return isPunct(p.src, t, ';') })
+			if p.isPunct(')') || p.isPunct(']') || p.isPunct('}') {
+				p.advance()
+			}
+			st.End = p.lastEnd
+		}
+		if p.pos == start { // no progress: give up safely
+			p.advance()
+		}
+	}
+	return s
+}
+
+var commandKinds = map[lexer.KW]ast.StatementKind{
+	lexer.KwInsert: ast.StmtInsert, lexer.KwUpdate: ast.StmtUpdate, lexer.KwDelete: ast.StmtDelete,
+	lexer.KwMerge: ast.StmtMerge, lexer.KwCreate: ast.StmtCreate, lexer.KwAlter: ast.StmtAlter,
+	lexer.KwDrop: ast.StmtDrop, lexer.KwTruncate: ast.StmtTruncate, lexer.KwRename: ast.StmtRename,
+	lexer.KwGrant: ast.StmtGrant, lexer.KwRevoke: ast.StmtRevoke, lexer.KwSet: ast.StmtSet,
+	lexer.KwCall: ast.StmtCall, lexer.KwCopy: ast.StmtCopy, lexer.KwUse: ast.StmtUse,
+	lexer.KwBegin: ast.StmtTransaction, lexer.KwCommit: ast.StmtTransaction,
+	lexer.KwRollback: ast.StmtTransaction, lexer.KwStart: ast.StmtTransaction,
+	lexer.KwShow: ast.StmtShow, lexer.KwDescribe: ast.StmtDescribe, lexer.KwDesc: ast.StmtDescribe,
+	lexer.KwAttach: ast.StmtOther, lexer.KwDetach: ast.StmtOther, lexer.KwOptimize: ast.StmtOther,
+	lexer.KwKill: ast.StmtOther, lexer.KwSystem: ast.StmtOther, lexer.KwPragma: ast.StmtOther,
+	lexer.KwInstall: ast.StmtOther, lexer.KwLoad: ast.StmtOther, lexer.KwExport: ast.StmtOther,
+	lexer.KwImport: ast.StmtOther, lexer.KwVacuum: ast.StmtOther, lexer.KwExecute: ast.StmtOther,
+	lexer.KwDeclare: ast.StmtOther, lexer.KwPrepare: ast.StmtOther, lexer.KwDeallocate: ast.StmtOther,
+	lexer.KwLock: ast.StmtOther, lexer.KwReindex: ast.StmtOther, lexer.KwComment: ast.StmtOther,
+	lexer.KwRefresh: ast.StmtOther, lexer.KwWatch: ast.StmtOther, lexer.KwExchange: ast.StmtOther,
+	lexer.KwCheck: ast.StmtOther, lexer.KwSummarize: ast.StmtOther, lexer.KwAnalyze: ast.StmtOther,
+	lexer.KwPivot: ast.StmtOther, lexer.KwUnpivot: ast.StmtOther,
+}
+
+// otherCommands are leading words that are not keywords of the lexer.
+var otherCommands = []string{"CLUSTER", "LISTEN", "NOTIFY", "UNLISTEN", "DISCARD", "RESET", "REPLACE", "UPSERT",
+	"DO", "CHECKPOINT", "SAVEPOINT", "RELEASE", "ABORT", "END", "FETCH", "MOVE", "CLOSE", "SECURITY", "REASSIGN",
+	"UNDROP", "ASSERT", "EXECUTE", "RAISE", "RETURN", "LOOP", "IF", "WHILE", "REPEAT", "UNLOAD", "DETACH", "SYNC"}
+
+func (p *parser) parseStatement() *ast.Statement {
+	t := p.cur()
+	st := &ast.Statement{Span: ast.Span{Start: t.Start}, KeywordSpan: ast.Span{Start: t.Start, End: t.End}}
+	switch {
+	case p.startsQuery():
+		st.Kind = ast.StmtSelect
+		st.Query = p.parseQuery()
+		if w := p.writeInQuery; w != ast.StmtUnknown {
+			st.Kind = w
+			p.writeInQuery = ast.StmtUnknown
+		}
+	case t.Is(lexer.KwExplain):
+		st.Kind = ast.StmtExplain
+		p.advance()
+		p.skipExplainOptions()
+		if p.startsQuery() {
+			st.Explained = ast.StmtSelect
+			st.Query = p.parseQuery()
+			if w := p.writeInQuery; w != ast.StmtUnknown {
+				st.Explained = w
+				p.writeInQuery = ast.StmtUnknown
+			}
+		} else {
+			inner := p.parseStatement()
+			st.Explained = inner.Kind
+		}
+	case (t.Is(lexer.KwDescribe) || t.Is(lexer.KwDesc)) && p.startsQueryAt(1):
+		// DuckDB: DESCRIBE SELECT ...
+		st.Kind = ast.StmtDescribe
+		p.advance()
+		st.Query = p.parseQuery()
+	case t.Kind == lexer.Keyword && commandKinds[t.Kw] != ast.StmtUnknown:
+		st.Kind = commandKinds[t.Kw]
+		p.skipCommand()
+	case t.IsWord() && p.isOtherCommand(t):
+		st.Kind = ast.StmtOther
+		p.skipCommand()
+	default:
+		st.Kind = ast.StmtUnknown
+		p.errorAt(t.Start, "unexpected "+p.describe(t)+": a statement starts with SELECT, WITH, EXPLAIN, SHOW or DESCRIBE")
+		p.skipCommand()
+	}
+	st.End = p.lastEnd
+	if st.End < st.Start {
+		st.End = st.Start
+	}
+	return st
+}
+
+func (p *parser) isOtherCommand(t lexer.Token) bool {
+	w := p.text(t)
+	for _, c := range otherCommands {
+		if strings.EqualFold(w, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// skipCommand consumes a non-query statement up to ';'.
+func (p *parser) skipCommand() {
+	start := p.pos
+	p.skipBalanced(func(t lexer.Token) bool { return isPunct(p.src, t, ';') })
+	if p.pos == start && !p.eof() && !p.isPunct(';') {
+		p.advance()
+	}
+}
+
+// skipExplainOptions skips EXPLAIN's options: ANALYZE, VERBOSE, (opts),
+// ClickHouse AST/SYNTAX/PLAN/PIPELINE/ESTIMATE/QUERY TREE and settings.
+func (p *parser) skipExplainOptions() {
+	for !p.eof() && !p.startsQuery() {
+		t := p.cur()
+		switch {
+		case p.isPunct('(') && !p.startsQuery():
+			p.advance()
+			p.skipBalanced(func(t lexer.Token) bool { return isPunct(p.src, t, ')') })
+			p.acceptPunct(')')
+		case t.Is(lexer.KwAnalyze) || p.isWordAt(0, "VERBOSE") || p.isWordAt(0, "AST") || p.isWordAt(0, "SYNTAX") ||
+			p.isWordAt(0, "PLAN") || p.isWordAt(0, "PIPELINE") || p.isWordAt(0, "ESTIMATE") ||
+			p.isWordAt(0, "QUERY") || p.isWordAt(0, "TREE") || p.isWordAt(0, "COSTS") || p.isWordAt(0, "TABLE") ||
+			p.isWordAt(0, "OVERRIDE") || p.isWordAt(0, "CURRENT") || p.isWordAt(0, "TRANSACTION"):
+			p.advance()
+		case t.IsWord() && p.isOpAt(1, "="):
+			// ClickHouse EXPLAIN setting = value, ...
+			p.advance()
+			p.advance()
+			p.advance()
+			p.acceptPunct(',')
+		default:
+			return
+		}
+	}
+}
+
+// startsQuery reports whether the current token starts a query.
+func (p *parser) startsQuery() bool { return p.startsQueryAt(0) }
+
+func (p *parser) startsQueryAt(n int) bool {
+	t := p.peek(n)
+	switch {
+	case t.Is(lexer.KwSelect), t.Is(lexer.KwWith), t.Is(lexer.KwValues):
+		return true
+	case t.Is(lexer.KwFrom):
+		return p.fromFirst()
+	case isPunct(p.src, t, '('):
+		// ((SELECT ...)) — look through the parentheses.
+		i := n
+		for isPunct(p.src, p.peek(i), '(') {
+			i++
+		}
+		u := p.peek(i)
+		return u.Is(lexer.KwSelect) || u.Is(lexer.KwWith) || u.Is(lexer.KwValues) || u.Is(lexer.KwFrom) && p.fromFirst()
+	}
+	return false
+}
