@@ -198,4 +198,3 @@ SELECT oid, typname, typtype FROM t WHERE typtype <> 'd'`
 		e.mu.Unlock()
 	}
 }
-

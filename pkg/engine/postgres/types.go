@@ -141,7 +141,9 @@ func badLen(spec frames.ColumnSpec, n int) error {
 	return fmt.Errorf("column %q (%s): unexpected %d-byte binary value", spec.Name, spec.DBType, n)
 }
 
-type integer interface{ ~int16 | ~int32 | ~int64 | ~uint32 }
+type integer interface {
+	~int16 | ~int32 | ~int64 | ~uint32
+}
 
 func intDecoder[T integer](b *frames.Builder[T], spec frames.ColumnSpec, binaryFmt bool, size int, get func([]byte) T) decoder {
 	if binaryFmt {
