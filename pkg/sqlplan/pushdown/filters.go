@@ -42,7 +42,7 @@ func (p *Planner) Filters(fs []Filter, adhoc []*ast.Macro) error {
 			p.addCond(tg.b.sel, pred)
 			sp := tg.b.sel.Span
 			p.steps = append(p.steps, Step{Kind: "pushdown", Start: sp.Start, End: sp.End,
-				Detail: fmt.Sprintf("ad hoc filter %s %s: %s added to the WHERE of %s", f.Key, f.Operator, pred, p.blockName(tg.b))})
+				Detail: fmt.Sprintf("ad hoc filter on %s: %s added to the WHERE of %s", f.Key, pred, p.blockName(tg.b))})
 			if tg.note != "" {
 				p.warn("ambiguous_pushdown", sp.Start, "ad hoc filter %s: %s", f.Key, tg.note)
 			}
@@ -136,6 +136,13 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 	}
 	if len(out) > 0 {
 		return out, "", nil
+	}
+	// The key names an output column of the statement (an alias, or a
+	// column at the same position of every set operation branch).
+	if p.o.Query != nil {
+		if tg, st := tr.traceBody(p.o.Query.Body, col); st == found {
+			return tg, "", nil
+		}
 	}
 
 	// The outermost FROM does not show the column: take the innermost

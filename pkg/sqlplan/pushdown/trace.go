@@ -158,13 +158,24 @@ func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note st
 	if text == "" {
 		text = tr.quote(name)
 		switch {
-		case len(qual) > 0 && s.qual != "":
-			text = s.qual + "." + text
-		case len(b.sources) > 1 && s.qual != "":
+		case s.kind == srcUnnest || s.kind == srcArrayJoin || s.qual == "":
+			// The alias names the column itself; nothing to qualify with.
+		case len(qual) > 0 || tr.shared(b, s, col):
 			text = s.qual + "." + text
 		}
 	}
 	return target{b: b, colText: text + tr.path, table: s.table, colName: name, note: note}
+}
+
+// shared reports whether a source of b other than s may also provide col,
+// so that an unqualified name would be ambiguous.
+func (tr *tracer) shared(b *block, s *source, col string) bool {
+	for _, o := range b.sources {
+		if o != s && tr.t.provides(o, col) != no {
+			return true
+		}
+	}
+	return false
 }
 
 // pick chooses the source of column col in block b: the one its
@@ -193,6 +204,9 @@ func (tr *tracer) pick(b *block, qual []ast.Ident, col string) (*source, string)
 	case len(sure) == 1:
 		return sure[0], ""
 	case len(sure) > 1:
+		if sameCTE(sure) {
+			return sure[0], ""
+		}
 		return sure[0], fmt.Sprintf("%d FROM items provide %s; chose %s", len(sure), col, describe(sure[0]))
 	case len(unsure) == 1:
 		if len(b.sources) == 1 {
@@ -223,4 +237,15 @@ func indexFold(names []string, col string) int {
 		}
 	}
 	return -1
+}
+
+// sameCTE reports whether all sources refer to one CTE (a self-join of a
+// CTE: a predicate in its body serves every reference).
+func sameCTE(ss []*source) bool {
+	for _, s := range ss {
+		if s.kind != srcCTE || s.cte != ss[0].cte {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,254 @@
+package sqlplan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
+	"github.com/bigtent/quarry/pkg/sqlplan/macros"
+	"github.com/bigtent/quarry/pkg/sqlplan/parser"
+	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
+)
+
+// Build plans one request: lex and parse the SQL, refuse anything that is
+// not one read-only statement, expand the macros, push the ad hoc filters
+// and the time range down, add partition predicates, cap the rows, and
+// apply all edits to the user's text at once. It does no I/O. Errors are
+// *Error values; those about the SQL carry its line and column.
+func Build(ctx context.Context, req Request) (*Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, &Error{Message: err.Error()}
+	}
+	src := req.RawSQL
+	d, err := dialect.New(dialect.Name(req.Dialect), req.ServerVersion)
+	if err != nil {
+		return nil, &Error{Message: err.Error()}
+	}
+	script, err := parser.Parse(src, req.Dialect)
+	if err != nil {
+		return nil, sqlError(src, err)
+	}
+	st, err := readOnlyStatement(src, script)
+	if err != nil {
+		return nil, err
+	}
+	query := st.Query
+
+	pd := pushdown.New(pushdown.Options{
+		Src: src, Query: query, Dialect: d, Catalog: req.Catalog,
+		From: req.TimeRange.From, To: req.TimeRange.To,
+	})
+	resolve := func(expr string, at int) (dialect.TimeKind, bool) {
+		col, ok := pd.ColumnAt(expr, at)
+		if !ok {
+			return dialect.Unknown, false
+		}
+		return d.ColumnKind(col)
+	}
+	env, err := macros.NewEnv(macros.Config{
+		Dialect: dialect.Name(req.Dialect), ServerVersion: req.ServerVersion,
+		From: req.TimeRange.From, To: req.TimeRange.To,
+		IntervalMs: req.IntervalMs, MaxDataPoints: req.MaxDataPoints,
+		Timezone: req.Timezone, Fill: req.Fill, Resolve: resolve,
+	})
+	if err != nil {
+		return nil, &Error{Message: err.Error()}
+	}
+	mres, err := macros.ExpandAll(src, script.Tokens, env)
+	if err != nil {
+		return nil, sqlError(src, err)
+	}
+
+	plan := &Plan{Statement: st.Kind.String(), Steps: []Step{}, Warnings: []Warning{}, Request: req}
+	var edits []pushdown.Edit
+	for _, e := range mres.Edits {
+		if e.AdHoc {
+			continue // written by the ad hoc filter placement below
+		}
+		edits = append(edits, pushdown.Edit{Start: e.Start, End: e.End, Text: e.Text})
+	}
+	for _, s := range mres.Steps {
+		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &Span{s.Start, s.End}})
+	}
+	for _, w := range mres.Warnings {
+		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
+	}
+	if f := mres.Fill; f != nil {
+		plan.Fill = &Fill{Mode: FillMode(f.Mode), Value: f.Value, Interval: f.Interval}
+	}
+
+	if query == nil {
+		for _, f := range req.Filters {
+			plan.Warnings = append(plan.Warnings, Warning{Code: "unused_filter",
+				Message: fmt.Sprintf("ad hoc filter %s was not applied: a %s statement has no query to filter", f.Key, strings.ToUpper(plan.Statement))})
+		}
+	} else {
+		if err := pd.Filters(pushdownFilters(req.Filters), adHocMacros(st)); err != nil {
+			return nil, &Error{Message: err.Error()}
+		}
+		expand := func(name, arg string, at int) (string, error) {
+			x, err := macros.Expand(env, macros.Call{Name: name, Start: at, End: at, Parens: true,
+				Args: []macros.Arg{{Text: arg, Start: at, End: at}}})
+			return x.SQL, err
+		}
+		if err := pd.TimeRange(expand); err != nil {
+			return nil, sqlError(src, err)
+		}
+		pd.Partitions()
+		if st.Kind == ast.StmtSelect && req.MaxRows > 0 {
+			plan.RowCap = req.MaxRows
+			plan.LimitAdded = pd.RowCap(req.MaxRows)
+		}
+	}
+	pedits, psteps, pwarns := pd.Result()
+	edits = append(edits, pedits...)
+	for _, s := range psteps {
+		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &Span{s.Start, s.End}})
+	}
+	for _, w := range pwarns {
+		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
+	}
+	out, err := applyEdits(src, edits)
+	if err != nil {
+		return nil, &Error{Message: err.Error()}
+	}
+	plan.SQL = out
+	return plan, nil
+}
+
+// readOnlyStatement returns the script's one statement, refusing scripts
+// of several statements and anything that is not SELECT, WITH … SELECT,
+// EXPLAIN, SHOW or DESCRIBE - before any of it reaches a database.
+func readOnlyStatement(src string, s *ast.Script) (*ast.Statement, error) {
+	switch len(s.Statements) {
+	case 0:
+		return nil, &Error{Message: "the query has no statement (it is empty or only comments): write one SELECT"}
+	case 1:
+	default:
+		second := s.Statements[1]
+		return nil, posError(src, second.Start, fmt.Sprintf(
+			"the text holds %d statements; Quarry runs exactly one read-only statement (a single trailing ';' is fine): remove the others",
+			len(s.Statements)))
+	}
+	if len(s.Semicolons) > 1 {
+		return nil, posError(src, s.Semicolons[1].Start,
+			"more than one ';': Quarry runs exactly one statement (a single trailing ';' is fine)")
+	}
+	st := s.Statements[0]
+	kind := st.Kind
+	if kind == ast.StmtExplain && st.Explained != ast.StmtUnknown && !st.Explained.ReadOnly() {
+		return nil, posError(src, st.KeywordSpan.Start, fmt.Sprintf(
+			"EXPLAIN of a %s statement is refused: Quarry only plans read-only statements (SELECT, WITH … SELECT, EXPLAIN, SHOW, DESCRIBE)",
+			strings.ToUpper(st.Explained.String())))
+	}
+	if !kind.ReadOnly() {
+		what := strings.ToUpper(kind.String())
+		if kind == ast.StmtUnknown || kind == ast.StmtOther || kind == ast.StmtTransaction {
+			what = strings.ToUpper(st.KeywordSpan.Text(src))
+		}
+		if what == "" {
+			what = "this kind of"
+		}
+		return nil, posError(src, st.KeywordSpan.Start, fmt.Sprintf(
+			"%s statements are refused: Quarry only runs read-only statements (SELECT, WITH … SELECT, EXPLAIN, SHOW, DESCRIBE)",
+			what))
+	}
+	if kind == ast.StmtSelect && st.Query == nil {
+		return nil, posError(src, st.Start, "could not find the query of this SELECT statement")
+	}
+	return st, nil
+}
+
+// adHocMacros finds the $__adHocFilters macros of the statement.
+func adHocMacros(st *ast.Statement) []*ast.Macro {
+	var out []*ast.Macro
+	ast.Inspect(st, func(n ast.Node) bool {
+		if m, ok := n.(*ast.Macro); ok && (m.Name == "__adHocFilters") {
+			out = append(out, m)
+		}
+		return true
+	})
+	return out
+}
+
+func pushdownFilters(fs []Filter) []pushdown.Filter {
+	out := make([]pushdown.Filter, len(fs))
+	for i, f := range fs {
+		out[i] = pushdown.Filter{Key: f.Key, Operator: f.Operator, Value: f.Value, Values: f.Values}
+	}
+	return out
+}
+
+// warning turns a warning at a byte offset (-1: none) into a Warning.
+func warning(src, code, msg string, off int) Warning {
+	w := Warning{Code: code, Message: msg}
+	if off >= 0 {
+		w.Line, w.Column = lexer.Position(src, off)
+	}
+	return w
+}
+
+// posError is an Error at byte offset off of src.
+func posError(src string, off int, msg string) *Error {
+	e := lexer.NewError(src, off, msg)
+	return &Error{Message: e.Message, Line: e.Line, Column: e.Column, Snippet: e.Snippet, Offset: e.Offset}
+}
+
+// sqlError converts a lexer, parser or macro error into an *Error with a
+// position.
+func sqlError(src string, err error) *Error {
+	var le *lexer.Error
+	if errors.As(err, &le) {
+		return &Error{Message: le.Message, Line: le.Line, Column: le.Column, Snippet: le.Snippet, Offset: le.Offset}
+	}
+	var me *macros.Error
+	if errors.As(err, &me) {
+		return posError(src, me.Offset, me.Error())
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &Error{Message: err.Error()}
+}
+
+// applyEdits applies edits to src at once. Insertions at the same offset
+// keep their order and come before a replacement starting there;
+// overlapping replacements are a planner bug and an error.
+func applyEdits(src string, edits []pushdown.Edit) (string, error) {
+	if len(edits) == 0 {
+		return src, nil
+	}
+	sort.SliceStable(edits, func(i, j int) bool {
+		a, b := edits[i], edits[j]
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		return a.Start == a.End && b.Start != b.End
+	})
+	var b strings.Builder
+	size := len(src)
+	for _, e := range edits {
+		size += len(e.Text) - (e.End - e.Start)
+	}
+	b.Grow(size)
+	pos := 0
+	for _, e := range edits {
+		if e.Start < pos || e.End < e.Start || e.End > len(src) {
+			return "", fmt.Errorf("internal planner error: overlapping edits at byte %d", e.Start)
+		}
+		b.WriteString(src[pos:e.Start])
+		b.WriteString(e.Text)
+		pos = e.End
+	}
+	b.WriteString(src[pos:])
+	return b.String(), nil
+}
