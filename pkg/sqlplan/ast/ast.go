@@ -392,9 +392,12 @@ type WindowSpec struct {
 	Frame       *Span
 }
 
-// OrderBy is ORDER BY items [INTERPOLATE (...)].
+// OrderBy is ORDER BY items [INTERPOLATE (...)], or DuckDB's ORDER BY ALL
+// [ASC|DESC].
 type OrderBy struct {
 	Span
+	All         bool
+	Desc        bool // with All
 	Items       []*OrderItem
 	Interpolate *Span
 }

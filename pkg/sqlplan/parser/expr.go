@@ -57,7 +57,7 @@ func (p *parser) parseExprCtx(alias bool) ast.Expr {
 func (p *parser) parseExprOpaqueTo(closer byte) ast.Expr {
 	start := p.cur().Start
 	e := p.parseExpr()
-	for !p.eof() && !p.isPunct(',') && !p.isPunct(closer) && !p.isPunct(')') && !p.isPunct(']') && !p.isPunct('}') {
+	for !p.eof() && !p.isPunct(',') && !p.isPunct(closer) && !p.isPunct(')') && !p.isPunct(']') && !p.isPunct('}') && !p.isPunct(':') {
 		before := p.pos
 		e = p.absorb(start, e, closer)
 		if p.pos == before {
@@ -80,6 +80,9 @@ func (p *parser) atExprEnd() bool {
 			return true
 		}
 	case lexer.Keyword:
+		if t.Is(lexer.KwOffset) && p.isPunctAt(1, '(') {
+			return false // BigQuery arr[OFFSET(1)]
+		}
 		return p.isStopAt(0) && !t.Is(lexer.KwArray) && !t.Is(lexer.KwAny) && !t.Is(lexer.KwAll) || t.Is(lexer.KwSelect)
 	}
 	return false
@@ -104,12 +107,27 @@ func (p *parser) canAbsorb(alias bool) bool {
 			return false
 		}
 		return !alias
-	case lexer.Ident, lexer.QuotedIdent:
-		return !alias
-	case lexer.String:
+	case lexer.Ident:
+		return !alias || p.isPunctAt(1, '(') // x OPERATOR(pg_catalog.+) y
+	case lexer.QuotedIdent, lexer.String:
 		return !alias
 	}
 	return true
+}
+
+// parseStrictExpr parses an expression without absorbing juxtaposed tokens
+// (LIMIT / OFFSET values), so a stray token after it is reported.
+func (p *parser) parseStrictExpr() ast.Expr {
+	if p.atExprEnd() {
+		p.errorAt(p.cur().Start, "expected a value, found "+p.describe(p.cur()))
+		return &ast.Opaque{Span: ast.Span{Start: p.lastEnd, End: p.lastEnd}}
+	}
+	if !p.enter() {
+		p.leave()
+		return &ast.Opaque{Span: ast.Span{Start: p.lastEnd, End: p.lastEnd}}
+	}
+	defer p.leave()
+	return p.parseBinary(0)
 }
 
 // absorb extends e (which started at start) with a balanced token run up to
@@ -130,7 +148,7 @@ func (p *parser) absorb(start int, e ast.Expr, closer byte) ast.Expr {
 					goto done
 				}
 				depth--
-			case ',', ';':
+			case ',', ';', ':':
 				if depth == 0 {
 					goto done
 				}
@@ -926,7 +944,7 @@ func (p *parser) parseStar(qual []ast.Ident, start int) ast.Expr {
 			p.advance()
 			s.Except = append(s.Except, p.parseIdentList()...)
 			continue
-		case (t.Is(lexer.KwExcept) || t.Is(lexer.KwExclude)) && p.d.ClickHouse && p.isNameToken(p.peek(1)) && !aliasStop(p.peek(1)):
+		case (t.Is(lexer.KwExcept) || t.Is(lexer.KwExclude)) && p.d.ClickHouse && p.isNameToken(p.peek(1)) && !p.aliasStopAt(1):
 			p.advance()
 			s.Except = append(s.Except, p.parseIdent())
 			continue

@@ -267,7 +267,7 @@ func (p *parser) parseTableSuffixes(tr *ast.TableRef) {
 				p.acceptKw(lexer.KwOf)
 			}
 			p.parseExpr()
-		case tr.Alias == nil && (t.Is(lexer.KwAs) || p.isNameToken(t) && !aliasStop(t)):
+		case tr.Alias == nil && (t.Is(lexer.KwAs) || p.isNameToken(t) && !p.aliasStopAt(0)):
 			tr.Alias = p.parseTableAlias()
 			if tr.Alias == nil {
 				return
@@ -288,7 +288,7 @@ func (p *parser) parseTableAlias() *ast.Alias {
 			p.errorAt(t.Start, "expected an alias after AS, found "+p.describe(t))
 			return nil
 		}
-	} else if !p.isNameToken(t) || aliasStop(t) {
+	} else if !p.isNameToken(t) || p.aliasStopAt(0) {
 		return nil
 	}
 	a.Name = p.parseIdent()

@@ -49,10 +49,14 @@ var callable = newKwSet(lexer.KwLeft, lexer.KwRight, lexer.KwReplace, lexer.KwFo
 	lexer.KwTo, lexer.KwGlobal, lexer.KwFilter, lexer.KwValues, lexer.KwMap, lexer.KwStruct, lexer.KwUnnest,
 	lexer.KwWindow)
 
+// clickHouseOnly are stops only in ClickHouse; elsewhere they are names.
+var clickHouseOnly = newKwSet(lexer.KwPrewhere, lexer.KwSettings, lexer.KwFormat, lexer.KwFinal, lexer.KwSample,
+	lexer.KwFill, lexer.KwStep, lexer.KwInterpolate, lexer.KwPaste, lexer.KwGlobal)
+
 // isStop reports whether the token at n ahead ends an expression.
 func (p *parser) isStopAt(n int) bool {
 	t := p.peek(n)
-	if !stop.has(t) {
+	if !stop.has(t) || !p.d.ClickHouse && clickHouseOnly.has(t) {
 		return false
 	}
 	if callable.has(t) && p.isPunctAt(n+1, '(') {
@@ -61,7 +65,9 @@ func (p *parser) isStopAt(n int) bool {
 	return true
 }
 
-// aliasStop reports whether a name token cannot be an implicit alias.
-func aliasStop(t lexer.Token) bool {
-	return t.Kind == lexer.Keyword && (stop.has(t) || reserved.has(t))
+// aliasStop reports whether the name token at n ahead cannot be an
+// implicit alias.
+func (p *parser) aliasStopAt(n int) bool {
+	t := p.peek(n)
+	return t.Kind == lexer.Keyword && (reserved.has(t) || stop.has(t) && (p.d.ClickHouse || !clickHouseOnly.has(t)))
 }

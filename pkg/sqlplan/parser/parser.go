@@ -59,6 +59,9 @@ func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
 	p.bracketErrs = len(p.errs) > 0
 	script := p.parseScript()
 	script.Tokens = toks
+	if len(p.errs) > 0 {
+		fixSpans(script, len(src))
+	}
 	return script, p.errs
 }
 

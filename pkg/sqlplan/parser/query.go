@@ -247,7 +247,7 @@ func (p *parser) parseQueryTail(q *ast.Query, branch bool) {
 			p.parseLimit(q)
 		case t.Is(lexer.KwOffset) && q.Offset == nil && (q.Limit == nil || q.Limit.Offset == nil):
 			o := &ast.Offset{Span: ast.Span{Start: p.advance().Start}}
-			o.Value = p.parseExpr()
+			o.Value = p.parseStrictExpr()
 			if p.isKw(lexer.KwRow) || p.isKw(lexer.KwRows) {
 				p.advance()
 			}
@@ -278,16 +278,16 @@ func (p *parser) parseLimit(q *ast.Query) {
 	if p.acceptKw(lexer.KwAll) {
 		count = nil
 	} else {
-		count = p.parseExpr()
+		count = p.parseStrictExpr()
 		if p.acceptPunct(',') {
-			offset, count, comma = count, p.parseExpr(), true
+			offset, count, comma = count, p.parseStrictExpr(), true
 		}
 	}
 	if !comma && p.isKw(lexer.KwOffset) && (p.d.ClickHouse || q.Offset == nil) {
 		// LIMIT n OFFSET m (an OFFSET after LIMIT ... BY belongs to it too).
 		save := p.pos
 		p.advance()
-		offset = p.parseExpr()
+		offset = p.parseStrictExpr()
 		if p.isKw(lexer.KwRow) || p.isKw(lexer.KwRows) {
 			p.pos = save // an OFFSET m ROWS clause of its own
 			offset = nil
@@ -322,7 +322,7 @@ func (p *parser) parseFetch() *ast.Fetch {
 		p.advance()
 	}
 	if !p.isKw(lexer.KwRow) && !p.isKw(lexer.KwRows) {
-		f.Count = p.parseExpr()
+		f.Count = p.parseStrictExpr()
 	}
 	if p.isWordAt(0, "PERCENT") {
 		p.advance()
@@ -491,9 +491,10 @@ func (p *parser) atSelectListEnd() bool {
 	case t.Kind == lexer.Keyword:
 		switch t.Kw {
 		case lexer.KwFrom, lexer.KwWhere, lexer.KwGroup, lexer.KwHaving, lexer.KwOrder, lexer.KwLimit,
-			lexer.KwUnion, lexer.KwIntersect, lexer.KwExcept, lexer.KwQualify, lexer.KwWindow,
-			lexer.KwSettings, lexer.KwFormat, lexer.KwPrewhere, lexer.KwInto:
+			lexer.KwUnion, lexer.KwIntersect, lexer.KwExcept, lexer.KwQualify, lexer.KwWindow, lexer.KwInto:
 			return true
+		case lexer.KwSettings, lexer.KwFormat, lexer.KwPrewhere:
+			return p.d.ClickHouse
 		}
 	}
 	return false
@@ -518,7 +519,7 @@ func (p *parser) parseColumnAlias() *ast.Ident {
 		p.errorAt(t.Start, "expected an alias after AS, found "+p.describe(t))
 		return nil
 	}
-	if t := p.cur(); p.isNameToken(t) && !aliasStop(t) {
+	if t := p.cur(); p.isNameToken(t) && !p.aliasStopAt(0) && !(t.Kind == lexer.Ident && p.isPunctAt(1, '(')) {
 		id := p.parseIdent()
 		return &id
 	}
@@ -636,8 +637,20 @@ func isFrameKw(t lexer.Token) bool {
 
 func (p *parser) parseOrderBy() *ast.OrderBy {
 	o := &ast.OrderBy{Span: ast.Span{Start: p.advance().Start}}
-	p.advance() // BY
-	o.Items = p.parseOrderItems()
+	p.advance()                                      // BY
+	if p.isKw(lexer.KwAll) && !p.isPunctAt(1, '(') { // DuckDB ORDER BY ALL
+		p.advance()
+		o.All = true
+		if p.isKw(lexer.KwAsc) || p.isKw(lexer.KwDesc) {
+			o.Desc = p.advance().Is(lexer.KwDesc)
+		}
+		if p.isKw(lexer.KwNulls) && (p.isKwAt(1, lexer.KwFirst) || p.isKwAt(1, lexer.KwLast)) {
+			p.advance()
+			p.advance()
+		}
+	} else {
+		o.Items = p.parseOrderItems()
+	}
 	if p.isKw(lexer.KwInterpolate) {
 		start := p.advance().Start
 		if p.acceptPunct('(') {
