@@ -1,0 +1,25 @@
+// Command gpx_quarry is the Quarry data source plugin's backend, started by
+// Grafana over its gRPC plugin protocol.
+package main
+
+import (
+	"os"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bigtent/quarry/pkg/plugin"
+)
+
+func main() {
+	metrics, err := plugin.NewMetrics(prometheus.DefaultRegisterer)
+	if err != nil {
+		log.DefaultLogger.Error("registering metrics", "error", err.Error())
+		os.Exit(1)
+	}
+	if err := datasource.Manage(plugin.PluginID, plugin.NewFactory(plugin.Deps{Metrics: metrics}), datasource.ManageOpts{}); err != nil {
+		log.DefaultLogger.Error("serving the plugin", "error", err.Error())
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,227 @@
+// Package plugin is Quarry's Grafana surface: data source settings and
+// instances, QueryData (concurrent, cached, guarded), health, resources and
+// metrics. The query path itself is Service, which the quarry CLI shares.
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+
+	"github.com/bigtent/quarry/pkg/engine"
+)
+
+// PluginID is the plugin's id in plugin.json.
+const PluginID = "bigtent-quarry-datasource"
+
+// Datasource is one configured data source instance.
+type Datasource struct {
+	svc *Service
+	// openErr is set when the engine could not be opened; health and queries
+	// report it instead of failing instance creation, so the user sees why.
+	openErr error
+	deps    Deps
+}
+
+var (
+	_ backend.QueryDataHandler      = (*Datasource)(nil)
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// NewFactory returns the instance factory for datasource.Manage.
+func NewFactory(deps Deps) datasource.InstanceFactoryFunc {
+	return func(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+		return New(ctx, s.JSONData, s.DecryptedSecureJSONData, deps)
+	}
+}
+
+// New validates the settings and opens the engine. Invalid settings are an
+// error; an engine that cannot connect yields a Datasource whose health check
+// and queries explain the failure.
+func New(ctx context.Context, jsonData []byte, secure map[string]string, deps Deps) (*Datasource, error) {
+	deps = deps.withDefaults()
+	cfg, err := ParseConfig(jsonData, secure)
+	if err != nil {
+		return nil, redactErr(err, secretValues(secure))
+	}
+	eng, err := OpenEngine(ctx, cfg)
+	if err != nil {
+		err = redactErr(err, secretValues(secure))
+		var se *SettingsError
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		deps.Logger.Warn("engine could not be opened", "engine", cfg.Engine, "error", err.Error())
+		return &Datasource{openErr: err, deps: deps, svc: NewService(cfg, closedEngine{}, deps)}, nil
+	}
+	return NewWithService(NewService(cfg, eng, deps)), nil
+}
+
+// NewWithService wraps a Service (used by the CLI and tests).
+func NewWithService(svc *Service) *Datasource { return &Datasource{svc: svc, deps: svc.deps} }
+
+// Service returns the shared query path.
+func (d *Datasource) Service() *Service { return d.svc }
+
+// Dispose closes the engine's pools when Grafana drops the instance.
+func (d *Datasource) Dispose() {
+	if err := d.svc.Close(); err != nil {
+		d.deps.Logger.Warn("closing engine", "error", err.Error())
+	}
+}
+
+// QueryData runs the queries of one request concurrently (at most
+// Settings.Concurrency at once). Each query gets its own response and error;
+// a panic in one query fails only that query.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	var mu sync.Mutex
+	set := func(refID string, r backend.DataResponse) {
+		mu.Lock()
+		resp.Responses[refID] = r
+		mu.Unlock()
+	}
+	labels := jobLabels(req)
+	sem := make(chan struct{}, max(1, d.svc.cfg.Concurrency))
+	var wg sync.WaitGroup
+	for _, q := range req.Queries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				set(q.RefID, errorResponse(backend.DownstreamError(ctx.Err())))
+				return
+			}
+			defer func() { <-sem }()
+			set(q.RefID, d.queryOne(ctx, q, labels))
+		}()
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string) (out backend.DataResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.deps.Logger.Error("query panicked", "refId", dq.RefID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			out = errorResponse(backend.PluginError(fmt.Errorf("internal error while running query %s: %v", dq.RefID, r)))
+		}
+	}()
+	q, err := DecodeQuery(dq)
+	if err != nil {
+		return errorResponse(backend.DownstreamError(err))
+	}
+	if q.Model.Hide {
+		return backend.DataResponse{}
+	}
+	if d.openErr != nil {
+		return errorResponse(backend.DownstreamError(d.openErr))
+	}
+	res, err := d.svc.Run(ctx, q, labels)
+	if err != nil {
+		return errorResponse(err)
+	}
+	return backend.DataResponse{Frames: res.Frames}
+}
+
+// errorResponse classifies err: downstream unless marked as the plugin's.
+func errorResponse(err error) backend.DataResponse {
+	src := errorSource(err)
+	return backend.DataResponse{Error: err, ErrorSource: src, Status: statusFor(err, src)}
+}
+
+func statusFor(err error, src backend.ErrorSource) backend.Status {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return backend.StatusTimeout
+	case errors.Is(err, context.Canceled):
+		return backend.StatusBadRequest
+	case src == backend.ErrorSourcePlugin:
+		return backend.StatusInternal
+	default:
+		return backend.StatusBadRequest
+	}
+}
+
+// CheckHealth connects and runs a trivial query; the message names the step
+// that failed and what to do.
+func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	if d.openErr != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.openErr.Error()}, nil
+	}
+	h := d.svc.Health(ctx)
+	details, _ := json.Marshal(h)
+	res := &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: h.Message, JSONDetails: details}
+	if !h.OK {
+		res.Status = backend.HealthStatusError
+		if h.Step != "" {
+			res.Message = fmt.Sprintf("%s failed: %s", h.Step, h.Message)
+		}
+		if h.Hint != "" {
+			res.Message += ". " + h.Hint
+		}
+	}
+	return res, nil
+}
+
+// Health runs the engine's health check, with secrets removed from its text.
+func (s *Service) Health(ctx context.Context) engine.Health {
+	ctx, span := s.deps.Tracer.Start(ctx, "quarry.health")
+	defer span.End()
+	h := s.eng.Health(ctx)
+	for _, sec := range s.secrets {
+		h.Message = redactString(h.Message, sec)
+		h.Hint = redactString(h.Hint, sec)
+	}
+	if h.OK && h.Message == "" {
+		h.Message = fmt.Sprintf("%s %s is reachable", s.cfg.Engine, h.Version)
+	}
+	logger := s.deps.Logger.FromContext(ctx)
+	if h.OK {
+		logger.Debug("health ok", "engine", s.cfg.Engine, "version", h.Version)
+	} else {
+		logger.Warn("health failed", "engine", s.cfg.Engine, "step", h.Step, "message", h.Message)
+	}
+	return h
+}
+
+func secretValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		if len(v) >= 4 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// jobLabels are BigQuery job labels from Grafana's request headers.
+func jobLabels(req *backend.QueryDataRequest) map[string]string {
+	l := map[string]string{}
+	for k, v := range map[string]string{
+		"dashboard_uid": req.GetHTTPHeader("X-Dashboard-Uid"),
+		"panel_id":      req.GetHTTPHeader("X-Panel-Id"),
+	} {
+		if v != "" {
+			l[k] = v
+		}
+	}
+	if req.PluginContext.User != nil && req.PluginContext.User.Login != "" {
+		l["user"] = req.PluginContext.User.Login
+	}
+	if req.Headers[backend.FromAlertHeaderName] == "true" || req.GetHTTPHeader(backend.FromAlertHeaderName) == "true" {
+		l["source"] = "alert"
+	}
+	return l
+}

@@ -1,0 +1,83 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/catalog"
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/engine/bigquery"
+	"github.com/bigtent/quarry/pkg/engine/duckdb"
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+// SettingsError is an invalid data source configuration: the instance cannot
+// be created until the user fixes it.
+type SettingsError struct{ Err error }
+
+func (e *SettingsError) Error() string { return e.Err.Error() }
+func (e *SettingsError) Unwrap() error { return e.Err }
+
+// OpenEngine decodes the engine's own settings from cfg.EngineJSON and
+// cfg.Secrets, validates them and opens the engine.
+func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
+	switch cfg.Engine {
+	case "bigquery":
+		var s bigquery.Settings
+		if err := decodeEngineSettings(cfg, &s); err != nil {
+			return nil, err
+		}
+		s.ServiceAccountKey = cfg.Secrets["serviceAccountKey"]
+		if err := s.Validate(); err != nil {
+			return nil, &SettingsError{Err: err}
+		}
+		return bigquery.New(ctx, s)
+	case "duckdb":
+		var s duckdb.Settings
+		if err := decodeEngineSettings(cfg, &s); err != nil {
+			return nil, err
+		}
+		if err := s.Validate(); err != nil {
+			return nil, &SettingsError{Err: err}
+		}
+		return duckdb.New(ctx, s)
+	default:
+		return nil, &SettingsError{Err: fmt.Errorf("settings: engine %q is not available in this build", cfg.Engine)}
+	}
+}
+
+func decodeEngineSettings(cfg Config, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(cfg.EngineJSON)))
+	if err := dec.Decode(v); err != nil {
+		return &SettingsError{Err: fmt.Errorf("settings (%s): %w", cfg.Engine, describeJSONError(err))}
+	}
+	return nil
+}
+
+// closedEngine stands in for an engine that could not be opened; every call
+// fails with errNotOpen.
+type closedEngine struct{}
+
+var errNotOpen = errors.New("the data source's engine is not connected; see its health check")
+
+func (closedEngine) Dialect() sqlplan.Dialect                      { return "" }
+func (closedEngine) ServerVersion(context.Context) (string, error) { return "", errNotOpen }
+func (closedEngine) Health(context.Context) engine.Health {
+	return engine.Health{Message: errNotOpen.Error()}
+}
+func (closedEngine) Datasets(context.Context) ([]string, error)       { return nil, errNotOpen }
+func (closedEngine) Tables(context.Context, string) ([]string, error) { return nil, errNotOpen }
+func (closedEngine) Close() error                                     { return nil }
+func (closedEngine) Estimate(context.Context, *sqlplan.Plan) (engine.Cost, error) {
+	return engine.Cost{}, errNotOpen
+}
+func (closedEngine) Query(context.Context, *sqlplan.Plan, engine.QueryOptions) (*frames.Table, engine.QueryStats, error) {
+	return nil, engine.QueryStats{}, errNotOpen
+}
+func (closedEngine) Columns(context.Context, string, string) (catalog.Table, error) {
+	return catalog.Table{}, errNotOpen
+}

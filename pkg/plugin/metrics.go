@@ -1,0 +1,79 @@
+package plugin
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bigtent/quarry/pkg/cache"
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+// Metrics are Quarry's Prometheus metrics. Grafana scrapes them through the
+// SDK's CollectMetrics when they are registered with prometheus.DefaultRegisterer.
+type Metrics struct {
+	queries  *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	bytes    *prometheus.CounterVec
+	usd      *prometheus.CounterVec
+	cache    *prometheus.CounterVec
+	rows     *prometheus.CounterVec
+	refusals *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		queries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "queries_total",
+			Help: "Queries run, by engine and format."}, []string{"engine", "format"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "query_errors_total",
+			Help: "Failed queries, by engine and error source (plugin or downstream)."}, []string{"engine", "source"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "quarry", Name: "query_duration_seconds",
+			Help: "Query duration from plan to frames.", Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 12)}, []string{"engine"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "bytes_processed_total",
+			Help: "Bytes processed by the warehouse."}, []string{"engine"}),
+		usd: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "cost_usd_total",
+			Help: "Estimated cost of executed queries in USD."}, []string{"engine"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "cache_requests_total",
+			Help: "Result cache lookups by outcome (hit, shared, miss)."}, []string{"engine", "outcome"}),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "rows_total",
+			Help: "Rows returned by the warehouse."}, []string{"engine"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "budget_refusals_total",
+			Help: "Queries refused by the budget guardrail."}, []string{"engine"}),
+	}
+	for _, c := range []prometheus.Collector{m.queries, m.errors, m.duration, m.bytes, m.usd, m.cache, m.rows, m.refusals} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *Metrics) observe(eng string, format sqlplan.Format, res *Result, err error, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.queries.WithLabelValues(eng, string(format)).Inc()
+	m.duration.WithLabelValues(eng).Observe(d.Seconds())
+	if err != nil {
+		m.errors.WithLabelValues(eng, string(errorSource(err))).Inc()
+		var be *engine.BudgetError
+		if errors.As(err, &be) {
+			m.refusals.WithLabelValues(eng).Inc()
+		}
+	}
+	if res == nil || res.Plan == nil {
+		return
+	}
+	if res.Stats.Rows > 0 || err == nil {
+		m.cache.WithLabelValues(eng, res.Cache.String()).Inc()
+	}
+	if res.Cache == cache.Miss {
+		m.rows.WithLabelValues(eng).Add(float64(res.Stats.Rows))
+		m.bytes.WithLabelValues(eng).Add(float64(res.Stats.BytesProcessed))
+		m.usd.WithLabelValues(eng).Add(res.Stats.USD)
+	}
+}

@@ -1,0 +1,357 @@
+package plugin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/bigtent/quarry/pkg/cache"
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+// Deps are the process-wide collaborators of a Service.
+type Deps struct {
+	// Metrics records Prometheus metrics (nil: none).
+	Metrics *Metrics
+	// Logger defaults to the SDK's backend.Logger.
+	Logger log.Logger
+	// Tracer defaults to the SDK's tracer.
+	Tracer trace.Tracer
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.Logger == nil {
+		d.Logger = backend.Logger
+	}
+	if d.Tracer == nil {
+		d.Tracer = tracing.DefaultTracer()
+	}
+	return d
+}
+
+// Service is the one query path shared by the Grafana plugin, the quarry CLI
+// and the HTTP server: plan, estimate, guard, execute (through the cache) and
+// shape frames. It holds no SQL logic of its own.
+type Service struct {
+	cfg     Config
+	eng     engine.Engine
+	cache   *cache.Cache[*result]
+	deps    Deps
+	secrets []string
+
+	mu      sync.Mutex
+	version string // server version, once known
+	catalog catalogCache
+}
+
+// result is what the cache holds: one execution's typed table.
+type result struct {
+	mu    sync.Mutex // serialises shaping of the shared table
+	table *frames.Table
+	stats engine.QueryStats
+}
+
+// NewService wraps an open engine. The Service owns it: Close closes it.
+func NewService(cfg Config, eng engine.Engine, deps Deps) *Service {
+	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults()}
+	s.cache = cache.New[*result](time.Duration(*cfg.CacheTTL), cfg.CacheMaxBytes)
+	for _, v := range cfg.Secrets {
+		if len(v) >= 4 {
+			s.secrets = append(s.secrets, v)
+		}
+	}
+	return s
+}
+
+// Config returns the data source configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Engine returns the engine.
+func (s *Service) Engine() engine.Engine { return s.eng }
+
+// Close closes the engine's pools.
+func (s *Service) Close() error { return s.eng.Close() }
+
+// CacheStats reports the result cache counters.
+func (s *Service) CacheStats() cache.Stats { return s.cache.Stats() }
+
+// Result is everything one query produced.
+type Result struct {
+	Plan   *sqlplan.Plan
+	Cost   engine.Cost
+	Frames data.Frames
+	Stats  engine.QueryStats
+	// Cache is hit, shared (joined an identical query in flight) or miss.
+	Cache cache.Outcome
+}
+
+// Request turns a decoded query into the planner's request.
+func (s *Service) Request(q Query) sqlplan.Request {
+	maxRows := s.cfg.MaxRows
+	if q.Model.MaxRows > 0 && q.Model.MaxRows < maxRows {
+		maxRows = q.Model.MaxRows
+	}
+	return sqlplan.Request{
+		RawSQL:        q.Model.RawSQL,
+		Format:        q.Model.Format,
+		TimeRange:     q.TimeRange,
+		IntervalMs:    q.Interval.Milliseconds(),
+		MaxDataPoints: q.MaxDataPoints,
+		Timezone:      q.Model.Timezone,
+		Filters:       q.Model.filters(),
+		MaxRows:       maxRows,
+		Fill:          q.Model.Fill,
+	}
+}
+
+// Plan completes req with what the engine knows (dialect, server version)
+// and runs the planner.
+func (s *Service) Plan(ctx context.Context, req sqlplan.Request) (*sqlplan.Plan, error) {
+	ctx, span := s.deps.Tracer.Start(ctx, "quarry.plan")
+	defer span.End()
+	req.Dialect = s.eng.Dialect()
+	if req.ServerVersion == "" {
+		req.ServerVersion = s.serverVersion(ctx)
+	}
+	if req.MaxRows == 0 || req.MaxRows > s.cfg.MaxRows {
+		req.MaxRows = s.cfg.MaxRows
+	}
+	if req.Catalog == nil {
+		req.Catalog = s.catalogFor(ctx, req.RawSQL)
+	}
+	plan, err := sqlplan.Build(ctx, req)
+	if err != nil {
+		return nil, spanError(span, err)
+	}
+	span.SetAttributes(attribute.String("quarry.statement", plan.Statement), attribute.Int("quarry.steps", len(plan.Steps)))
+	return plan, nil
+}
+
+func (s *Service) serverVersion(ctx context.Context) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.version != "" {
+		return s.version
+	}
+	v, err := s.eng.ServerVersion(ctx)
+	if err != nil {
+		return ""
+	}
+	s.version = v
+	return v
+}
+
+// Estimate asks the engine what the plan would cost.
+func (s *Service) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost, error) {
+	ctx, span := s.deps.Tracer.Start(ctx, "quarry.estimate")
+	defer span.End()
+	cost, err := s.eng.Estimate(ctx, plan)
+	if err != nil {
+		return cost, spanError(span, s.redact(err))
+	}
+	span.SetAttributes(attribute.Int64("quarry.estimate.bytes", cost.Bytes), attribute.Int64("quarry.estimate.rows", cost.Rows),
+		attribute.Float64("quarry.estimate.usd", cost.USD), attribute.String("quarry.estimate.kind", string(cost.Kind)))
+	return cost, nil
+}
+
+// CheckBudget returns an *engine.BudgetError (marked downstream) when the
+// estimate exceeds the data source's budget.
+func (s *Service) CheckBudget(cost engine.Cost) error { return s.cfg.Budget.Check(cost) }
+
+// WithBudget returns a Service sharing this one's engine under another
+// budget (and its own cache). Closing it closes the shared engine: close
+// only the original.
+func (s *Service) WithBudget(b engine.Budget) *Service {
+	cfg := s.cfg
+	cfg.Budget = b
+	return NewService(cfg, s.eng, s.deps)
+}
+
+// Run plans, estimates, checks the budget, executes (through the cache) and
+// shapes one query. labels are attached to the warehouse job where the
+// engine supports it.
+func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (res *Result, err error) {
+	id := newQueryID()
+	logger := s.deps.Logger.FromContext(ctx).With("queryId", id, "refId", q.RefID, "engine", s.cfg.Engine, "format", string(q.Model.Format))
+	start := time.Now()
+	res = &Result{}
+	defer func() {
+		s.deps.Metrics.observe(s.cfg.Engine, q.Model.Format, res, err, time.Since(start))
+		if err != nil {
+			logger.Warn("query failed", "error", err.Error(), "source", string(errorSource(err)), "durationMs", time.Since(start).Milliseconds())
+		} else {
+			logger.Debug("query done", "rows", res.Stats.Rows, "cache", res.Cache.String(), "durationMs", time.Since(start).Milliseconds())
+		}
+	}()
+	plan, err := s.Plan(ctx, s.Request(q))
+	if err != nil {
+		return res, err
+	}
+	res.Plan = plan
+	logger.Debug("planned", "sql", plan.SQL, "steps", len(plan.Steps))
+
+	// The guardrail needs an estimate; without a budget we skip the extra
+	// round trip (the estimate is available through /estimate).
+	if !s.cfg.Budget.IsZero() {
+		cost, err := s.Estimate(ctx, plan)
+		if err != nil {
+			return res, fmt.Errorf("estimate before running: %w", err)
+		}
+		res.Cost = cost
+		if err := s.CheckBudget(cost); err != nil {
+			return res, err
+		}
+	}
+
+	opts := engine.QueryOptions{
+		Timeout:  time.Duration(s.cfg.QueryTimeout),
+		Labels:   labels,
+		Location: q.Model.Location,
+		Priority: q.Model.Priority,
+	}
+	r, outcome, err := s.cache.Do(ctx, cacheKey(plan, opts), func(ctx context.Context) (*result, int64, error) {
+		return s.execute(ctx, plan, opts)
+	})
+	res.Cache = outcome
+	if err != nil {
+		return res, err
+	}
+	res.Stats = r.stats
+	fr, err := s.shape(r, plan, q, outcome == cache.Hit)
+	if err != nil {
+		return res, err
+	}
+	res.Frames = fr
+	return res, nil
+}
+
+func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (*result, int64, error) {
+	ctx, span := s.deps.Tracer.Start(ctx, "quarry.execute")
+	defer span.End()
+	t, stats, err := s.eng.Query(ctx, plan, opts)
+	if err != nil {
+		return nil, 0, spanError(span, s.redact(err))
+	}
+	span.SetAttributes(attribute.Int64("quarry.rows", stats.Rows), attribute.Int64("quarry.bytes", stats.BytesProcessed))
+	return &result{table: t, stats: stats}, t.SizeBytes(), nil
+}
+
+// shape builds the frames of one query from a (possibly shared) result.
+func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (data.Frames, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var (
+		fr  data.Frames
+		err error
+	)
+	if q.Variable {
+		fr, err = variableFrames(r.table, q.RefID)
+	} else {
+		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: q.Model.Format, Name: q.RefID, Fill: plan.Fill, TimeRange: q.TimeRange, Interval: q.Interval})
+	}
+	if err != nil {
+		return nil, err
+	}
+	frames.SetMeta(fr, frames.Meta{
+		ExecutedSQL:    plan.SQL,
+		Rows:           r.stats.Rows,
+		BytesProcessed: r.stats.BytesProcessed,
+		BytesBilled:    r.stats.BytesBilled,
+		USD:            r.stats.USD,
+		Duration:       r.stats.Duration,
+		CacheHit:       cacheHit,
+		JobID:          r.stats.JobID,
+		Steps:          plan.Steps,
+		Warnings:       plan.Warnings,
+		Truncated:      r.table.Truncated(),
+		MaxRows:        plan.RowCap,
+	})
+	for _, f := range fr {
+		f.RefID = q.RefID
+	}
+	return fr, nil
+}
+
+// cacheKey identifies an execution: the final SQL and every option that
+// changes its result, on this data source (the cache is per instance).
+func cacheKey(plan *sqlplan.Plan, o engine.QueryOptions) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%s\x00%t\x00", plan.Request.Dialect, plan.RowCap, o.Location, o.Priority, o.NumericAsFloat)
+	h.Write([]byte(plan.SQL))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func newQueryID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// redact removes secret values from an error's text, keeping the chain for
+// errors.Is / errors.As.
+func (s *Service) redact(err error) error {
+	return redactErr(err, s.secrets)
+}
+
+func redactErr(err error, secrets []string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := msg
+	for _, sec := range secrets {
+		clean = strings.ReplaceAll(clean, sec, "[redacted]")
+	}
+	if clean == msg {
+		return err
+	}
+	return &redactedError{msg: clean, err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func spanError(span trace.Span, err error) error {
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	return err
+}
+
+// errorSource says whose fault an error is: the plugin's own (panics and
+// internal failures marked with backend.PluginError) or downstream (SQL,
+// planner, engine, budget, timeouts).
+func errorSource(err error) backend.ErrorSource {
+	var ews backend.ErrorWithSource
+	if errors.As(err, &ews) {
+		return ews.ErrorSource()
+	}
+	return backend.ErrorSourceDownstream
+}
+
+func redactString(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[redacted]")
+}

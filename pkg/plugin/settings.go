@@ -1,0 +1,212 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bigtent/quarry/pkg/engine"
+)
+
+// Defaults for the data source settings.
+const (
+	DefaultMaxRows       = 100_000
+	DefaultQueryTimeout  = 60 * time.Second
+	DefaultCacheTTL      = 30 * time.Second
+	DefaultCacheMaxBytes = 64 << 20
+	DefaultConcurrency   = 4
+)
+
+// Settings are the engine-independent part of a data source's jsonData.
+// Every other jsonData key belongs to the engine named by Engine and is
+// decoded into that engine's own settings type.
+type Settings struct {
+	// Engine is postgres, clickhouse, bigquery or duckdb.
+	Engine string `json:"engine"`
+	// MaxRows is the default row cap of a query (a query may lower or raise it
+	// up to this value); 0 means DefaultMaxRows.
+	MaxRows int64 `json:"maxRows"`
+	// QueryTimeout bounds one query ("30s", or a number of seconds).
+	QueryTimeout Duration `json:"queryTimeout"`
+	// CacheTTL keeps identical results ("0" disables the cache).
+	CacheTTL *Duration `json:"cacheTTL"`
+	// CacheMaxBytes bounds the result cache.
+	CacheMaxBytes int64 `json:"cacheMaxBytes"`
+	// Concurrency bounds the queries of one request run at once.
+	Concurrency int `json:"concurrency"`
+	// AdhocTable is the table ("dataset.table") whose columns are the ad hoc
+	// filter keys when a tag-keys / tag-values call names none.
+	AdhocTable string `json:"adhocTable"`
+	// Budget refuses queries whose estimate exceeds it; jsonData keys
+	// maxBytes, maxUSD and maxEstimatedRows (0 = unlimited).
+	Budget engine.Budget `json:"-"`
+}
+
+// BudgetJSON is the budget's jsonData form (also in /estimate replies).
+type BudgetJSON struct {
+	MaxBytes         int64   `json:"maxBytes"`
+	MaxUSD           float64 `json:"maxUSD"`
+	MaxEstimatedRows int64   `json:"maxEstimatedRows"`
+}
+
+// commonKeys are the jsonData keys owned by Settings and Budget; the engine
+// never sees them.
+var commonKeys = []string{"engine", "maxRows", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
+	"maxBytes", "maxUSD", "maxEstimatedRows"}
+
+// EngineNames are the engine names Settings.Engine accepts.
+func EngineNames() []string { return []string{"duckdb", "postgres", "clickhouse", "bigquery"} }
+
+// Config is a decoded, validated data source configuration.
+type Config struct {
+	Settings
+	// EngineJSON is jsonData without the common keys, for the engine.
+	EngineJSON json.RawMessage
+	// Secrets is secureJsonData (never logged).
+	Secrets map[string]string
+}
+
+// ParseConfig decodes jsonData and secureJsonData and validates the common
+// part. Errors name the field and say what to do; they never quote a secret.
+func ParseConfig(jsonData []byte, secure map[string]string) (Config, error) {
+	cfg, err := parseConfig(jsonData, secure)
+	if err != nil {
+		return cfg, &SettingsError{Err: err}
+	}
+	return cfg, nil
+}
+
+func parseConfig(jsonData []byte, secure map[string]string) (Config, error) {
+	var cfg Config
+	if len(bytes.TrimSpace(jsonData)) == 0 {
+		jsonData = []byte("{}")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(jsonData, &raw); err != nil {
+		return cfg, fmt.Errorf("settings: jsonData is not a JSON object: %w", err)
+	}
+	if err := json.Unmarshal(jsonData, &cfg.Settings); err != nil {
+		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	}
+	var b BudgetJSON
+	if err := json.Unmarshal(jsonData, &b); err != nil {
+		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	}
+	cfg.Budget = engine.Budget{MaxBytes: b.MaxBytes, MaxUSD: b.MaxUSD, MaxRows: b.MaxEstimatedRows}
+	for _, k := range commonKeys {
+		delete(raw, k)
+	}
+	engineJSON, err := json.Marshal(raw)
+	if err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
+	}
+	cfg.EngineJSON = engineJSON
+	cfg.Secrets = secure
+	cfg.Settings = cfg.withDefaults()
+	return cfg, cfg.validate()
+}
+
+func (s Settings) withDefaults() Settings {
+	s.Engine = strings.ToLower(strings.TrimSpace(s.Engine))
+	if s.Engine == "" {
+		s.Engine = "duckdb"
+	}
+	if s.MaxRows == 0 {
+		s.MaxRows = DefaultMaxRows
+	}
+	if s.QueryTimeout == 0 {
+		s.QueryTimeout = Duration(DefaultQueryTimeout)
+	}
+	if s.CacheTTL == nil {
+		d := Duration(DefaultCacheTTL)
+		s.CacheTTL = &d
+	}
+	if s.CacheMaxBytes == 0 {
+		s.CacheMaxBytes = DefaultCacheMaxBytes
+	}
+	if s.Concurrency == 0 {
+		s.Concurrency = DefaultConcurrency
+	}
+	return s
+}
+
+func (c Config) validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("settings: %s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	known := false
+	for _, e := range EngineNames() {
+		known = known || e == c.Engine
+	}
+	if !known {
+		bad("engine", "%q is not one of %s", c.Engine, strings.Join(EngineNames(), ", "))
+	}
+	if c.MaxRows < 0 {
+		bad("maxRows", "must be positive, got %d", c.MaxRows)
+	}
+	if c.QueryTimeout < 0 {
+		bad("queryTimeout", "must be positive, got %s", time.Duration(c.QueryTimeout))
+	}
+	if *c.CacheTTL < 0 {
+		bad("cacheTTL", "must be 0 (no cache) or positive, got %s", time.Duration(*c.CacheTTL))
+	}
+	if c.CacheMaxBytes < 0 {
+		bad("cacheMaxBytes", "must be positive, got %d", c.CacheMaxBytes)
+	}
+	if c.Concurrency < 0 || c.Concurrency > 64 {
+		bad("concurrency", "must be between 1 and 64, got %d", c.Concurrency)
+	}
+	if c.Budget.MaxBytes < 0 {
+		bad("maxBytes", "must be 0 (unlimited) or positive, got %d", c.Budget.MaxBytes)
+	}
+	if c.Budget.MaxUSD < 0 {
+		bad("maxUSD", "must be 0 (unlimited) or positive, got %g", c.Budget.MaxUSD)
+	}
+	if c.Budget.MaxRows < 0 {
+		bad("maxEstimatedRows", "must be 0 (unlimited) or positive, got %d", c.Budget.MaxRows)
+	}
+	return errors.Join(errs...)
+}
+
+// Duration is a time.Duration read from JSON as a Go duration string ("30s",
+// "1m30s") or a number of seconds.
+type Duration time.Duration
+
+// UnmarshalJSON accepts "30s", "30" and 30.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "null" || s == `""` {
+		*d = 0
+		return nil
+	}
+	if unq, err := strconv.Unquote(s); err == nil {
+		s = strings.TrimSpace(unq)
+	}
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\" or \"2m\" or a number of seconds", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// describeJSONError names the offending field of a type error.
+func describeJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Errorf("%s: expected %s, got JSON %s", te.Field, te.Type, te.Value)
+	}
+	return err
+}
