@@ -82,11 +82,17 @@ export default (env = {}) => ({
           from: 'plugin.json',
           to: '.',
           transform: (content) =>
-            content.toString().replace(/%VERSION%/g, pkg.version).replace(/%TODAY%/g, today()),
+            content
+              .toString()
+              .replace(/%VERSION%/g, pkg.version)
+              .replace(/%TODAY%/g, today()),
         },
         { from: 'README.md', to: '.' },
         { from: 'CHANGELOG.md', to: '.' },
-        { from: fs.existsSync(path.join(root, 'img/logo.svg')) ? 'img/logo.svg' : 'src/img/logo.svg', to: 'img/logo.svg' },
+        {
+          from: fs.existsSync(path.join(root, 'img/logo.svg')) ? 'img/logo.svg' : 'src/img/logo.svg',
+          to: 'img/logo.svg',
+        },
       ],
     }),
   ],

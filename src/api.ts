@@ -1,12 +1,5 @@
 import { Observable, lastValueFrom } from 'rxjs';
-import {
-  Estimate,
-  MacroDoc,
-  Plan,
-  PlanError,
-  PlanRequest,
-  TableSchema,
-} from './types';
+import { Estimate, MacroDoc, Plan, PlanError, PlanRequest, TableSchema } from './types';
 
 /** The part of DataSourceWithBackend the resource client needs. */
 export interface ResourceCaller {
@@ -57,15 +50,17 @@ export class ResourceClient {
     return call(this.ds.postResource<Plan>('plan', req, { showErrorAlert: false }));
   }
 
-  estimate(req: PlanRequest): Promise<Estimate> {
-    return call(this.ds.postResource<Estimate>('estimate', req, { showErrorAlert: false }));
+  async estimate(req: PlanRequest): Promise<Estimate> {
+    const e = await call(this.ds.postResource<Estimate>('estimate', req, { showErrorAlert: false }));
+    // The backend says "refused" with the guardrail's message when over budget.
+    return { ...e, overBudget: Boolean(e.overBudget || e.refused), message: e.refused || e.message };
   }
 
   /** macros is fetched once per client; a failure is retried on the next call. */
   macros(): Promise<MacroDoc[]> {
     if (!this.macrosCache) {
-      this.macrosCache = call(this.ds.getResource<MacroDoc[]>('macros')).then(
-        (m) => m ?? [],
+      this.macrosCache = call(this.ds.getResource<MacroDoc[] | { macros?: MacroDoc[] }>('macros')).then(
+        (m) => (Array.isArray(m) ? m : (m?.macros ?? [])),
         (err) => {
           this.macrosCache = undefined;
           throw err;
@@ -76,12 +71,12 @@ export class ResourceClient {
   }
 
   datasets(): Promise<string[]> {
-    return this.cached('datasets', async () => names(await call(this.ds.getResource<unknown[]>('schema/datasets'))));
+    return this.cached('datasets', async () => names(await call(this.ds.getResource<Listing>('schema/datasets'))));
   }
 
   tables(dataset: string): Promise<string[]> {
     return this.cached(`tables/${dataset}`, async () =>
-      names(await call(this.ds.getResource<unknown[]>('schema/tables', { dataset })))
+      names(await call(this.ds.getResource<Listing>('schema/tables', { dataset })))
     );
   }
 
@@ -103,9 +98,13 @@ export class ResourceClient {
   }
 }
 
-/** names accepts ["a"] or [{name:"a"}] or [{text:"a"}]. */
-export function names(list: unknown[] | null | undefined): string[] {
-  return (list ?? [])
+/** Listing is a schema answer: a list, or an object holding one ({"datasets": [...]}, {"tables": [...]}). */
+export type Listing = unknown[] | Record<string, unknown[] | undefined> | null | undefined;
+
+/** names accepts ["a"], [{name:"a"}], [{text:"a"}] or an object wrapping such a list. */
+export function names(listing: Listing): string[] {
+  const list = Array.isArray(listing) ? listing : (Object.values(listing ?? {}).find(Array.isArray) ?? []);
+  return list
     .map((x) => {
       if (typeof x === 'string') {
         return x;

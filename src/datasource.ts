@@ -25,6 +25,7 @@ import { QuarryVariableSupport } from './variables';
 export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions> {
   readonly engine: Engine;
   readonly resources: ResourceClient;
+  readonly adhocTable?: string;
 
   constructor(
     instanceSettings: DataSourceInstanceSettings<QuarryOptions>,
@@ -32,6 +33,7 @@ export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions
   ) {
     super(instanceSettings);
     this.engine = instanceSettings.jsonData?.engine ?? 'duckdb';
+    this.adhocTable = instanceSettings.jsonData?.adhocTable;
     this.resources = new ResourceClient(this);
     this.variables = new QuarryVariableSupport(this);
     this.annotations = {
@@ -92,19 +94,29 @@ export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions
       return isAllValue(scoped);
     }
     const v = this.templateSrv.getVariables().find((x) => x.name === name) as
-      | { current?: { value?: unknown } }
-      | undefined;
+      { current?: { value?: unknown } } | undefined;
     return isAllValue(v?.current?.value);
   }
 
-  async getTagKeys(options?: DataSourceGetTagKeysOptions<QuarryQuery>): Promise<MetricFindValue[]> {
-    const body = { timeRange: rangeBody(options?.timeRange), filters: toFilters(options?.filters) };
-    return texts(await this.postResource('tag-keys', body));
+  /** getTagKeys lists the columns of the configured ad hoc table (none when no table is set). */
+  async getTagKeys(_options?: DataSourceGetTagKeysOptions<QuarryQuery>): Promise<MetricFindValue[]> {
+    const table = splitTable(this.adhocTable);
+    if (!table) {
+      return [];
+    }
+    return texts(await this.getResource('tag-keys', table));
   }
 
+  /** getTagValues lists distinct values of one column within the dashboard's time range (bounded by the backend). */
   async getTagValues(options: DataSourceGetTagValuesOptions<QuarryQuery>): Promise<MetricFindValue[]> {
-    const body = { key: options.key, timeRange: rangeBody(options.timeRange), filters: toFilters(options.filters) };
-    return texts(await this.postResource('tag-values', body, { params: { key: options.key } }));
+    const table = splitTable(this.adhocTable);
+    if (!table) {
+      return [];
+    }
+    const range = options.timeRange
+      ? { from: options.timeRange.from.toISOString(), to: options.timeRange.to.toISOString() }
+      : {};
+    return texts(await this.getResource('tag-values', { ...table, key: options.key, ...range }));
   }
 
   /** testDatasource adds the engine's health details (version, capabilities, failing step, hint). */
@@ -132,8 +144,14 @@ export function toFilters(filters?: AdHocVariableFilter[]): QuarryFilter[] {
     });
 }
 
-function rangeBody(range?: { from: { toISOString(): string }; to: { toISOString(): string } }) {
-  return range ? { from: range.from.toISOString(), to: range.to.toISOString() } : undefined;
+/** splitTable turns "dataset.table" (or "table") into resource parameters. */
+export function splitTable(qualified?: string): { dataset: string; table: string } | undefined {
+  const t = (qualified ?? '').trim();
+  if (!t) {
+    return undefined;
+  }
+  const i = t.lastIndexOf('.');
+  return i < 0 ? { dataset: '', table: t } : { dataset: t.slice(0, i), table: t.slice(i + 1) };
 }
 
 function texts(list: unknown): MetricFindValue[] {

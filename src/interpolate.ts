@@ -71,7 +71,7 @@ export function unquoteVariables(sql: string): string {
 /** variableName extracts the name from $var, ${var}, ${var:fmt} or [[var]]. */
 export function variableName(ref: string): string {
   const m = /^\$\{(\w+)(?::[^}]*)?\}$|^\$(\w+)$|^\[\[(\w+)(?::[^\]]*)?\]\]$/.exec(ref);
-  return m ? m[1] ?? m[2] ?? m[3] : '';
+  return m ? (m[1] ?? m[2] ?? m[3]) : '';
 }
 
 const VAR_REF = /\$\{\w+(?::[^}]*)?\}|\$\w+|\[\[\w+(?::[^\]]*)?\]\]/g;

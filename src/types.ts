@@ -6,13 +6,7 @@ export type Engine = 'duckdb' | 'postgres' | 'clickhouse' | 'bigquery';
 export const ENGINES: Engine[] = ['duckdb', 'postgres', 'clickhouse', 'bigquery'];
 
 /** Frame shapes the backend builds (the query model's `format`). */
-export type Format =
-  | 'table'
-  | 'time_series'
-  | 'time_series_long'
-  | 'time_series_multi'
-  | 'logs'
-  | 'annotations';
+export type Format = 'table' | 'time_series' | 'time_series_long' | 'time_series_multi' | 'logs' | 'annotations';
 
 /** The query model sent to the backend. */
 export interface QuarryQuery extends DataQuery {
@@ -76,6 +70,8 @@ export interface QuarryOptions extends DataSourceJsonData {
   // DuckDB.
   path?: string;
   dataFolder?: string;
+  // Ad hoc filters: the table whose columns are the filter keys ("dataset.table").
+  adhocTable?: string;
 }
 
 /** secureJsonData of a Quarry data source. */
@@ -139,6 +135,8 @@ export interface Estimate {
   cost?: Cost;
   budget?: Budget;
   overBudget?: boolean;
+  /** The guardrail's refusal when the estimate is over budget. */
+  refused?: string;
   message?: string;
 }
 

@@ -26,7 +26,11 @@ export function ClickHouseSection({ props }: { props: ConfigProps }) {
       </FieldSet>
       <FieldSet label="TLS">
         <Field label="Use TLS">
-          <Switch id="quarry-tls" value={Boolean(tls)} onChange={(e) => setJson(props, 'tls', e.currentTarget.checked)} />
+          <Switch
+            id="quarry-tls"
+            value={Boolean(tls)}
+            onChange={(e) => setJson(props, 'tls', e.currentTarget.checked)}
+          />
         </Field>
         {tls && (
           <>

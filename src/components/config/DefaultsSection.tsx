@@ -8,7 +8,9 @@ const DURATION = /^\s*$|^\s*\d+(\.\d+)?\s*$|^\s*(\d+(\.\d+)?(ns|us|µs|ms|s|m|h)
 
 /** durationError says why a duration text is not valid (or undefined when it is). */
 export function durationError(text?: string): string | undefined {
-  return text === undefined || DURATION.test(text) ? undefined : 'Use a duration such as "30s", "2m" or a number of seconds';
+  return text === undefined || DURATION.test(text)
+    ? undefined
+    : 'Use a duration such as "30s", "2m" or a number of seconds';
 }
 
 /** DefaultsSection holds the engine-independent limits: row cap, timeouts, cache and cost guardrails. */
@@ -51,7 +53,22 @@ export function DefaultsSection({ props }: { props: ConfigProps }) {
           numeric
         />
         <JsonInput props={props} name="maxUSD" label="Maximum cost (USD)" placeholder="5" numeric />
-        <JsonInput props={props} name="maxEstimatedRows" label="Maximum estimated rows" placeholder="100000000" numeric />
+        <JsonInput
+          props={props}
+          name="maxEstimatedRows"
+          label="Maximum estimated rows"
+          placeholder="100000000"
+          numeric
+        />
+      </FieldSet>
+      <FieldSet label="Ad hoc filters">
+        <JsonInput
+          props={props}
+          name="adhocTable"
+          label="Filter keys from table"
+          description="dataset.table whose columns are offered as ad hoc filter keys; values are sampled within the time range"
+          placeholder="sample.http_requests"
+        />
       </FieldSet>
     </>
   );

@@ -28,7 +28,9 @@ export function AnnotationEditor({ datasource: ds, query, onChange, onRunQuery }
             value={rawSql}
             engine={datasource.engine}
             resources={datasource.resources}
-            onChange={(sql) => onChange({ ...query, refId: query?.refId || 'Anno', rawSql: sql, format: 'annotations' })}
+            onChange={(sql) =>
+              onChange({ ...query, refId: query?.refId || 'Anno', rawSql: sql, format: 'annotations' })
+            }
             onRun={onRunQuery}
             height={150}
           />

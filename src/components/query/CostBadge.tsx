@@ -99,7 +99,12 @@ function ErrorBadge({ error }: { error: PlanError }) {
   const styles = useStyles2(getStyles);
   const where = error.line ? ` (line ${error.line}, column ${error.column ?? 0})` : '';
   return (
-    <span className={cx(styles.badge, styles.error)} data-testid="quarry-cost-badge" data-state="error" title={error.message}>
+    <span
+      className={cx(styles.badge, styles.error)}
+      data-testid="quarry-cost-badge"
+      data-state="error"
+      title={error.message}
+    >
       <Icon name="exclamation-circle" size="sm" /> No estimate{where}: {truncate(error.message, 90)}
     </span>
   );

@@ -62,7 +62,12 @@ export function PlanView({ dryRun }: { dryRun: DryRun<Plan> }) {
             {warnings.map((w, i) => (
               <li key={i}>
                 <Badge text={w.code} color="orange" icon="exclamation-triangle" /> {w.message}
-                {w.line ? <span className={styles.muted}> (line {w.line}, column {w.column ?? 0})</span> : null}
+                {w.line ? (
+                  <span className={styles.muted}>
+                    {' '}
+                    (line {w.line}, column {w.column ?? 0})
+                  </span>
+                ) : null}
               </li>
             ))}
           </ul>

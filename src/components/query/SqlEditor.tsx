@@ -45,9 +45,12 @@ export function SqlEditor({ value, engine, resources, onChange, onRun, markers, 
   const latest = useRef({ onChange, onRun, resources });
   latest.current = { onChange, onRun, resources };
 
-  const beforeMount = useCallback((monaco: Monaco) => {
-    registerLanguage(monaco, engine);
-  }, [engine]);
+  const beforeMount = useCallback(
+    (monaco: Monaco) => {
+      registerLanguage(monaco, engine);
+    },
+    [engine]
+  );
 
   const didMount = useCallback(
     (editor: Editor, monaco: Monaco) => {
@@ -112,7 +115,11 @@ export function SqlEditor({ value, engine, resources, onChange, onRun, markers, 
     if (!editor || !monaco || !model) {
       return;
     }
-    monaco.editor.setModelMarkers(model, 'quarry', (markers ?? []).map((m) => toMarker(monaco, model, m)));
+    monaco.editor.setModelMarkers(
+      model,
+      'quarry',
+      (markers ?? []).map((m) => toMarker(monaco, model, m))
+    );
   }, [markers]);
 
   return (
@@ -137,7 +144,8 @@ function toMarker(monaco: Monaco, model: monacoType.editor.ITextModel, m: Editor
   const line = Math.min(Math.max(m.line, 1), model.getLineCount());
   const column = Math.max(m.column, 1);
   const word = model.getWordAtPosition({ lineNumber: line, column });
-  const endColumn = word && word.endColumn > column ? word.endColumn : Math.min(column + 1, model.getLineMaxColumn(line));
+  const endColumn =
+    word && word.endColumn > column ? word.endColumn : Math.min(column + 1, model.getLineMaxColumn(line));
   return {
     severity: m.severity === 'error' ? monaco.MarkerSeverity.Error : monaco.MarkerSeverity.Warning,
     message: m.message,

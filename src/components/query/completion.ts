@@ -82,8 +82,28 @@ function closeQuote(sql: string, i: number, q: string): number {
 
 const TABLE_INTRO = new Set(['FROM', 'JOIN']);
 const CLAUSE_END = new Set([
-  'WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'ON', 'USING', 'UNION', 'QUALIFY', 'WINDOW', 'PREWHERE',
-  'SETTINGS', 'FORMAT', 'JOIN', 'LEFT', 'RIGHT', 'INNER', 'FULL', 'CROSS', 'SELECT', 'SAMPLE', 'FINAL',
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'LIMIT',
+  'ON',
+  'USING',
+  'UNION',
+  'QUALIFY',
+  'WINDOW',
+  'PREWHERE',
+  'SETTINGS',
+  'FORMAT',
+  'JOIN',
+  'LEFT',
+  'RIGHT',
+  'INNER',
+  'FULL',
+  'CROSS',
+  'SELECT',
+  'SAMPLE',
+  'FINAL',
 ]);
 
 /** tableRefs finds the tables named after FROM and JOIN, with their aliases. */
@@ -116,7 +136,10 @@ export function tableRefs(sql: string): TableRef[] {
     }
     const aliasTok = toks[k];
     const alias =
-      aliasTok && aliasTok.kind === 'word' && !CLAUSE_END.has(aliasTok.text.toUpperCase()) && !aliasTok.text.startsWith('$')
+      aliasTok &&
+      aliasTok.kind === 'word' &&
+      !CLAUSE_END.has(aliasTok.text.toUpperCase()) &&
+      !aliasTok.text.startsWith('$')
         ? aliasTok.text
         : undefined;
     refs.push({ dataset, table, alias });
@@ -220,12 +243,14 @@ function argList(args: MacroDoc['args']): string[] | undefined {
 /** macroSuggestion turns a /macros entry into a snippet with its signature and docs. */
 export function macroSuggestion(m: MacroDoc): Suggestion {
   const name = macroName(m.name);
-  const args = argList(m.args);
-  const signature = args === undefined ? name : `${name}(${args.join(', ')})`;
-  const insertText =
-    args === undefined
-      ? name.replace(/\$/g, '\\$')
-      : `${name.replace(/\$/g, '\\$')}(${args.map((a, i) => `\${${i + 1}:${a.replace(/[$}\\]/g, '')}}`).join(', ')})`;
+  const args = argList(m.args) ?? [];
+  // A macro without arguments is a function when its example calls it ($__timeFrom()), a value otherwise ($__interval).
+  const call = args.length > 0 || (m.example ?? '').includes(`${name}(`);
+  const signature = call ? `${name}(${args.join(', ')})` : name;
+  const required = args.filter((a) => !a.startsWith('['));
+  const placeholders = required.map((a, i) => `\${${i + 1}:${a.replace(/[$}\\]/g, '')}}`);
+  const escaped = name.replace(/\$/g, '\\$');
+  const insertText = call ? `${escaped}(${placeholders.join(', ')})` : escaped;
   const docs = [m.description ?? '', m.example ? `Example:\n\n\`\`\`sql\n${m.example}\n\`\`\`` : '']
     .filter(Boolean)
     .join('\n\n');

@@ -12,7 +12,14 @@ import {
   PanelData,
   TestDataSourceResponse,
 } from '@grafana/data';
-import { setBackendSrv, setDataSourceSrv, setTemplateSrv, BackendSrv, DataSourceSrv, TemplateSrv } from '@grafana/runtime';
+import {
+  setBackendSrv,
+  setDataSourceSrv,
+  setTemplateSrv,
+  BackendSrv,
+  DataSourceSrv,
+  TemplateSrv,
+} from '@grafana/runtime';
 import { Button } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 
@@ -26,7 +33,12 @@ const params = new URLSearchParams(window.location.search);
 const uid = params.get('uid') ?? 'quarry';
 const engine = (params.get('engine') ?? 'duckdb') as QuarryOptions['engine'];
 
-const meta = { id: 'bigtent-quarry-datasource', name: 'Quarry', type: 'datasource', info: {} } as unknown as DataSourcePluginMeta;
+const meta = {
+  id: 'bigtent-quarry-datasource',
+  name: 'Quarry',
+  type: 'datasource',
+  info: {},
+} as unknown as DataSourcePluginMeta;
 const instance: DataSourceInstanceSettings<QuarryOptions> = {
   id: 1,
   uid,
@@ -77,7 +89,16 @@ function ConfigPane() {
     <section data-testid="harness-config">
       <h2>Configuration</h2>
       <ConfigEditor options={options} onOptionsChange={setOptions} />
-      <Button data-testid="harness-save-test" onClick={async () => setHealth(await datasource.testDatasource().catch((e) => ({ status: 'error', message: String(e?.data?.message ?? e) })))}>
+      <Button
+        data-testid="harness-save-test"
+        onClick={async () =>
+          setHealth(
+            await datasource
+              .testDatasource()
+              .catch((e) => ({ status: 'error', message: String(e?.data?.message ?? e) }))
+          )
+        }
+      >
         Save &amp; test
       </Button>
       {health && (
@@ -91,7 +112,10 @@ function ConfigPane() {
 }
 
 function QueryPane() {
-  const [query, setQuery] = useState<QuarryQuery>({ refId: 'A', ...datasource.getDefaultQuery(CoreApp.PanelEditor) } as QuarryQuery);
+  const [query, setQuery] = useState<QuarryQuery>({
+    refId: 'A',
+    ...datasource.getDefaultQuery(CoreApp.PanelEditor),
+  } as QuarryQuery);
   const [result, setResult] = useState('');
   const data = { state: LoadingState.Done, series: [], timeRange: range } as unknown as PanelData;
   const run = async () => {
@@ -121,7 +145,15 @@ function QueryPane() {
   return (
     <section data-testid="harness-query">
       <h2>Query</h2>
-      <QueryEditor datasource={datasource} query={query} onChange={setQuery} onRunQuery={run} range={range} data={data} app={CoreApp.PanelEditor} />
+      <QueryEditor
+        datasource={datasource}
+        query={query}
+        onChange={setQuery}
+        onRunQuery={run}
+        range={range}
+        data={data}
+        app={CoreApp.PanelEditor}
+      />
       <pre data-testid="harness-result">{result}</pre>
       <pre data-testid="harness-query-json">{JSON.stringify(query)}</pre>
     </section>

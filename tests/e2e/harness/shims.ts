@@ -78,7 +78,10 @@ export class HarnessTemplateSrv implements Partial<TemplateSrv> {
   constructor(private readonly vars: Variable[]) {}
 
   getVariables(): TypedVariableModel[] {
-    return this.vars.map((v) => ({ name: v.name, current: { value: v.value, text: v.value } })) as unknown as TypedVariableModel[];
+    return this.vars.map((v) => ({
+      name: v.name,
+      current: { value: v.value, text: v.value },
+    })) as unknown as TypedVariableModel[];
   }
 
   replace(target?: string, scopedVars?: ScopedVars, format?: string | Function): string {

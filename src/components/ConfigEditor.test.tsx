@@ -1,0 +1,104 @@
+import { fireEvent, render, screen } from '@testing-library/react';
+import React, { useState } from 'react';
+import { DataSourceSettings } from '@grafana/data';
+
+import { QuarryOptions, QuarrySecureOptions } from '../types';
+import { ConfigEditor } from './ConfigEditor';
+
+type Options = DataSourceSettings<QuarryOptions, QuarrySecureOptions>;
+
+function options(jsonData: QuarryOptions, secureJsonFields: Record<string, boolean> = {}): Options {
+  return {
+    id: 1,
+    uid: 'q',
+    orgId: 1,
+    name: 'Quarry',
+    type: 'bigtent-quarry-datasource',
+    typeName: 'Quarry',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    database: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    withCredentials: false,
+    readOnly: false,
+    jsonData,
+    secureJsonFields,
+    secureJsonData: {},
+  };
+}
+
+/** Stateful renders the editor the way Grafana does: each change flows back as new props. */
+function Stateful({ initial, onChange }: { initial: Options; onChange: (o: Options) => void }) {
+  const [o, setO] = useState(initial);
+  return (
+    <ConfigEditor
+      options={o}
+      onOptionsChange={(n) => {
+        setO(n);
+        onChange(n);
+      }}
+    />
+  );
+}
+
+describe('ConfigEditor', () => {
+  it('shows a configured secret as configured with Reset, and Reset clears it', () => {
+    const changes: Options[] = [];
+    render(
+      <Stateful initial={options({ engine: 'postgres' }, { password: true })} onChange={(o) => changes.push(o)} />
+    );
+    const pw = screen.getByLabelText('Password') as HTMLInputElement;
+    expect(pw).toBeDisabled();
+    expect(pw.value).toBe('configured');
+    fireEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    const last = changes[changes.length - 1];
+    expect(last.secureJsonFields.password).toBe(false);
+    expect(last.secureJsonData?.password).toBe('');
+    expect(screen.getByLabelText('Password')).not.toBeDisabled();
+  });
+
+  it('writes a new secret only to secureJsonData', () => {
+    const changes: Options[] = [];
+    render(<Stateful initial={options({ engine: 'postgres' })} onChange={(o) => changes.push(o)} />);
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 's3cret' } });
+    const last = changes[changes.length - 1];
+    expect(last.secureJsonData?.password).toBe('s3cret');
+    expect(JSON.stringify(last.jsonData)).not.toContain('s3cret');
+  });
+
+  it('switches fields with the engine picker', () => {
+    const changes: Options[] = [];
+    render(<Stateful initial={options({ engine: 'duckdb' })} onChange={(o) => changes.push(o)} />);
+    expect(screen.getByLabelText('Database file')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText('BigQuery'));
+    expect(changes[changes.length - 1].jsonData.engine).toBe('bigquery');
+    expect(screen.getByLabelText('Service account key (JSON)')).toBeInTheDocument();
+    expect(screen.getByLabelText('Price per TiB (USD)')).toBeInTheDocument();
+  });
+
+  it('keeps a configured BigQuery key behind Reset', () => {
+    render(<Stateful initial={options({ engine: 'bigquery' }, { serviceAccountKey: true })} onChange={() => {}} />);
+    expect(screen.getByLabelText('Service account key (JSON)')).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Reset' })).toBeInTheDocument();
+  });
+
+  it('shows TLS certificate fields when PostgreSQL uses TLS', () => {
+    render(<Stateful initial={options({ engine: 'postgres', sslmode: 'verify-full' })} onChange={() => {}} />);
+    expect(screen.getByLabelText('CA certificate')).toBeInTheDocument();
+    expect(screen.getByLabelText('Client key')).toBeInTheDocument();
+  });
+
+  it('stores numeric guardrails as numbers and flags a bad duration', () => {
+    const changes: Options[] = [];
+    render(<Stateful initial={options({ engine: 'duckdb' })} onChange={(o) => changes.push(o)} />);
+    fireEvent.change(screen.getByLabelText('Maximum bytes scanned'), { target: { value: '1073741824' } });
+    expect(changes[changes.length - 1].jsonData.maxBytes).toBe(1073741824);
+    fireEvent.change(screen.getByLabelText('Query timeout'), { target: { value: 'soon' } });
+    expect(screen.getByText(/Use a duration such as/)).toBeInTheDocument();
+  });
+});
