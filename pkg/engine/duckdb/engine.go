@@ -1,0 +1,235 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sample"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+// Engine is an embedded DuckDB database. It is safe for concurrent use.
+type Engine struct {
+	settings  Settings
+	connector *duck.Connector
+	db        *sql.DB
+	typeMap   *frames.TypeMap
+	// views are the data-folder views, by name.
+	views []dataView
+}
+
+var _ engine.Engine = (*Engine)(nil)
+
+// dataView is one CSV or Parquet file of the data folder.
+type dataView struct {
+	Name, Path, Reader string
+}
+
+// New opens the database: in memory with the sample loaded when Path is
+// empty, else the file read-only. Data-folder files become temporary views
+// on every connection.
+func New(ctx context.Context, s Settings) (*Engine, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	views, err := scanDataFolder(s.DataFolder)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	if s.Path != "" {
+		q.Set("access_mode", "READ_ONLY")
+	}
+	if s.Threads > 0 {
+		q.Set("threads", strconv.Itoa(s.Threads))
+	}
+	if s.MemoryLimit != "" {
+		q.Set("memory_limit", s.MemoryLimit)
+	}
+	dsn := s.Path
+	if len(q) > 0 {
+		dsn += "?" + q.Encode()
+	}
+	e := &Engine{settings: s, typeMap: newTypeMap(), views: views}
+	e.connector, err = duck.NewConnector(dsn, e.initConn)
+	if err != nil {
+		where := "in-memory database"
+		if s.Path != "" {
+			where = s.Path
+		}
+		return nil, fmt.Errorf("duckdb: opening %s: %w", where, err)
+	}
+	e.db = sql.OpenDB(e.connector)
+	maxConns := s.MaxConnections
+	if maxConns == 0 {
+		maxConns = 8
+	}
+	e.db.SetMaxOpenConns(maxConns)
+	e.db.SetMaxIdleConns(maxConns)
+	if s.Path == "" && !s.SkipSample {
+		if err := sample.LoadDuckDB(ctx, e.db); err != nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("duckdb: loading the sample into the in-memory database: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// initConn creates the data-folder views on a new connection. They are
+// TEMP views so that a database opened read-only can have them too.
+func (e *Engine) initConn(ex driver.ExecerContext) error {
+	for _, v := range e.views {
+		stmt := fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM %s(%s)",
+			quoteIdent(v.Name), v.Reader, quoteLiteral(v.Path))
+		if _, err := ex.ExecContext(context.Background(), stmt, nil); err != nil {
+			return fmt.Errorf("duckdb: attaching %s as view %s: %w", v.Path, v.Name, err)
+		}
+	}
+	return nil
+}
+
+// scanDataFolder lists the CSV and Parquet files of a folder (not
+// recursive) and names a view for each: the file name without extensions,
+// lowercased, other characters replaced by '_'.
+func scanDataFolder(dir string) ([]dataView, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: reading data folder: %w", err)
+	}
+	var views []dataView
+	seen := map[string]int{}
+	for _, ent := range entries {
+		if ent.IsDir() {
+			continue
+		}
+		name := strings.ToLower(ent.Name())
+		var reader, base string
+		switch {
+		case strings.HasSuffix(name, ".parquet"):
+			reader, base = "read_parquet", strings.TrimSuffix(name, ".parquet")
+		case strings.HasSuffix(name, ".csv.gz"):
+			reader, base = "read_csv_auto", strings.TrimSuffix(name, ".csv.gz")
+		case strings.HasSuffix(name, ".csv"):
+			reader, base = "read_csv_auto", strings.TrimSuffix(name, ".csv")
+		case strings.HasSuffix(name, ".tsv"):
+			reader, base = "read_csv_auto", strings.TrimSuffix(name, ".tsv")
+		default:
+			continue
+		}
+		view := viewName(base)
+		if n := seen[view]; n > 0 {
+			seen[view]++
+			view = fmt.Sprintf("%s_%d", view, n+1)
+		} else {
+			seen[view] = 1
+		}
+		abs, err := filepath.Abs(filepath.Join(dir, ent.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("duckdb: data folder file %s: %w", ent.Name(), err)
+		}
+		views = append(views, dataView{Name: view, Path: abs, Reader: reader})
+	}
+	sort.Slice(views, func(i, j int) bool { return views[i].Name < views[j].Name })
+	return views, nil
+}
+
+func viewName(base string) string {
+	var b strings.Builder
+	for i, r := range base {
+		switch {
+		case r >= 'a' && r <= 'z', r == '_', r >= '0' && r <= '9' && i > 0:
+			b.WriteRune(r)
+		case r >= '0' && r <= '9':
+			b.WriteString("_")
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "file"
+	}
+	return b.String()
+}
+
+func quoteIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func quoteLiteral(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// Dialect is DuckDB.
+func (e *Engine) Dialect() sqlplan.Dialect { return sqlplan.DuckDB }
+
+// ServerVersion is DuckDB's library version ("v1.5.0").
+func (e *Engine) ServerVersion(ctx context.Context) (string, error) {
+	var v string
+	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&v); err != nil {
+		return "", fmt.Errorf("duckdb: version: %w", err)
+	}
+	return v, nil
+}
+
+// DB exposes the database handle (for tests and tools; queries from panels
+// go through Query).
+func (e *Engine) DB() *sql.DB { return e.db }
+
+// Close closes the pool and the database.
+func (e *Engine) Close() error {
+	var errs []error
+	if e.db != nil {
+		errs = append(errs, e.db.Close())
+	}
+	if e.connector != nil {
+		errs = append(errs, e.connector.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Health opens a connection, runs SELECT 1 and reports the version and the
+// data-folder views.
+func (e *Engine) Health(ctx context.Context) engine.Health {
+	where := "in-memory database"
+	if e.settings.Path != "" {
+		where = e.settings.Path + " (read-only)"
+	}
+	t, _, err := e.Query(ctx, &sqlplan.Plan{SQL: "SELECT 1 AS ok", Statement: "select"}, engine.QueryOptions{})
+	if err != nil {
+		return engine.Health{Step: "query", Message: "DuckDB " + where + ": " + err.Error(),
+			Hint: "check the database file and the data folder (every CSV/Parquet file must be readable)"}
+	}
+	if t.Len() != 1 {
+		return engine.Health{Step: "query", Message: fmt.Sprintf("SELECT 1 returned %d rows", t.Len())}
+	}
+	version, err := e.ServerVersion(ctx)
+	if err != nil {
+		return engine.Health{Step: "query", Message: err.Error()}
+	}
+	caps := []string{"EXPLAIN cardinality estimates", "interrupt on cancel", "read-only statements"}
+	if e.settings.Path != "" {
+		caps = append(caps, "access_mode=READ_ONLY")
+	}
+	msg := "DuckDB " + version + ", " + where
+	if len(e.views) > 0 {
+		names := make([]string, len(e.views))
+		for i, v := range e.views {
+			names[i] = v.Name
+		}
+		msg += fmt.Sprintf("; data folder views: %s", strings.Join(names, ", "))
+		caps = append(caps, "data folder (CSV/Parquet views)")
+	}
+	return engine.Health{OK: true, Version: version, Capabilities: caps, Message: msg}
+}

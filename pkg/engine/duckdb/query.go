@@ -1,0 +1,202 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+// ErrNotReadOnly is returned for a statement that is not a SELECT or EXPLAIN.
+var ErrNotReadOnly = errors.New("not a read-only statement")
+
+// commitEvery is how many rows are appended between table commits.
+const commitEvery = 2048
+
+// Query runs one read-only statement and streams its rows into a typed
+// table. The statement is prepared alone (a second statement is refused,
+// never executed) and must be a SELECT or EXPLAIN. Rows are read with the
+// driver's typed values into one reused value slice, never a []any per row.
+// Cancellation and the timeout interrupt DuckDB.
+func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, engine.QueryStats, error) {
+	start := time.Now()
+	var stats engine.QueryStats
+	if plan == nil || strings.TrimSpace(plan.SQL) == "" {
+		return nil, stats, errors.New("duckdb: empty query; write a SELECT statement")
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = e.settings.QueryTimeout
+	}
+	ctx, cancel := engine.WithTimeout(parent, timeout)
+	defer cancel()
+
+	if !e.settings.Budget.IsZero() {
+		cost, err := e.estimate(ctx, plan.SQL, plan.RowCap)
+		if err != nil {
+			return nil, stats, e.queryError(parent, ctx, timeout, err)
+		}
+		if err := e.settings.Budget.Check(cost); err != nil {
+			return nil, stats, err
+		}
+	}
+
+	var t *frames.Table
+	err := e.withStmt(ctx, plan.SQL, func(stmt *duck.Stmt) error {
+		rows, err := stmt.QueryContext(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		t, err = e.readRows(ctx, rows, plan.RowCap, opts.NumericAsFloat)
+		return err
+	})
+	if err != nil {
+		return nil, stats, e.queryError(parent, ctx, timeout, err)
+	}
+	stats.Rows = int64(t.Len())
+	stats.Duration = time.Since(start)
+	return t, stats, nil
+}
+
+// withStmt prepares sql as a single statement on a pooled connection,
+// checks that it is read-only, and calls fn with it.
+func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) error) error {
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*duck.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Prepare (not PrepareContext): with several statements the driver
+		// would execute all but the last one while preparing.
+		ds, err := c.Prepare(sql)
+		if err != nil {
+			if strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "prepare") {
+				return fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
+			}
+			return err
+		}
+		stmt, ok := ds.(*duck.Stmt)
+		if !ok {
+			_ = ds.Close()
+			return fmt.Errorf("unexpected driver statement %T", ds)
+		}
+		defer stmt.Close()
+		typ, err := stmt.StatementType()
+		if err != nil {
+			return err
+		}
+		if typ != duck.STATEMENT_TYPE_SELECT && typ != duck.STATEMENT_TYPE_EXPLAIN {
+			return fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
+		}
+		return fn(stmt)
+	})
+}
+
+func stmtTypeName(t duck.StmtType) string {
+	names := map[duck.StmtType]string{
+		duck.STATEMENT_TYPE_INSERT: "INSERT", duck.STATEMENT_TYPE_UPDATE: "UPDATE", duck.STATEMENT_TYPE_DELETE: "DELETE",
+		duck.STATEMENT_TYPE_CREATE: "CREATE", duck.STATEMENT_TYPE_DROP: "DROP", duck.STATEMENT_TYPE_ALTER: "ALTER",
+		duck.STATEMENT_TYPE_COPY: "COPY", duck.STATEMENT_TYPE_ATTACH: "ATTACH", duck.STATEMENT_TYPE_DETACH: "DETACH",
+		duck.STATEMENT_TYPE_PRAGMA: "PRAGMA", duck.STATEMENT_TYPE_SET: "SET", duck.STATEMENT_TYPE_VARIABLE_SET: "SET",
+		duck.STATEMENT_TYPE_TRANSACTION: "a transaction statement", duck.STATEMENT_TYPE_LOAD: "LOAD",
+		duck.STATEMENT_TYPE_EXPORT: "EXPORT", duck.STATEMENT_TYPE_CALL: "CALL", duck.STATEMENT_TYPE_VACUUM: "VACUUM",
+		duck.STATEMENT_TYPE_CREATE_FUNC: "CREATE FUNCTION", duck.STATEMENT_TYPE_ANALYZE: "ANALYZE",
+		duck.STATEMENT_TYPE_EXECUTE: "EXECUTE", duck.STATEMENT_TYPE_PREPARE: "PREPARE",
+	}
+	if n, ok := names[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("statement type %d", t)
+}
+
+// readRows converts driver rows into a table capped at maxRows.
+func (e *Engine) readRows(ctx context.Context, rows driver.Rows, maxRows int64, numericAsFloat bool) (*frames.Table, error) {
+	names := rows.Columns()
+	typed, ok := rows.(driver.RowsColumnTypeDatabaseTypeName)
+	if !ok {
+		return nil, fmt.Errorf("driver rows %T do not report column types", rows)
+	}
+	specs := make([]frames.ColumnSpec, len(names))
+	for i, n := range names {
+		specs[i] = columnSpec(e.typeMap, n, typed.ColumnTypeDatabaseTypeName(i))
+	}
+	t := frames.NewTable(specs, frames.TableOptions{MaxRows: maxRows, NumericAsFloat: numericAsFloat})
+	writers := make([]writer, len(specs))
+	for i := range specs {
+		w, err := newWriter(t.Column(i), numericAsFloat)
+		if err != nil {
+			return nil, err
+		}
+		writers[i] = w
+	}
+	dst := make([]driver.Value, len(names)) // reused for every row
+	pending := 0
+	room := t.Room()
+	for {
+		if pending == commitEvery {
+			if err := t.Commit(pending); err != nil {
+				return nil, err
+			}
+			pending = 0
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		err := rows.Next(dst)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if room == 0 {
+			t.MarkTruncated()
+			break
+		}
+		for i, w := range writers {
+			if err := w(dst[i]); err != nil {
+				return nil, fmt.Errorf("row %d: %w", t.Len()+pending+1, err)
+			}
+		}
+		pending++
+		room--
+	}
+	if err := t.Commit(pending); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// queryError classifies timeouts and cancellations (engine.Classify) and
+// keeps DuckDB's message otherwise.
+func (e *Engine) queryError(parent, ctx context.Context, timeout time.Duration, err error) error {
+	if errors.Is(err, ErrNotReadOnly) {
+		return engine.Downstream(fmt.Errorf("duckdb: refusing to run the query: %w", err))
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		strings.Contains(err.Error(), "INTERRUPT") || strings.Contains(err.Error(), "Interrupted") {
+		if ctx.Err() == nil {
+			return engine.Downstream(fmt.Errorf("duckdb: %w", err))
+		}
+		return fmt.Errorf("duckdb: interrupted: %w", engine.Classify(parent, ctx, timeout, err))
+	}
+	return engine.Downstream(fmt.Errorf("duckdb: %w", err))
+}
