@@ -1,0 +1,178 @@
+package clickhouse
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+// Query runs the plan with a query id, readonly=2 and max_execution_time
+// where the user may set them, and scans each row of the streamed blocks
+// into typed targets appended to the table's builders (no []any per row).
+// At plan.RowCap rows it marks the table truncated and stops the server.
+// When the context ends first, the driver sends the protocol's cancel and
+// Quarry follows with KILL QUERY for the query id.
+func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, engine.QueryStats, error) {
+	start := time.Now()
+	var stats engine.QueryStats
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = time.Duration(e.settings.QueryTimeout)
+	}
+	qctx, cancel := engine.WithTimeout(ctx, timeout)
+	defer cancel()
+	queryID := newQueryID()
+	stats.JobID = queryID
+	fail := func(err error) (*frames.Table, engine.QueryStats, error) {
+		stats.Duration = time.Since(start)
+		if qctx.Err() != nil {
+			e.kill(ctx, queryID)
+		}
+		return nil, stats, engine.Classify(ctx, qctx, timeout, wrapError(err, plan.SQL))
+	}
+	settings, err := e.querySettings(qctx, timeout)
+	if err != nil {
+		return fail(err)
+	}
+	var progress struct{ rows, bytes uint64 }
+	chctx := ch.Context(qctx,
+		ch.WithQueryID(queryID),
+		ch.WithSettings(settings),
+		ch.WithProgress(func(p *ch.Progress) { progress.rows += p.Rows; progress.bytes += p.Bytes }),
+	)
+	rows, err := e.conn.Query(chctx, plan.SQL)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	cts := rows.ColumnTypes()
+	specs := make([]frames.ColumnSpec, len(cts))
+	for i, ct := range cts {
+		base, _ := baseType(ct.DatabaseTypeName())
+		specs[i], _ = TypeMap.Spec(ct.Name(), base)
+		specs[i].DBType = ct.DatabaseTypeName()
+	}
+	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat})
+	targets := make([]target, len(cts))
+	dests := make([]any, len(cts))
+	for i, ct := range cts {
+		if targets[i], err = newTarget(ct, table.Column(i)); err != nil {
+			return fail(engine.Plugin(err))
+		}
+		dests[i] = targets[i].dest
+	}
+	for rows.Next() {
+		if table.Room() <= 0 {
+			table.MarkTruncated()
+			cancel() // the driver sends Cancel and drops the connection
+			e.kill(ctx, queryID)
+			break
+		}
+		if err := rows.Scan(dests...); err != nil {
+			return fail(fmt.Errorf("clickhouse: reading row %d: %w", table.Len()+1, err))
+		}
+		for _, t := range targets {
+			if err := t.emit(); err != nil {
+				return fail(err)
+			}
+		}
+		if err := table.Commit(1); err != nil {
+			return fail(engine.Plugin(err))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil && !(table.Truncated() && qctx.Err() != nil) {
+		return fail(err)
+	}
+	stats.Rows = int64(table.Len())
+	stats.BytesProcessed = int64(progress.bytes)
+	stats.Duration = time.Since(start)
+	return table, stats, nil
+}
+
+// querySettings are readonly=2 (no writes, settings allowed) and
+// max_execution_time a little past the timeout, when the user's profile
+// allows changing settings (readonly=0); with readonly=2 only the time
+// limit; with readonly=1 none (the user is read-only already and the client
+// timeout plus KILL QUERY bound the query).
+func (e *Engine) querySettings(ctx context.Context, timeout time.Duration) (ch.Settings, error) {
+	level, err := e.readonlyLevel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := ch.Settings{}
+	if level == 1 {
+		return s, nil
+	}
+	if level == 0 {
+		s["readonly"] = 2
+	}
+	if timeout > 0 {
+		s["max_execution_time"] = int((timeout + time.Second).Seconds())
+	}
+	return s, nil
+}
+
+func (e *Engine) readonlyLevel(ctx context.Context) (int, error) {
+	e.mu.Lock()
+	level := e.readonly
+	e.mu.Unlock()
+	if level >= 0 {
+		return level, nil
+	}
+	var v string
+	if err := e.conn.QueryRow(ctx, "SELECT value FROM system.settings WHERE name = 'readonly'").Scan(&v); err != nil {
+		return 0, err
+	}
+	level, _ = strconv.Atoi(v)
+	e.mu.Lock()
+	e.readonly = level
+	e.mu.Unlock()
+	return level, nil
+}
+
+// kill asks the server to stop a query by id (on a pooled connection),
+// in case the protocol's cancel packet was lost with the connection.
+func (e *Engine) kill(ctx context.Context, queryID string) {
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
+	_ = e.conn.Exec(kctx, "KILL QUERY WHERE query_id = '"+queryID+"' ASYNC")
+}
+
+func newQueryID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "quarry-" + hex.EncodeToString(b[:])
+}
+
+// wrapError keeps the server's exception code and message.
+func wrapError(err error, sql string) error {
+	var ex *ch.Exception
+	if !asException(err, &ex) {
+		return err
+	}
+	se := &engine.ServerError{Engine: "clickhouse", Code: strconv.Itoa(int(ex.Code)), Message: strings.TrimPrefix(ex.Message, "DB::Exception: "), Err: err}
+	// ClickHouse reports syntax errors as "failed at position N".
+	if i := strings.Index(ex.Message, "failed at position "); i >= 0 {
+		rest := ex.Message[i+len("failed at position "):]
+		n := 0
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if pos, err := strconv.Atoi(rest[:n]); err == nil {
+			se.Position = pos
+			se.Line, se.Column = engine.LineColumn(sql, pos)
+		}
+	}
+	return se
+}
