@@ -192,7 +192,7 @@ func annotationFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 		fields = append(fields, tagsField(t.cols[tags], rows))
 	}
 	f := data.NewFrame(opts.Name, fields...)
-	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: data.FrameTypeVersion{0, 1}, DataTopic: data.DataTopicAnnotations}
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: data.FrameTypeVersion{0, 1}}
 	return []*data.Frame{f}, nil
 }
 
