@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -64,6 +65,9 @@ func LoadDuckDBReport(ctx context.Context, db *sql.DB, g *Generator) ([]LoadRepo
 }
 
 func appendDuckDB(ctx context.Context, dc driver.Conn, g *Generator, table string) (n int64, err error) {
+	if table == TableHTTPRequests {
+		return appendDuckDBHTTP(ctx, dc, g)
+	}
 	app, err := duckdb.NewAppenderFromConn(dc, Schema, table)
 	if err != nil {
 		return 0, fmt.Errorf("appender: %w", err)
@@ -74,13 +78,6 @@ func appendDuckDB(ctx context.Context, dc driver.Conn, g *Generator, table strin
 		}
 	}()
 	switch table {
-	case TableHTTPRequests:
-		for r := range g.HTTPRequests() {
-			if err := app.AppendRow(r.TS, r.Host, r.Service, r.Region, r.Method, r.Status, r.Requests, r.Errors, r.LatencyMS, r.Bytes); err != nil {
-				return n, err
-			}
-			n++
-		}
 	case TableEvents:
 		for e := range g.Events() {
 			amount := duckdb.Decimal{Width: 12, Scale: 2, Value: big.NewInt(e.AmountCents)}
@@ -105,6 +102,81 @@ func appendDuckDB(ctx context.Context, dc driver.Conn, g *Generator, table strin
 		}
 	default:
 		return 0, fmt.Errorf("sample: unknown table %q", table)
+	}
+	return n, nil
+}
+
+// appendDuckDBHTTP loads http_requests. Appending a string costs a cgo call
+// per value, so the appender takes only numbers (series and method as small
+// integers) into a temporary table, and one INSERT ... SELECT joins the
+// strings back in: about twice as fast as appending the strings.
+func appendDuckDBHTTP(ctx context.Context, dc driver.Conn, g *Generator) (n int64, err error) {
+	exec := func(q string) error {
+		ex, ok := dc.(driver.ExecerContext)
+		if !ok {
+			return fmt.Errorf("duckdb connection cannot exec")
+		}
+		_, err := ex.ExecContext(ctx, q, nil)
+		return err
+	}
+	ss := allSeries()
+	var values strings.Builder
+	for i, sr := range ss {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "(%d, '%s', '%s', '%s')", i, sr.host, sr.service, sr.region)
+	}
+	for _, q := range []string{
+		"CREATE OR REPLACE TEMP TABLE quarry_series (id UTINYINT, host VARCHAR, service VARCHAR, region VARCHAR)",
+		"INSERT INTO quarry_series VALUES " + values.String(),
+		"CREATE OR REPLACE TEMP TABLE quarry_methods (id UTINYINT, method VARCHAR)",
+		"INSERT INTO quarry_methods VALUES (0, 'GET'), (1, 'POST'), (2, 'PUT'), (3, 'DELETE')",
+		"CREATE OR REPLACE TEMP TABLE quarry_http_raw (ts TIMESTAMPTZ, series UTINYINT, method UTINYINT, status INTEGER, requests BIGINT, errors BIGINT, latency_ms DOUBLE, bytes BIGINT)",
+	} {
+		if err := exec(q); err != nil {
+			return 0, fmt.Errorf("%s: %w", firstLine(q), err)
+		}
+	}
+	defer exec("DROP TABLE IF EXISTS quarry_http_raw; DROP TABLE IF EXISTS quarry_series; DROP TABLE IF EXISTS quarry_methods")
+	app, err := duckdb.NewAppender(dc, "temp", "main", "quarry_http_raw")
+	if err != nil {
+		return 0, fmt.Errorf("appender: %w", err)
+	}
+	s := 0
+	for r := range g.HTTPRequests() {
+		// Rows come in (minute, series) order: row n belongs to series n%24.
+		if r.Host != ss[s].host || r.Service != ss[s].service {
+			app.Close()
+			return n, fmt.Errorf("row %d is %s/%s, want series %d (%s/%s)", n, r.Host, r.Service, s, ss[s].host, ss[s].service)
+		}
+		m := uint8(0)
+		switch r.Method {
+		case "POST":
+			m = 1
+		case "PUT":
+			m = 2
+		case "DELETE":
+			m = 3
+		}
+		if err := app.AppendRow(r.TS, uint8(s), m, r.Status, r.Requests, r.Errors, r.LatencyMS, r.Bytes); err != nil {
+			app.Close()
+			return n, err
+		}
+		n++
+		if s++; s == numSeries {
+			s = 0
+		}
+	}
+	if err := app.CloseWithCancel(ctx); err != nil {
+		return n, fmt.Errorf("appender flush: %w", err)
+	}
+	q := `INSERT INTO sample.http_requests
+SELECT r.ts, s.host, s.service, s.region, m.method, r.status, r.requests, r.errors, r.latency_ms, r.bytes
+FROM quarry_http_raw r JOIN quarry_series s ON s.id = r.series JOIN quarry_methods m ON m.id = r.method
+ORDER BY r.ts, r.series`
+	if err := exec(q); err != nil {
+		return n, fmt.Errorf("copying http_requests: %w", err)
 	}
 	return n, nil
 }

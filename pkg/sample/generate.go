@@ -267,22 +267,30 @@ func diurnal(t time.Time, utcOffset float64) float64 {
 	return f
 }
 
+// seriesIncidents lists, per series, the incidents that can affect it.
+func (g *Generator) seriesIncidents(ss *[numSeries]series) *[numSeries][]*incident {
+	var active [numSeries][]*incident
+	for s := range ss {
+		for i := range g.incidents {
+			in := &g.incidents[i]
+			if (in.service == "" || in.service == ss[s].service) && (in.host == "" || in.host == ss[s].host) {
+				active[s] = append(active[s], in)
+			}
+		}
+	}
+	return &active
+}
+
 var methods = [...]string{"GET", "POST", "PUT", "DELETE"}
 
 // HTTPRequests streams sample.http_requests ordered by (ts, series).
 func (g *Generator) HTTPRequests() iter.Seq[HTTPRequest] {
 	return func(yield func(HTTPRequest) bool) {
 		ss := allSeries()
+		active := g.seriesIncidents(&ss)
 		var rngs [numSeries]*rand.Rand
-		var active [numSeries][]*incident
 		for s := range ss {
 			rngs[s] = g.rng(streamHTTP, uint64(s))
-			for i := range g.incidents {
-				in := &g.incidents[i]
-				if (in.service == "" || in.service == ss[s].service) && (in.host == "" || in.host == ss[s].host) {
-					active[s] = append(active[s], in)
-				}
-			}
 		}
 		for t := Start; t.Before(End); t = t.Add(time.Minute) {
 			for s := range ss {
@@ -429,6 +437,7 @@ var levels = [...]string{"debug", "info", "warn", "error"}
 func (g *Generator) Logs() iter.Seq[Log] {
 	return func(yield func(Log) bool) {
 		ss := allSeries()
+		active := g.seriesIncidents(&ss)
 		var rngs [numSeries]*rand.Rand
 		for s := range ss {
 			rngs[s] = g.rng(streamLogs, uint64(s))
@@ -437,9 +446,9 @@ func (g *Generator) Logs() iter.Seq[Log] {
 			for s := range ss {
 				sr, r := &ss[s], rngs[s]
 				p, inc := 0.02, (*incident)(nil)
-				for i := range g.incidents {
-					if g.incidents[i].hits(sr, t) {
-						inc = &g.incidents[i]
+				for _, in := range active[s] {
+					if in.hits(sr, t) {
+						inc = in
 					}
 				}
 				if inc != nil {

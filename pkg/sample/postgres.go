@@ -91,7 +91,15 @@ func copyPostgres(ctx context.Context, conn *pgx.Conn, g *Generator, t Table) (i
 func WriteCopyText(w io.Writer, g *Generator, table string) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var buf []byte
-	tsz := func(b []byte, t time.Time) []byte { return t.UTC().AppendFormat(b, "2006-01-02 15:04:05+00") }
+	// Consecutive rows often share a timestamp: format it once.
+	var lastT time.Time
+	var lastS []byte
+	tsz := func(b []byte, t time.Time) []byte {
+		if !t.Equal(lastT) || lastS == nil {
+			lastT, lastS = t, t.UTC().AppendFormat(lastS[:0], "2006-01-02 15:04:05+00")
+		}
+		return append(b, lastS...)
+	}
 	switch table {
 	case TableHTTPRequests:
 		for r := range g.HTTPRequests() {
