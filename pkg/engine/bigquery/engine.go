@@ -32,6 +32,9 @@ type Engine struct {
 	base string
 	// typeMap maps result column types to frame kinds.
 	typeMap *frames.TypeMap
+	// pageHook, when set (tests, benchmarks), is called after each result
+	// page is converted with the table's row count.
+	pageHook func(rows int)
 }
 
 var _ engine.Engine = (*Engine)(nil)

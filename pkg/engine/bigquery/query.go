@@ -309,6 +309,9 @@ func (e *Engine) readPages(ctx context.Context, ref jobRef, maxRows int64, numer
 		if err != nil {
 			return nil, err
 		}
+		if e.pageHook != nil {
+			e.pageHook(t.Len())
+		}
 		if !more {
 			// The cap is reached and this page had more rows, or the next
 			// page exists: stop reading.
