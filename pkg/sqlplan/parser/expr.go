@@ -57,7 +57,7 @@ func (p *parser) parseExprCtx(alias bool) ast.Expr {
 func (p *parser) parseExprOpaqueTo(closer byte) ast.Expr {
 	start := p.cur().Start
 	e := p.parseExpr()
-	for !p.eof() && !p.isPunct(',') && !p.isPunct(closer) && !p.isPunct(')') && !p.isPunct(']') && !p.isPunct('}') && !p.isPunct(':') {
+	for !p.eof() && !p.isPunct(',') && !p.isPunct(closer) && !p.isPunct(')') && !p.isPunct(']') && !p.isPunct('}') && !p.isPunct(':') && !p.atArgSuffix() {
 		before := p.pos
 		e = p.absorb(start, e, closer)
 		if p.pos == before {
@@ -66,6 +66,14 @@ func (p *parser) parseExprOpaqueTo(closer byte) ast.Expr {
 		e = p.parseBinaryRest(e, 0)
 	}
 	return e
+}
+
+// atArgSuffix reports whether an aggregate's argument suffix starts here:
+// ORDER BY, LIMIT, IGNORE NULLS, RESPECT NULLS.
+func (p *parser) atArgSuffix() bool {
+	t := p.cur()
+	return t.Is(lexer.KwOrder) && p.isKwAt(1, lexer.KwBy) || t.Is(lexer.KwLimit) ||
+		(t.Is(lexer.KwIgnore) || t.Is(lexer.KwRespect)) && p.isKwAt(1, lexer.KwNulls)
 }
 
 // atExprEnd reports whether no expression can start here.
@@ -154,8 +162,14 @@ func (p *parser) absorb(start int, e ast.Expr, closer byte) ast.Expr {
 				}
 			}
 		}
-		if depth == 0 && p.pos > from && closer == 0 && (p.isStopAt(0) || t.Is(lexer.KwSelect)) {
-			break
+		if depth == 0 && p.pos > from {
+			if closer == 0 && (p.isStopAt(0) || t.Is(lexer.KwSelect)) {
+				break
+			}
+			// Aggregate suffixes inside the parentheses end the argument.
+			if closer != 0 && p.atArgSuffix() {
+				break
+			}
 		}
 		p.advance()
 	}
@@ -848,9 +862,16 @@ func (p *parser) parseStructItems() []ast.Expr {
 	var items []ast.Expr
 	for !p.isPunct(')') && !p.eof() {
 		start := p.pos
-		e := p.parseExprOpaqueTo(')')
+		e := p.parseExpr()
 		if p.acceptKw(lexer.KwAs) {
 			p.parseIdent()
+		}
+		for !p.eof() && !p.isPunct(',') && !p.isPunct(')') {
+			before := p.pos
+			e = p.absorb(p.sig[start].Start, e, ')')
+			if p.pos == before {
+				break
+			}
 		}
 		items = append(items, e)
 		if p.pos == start || !p.acceptPunct(',') {

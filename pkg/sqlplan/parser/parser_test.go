@@ -279,39 +279,4 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func BenchmarkParse(b *testing.B) {
-	qs := readCorpus(b)
-	if len(qs) == 0 {
-		b.Skip("no corpus")
-	}
-	var bytes int64
-	for _, q := range qs {
-		bytes += int64(len(q.sql))
-	}
-	b.ReportAllocs()
-	b.SetBytes(bytes / int64(len(qs)))
-	i := 0
-	for b.Loop() {
-		q := qs[i%len(qs)]
-		i++
-		if _, err := Parse(q.sql, q.dialect); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
-func BenchmarkLexCorpus(b *testing.B) {
-	qs := readCorpus(b)
-	if len(qs) == 0 {
-		b.Skip("no corpus")
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		q := qs[i%len(qs)]
-		i++
-		if _, err := lexer.Lex(q.sql, q.dialect); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
