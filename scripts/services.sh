@@ -3,7 +3,9 @@
 # PostgreSQL 15, ClickHouse (Debian's 18.16.1) and the goccy BigQuery emulator,
 # each on a port of its own, with the sample data (pkg/sample) loaded.
 #
-#   scripts/services.sh start    start what is not running, load the sample, write the env file (idempotent)
+#   scripts/services.sh start    start what is not running, load the sample, write the env file (idempotent;
+#                                when everything runs and the sample is marked loaded it returns at once,
+#                                unless QUARRY_FORCE_LOAD=1, which re-counts every table)
 #   scripts/services.sh stop     stop everything started here and remove the state dir
 #   scripts/services.sh status   print each service and whether it answers
 #   scripts/services.sh env      print shell exports: eval "$(scripts/services.sh env)"
@@ -114,168 +116,17 @@ pg_start() {
 }
 
 pg_stop() {
-  local dir="$state/postgres"
-  if [ -f "$dir/data/postmaster.pid" ]; then
-    as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
-    local pid; pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  fi
-}
-
-# ---------------------------------------------------------------- ClickHouse
-ch_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT 1' >/dev/null 2>&1; }
-ch_ready_or_dead() { ch_ready || ! pid_alive "$state/clickhouse/clickhouse.pid"; }
-
-ch_config() {
-  local dir=$1
-  cat >"$dir/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-  <logger>
-    <level>warning</level>
-    <log>$dir/log/clickhouse-server.log</log>
-    <errorlog>$dir/log/clickhouse-server.err.log</errorlog>
-    <size>20M</size>
-    <count>2</count>
-  </logger>
-  <listen_host>127.0.0.1</listen_host>
-  <tcp_port>$ch_port</tcp_port>
-  <http_port>$ch_http_port</http_port>
-  <path>$dir/data/</path>
-  <tmp_path>$dir/tmp/</tmp_path>
-  <user_files_path>$dir/user_files/</user_files_path>
-  <format_schema_path>$dir/format_schemas/</format_schema_path>
-  <users_config>$dir/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <max_connections>256</max_connections>
-  <keep_alive_timeout>3</keep_alive_timeout>
-  <max_concurrent_queries>100</max_concurrent_queries>
-  <uncompressed_cache_size>268435456</uncompressed_cache_size>
-  <mark_cache_size>268435456</mark_cache_size>
-  <mlock_executable>false</mlock_executable>
-</yandex>
-EOF
-  cat >"$dir/users.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-  <profiles>
-    <default><max_memory_usage>4000000000</max_memory_usage><load_balancing>random</load_balancing></default>
-    <readonly><readonly>1</readonly></readonly>
-  </profiles>
-  <users>
-    <default>
-      <password></password>
-      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-      <profile>default</profile>
-      <quota>default</quota>
-    </default>
-  </users>
-  <quotas>
-    <default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default>
-  </quotas>
-</yandex>
-EOF
-}
-
-ch_start() {
-  command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 ||
-    apt_install clickhouse-server clickhouse-client
-  local dir="$state/clickhouse"
-  if pid_alive "$dir/clickhouse.pid" && ch_ready; then log "clickhouse already running on $ch_port"; return; fi
-  port_open "$ch_port" && die "port $ch_port is taken by another process; set QUARRY_CH_PORT"
-  mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/run"
-  ch_config "$dir"
-  local user=clickhouse
-  id clickhouse >/dev/null 2>&1 || user=$(id -un)
-  is_root && chown -R "$user" "$dir"
-  # setsid gives it a session of its own (it outlives this script); setpriv
-  # execs it as $user, so $! is the server itself. 18.16 writes --pid-file
-  # only in daemon mode, so the pid comes from $!.
-  local drop=()
-  is_root && drop=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
-  setsid "${drop[@]}" clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/run/clickhouse.pid" \
-    >"$dir/log/stdout.log" 2>&1 </dev/null &
-  echo $! >"$dir/clickhouse.pid"
-  ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/clickhouse.err.log"
-  wait_for 90 clickhouse ch_ready_or_dead || die "clickhouse does not answer on $ch_port; see $dir/log/"
-  pid_alive "$dir/clickhouse.pid" || die "clickhouse exited; see $dir/log/"
-}
-
-kill_pidfile() { # kill_pidfile FILE NAME: TERM, wait up to 30 s, then KILL
-  local file=$1 name=$2 pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-  log "$name ($pid) ignored SIGTERM; killing"
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
-ch_stop() {
-  local dir="$state/clickhouse"
-  kill_pidfile "$dir/clickhouse.pid" clickhouse
-}
-
-# ---------------------------------------------------------------- BigQuery emulator
-bq_ready() { curl -fsS -o /dev/null "http://127.0.0.1:$bq_port/bigquery/v2/projects/$bq_project/datasets/$bq_dataset"; }
-
-bq_start() {
-  local dir="$state/bigquery"
-  if pid_alive "$dir/emulator.pid" && bq_ready; then log "bigquery emulator already running on $bq_port"; return; fi
-  port_open "$bq_port" && die "port $bq_port is taken by another process; set QUARRY_BQ_PORT"
-  mkdir -p "$dir"
-  local bin
-  bin=$("$root/scripts/build-emulator.sh") || die "building the BigQuery emulator failed (scripts/build-emulator.sh)"
-  sample yaml --out "$dir/sample.yaml" || die "writing the emulator sample YAML failed"
-  setsid "$bin" --project="$bq_project" --dataset="$bq_dataset" --host=127.0.0.1 --port="$bq_port" \
-    --grpc-port="$bq_grpc_port" --log-level=warn --data-from-yaml="$dir/sample.yaml" \
-    >"$dir/emulator.log" 2>&1 </dev/null &
-  echo $! >"$dir/emulator.pid"
-  ln -sf "$dir/emulator.log" "$state/logs/bigquery-emulator.log"
-}
-
-bq_wait() {
-  local dir="$state/bigquery"
-  wait_for 600 "bigquery emulator" bq_ready_or_dead || die "bigquery emulator does not answer on $bq_port; see $dir/emulator.log"
-  pid_alive "$dir/emulator.pid" || die "bigquery emulator exited; see $dir/emulator.log"
-}
-bq_ready_or_dead() { bq_ready || ! pid_alive "$state/bigquery/emulator.pid"; }
-
-bq_stop() { kill_pidfile "$state/bigquery/emulator.pid" bigquery-emulator; }
-
-# ---------------------------------------------------------------- commands
-start() {
   mkdir -p "$(dirname "$state")"
   exec 9>"$lock"
   flock 9
-  local t0=$SECONDS
-  mkdir -p "$state/logs"
-  chmod 755 "$state"
-  rm -f "$state/ready"
-  bq_start # the emulator loads its YAML while the others start
-  pg_start
-  ch_start
-  bq_wait
-  write_env
-  local t1=$SECONDS
-  sample load --engine postgres --dsn "$(pg_dsn)"
-  sample load --engine clickhouse --addr "127.0.0.1:$ch_port"
-  sample load --engine bigquery --endpoint "http://127.0.0.1:$bq_port" --project "$bq_project" --dataset "$bq_dataset"
-  date -u +%Y-%m-%dT%H:%M:%SZ >"$state/ready"
-  log "started in $((SECONDS - t0)) s (services $((t1 - t0)) s, sample $((SECONDS - t1)) s); state in $state"
-  flock -u 9
-}
-
-stop() {
-  mkdir -p "$(dirname "$state")"
-  exec 9>"$lock"
-  flock 9
+  local pids=()
   if [ -d "$state" ]; then
     rm -f "$state/ready"
+    local f
+    for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid"; do
+      [ -s "$f" ] && pids+=("$(cat "$f")")
+    done
+    [ -s "$state/postgres/data/postmaster.pid" ] && pids+=("$(head -1 "$state/postgres/data/postmaster.pid")")
     bq_stop
     ch_stop
     pg_stop
@@ -283,7 +134,14 @@ stop() {
   fi
   rm -f "$lock"
   flock -u 9
-  log "stopped; removed $state"
+  # Verify: nothing we started is left, nor the state dir.
+  local pid left=0
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then log "process $pid is still running"; left=1; fi
+  done
+  [ ! -e "$state" ] || { log "$state still exists"; left=1; }
+  [ $left = 0 ] || die "stop left something behind"
+  log "stopped ${#pids[@]} processes; removed $state"
 }
 
 status() {
