@@ -1,0 +1,85 @@
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReadEnv(t *testing.T) {
+	full := `export QUARRY_STATE_DIR='/tmp/x'
+export QUARRY_PG_DSN='postgres://postgres@127.0.0.1:55432/quarry?sslmode=disable'
+export QUARRY_PG_HOST='127.0.0.1'
+export QUARRY_PG_PORT='55432'
+export QUARRY_CH_ADDR='127.0.0.1:59000'
+export QUARRY_BQ_ENDPOINT='http://127.0.0.1:59050'
+export QUARRY_BQ_PROJECT='quarry'
+export QUARRY_BQ_DATASET='sample'
+`
+	for _, c := range []struct {
+		name, text, wantErr string
+		check               map[string]string
+	}{
+		{name: "full", text: full, check: map[string]string{"QUARRY_PG_PORT": "55432", "QUARRY_BQ_ENDPOINT": "http://127.0.0.1:59050"}},
+		{name: "comments and blanks", text: "# hi\n\n" + full, check: map[string]string{"QUARRY_BQ_DATASET": "sample"}},
+		{name: "missing key", text: strings.Replace(full, "export QUARRY_CH_ADDR='127.0.0.1:59000'\n", "", 1), wantErr: "has no QUARRY_CH_ADDR"},
+		{name: "bad line", text: "export NOPE\n" + full, wantErr: ":1: want KEY=value"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "env")
+			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env, err := readEnv(path)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range c.check {
+				if env[k] != v {
+					t.Errorf("%s = %q, want %q", k, env[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestRepoRoot(t *testing.T) {
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "scripts", "services.sh")); err != nil {
+		t.Fatalf("root %s has no scripts/services.sh: %v", root, err)
+	}
+}
+
+func TestStateDir(t *testing.T) {
+	t.Setenv("QUARRY_STATE_DIR", "/tmp/elsewhere")
+	if got := StateDir(); got != "/tmp/elsewhere" {
+		t.Errorf("StateDir() = %q", got)
+	}
+	t.Setenv("QUARRY_STATE_DIR", "")
+	if got := StateDir(); got != "/tmp/quarry-services" {
+		t.Errorf("StateDir() = %q", got)
+	}
+}
+
+func TestNotRunning(t *testing.T) {
+	t.Setenv("QUARRY_STATE_DIR", t.TempDir())
+	if _, err := running(); err == nil || !strings.Contains(err.Error(), "ready") {
+		t.Errorf("running() on an empty state dir: err = %v, want one naming the ready marker", err)
+	}
+}
+
+func TestTail(t *testing.T) {
+	if got := tail([]byte("a\nb\nc\n"), 2); got != "b\nc" {
+		t.Errorf("tail = %q", got)
+	}
+}
