@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/engine/bigquery"
+	"github.com/bigtent/quarry/pkg/engine/clickhouse"
 	"github.com/bigtent/quarry/pkg/engine/duckdb"
+	"github.com/bigtent/quarry/pkg/engine/postgres"
 	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
@@ -28,7 +29,7 @@ func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
 	switch cfg.Engine {
 	case "bigquery":
 		var s bigquery.Settings
-		if err := decodeEngineSettings(cfg, &s); err != nil {
+		if err := decodeEngineSettings(cfg, &s, nil); err != nil {
 			return nil, err
 		}
 		s.ServiceAccountKey = cfg.Secrets["serviceAccountKey"]
@@ -36,9 +37,33 @@ func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
 			return nil, &SettingsError{Err: err}
 		}
 		return bigquery.New(ctx, s)
+	case "postgres":
+		var (
+			s   postgres.Settings
+			sec postgres.Secrets
+		)
+		if err := decodeEngineSettings(cfg, &s, &sec); err != nil {
+			return nil, err
+		}
+		if err := s.Validate(sec); err != nil {
+			return nil, &SettingsError{Err: err}
+		}
+		return postgres.Open(ctx, s, sec)
+	case "clickhouse":
+		var (
+			s   clickhouse.Settings
+			sec clickhouse.Secrets
+		)
+		if err := decodeEngineSettings(cfg, &s, &sec); err != nil {
+			return nil, err
+		}
+		if err := s.Validate(sec); err != nil {
+			return nil, &SettingsError{Err: err}
+		}
+		return clickhouse.Open(ctx, s, sec)
 	case "duckdb":
 		var s duckdb.Settings
-		if err := decodeEngineSettings(cfg, &s); err != nil {
+		if err := decodeEngineSettings(cfg, &s, nil); err != nil {
 			return nil, err
 		}
 		if err := s.Validate(); err != nil {
@@ -50,10 +75,22 @@ func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
 	}
 }
 
-func decodeEngineSettings(cfg Config, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(cfg.EngineJSON)))
-	if err := dec.Decode(v); err != nil {
+// decodeEngineSettings decodes the engine's jsonData into settings and, when
+// secrets is not nil, secureJsonData into secrets (typed structs, no
+// hand-written type switches). Secret decoding errors never quote values.
+func decodeEngineSettings(cfg Config, settings, secrets any) error {
+	if err := json.Unmarshal(cfg.EngineJSON, settings); err != nil {
 		return &SettingsError{Err: fmt.Errorf("settings (%s): %w", cfg.Engine, describeJSONError(err))}
+	}
+	if secrets == nil {
+		return nil
+	}
+	raw, err := json.Marshal(cfg.Secrets)
+	if err == nil {
+		err = json.Unmarshal(raw, secrets)
+	}
+	if err != nil {
+		return &SettingsError{Err: fmt.Errorf("secure settings (%s) could not be decoded", cfg.Engine)}
 	}
 	return nil
 }

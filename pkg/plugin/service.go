@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -241,9 +242,17 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 	return res, nil
 }
 
-func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (*result, int64, error) {
+func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (res *result, size int64, err error) {
 	ctx, span := s.deps.Tracer.Start(ctx, "quarry.execute")
 	defer span.End()
+	defer func() {
+		// The engine runs in the cache's loader goroutine: a panic there is
+		// our defect, reported as a plugin error on this query only.
+		if r := recover(); r != nil {
+			s.deps.Logger.Error("engine panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			res, size, err = nil, 0, backend.PluginError(fmt.Errorf("internal error while running the query: %v", r))
+		}
+	}()
 	t, stats, err := s.eng.Query(ctx, plan, opts)
 	if err != nil {
 		return nil, 0, spanError(span, s.redact(err))
