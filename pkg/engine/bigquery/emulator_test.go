@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,7 +188,9 @@ func TestEmulatorEstimateIsUnknown(t *testing.T) {
 }
 
 // slowBQ keeps the emulator busy for minutes.
-const slowBQ = "SELECT COUNT(*) FROM sample.http_requests a CROSS JOIN sample.http_requests b WHERE a.bytes + b.bytes = 7"
+// It is bounded (2e8 pairs) so that an emulator that ignored cancellation
+// would still finish eventually.
+const slowBQ = "SELECT COUNT(*) FROM (SELECT bytes FROM sample.http_requests LIMIT 20000) a CROSS JOIN (SELECT bytes FROM sample.http_requests LIMIT 10000) b WHERE a.bytes + b.bytes = 7"
 
 func TestEmulatorCancel(t *testing.T) {
 	e := emulatorEngine(t, Settings{})
@@ -229,8 +234,38 @@ func TestEmulatorCancel(t *testing.T) {
 		}
 	}
 	t.Logf("job %s in the emulator's job list: %v", jobID, found)
+	// The emulator's own process: its CPU use after the cancellation (the
+	// emulator aborts the SQLite statement when the request goes away).
+	// Logged, not asserted: other tests may use the shared emulator.
+	if c0, ok := emulatorCPU(); ok {
+		time.Sleep(3 * time.Second)
+		if c1, ok := emulatorCPU(); ok {
+			t.Logf("emulator CPU in the 3 s after cancellation: %.2f s", (c1 - c0).Seconds())
+		}
+	}
 	// The emulator still answers.
 	run(t, e, "SELECT 1", 0, engine.QueryOptions{})
+}
+
+// emulatorCPU returns the emulator process's CPU time (user+system) from
+// /proc, using the pid file of scripts/services.sh.
+func emulatorCPU() (time.Duration, bool) {
+	pid, err := os.ReadFile(filepath.Join(testenv.StateDir(), "bigquery", "emulator.pid"))
+	if err != nil {
+		return 0, false
+	}
+	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pid)) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(fields) < 13 {
+		return 0, false
+	}
+	ut, _ := strconv.ParseInt(fields[11], 10, 64)
+	st, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / 100), true
 }
 
 func TestEmulatorTimeout(t *testing.T) {
