@@ -155,7 +155,7 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 		for _, s := range b.sources {
 			switch {
 			case s.kind == srcBase && s.table != nil:
-				if _, ok := s.table.Column(col); ok {
+				if _, ok := column(s.table, col); ok {
 					sure = append(sure, tr.here(b, s, nil, col, "", ""))
 				}
 			case s.kind == srcBase && len(b.sources) == 1:
@@ -222,7 +222,7 @@ func (p *Planner) numeric(tg target) bool {
 	if tg.table == nil {
 		return false
 	}
-	c, ok := tg.table.Column(tg.colName)
+	c, ok := column(tg.table, tg.colName)
 	return ok && NumericType(c.Type)
 }
 
@@ -235,7 +235,7 @@ func (p *Planner) anyNumeric(col string) bool {
 			if s.table == nil {
 				continue
 			}
-			if c, ok := s.table.Column(col); ok {
+			if c, ok := column(s.table, col); ok {
 				found = true
 				num = num && NumericType(c.Type)
 			}

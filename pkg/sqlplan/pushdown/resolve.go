@@ -36,7 +36,7 @@ func (p *Planner) ColumnAt(expr string, at int) (catalog.Column, bool) {
 	if st != found || len(tg) == 0 || tg[0].table == nil {
 		return catalog.Column{}, false
 	}
-	c, ok := tg[0].table.Column(tg[0].colName)
+	c, ok := column(tg[0].table, tg[0].colName)
 	if !ok {
 		return catalog.Column{}, false
 	}
@@ -44,7 +44,7 @@ func (p *Planner) ColumnAt(expr string, at int) (catalog.Column, bool) {
 		if o.table == nil {
 			return catalog.Column{}, false
 		}
-		if oc, ok := o.table.Column(o.colName); !ok || oc.Type != c.Type || oc.Hint != c.Hint {
+		if oc, ok := column(o.table, o.colName); !ok || oc.Type != c.Type || oc.Hint != c.Hint {
 			return catalog.Column{}, false
 		}
 	}

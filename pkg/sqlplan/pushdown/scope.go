@@ -180,7 +180,7 @@ func (t *tree) tableExpr(it ast.TableExpr, b *block) {
 				if i := strings.LastIndexByte(s.name, '.'); i >= 0 {
 					s.name = s.name[i+1:]
 				}
-				s.table, _ = t.cat.Lookup(catalogName(it.Name))
+				s.table = lookupTable(t.cat, catalogName(it.Name))
 			}
 		}
 		setAlias(s, it.Alias, t.src)
@@ -280,7 +280,7 @@ func (t *tree) provides(s *source, col string) answer {
 		if s.table == nil {
 			return maybe
 		}
-		if _, ok := s.table.Column(col); ok {
+		if _, ok := column(s.table, col); ok {
 			return yes
 		}
 		return no

@@ -151,7 +151,7 @@ func (tr *tracer) recursive(s *source) bool {
 func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note string) target {
 	name := col
 	if s.table != nil {
-		if c, ok := s.table.Column(col); ok {
+		if c, ok := column(s.table, col); ok {
 			name = c.Name
 		}
 	}

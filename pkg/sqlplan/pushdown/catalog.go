@@ -1,0 +1,65 @@
+package pushdown
+
+import (
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/catalog"
+)
+
+// The planner looks tables and columns up many times per query; these
+// helpers match like catalog.Lookup and Table.Column (case-insensitive,
+// identifier quotes ignored, qualified names matched by suffix) without
+// allocating.
+
+// lookupTable finds a table by name in c.
+func lookupTable(c *catalog.Catalog, name string) *catalog.Table {
+	if c == nil {
+		return nil
+	}
+	for i := range c.Tables {
+		if sameName(c.Tables[i].Name, name) {
+			return &c.Tables[i]
+		}
+	}
+	for i := range c.Tables {
+		have := c.Tables[i].Name
+		if suffixName(have, name) || suffixName(name, have) {
+			return &c.Tables[i]
+		}
+	}
+	return nil
+}
+
+// column finds a column of t by name.
+func column(t *catalog.Table, name string) (*catalog.Column, bool) {
+	if t == nil {
+		return nil, false
+	}
+	for i := range t.Columns {
+		if sameName(t.Columns[i].Name, name) {
+			return &t.Columns[i], true
+		}
+	}
+	return nil, false
+}
+
+// bare drops identifier quotes and surrounding spaces.
+func bare(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.IndexAny(s, "`\"") < 0 {
+		return s
+	}
+	return strings.NewReplacer("`", "", `"`, "").Replace(s)
+}
+
+func sameName(a, b string) bool { return strings.EqualFold(bare(a), bare(b)) }
+
+// suffixName reports whether long ends with "." + short (case-insensitively).
+func suffixName(long, short string) bool {
+	long, short = bare(long), bare(short)
+	if len(long) <= len(short)+1 {
+		return false
+	}
+	i := len(long) - len(short)
+	return long[i-1] == '.' && strings.EqualFold(long[i:], short)
+}
