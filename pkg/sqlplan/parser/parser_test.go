@@ -58,8 +58,13 @@ func dumpResult(src string, s *ast.Script, err error) string {
 // TestGolden parses every case of every dialect and compares the AST dump
 // (spans and text of every node) with testdata/golden/<dialect>/<name>.ast.
 func TestGolden(t *testing.T) {
+	cnames, csqls := readCases(t, "common")
 	for _, d := range dialects {
 		names, sqls := readCases(t, d)
+		for i, n := range cnames {
+			names = append(names, "common-"+n)
+			sqls = append(sqls, csqls[i])
+		}
 		for i, name := range names {
 			src := sqls[i]
 			t.Run(d+"/"+name, func(t *testing.T) {
@@ -278,5 +283,3 @@ func FuzzParse(f *testing.F) {
 		checkSpans(t, src, s)
 	})
 }
-
-

@@ -88,7 +88,7 @@ func (p *parser) parseCTE() *ast.CTE {
 		switch {
 		case p.isKwAt(1, lexer.KwAs) && (p.isPunctAt(2, '(') || p.isKwAt(2, lexer.KwNot) || p.isWordAt(2, "MATERIALIZED")):
 			standard = true
-		case p.isPunctAt(1, '(') && !p.d.ClickHouse:
+		case p.isPunctAt(1, '(') && (!p.d.ClickHouse || p.columnListCTE()):
 			standard = true
 		}
 	}
@@ -130,6 +130,27 @@ func (p *parser) parseCTE() *ast.CTE {
 	}
 	c.End = p.lastEnd
 	return c
+}
+
+// columnListCTE reports whether name (cols) AS ( follows (rather than a
+// ClickHouse WITH f(x) AS name expression).
+func (p *parser) columnListCTE() bool {
+	depth := 0
+	for i := 1; i < len(p.sig)-p.pos; i++ {
+		t := p.peek(i)
+		switch {
+		case t.Kind == kindEOF:
+			return false
+		case isPunct(p.src, t, '('):
+			depth++
+		case isPunct(p.src, t, ')'):
+			depth--
+			if depth == 0 {
+				return p.isKwAt(i+1, lexer.KwAs) && p.isPunctAt(i+2, '(')
+			}
+		}
+	}
+	return false
 }
 
 func setOpAt(t lexer.Token) (ast.SetOpKind, int) {
