@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/harness"
 	"github.com/bigtent/quarry/pkg/sample"
+	"github.com/bigtent/quarry/pkg/testenv"
 )
 
 // binary is the plugin built once for all tests.
@@ -419,7 +422,34 @@ func toInt64(t *testing.T, f *data.Field, i int) int64 {
 	}
 }
 
+func sampleTable(n string) string { return "sample." + n }
+
 func TestDuckDB(t *testing.T) {
-	runSuite(t, engineCase{name: "duckdb", jsonData: map[string]any{"engine": "duckdb"},
-		table: func(n string) string { return "sample." + n }})
+	info := testenv.DuckDB(t)
+	runSuite(t, engineCase{name: "duckdb", jsonData: map[string]any{"engine": "duckdb", "path": info.Path}, table: sampleTable})
+}
+
+func TestPostgres(t *testing.T) {
+	info := testenv.Postgres(t)
+	runSuite(t, engineCase{name: "postgres", table: sampleTable,
+		jsonData: map[string]any{"engine": "postgres", "host": info.Host, "port": info.Port, "database": info.Database,
+			"user": info.User, "sslmode": "disable"},
+		secure: map[string]string{"password": "unused-with-trust-auth"}})
+}
+
+func TestClickHouse(t *testing.T) {
+	info := testenv.ClickHouse(t)
+	host, port, err := net.SplitHostPort(info.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(port)
+	runSuite(t, engineCase{name: "clickhouse", table: sampleTable,
+		jsonData: map[string]any{"engine": "clickhouse", "host": host, "port": p, "database": info.Database, "user": info.User}})
+}
+
+func TestBigQuery(t *testing.T) {
+	info := testenv.BigQuery(t)
+	runSuite(t, engineCase{name: "bigquery", table: func(n string) string { return info.Dataset + "." + n },
+		jsonData: map[string]any{"engine": "bigquery", "defaultProject": info.Project, "defaultDataset": info.Dataset, "endpoint": info.Endpoint}})
 }

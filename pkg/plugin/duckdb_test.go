@@ -174,8 +174,8 @@ func TestQueryDataDuckDB(t *testing.T) {
 func TestAlertRuleRequest(t *testing.T) {
 	ds, _ := openDuckDB(t, map[string]any{}, nil)
 	model := map[string]any{"refId": "A", "datasource": map[string]any{"type": PluginID, "uid": "abc"},
-		"rawSql":     "SELECT $__timeGroupAlias(ts, $__interval), avg(latency_ms) AS latency FROM sample.http_requests WHERE $__timeFilter(ts) AND $__conditionalAll(service IN ('api'), $__all) GROUP BY 1 ORDER BY 1",
-		"format":     "time_series", "intervalMs": 60000, "maxDataPoints": 43200}
+		"rawSql": "SELECT $__timeGroupAlias(ts, $__interval), avg(latency_ms) AS latency FROM sample.http_requests WHERE $__timeFilter(ts) AND $__conditionalAll(service IN ('api'), $__all) GROUP BY 1 ORDER BY 1",
+		"format": "time_series", "intervalMs": 60000, "maxDataPoints": 43200}
 	q := dataQuery("A", "", model)
 	q.TimeRange = backend.TimeRange{From: dayFrom, To: dayFrom.Add(10 * time.Minute)}
 	resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
