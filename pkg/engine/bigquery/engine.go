@@ -12,6 +12,8 @@ import (
 	bq "cloud.google.com/go/bigquery"
 	"google.golang.org/api/option"
 	htransport "google.golang.org/api/transport/http"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/frames"
@@ -71,6 +73,20 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	}
 	if s.Location != "" {
 		client.Location = s.Location
+	}
+	if s.StorageReadAPI {
+		sopts := []option.ClientOption{}
+		switch {
+		case s.StorageEndpoint != "":
+			sopts = append(sopts, option.WithEndpoint(s.StorageEndpoint), option.WithoutAuthentication(),
+				option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+		case s.ServiceAccountKey != "":
+			sopts = append(sopts, option.WithAuthCredentialsJSON(option.ServiceAccount, []byte(s.ServiceAccountKey)))
+		}
+		if err := client.EnableStorageReadClient(ctx, sopts...); err != nil {
+			_ = client.Close()
+			return nil, fmt.Errorf("bigquery: enabling the Storage Read API (%s): %w", authMode(s), err)
+		}
 	}
 	base := defaultBasePath
 	if s.Endpoint != "" {

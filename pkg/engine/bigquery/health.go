@@ -91,7 +91,7 @@ func (e *Engine) Health(ctx context.Context) engine.Health {
 		caps = append(caps, "dry run", "dollar estimates")
 	}
 	if e.settings.StorageReadAPI {
-		caps = append(caps, "storage read API requested (not used yet: results are read as REST pages)")
+		caps = append(caps, "storage read API (Arrow; REST pages when a job's results cannot be read with it)")
 	}
 	if e.settings.Priority == PriorityBatch {
 		caps = append(caps, "BATCH priority")

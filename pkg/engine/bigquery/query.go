@@ -89,9 +89,20 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	}
 
 	maxRows := plan.RowCap
-	t, err := e.readPages(ctx, ref, maxRows, opts.NumericAsFloat)
-	if err != nil {
-		return fail(err, ref.ID)
+	var t *frames.Table
+	if e.settings.StorageReadAPI {
+		var used bool
+		if t, used, err = e.readStorage(ctx, job, maxRows, opts.NumericAsFloat); err != nil {
+			return fail(err, ref.ID)
+		}
+		if !used {
+			t = nil
+		}
+	}
+	if t == nil {
+		if t, err = e.readPages(ctx, ref, maxRows, opts.NumericAsFloat); err != nil {
+			return fail(err, ref.ID)
+		}
 	}
 	stats.Rows = int64(t.Len())
 	if st, err := job.Status(ctx); err == nil && st.Statistics != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -60,9 +61,12 @@ type Settings struct {
 	PageSize int `json:"pageSize,omitempty"`
 	// Budget refuses a query whose dry-run estimate exceeds it.
 	Budget engine.Budget `json:"budget,omitempty"`
-	// StorageReadAPI asks to read large results through the BigQuery Storage
-	// Read API where the project permits it.
+	// StorageReadAPI reads results through the BigQuery Storage Read API
+	// (Arrow) where the job's results permit it, else REST pages.
 	StorageReadAPI bool `json:"storageReadApi,omitempty"`
+	// StorageEndpoint overrides the Storage Read API's gRPC address
+	// (host:port, plaintext, e.g. the emulator's); empty means Google's.
+	StorageEndpoint string `json:"storageEndpoint,omitempty"`
 }
 
 // serviceAccountKey is the part of a key file Quarry looks at.
@@ -140,6 +144,11 @@ func (s Settings) Validate() error {
 		u, err := url.Parse(s.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("endpoint", "%q is not an http(s) URL such as http://127.0.0.1:9050", s.Endpoint)
+		}
+	}
+	if s.StorageEndpoint != "" {
+		if _, _, err := net.SplitHostPort(s.StorageEndpoint); err != nil {
+			add("storageEndpoint", "%q is not host:port", s.StorageEndpoint)
 		}
 	}
 	if s.Priority != PriorityInteractive && s.Priority != PriorityBatch {
