@@ -170,7 +170,9 @@ func runSuite(t *testing.T, ec engineCase) {
 		}
 	})
 
-	tsSQL := fmt.Sprintf("SELECT $__timeGroupAlias(ts, '1h'), service, sum(requests) AS requests\nFROM %s\nWHERE $__timeFilter(ts)\nGROUP BY 1, 2\nORDER BY 1", tbl("http_requests"))
+	// Grouping by the expression (not GROUP BY 1) works on every engine,
+	// ClickHouse 18 included (it has no positional GROUP BY).
+	tsSQL := fmt.Sprintf("SELECT $__timeGroupAlias(ts, '1h'), service, sum(requests) AS requests\nFROM %s\nWHERE $__timeFilter(ts)\nGROUP BY $__timeGroup(ts, '1h'), service\nORDER BY $__timeGroup(ts, '1h')", tbl("http_requests"))
 
 	t.Run("QueryData/table", func(t *testing.T) {
 		sql := fmt.Sprintf("SELECT service, sum(requests) AS requests FROM %s WHERE $__timeFilter(ts) GROUP BY service ORDER BY service", tbl("http_requests"))

@@ -44,8 +44,8 @@ func demoSteps(table func(string) string) []demoStep {
 			query: q(sqlplan.FormatTimeSeries, `SELECT $__timeGroupAlias(ts, '15m', 0), count(*) AS errors
 FROM `+table("logs")+`
 WHERE $__timeFilter(ts) AND level = 'error'
-GROUP BY 1
-ORDER BY 1`, 15*time.Minute),
+GROUP BY $__timeGroup(ts, '15m')
+ORDER BY $__timeGroup(ts, '15m')`, 15*time.Minute),
 		},
 		{
 			title: "2. Ad hoc filter host = web-3, pushed into the subquery that reads the column",
@@ -64,7 +64,7 @@ ORDER BY error_pct DESC`, time.Minute, sqlplan.Filter{Key: "host", Operator: "="
 			title: "3. Annotations: deploys in the time range",
 			why:   "time, timeEnd, title, text and tags: what Grafana draws as annotation regions.",
 			kind:  "run",
-			query: month(demoStep{query: q(sqlplan.FormatAnnotations, `SELECT ts AS time, end_ts AS "timeEnd", title, text, tags
+			query: month(demoStep{query: q(sqlplan.FormatAnnotations, `SELECT ts AS time, end_ts AS timeEnd, title, text, tags
 FROM `+table("deploys")+`
 WHERE $__timeFilter(ts)
 ORDER BY ts`, time.Minute)}).query,
@@ -75,7 +75,7 @@ ORDER BY ts`, time.Minute)}).query,
 			kind:  "variable",
 			query: q(sqlplan.FormatTable, `SELECT DISTINCT service AS __text, service AS __value
 FROM `+table("http_requests")+`
-ORDER BY 1`, time.Minute),
+ORDER BY __value`, time.Minute),
 		},
 		month(demoStep{
 			title: "5. Cost estimate of a month of per-minute requests, before running anything",
@@ -84,8 +84,8 @@ ORDER BY 1`, time.Minute),
 			query: q(sqlplan.FormatTimeSeries, `SELECT $__timeGroupAlias(ts, $__interval), service, sum(requests) AS requests
 FROM `+table("http_requests")+`
 WHERE $__timeFilter(ts)
-GROUP BY 1, 2
-ORDER BY 1`, time.Hour),
+GROUP BY $__timeGroup(ts, $__interval), service
+ORDER BY $__timeGroup(ts, $__interval)`, time.Hour),
 		}),
 		month(demoStep{
 			title: "6. Guardrail: the same month of raw rows under a 10,000-row budget",
