@@ -22,6 +22,7 @@ export default tseslint.config(
     files: ['tests/**/*.{mjs,js}', '.config/**/*.{mjs,cjs,js}', '*.{mjs,cjs}'],
     languageOptions: {
       globals: {
+        document: 'readonly',
         process: 'readonly',
         console: 'readonly',
         URL: 'readonly',

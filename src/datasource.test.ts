@@ -1,5 +1,5 @@
 import { DataSourceInstanceSettings, ScopedVars, TypedVariableModel, dateTime } from '@grafana/data';
-import { DataSourceWithBackend, TemplateSrv } from '@grafana/runtime';
+import { DataSourceWithBackend, HealthStatus, TemplateSrv } from '@grafana/runtime';
 import { of, lastValueFrom } from 'rxjs';
 
 import { DataSource, splitTable, toFilters } from './datasource';
@@ -184,19 +184,20 @@ describe('annotations and variables', () => {
 
 describe('testDatasource', () => {
   it('shows version and capabilities on success', async () => {
-    const spy = jest.spyOn(DataSourceWithBackend.prototype, 'testDatasource').mockResolvedValue({
-      status: 'success',
+    const spy = jest.spyOn(DataSourceWithBackend.prototype, 'callHealthCheck').mockResolvedValue({
+      status: HealthStatus.OK,
       message: 'ok',
       details: { ok: true, version: '15.6', capabilities: ['EXPLAIN (FORMAT JSON)', 'date_bin'] } as never,
     });
     const res = await ds('postgres').testDatasource();
+    expect(res.status).toBe('success');
     expect(res.details?.message).toBe('Server version: 15.6 · Capabilities: EXPLAIN (FORMAT JSON), date_bin');
     spy.mockRestore();
   });
 
   it('shows the failing step and what to do', async () => {
-    const spy = jest.spyOn(DataSourceWithBackend.prototype, 'testDatasource').mockResolvedValue({
-      status: 'error',
+    const spy = jest.spyOn(DataSourceWithBackend.prototype, 'callHealthCheck').mockResolvedValue({
+      status: HealthStatus.Error,
       message: 'auth failed: password authentication failed',
       details: { ok: false, step: 'auth', hint: 'check the user and password' } as never,
     });

@@ -10,7 +10,7 @@ import {
   ScopedVars,
   TestDataSourceResponse,
 } from '@grafana/data';
-import { DataSourceWithBackend, getTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { DataSourceWithBackend, getTemplateSrv, HealthStatus, TemplateSrv } from '@grafana/runtime';
 import { Observable } from 'rxjs';
 
 import { ResourceClient } from './api';
@@ -121,8 +121,13 @@ export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions
 
   /** testDatasource adds the engine's health details (version, capabilities, failing step, hint). */
   async testDatasource(): Promise<TestDataSourceResponse> {
-    const res = await super.testDatasource();
-    return formatHealth(res);
+    // callHealthCheck keeps the details that super.testDatasource drops on success.
+    const res = await this.callHealthCheck();
+    return formatHealth({
+      status: res.status === HealthStatus.OK ? 'success' : 'error',
+      message: res.message,
+      details: res.details,
+    });
   }
 }
 

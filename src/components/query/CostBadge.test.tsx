@@ -61,6 +61,7 @@ describe('formatting', () => {
     expect(costSummary({ cost: { bytes: 1024, rows: 0, usd: 0, kind: 'upperBound' } })).toBe(
       '≤ 1.00 KiB (upper bound)'
     );
-    expect(costSummary({ cost: { bytes: 0, rows: 10, usd: 0, kind: 'exact' } })).toBe('0 B · 10 rows (exact)');
+    expect(costSummary({ cost: { bytes: 0, rows: 10, usd: 0, kind: 'exact' } })).toBe('10 rows (exact)');
+    expect(costSummary({ cost: { bytes: 0, rows: 0, usd: 0, kind: 'unknown' } })).toBe('≈ 0 B (unknown)');
   });
 });

@@ -40,13 +40,18 @@ export function costSummary(e: Estimate): string {
     return 'no estimate';
   }
   const approx = c.kind === 'exact' ? '' : c.kind === 'upperBound' ? '≤ ' : '≈ ';
-  const parts = [`${approx}${formatBytes(c.bytes)}`];
+  // Engines that cannot estimate bytes (DuckDB, PostgreSQL) report 0: show only the figures they have.
+  const parts: string[] = [];
+  if (c.bytes > 0 || (c.rows <= 0 && c.usd <= 0)) {
+    parts.push(formatBytes(c.bytes));
+  }
   if (c.usd > 0) {
     parts.push(formatUSD(c.usd));
   }
   if (c.rows > 0) {
     parts.push(`${c.rows.toLocaleString('en-US')} rows`);
   }
+  parts[0] = approx + parts[0];
   return `${parts.join(' · ')} (${KIND_TEXT[c.kind] ?? c.kind})`;
 }
 

@@ -20,7 +20,7 @@ import {
   DataSourceSrv,
   TemplateSrv,
 } from '@grafana/runtime';
-import { Button } from '@grafana/ui';
+import { Button, GlobalStyles } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 
 import { ConfigEditor } from '../../../src/components/ConfigEditor';
@@ -155,7 +155,9 @@ function QueryPane() {
         app={CoreApp.PanelEditor}
       />
       <pre data-testid="harness-result">{result}</pre>
-      <pre data-testid="harness-query-json">{JSON.stringify(query)}</pre>
+      <pre data-testid="harness-query-json" style={{ whiteSpace: 'pre-wrap' }}>
+        {JSON.stringify(query)}
+      </pre>
     </section>
   );
 }
@@ -163,6 +165,7 @@ function QueryPane() {
 function Harness() {
   return (
     <div style={{ padding: 16, display: 'grid', gap: 24, maxWidth: 1100 }}>
+      <GlobalStyles />
       <QueryPane />
       <ConfigPane />
     </div>
