@@ -71,24 +71,34 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		}
 		dests[i] = targets[i].dest
 	}
+	// Rows are committed to the table in batches (Commit checks every
+	// column's length); room counts down to the row cap.
+	room, batch := table.Room(), 0
 	for rows.Next() {
-		if table.Room() <= 0 {
+		if room == 0 {
 			table.MarkTruncated()
 			cancel() // the driver sends Cancel and drops the connection
 			e.kill(ctx, queryID)
 			break
 		}
 		if err := rows.Scan(dests...); err != nil {
-			return fail(fmt.Errorf("clickhouse: reading row %d: %w", table.Len()+1, err))
+			return fail(fmt.Errorf("clickhouse: reading row %d: %w", table.Len()+batch+1, err))
 		}
 		for _, t := range targets {
 			if err := t.emit(); err != nil {
 				return fail(err)
 			}
 		}
-		if err := table.Commit(1); err != nil {
-			return fail(engine.Plugin(err))
+		room--
+		if batch++; batch == commitBatch {
+			if err := table.Commit(batch); err != nil {
+				return fail(engine.Plugin(err))
+			}
+			batch = 0
 		}
+	}
+	if err := table.Commit(batch); err != nil {
+		return fail(engine.Plugin(err))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil && !(table.Truncated() && qctx.Err() != nil) {
@@ -99,6 +109,9 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 	stats.Duration = time.Since(start)
 	return table, stats, nil
 }
+
+// commitBatch is how many rows are appended between table commits.
+const commitBatch = 1024
 
 // querySettings are readonly=2 (no writes, settings allowed) and
 // max_execution_time a little past the timeout, when the user's profile

@@ -103,8 +103,11 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 			return nil, err
 		}
 	}
+	// Rows are committed to the table in batches (Commit checks every
+	// column's length); room counts down to the row cap.
+	room, batch := table.Room(), 0
 	for rows.Next() {
-		if table.Room() <= 0 {
+		if room == 0 {
 			table.MarkTruncated()
 			cancel() // the server stops via the cancel request
 			break
@@ -115,12 +118,19 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 		}
 		for i, d := range decs {
 			if err := d(raw[i]); err != nil {
-				return nil, fmt.Errorf("postgres: decoding row %d: %w", table.Len()+1, err)
+				return nil, fmt.Errorf("postgres: decoding row %d: %w", table.Len()+batch+1, err)
 			}
 		}
-		if err := table.Commit(1); err != nil {
-			return nil, err
+		room--
+		if batch++; batch == commitBatch {
+			if err := table.Commit(batch); err != nil {
+				return nil, err
+			}
+			batch = 0
 		}
+	}
+	if err := table.Commit(batch); err != nil {
+		return nil, err
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil && !(table.Truncated() && qctx.Err() != nil) {
@@ -128,6 +138,9 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 	}
 	return table, nil
 }
+
+// commitBatch is how many rows are appended between table commits.
+const commitBatch = 1024
 
 // columnTypes resolves each result column's type: pgx's registry knows the
 // built-in OIDs; enums, domains and extension types (PostGIS) are looked up
