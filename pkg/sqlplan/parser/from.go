@@ -259,6 +259,20 @@ func (p *parser) parseTableSuffixes(tr *ast.TableRef) {
 			}
 			s.End = p.lastEnd
 			tr.Sample = s
+		case t.Is(lexer.KwUsing) && p.isKwAt(1, lexer.KwSample) && tr.Sample == nil:
+			// DuckDB: USING SAMPLE 10% [(method)] / USING SAMPLE 100 ROWS.
+			s := &ast.Sample{Span: ast.Span{Start: p.advance().Start}}
+			p.advance()
+			s.Ratio = p.parsePostfix(p.parsePrimary())
+			for p.isOp("%") || p.isWordAt(0, "PERCENT") || p.isKw(lexer.KwRows) {
+				p.advance()
+			}
+			if p.acceptPunct('(') {
+				p.skipBalanced(nil)
+				p.expectPunct(')', "to close the sample method")
+			}
+			s.End = p.lastEnd
+			tr.Sample = s
 		case t.Is(lexer.KwFor) && (p.isWordAt(1, "SYSTEM_TIME") || p.isWordAt(1, "SYSTEM")):
 			// BigQuery FOR SYSTEM_TIME AS OF expr.
 			p.advance()

@@ -186,6 +186,22 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestErrorList(t *testing.T) {
+	src := "SELECT a FROM t x y;\nSELECT b FROM u GROUP BY b WHERE c"
+	_, err := Parse(src, "postgres")
+	var list lexer.ErrorList
+	if !errors.As(err, &list) || len(list) != 2 {
+		t.Fatalf("want 2 errors, got %v", err)
+	}
+	if list[0].Line != 1 || list[0].Column != 19 || list[1].Line != 2 || list[1].Column != 28 {
+		t.Errorf("got %v", list)
+	}
+	var first *lexer.Error
+	if !errors.As(err, &first) || first != list[0] {
+		t.Errorf("errors.As must find the primary error first")
+	}
+}
+
 func TestStatementKinds(t *testing.T) {
 	tests := []struct {
 		dialect, src string
