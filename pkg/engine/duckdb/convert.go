@@ -278,6 +278,7 @@ func jsonWriter(col frames.Column) (writer, bool) {
 		return nil, false
 	}
 	spec := col.Spec()
+	sh := parseShape(spec.DBType)
 	var scratch []byte
 	return func(v driver.Value) error {
 		if v == nil {
@@ -285,7 +286,7 @@ func jsonWriter(col frames.Column) (writer, bool) {
 			return nil
 		}
 		var err error
-		scratch, err = appendJSON(scratch[:0], v)
+		scratch, err = appendJSON(scratch[:0], v, sh)
 		if err != nil {
 			b.AppendNull()
 			return fmt.Errorf("column %q (%s): %w", spec.Name, spec.DBType, err)
@@ -299,7 +300,10 @@ func jsonWriter(col frames.Column) (writer, bool) {
 // scalar members) as JSON. Decimals and 128-bit integers stay exact, times
 // are RFC 3339, intervals use the PostgreSQL-style text, bytes are \x hex
 // (16-byte values inside nested types are shown as UUIDs).
-func appendJSON(dst []byte, v any) ([]byte, error) {
+//
+// sh, parsed from the column's type name, gives struct fields their
+// declared order (the driver returns structs as Go maps); nil sorts keys.
+func appendJSON(dst []byte, v any, sh *shape) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(dst, "null"...), nil
@@ -354,17 +358,13 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 				dst = append(dst, ',')
 			}
 			var err error
-			if dst, err = appendJSON(dst, e); err != nil {
+			if dst, err = appendJSON(dst, e, sh.element()); err != nil {
 				return dst, err
 			}
 		}
 		return append(dst, ']'), nil
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := sh.order(x)
 		dst = append(dst, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -373,15 +373,15 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 			dst = strconv.AppendQuote(dst, k)
 			dst = append(dst, ':')
 			var err error
-			if dst, err = appendJSON(dst, x[k]); err != nil {
+			if dst, err = appendJSON(dst, x[k], sh.field(k)); err != nil {
 				return dst, err
 			}
 		}
 		return append(dst, '}'), nil
 	case duck.OrderedMap:
-		return appendMap(dst, x.Keys(), x.Values())
+		return appendMap(dst, x.Keys(), x.Values(), sh.value())
 	case *duck.OrderedMap:
-		return appendMap(dst, x.Keys(), x.Values())
+		return appendMap(dst, x.Keys(), x.Values(), sh.value())
 	case duck.Map:
 		keys := make([]any, 0, len(x))
 		for k := range x {
@@ -392,13 +392,13 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		for i, k := range keys {
 			vals[i] = x[k]
 		}
-		return appendMap(dst, keys, vals)
+		return appendMap(dst, keys, vals, sh.value())
 	case duck.Union:
 		dst = append(dst, `{"tag":`...)
 		dst = strconv.AppendQuote(dst, x.Tag)
 		dst = append(dst, `,"value":`...)
 		var err error
-		if dst, err = appendJSON(dst, x.Value); err != nil {
+		if dst, err = appendJSON(dst, x.Value, sh.field(x.Tag)); err != nil {
 			return dst, err
 		}
 		return append(dst, '}'), nil
@@ -412,7 +412,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 
 // appendMap writes a MAP as a JSON object in key order; keys that are not
 // strings are rendered as their text.
-func appendMap(dst []byte, keys, vals []any) ([]byte, error) {
+func appendMap(dst []byte, keys, vals []any, valShape *shape) ([]byte, error) {
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -420,7 +420,7 @@ func appendMap(dst []byte, keys, vals []any) ([]byte, error) {
 		}
 		ks, ok := k.(string)
 		if !ok {
-			kb, err := appendJSON(nil, k)
+			kb, err := appendJSON(nil, k, nil)
 			if err != nil {
 				return dst, err
 			}
@@ -429,7 +429,7 @@ func appendMap(dst []byte, keys, vals []any) ([]byte, error) {
 		dst = strconv.AppendQuote(dst, ks)
 		dst = append(dst, ':')
 		var err error
-		if dst, err = appendJSON(dst, vals[i]); err != nil {
+		if dst, err = appendJSON(dst, vals[i], valShape); err != nil {
 			return dst, err
 		}
 	}
@@ -441,4 +441,129 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 		return strconv.AppendQuote(dst, strconv.FormatFloat(f, 'g', -1, bits))
 	}
 	return strconv.AppendFloat(dst, f, 'g', -1, bits)
+}
+
+// shape is the nesting of a LIST/ARRAY/STRUCT/MAP/UNION type, parsed from
+// the driver's type name (`STRUCT("a" INTEGER, "b" VARCHAR[])[]`), so that
+// struct fields keep their declared order.
+type shape struct {
+	fields   []string
+	children map[string]*shape
+	elem     *shape // LIST / ARRAY element
+	val      *shape // MAP value
+}
+
+func (s *shape) element() *shape {
+	if s == nil {
+		return nil
+	}
+	return s.elem
+}
+
+func (s *shape) value() *shape {
+	if s == nil {
+		return nil
+	}
+	return s.val
+}
+
+func (s *shape) field(name string) *shape {
+	if s == nil {
+		return nil
+	}
+	return s.children[name]
+}
+
+// order returns the keys of m in declared order (sorted when unknown).
+func (s *shape) order(m map[string]any) []string {
+	if s != nil && len(s.fields) == len(m) {
+		ok := true
+		for _, f := range s.fields {
+			if _, has := m[f]; !has {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return s.fields
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// parseShape parses a DuckDB type name; nil for scalars or anything it does
+// not understand.
+func parseShape(t string) *shape {
+	t = strings.TrimSpace(t)
+	if strings.HasSuffix(t, "]") {
+		if i := strings.LastIndexByte(t, '['); i > 0 {
+			return &shape{elem: parseShape(t[:i])}
+		}
+		return nil
+	}
+	upper := strings.ToUpper(t)
+	switch {
+	case (strings.HasPrefix(upper, "STRUCT(") || strings.HasPrefix(upper, "UNION(")) && strings.HasSuffix(t, ")"):
+		inner := t[strings.IndexByte(t, '(')+1 : len(t)-1]
+		sh := &shape{children: map[string]*shape{}}
+		for _, part := range splitTop(inner) {
+			name, typ := splitName(part)
+			sh.fields = append(sh.fields, name)
+			sh.children[name] = parseShape(typ)
+		}
+		return sh
+	case strings.HasPrefix(upper, "MAP(") && strings.HasSuffix(t, ")"):
+		parts := splitTop(t[4 : len(t)-1])
+		if len(parts) == 2 {
+			return &shape{val: parseShape(parts[1])}
+		}
+	}
+	return nil
+}
+
+// splitTop splits at commas outside parentheses, brackets and quotes.
+func splitTop(s string) []string {
+	var parts []string
+	depth, start, inQuote := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '(' || c == '[':
+			depth++
+		case c == ')' || c == ']':
+			depth--
+		case c == ',' && depth == 0:
+			parts = append(parts, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+	}
+	return append(parts, strings.TrimSpace(s[start:]))
+}
+
+// splitName splits `"na""me" TYPE` or `name TYPE` into name and type.
+func splitName(part string) (name, typ string) {
+	if strings.HasPrefix(part, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(part); i++ {
+			if part[i] == '"' {
+				if i+1 < len(part) && part[i+1] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				return b.String(), strings.TrimSpace(part[i+1:])
+			}
+			b.WriteByte(part[i])
+		}
+		return b.String(), ""
+	}
+	name, typ, _ = strings.Cut(part, " ")
+	return name, strings.TrimSpace(typ)
 }
