@@ -31,9 +31,11 @@ type ShapeOptions struct {
 // DefaultMaxWideCells is the wide-frame bound when ShapeOptions.MaxWideCells is 0.
 const DefaultMaxWideCells = 5_000_000
 
-// Shape converts a filled table to frames of the requested format. The
-// table's builders are handed over (table format) or read, so the table must
-// not be used afterwards. Every frame carries the table's notices.
+// Shape converts a filled table to frames of the requested format. It only
+// reads the table, so a cached table may be shaped again (for another panel
+// or format); frames of the table format share the table's value arrays
+// without copying, so neither the table nor those frames may be appended to
+// afterwards. Every frame carries the table's notices.
 func Shape(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 	if t == nil {
 		return nil, fmt.Errorf("frames: no result table")
