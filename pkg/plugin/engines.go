@@ -26,6 +26,25 @@ func (e *SettingsError) Unwrap() error { return e.Err }
 // OpenEngine decodes the engine's own settings from cfg.EngineJSON and
 // cfg.Secrets, validates them and opens the engine.
 func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
+	open, err := prepareEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx)
+}
+
+// ValidateEngine checks the engine's settings without connecting.
+func ValidateEngine(cfg Config) error {
+	_, err := prepareEngine(cfg)
+	return err
+}
+
+// opener opens a validated engine.
+type opener func(ctx context.Context) (engine.Engine, error)
+
+// prepareEngine decodes and validates the engine's settings and returns
+// how to open it.
+func prepareEngine(cfg Config) (opener, error) {
 	switch cfg.Engine {
 	case "bigquery":
 		var s bigquery.Settings
@@ -36,7 +55,7 @@ func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
 		if err := s.Validate(); err != nil {
 			return nil, &SettingsError{Err: err}
 		}
-		return bigquery.New(ctx, s)
+		return func(ctx context.Context) (engine.Engine, error) { return bigquery.New(ctx, s) }, nil
 	case "postgres":
 		var (
 			s   postgres.Settings
@@ -48,7 +67,7 @@ func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
 		if err := s.Validate(sec); err != nil {
 			return nil, &SettingsError{Err: err}
 		}
-		return postgres.Open(ctx, s, sec)
+		return func(ctx context.Context) (engine.Engine, error) { return postgres.Open(ctx, s, sec) }, nil
 	case "clickhouse":
 		var (
 			s   clickhouse.Settings
@@ -60,7 +79,7 @@ func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
 		if err := s.Validate(sec); err != nil {
 			return nil, &SettingsError{Err: err}
 		}
-		return clickhouse.Open(ctx, s, sec)
+		return func(ctx context.Context) (engine.Engine, error) { return clickhouse.Open(ctx, s, sec) }, nil
 	case "duckdb":
 		var s duckdb.Settings
 		if err := decodeEngineSettings(cfg, &s, nil); err != nil {
@@ -69,7 +88,7 @@ func OpenEngine(ctx context.Context, cfg Config) (engine.Engine, error) {
 		if err := s.Validate(); err != nil {
 			return nil, &SettingsError{Err: err}
 		}
-		return duckdb.New(ctx, s)
+		return func(ctx context.Context) (engine.Engine, error) { return duckdb.New(ctx, s) }, nil
 	default:
 		return nil, &SettingsError{Err: fmt.Errorf("settings: engine %q is not available in this build", cfg.Engine)}
 	}
