@@ -3,6 +3,7 @@ package macros
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 )
@@ -48,10 +49,39 @@ func paren(c string) string {
 		simple = ch == '_' || ch == '.' || ch == '"' || ch == '`' || ch == '$' ||
 			ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch >= 0x80
 	}
-	if simple {
+	if simple || isCall(c) {
 		return c
 	}
 	return "(" + c + ")"
+}
+
+// isCall reports whether c is one function call, name(...), whose opening
+// parenthesis is closed by c's last byte (quotes are not tracked: a call
+// with a parenthesis inside a string argument is simply parenthesised).
+func isCall(c string) bool {
+	i := strings.IndexByte(c, '(')
+	if i <= 0 || c[len(c)-1] != ')' || strings.ContainsAny(c, "'\"`") {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		ch := c[j]
+		if !(ch == '_' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9') {
+			return false
+		}
+	}
+	depth := 0
+	for j := i; j < len(c); j++ {
+		switch c[j] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 && j != len(c)-1 {
+				return false
+			}
+		}
+	}
+	return depth == 0
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
