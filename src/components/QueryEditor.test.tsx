@@ -1,0 +1,113 @@
+import { act, fireEvent, render, screen } from '@testing-library/react';
+import React, { useState } from 'react';
+import { dateTime } from '@grafana/data';
+
+import { PlanFailure } from '../api';
+import type { DataSource } from '../datasource';
+import { Estimate, Plan, QuarryQuery } from '../types';
+import { DEBOUNCE_MS, QueryEditor } from './QueryEditor';
+import type { EditorMarker } from './query/SqlEditor';
+
+// Monaco does not run in jsdom: a textarea stands in for the SQL editor and shows the markers it receives.
+jest.mock('./query/SqlEditor', () => ({
+  SqlEditor: (p: { value: string; onChange: (v: string) => void; onRun?: () => void; markers?: EditorMarker[] }) => (
+    <div>
+      <textarea aria-label="SQL" value={p.value} onChange={(e) => p.onChange(e.currentTarget.value)} />
+      <output data-testid="markers">{JSON.stringify(p.markers ?? [])}</output>
+    </div>
+  ),
+}));
+
+const plan: Plan = {
+  sql: "SELECT * FROM t WHERE ts BETWEEN '2024-01-30T00:00:00Z' AND '2024-01-31T00:00:00Z'",
+  statement: 'select',
+  steps: [{ kind: 'macro', detail: '$__timeFilter: time filter on ts' }],
+  warnings: [{ code: 'unused_filter', message: 'filter host matches no column', line: 1, column: 8 }],
+};
+
+function fakeDatasource(estimate: jest.Mock, planFn: jest.Mock) {
+  return {
+    engine: 'duckdb',
+    interpolateSql: (s: string) => s,
+    resources: { estimate, plan: planFn, macros: jest.fn().mockResolvedValue([]) },
+  } as unknown as DataSource;
+}
+
+const range = {
+  from: dateTime('2024-01-30T00:00:00Z'),
+  to: dateTime('2024-01-31T00:00:00Z'),
+  raw: { from: 'a', to: 'b' },
+};
+
+function Harness({ ds, onRun }: { ds: DataSource; onRun: () => void }) {
+  const [query, setQuery] = useState<QuarryQuery>({ refId: 'A', rawSql: 'SELECT 1', format: 'table' });
+  return <QueryEditor datasource={ds} query={query} onChange={setQuery} onRunQuery={onRun} range={range} />;
+}
+
+async function settle() {
+  await act(async () => {
+    jest.advanceTimersByTime(DEBOUNCE_MS + 10);
+  });
+  await act(async () => {});
+}
+
+describe('QueryEditor', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('estimates once typing pauses and shows the cost', async () => {
+    const estimate = jest.fn().mockResolvedValue({ cost: { bytes: 2048, rows: 5, usd: 0, kind: 'exact' } } as Estimate);
+    render(<Harness ds={fakeDatasource(estimate, jest.fn())} onRun={jest.fn()} />);
+    await settle();
+    expect(estimate).toHaveBeenCalledTimes(1);
+    expect(estimate.mock.calls[0][0]).toMatchObject({
+      rawSql: 'SELECT 1',
+      format: 'table',
+      timeRange: { from: '2024-01-30T00:00:00.000Z', to: '2024-01-31T00:00:00.000Z' },
+    });
+    expect(screen.getByTestId('quarry-cost-badge')).toHaveTextContent('2.00 KiB · 5 rows (exact)');
+
+    // Typing quickly makes one request for the final text, not one per keystroke.
+    fireEvent.change(screen.getByLabelText('SQL'), { target: { value: 'SELECT 12' } });
+    fireEvent.change(screen.getByLabelText('SQL'), { target: { value: 'SELECT 123' } });
+    expect(screen.getByTestId('quarry-cost-badge')).toHaveAttribute('data-state', 'loading');
+    await settle();
+    expect(estimate).toHaveBeenCalledTimes(2);
+    expect(estimate.mock.calls[1][0].rawSql).toBe('SELECT 123');
+  });
+
+  it('sends the chosen format and shows the plan on demand', async () => {
+    const estimate = jest.fn().mockResolvedValue({ cost: { bytes: 0, rows: 1, usd: 0, kind: 'estimate' } });
+    const planFn = jest.fn().mockResolvedValue(plan);
+    render(<Harness ds={fakeDatasource(estimate, planFn)} onRun={jest.fn()} />);
+    fireEvent.click(screen.getByLabelText('Time series'));
+    fireEvent.click(screen.getByTestId('quarry-plan-toggle'));
+    await settle();
+    expect(planFn).toHaveBeenCalledTimes(1);
+    expect(planFn.mock.calls[0][0].format).toBe('time_series');
+    expect(screen.getByTestId('quarry-plan-sql')).toHaveTextContent("BETWEEN '2024-01-30T00:00:00Z'");
+    expect(screen.getByTestId('quarry-plan-steps')).toHaveTextContent('$__timeFilter');
+    expect(screen.getByTestId('quarry-plan-warnings')).toHaveTextContent('unused_filter');
+    expect(JSON.parse(screen.getByTestId('markers').textContent!)).toEqual([
+      { severity: 'warning', message: 'unused_filter: filter host matches no column', line: 1, column: 8 },
+    ]);
+  });
+
+  it('marks a planner error at its line and column', async () => {
+    const failure = new PlanFailure({ message: "unbalanced '('", line: 3, column: 7 });
+    const estimate = jest.fn().mockRejectedValue(failure);
+    render(<Harness ds={fakeDatasource(estimate, jest.fn().mockRejectedValue(failure))} onRun={jest.fn()} />);
+    await settle();
+    expect(screen.getByTestId('quarry-cost-badge')).toHaveAttribute('data-state', 'error');
+    expect(JSON.parse(screen.getByTestId('markers').textContent!)).toEqual([
+      { severity: 'error', message: "unbalanced '('", line: 3, column: 7 },
+    ]);
+  });
+
+  it('runs the query from the button', () => {
+    const onRun = jest.fn();
+    render(<Harness ds={fakeDatasource(jest.fn().mockResolvedValue({}), jest.fn())} onRun={onRun} />);
+    fireEvent.click(screen.getByTestId('quarry-run'));
+    expect(onRun).toHaveBeenCalled();
+  });
+});
