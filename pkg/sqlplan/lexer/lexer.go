@@ -285,7 +285,7 @@ func (s *Scanner) number(p int) {
 		}
 	}
 	digits()
-	if e < len(src) && src[e] == '.' && s.peek(e+1) != '.' {
+	if e < len(src) && src[e] == '.' && s.peek(e+1) != '.' && !s.nameAfterDot(e) {
 		e++
 		digits()
 	}
@@ -300,6 +300,23 @@ func (s *Scanner) number(p int) {
 		}
 	}
 	s.emit(Number, p, e)
+}
+
+// nameAfterDot reports whether the '.' at i is followed by a name rather
+// than a fraction or exponent (BigQuery project-123.dataset), so it does not
+// belong to the number before it.
+func (s *Scanner) nameAfterDot(i int) bool {
+	c := s.peek(i + 1)
+	if !isIdentStart(c) {
+		return false
+	}
+	if c == 'e' || c == 'E' {
+		n := s.peek(i + 2)
+		if isDigit(n) || (n == '+' || n == '-') && isDigit(s.peek(i+3)) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Scanner) word(p int) {

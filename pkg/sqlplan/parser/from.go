@@ -126,6 +126,10 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 		lateral = true
 		t = p.cur()
 	}
+	if t.Is(lexer.KwOnly) && p.isNameToken(p.peek(1)) && !p.aliasStopAt(1) { // PostgreSQL FROM ONLY t
+		p.advance()
+		t = p.cur()
+	}
 	switch {
 	case isPunct(p.src, t, '(') && p.startsQuery():
 		// (query) — but ((a JOIN b)) is a parenthesized join.
@@ -139,6 +143,19 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 		dt.Alias = p.parseTableAlias()
 		dt.End = p.lastEnd
 		return dt
+	case isPunct(p.src, t, '(') && (p.isKwAt(1, lexer.KwPivot) || p.isKwAt(1, lexer.KwUnpivot)):
+		// DuckDB (PIVOT t ON ... USING ...): an opaque table source.
+		p.advance()
+		kw := p.advance()
+		tf := &ast.TableFunc{Span: ast.Span{Start: start}, Name: &ast.ObjectName{Span: ast.Span{Start: kw.Start, End: kw.End},
+			Parts: []ast.Ident{{Span: ast.Span{Start: kw.Start, End: kw.End}, Name: upper(p.text(kw))}}}}
+		argStart := p.cur().Start
+		p.skipBalanced(nil)
+		tf.ArgsSpan = ast.Span{Start: argStart, End: p.lastEnd}
+		p.expectPunct(')', "to close "+upper(p.text(kw)))
+		tf.Alias = p.parseTableAlias()
+		tf.End = p.lastEnd
+		return tf
 	case isPunct(p.src, t, '('):
 		return p.parseParenTable(start)
 	case t.Is(lexer.KwUnnest) && p.isPunctAt(1, '('):

@@ -62,6 +62,9 @@ func (p *parser) isStopAt(n int) bool {
 	if callable.has(t) && p.isPunctAt(n+1, '(') {
 		return false
 	}
+	if p.isPunctAt(n+1, '.') && p.peek(n+1).Start == t.End {
+		return false // a qualified name: sample.logs
+	}
 	return true
 }
 

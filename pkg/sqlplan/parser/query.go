@@ -128,6 +128,12 @@ func (p *parser) parseCTE() *ast.CTE {
 		}
 		p.expectPunct(')', "to close the body of "+quote(c.Name.Name))
 	}
+	if p.isWordAt(0, "SEARCH") || p.isWordAt(0, "CYCLE") {
+		// PostgreSQL SEARCH / CYCLE clauses of a recursive CTE.
+		p.skipBalanced(func(t lexer.Token) bool {
+			return isPunct(p.src, t, ',') || t.Is(lexer.KwSelect) || t.Is(lexer.KwWith)
+		})
+	}
 	c.End = p.lastEnd
 	return c
 }
@@ -700,6 +706,10 @@ func (p *parser) parseOrderItems() []*ast.OrderItem {
 			it.NullsFirst = &first
 		}
 		if p.isKw(lexer.KwCollate) {
+			p.advance()
+			p.advance()
+		}
+		if p.isKw(lexer.KwUsing) && p.peek(1).Kind == lexer.Operator { // PostgreSQL ORDER BY x USING <
 			p.advance()
 			p.advance()
 		}
