@@ -39,9 +39,21 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 	}
 	var axis []int64
 	slot := make([]int32, t.rows)
+	maxCells := opts.MaxWideCells
+	if maxCells <= 0 {
+		maxCells = DefaultMaxWideCells
+	}
+	var notices []data.Notice
 	if step > 0 {
-		axis = resampleAxis(opts.TimeRange, step, order, times, slot)
-	} else {
+		var ok bool
+		axis, ok = resampleAxis(opts.TimeRange, step, order, times, slot, maxCells)
+		if !ok {
+			notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning,
+				Text: fmt.Sprintf("the fill interval %s makes too many buckets for the time range; missing buckets were not filled", step)})
+			step = 0
+		}
+	}
+	if step <= 0 {
 		for _, r := range order {
 			ts := times[r]
 			if len(axis) == 0 || axis[len(axis)-1] != ts {
@@ -49,10 +61,6 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 			}
 			slot[r] = int32(len(axis) - 1)
 		}
-	}
-	maxCells := opts.MaxWideCells
-	if maxCells <= 0 {
-		maxCells = DefaultMaxWideCells
 	}
 	if cells := int64(len(axis)) * int64(nSeries) * int64(len(l.values)); cells > int64(maxCells) {
 		frames, err := multiFrames(t, opts, l)
@@ -68,6 +76,7 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 
 	frame := data.NewFrame(opts.Name, timeField(t.cols[l.timeCol].Spec().Name, axis))
 	frame.Meta = tsMeta(data.FrameTypeTimeSeriesWide)
+	frame.Meta.Notices = append(frame.Meta.Notices, notices...)
 	if dropped > 0 {
 		frame.Meta.Notices = append(frame.Meta.Notices, nullTimeNotice(t.cols[l.timeCol].Spec().Name, dropped))
 	}
@@ -103,7 +112,7 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 // resampleAxis builds the grid [floor(from), to] at step, widened to hold
 // every row, and records each row's bucket in slot. When several rows of a
 // series fall in one bucket, the last one wins.
-func resampleAxis(tr sqlplan.TimeRange, step time.Duration, order []int32, times []int64, slot []int32) []int64 {
+func resampleAxis(tr sqlplan.TimeRange, step time.Duration, order []int32, times []int64, slot []int32, maxBuckets int) ([]int64, bool) {
 	s := step.Nanoseconds()
 	floor := func(v int64) int64 {
 		q := v / s
@@ -128,11 +137,10 @@ func resampleAxis(tr sqlplan.TimeRange, step time.Duration, order []int32, times
 		has = true
 	}
 	if !has {
-		return nil
+		return nil, true
 	}
-	const maxBuckets = 10_000_000
-	if (end-start)/s >= maxBuckets {
-		end = start + (maxBuckets-1)*s
+	if (end-start)/s >= int64(maxBuckets) {
+		return nil, false
 	}
 	axis := make([]int64, 0, (end-start)/s+1)
 	for v := start; v <= end; v += s {
@@ -146,7 +154,7 @@ func resampleAxis(tr sqlplan.TimeRange, step time.Duration, order []int32, times
 		}
 		slot[r] = int32(k)
 	}
-	return axis
+	return axis, true
 }
 
 // fillField turns one series' cells into a float64 field, filling missing
