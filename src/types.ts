@@ -47,15 +47,23 @@ export interface QuarryOptions extends DataSourceJsonData {
   maxBytes?: number;
   maxUSD?: number;
   maxEstimatedRows?: number;
-  // PostgreSQL and ClickHouse.
+  // PostgreSQL and ClickHouse (pkg/engine/postgres and clickhouse Settings).
   host?: string;
   port?: number;
   database?: string;
   user?: string;
-  sslmode?: 'disable' | 'require' | 'verify-ca' | 'verify-full';
-  // ClickHouse.
-  tls?: boolean;
+  // PostgreSQL TLS: PEM CA bundle and client certificate (its key is secure: sslKey).
+  sslmode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  sslRootCert?: string;
+  sslCert?: string;
+  connectTimeout?: string;
+  // ClickHouse TLS: PEM CA and client certificate (its key is secure: tlsClientKey).
+  secure?: boolean;
   tlsSkipVerify?: boolean;
+  tlsServerName?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  /** Editor-only: shows the client certificate fields. */
   tlsAuth?: boolean;
   dialTimeout?: string;
   // BigQuery.
@@ -76,10 +84,13 @@ export interface QuarryOptions extends DataSourceJsonData {
 
 /** secureJsonData of a Quarry data source. */
 export interface QuarrySecureOptions {
+  /** PostgreSQL and ClickHouse password. */
   password?: string;
-  tlsCACert?: string;
-  tlsClientCert?: string;
+  /** PostgreSQL client key (PEM). */
+  sslKey?: string;
+  /** ClickHouse client key (PEM). */
   tlsClientKey?: string;
+  /** BigQuery service account JSON key. */
   serviceAccountKey?: string;
 }
 

@@ -87,10 +87,34 @@ describe('ConfigEditor', () => {
     expect(screen.getByRole('button', { name: 'Reset' })).toBeInTheDocument();
   });
 
-  it('shows TLS certificate fields when PostgreSQL uses TLS', () => {
-    render(<Stateful initial={options({ engine: 'postgres', sslmode: 'verify-full' })} onChange={() => {}} />);
+  it('keeps PostgreSQL certificates in jsonData and the client key secret', () => {
+    const changes: Options[] = [];
+    render(
+      <Stateful
+        initial={options({ engine: 'postgres', sslmode: 'verify-full' }, { sslKey: true })}
+        onChange={(o) => changes.push(o)}
+      />
+    );
+    fireEvent.change(screen.getByLabelText('CA certificate'), { target: { value: 'PEM-CA' } });
+    expect(changes[changes.length - 1].jsonData.sslRootCert).toBe('PEM-CA');
+    expect(screen.getByLabelText('Client key')).toBeDisabled();
+    fireEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(changes[changes.length - 1].secureJsonFields.sslKey).toBe(false);
+  });
+
+  it('shows ClickHouse TLS and mTLS fields behind their switches', () => {
+    const changes: Options[] = [];
+    render(<Stateful initial={options({ engine: 'clickhouse' })} onChange={(o) => changes.push(o)} />);
+    expect(screen.queryByLabelText('CA certificate')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText('Use TLS'));
+    expect(changes[changes.length - 1].jsonData.secure).toBe(true);
     expect(screen.getByLabelText('CA certificate')).toBeInTheDocument();
-    expect(screen.getByLabelText('Client key')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Client key')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText('Client certificate (mTLS)'));
+    fireEvent.change(screen.getByLabelText('Client key'), { target: { value: 'PEM-KEY' } });
+    const last = changes[changes.length - 1];
+    expect(last.secureJsonData?.tlsClientKey).toBe('PEM-KEY');
+    expect(JSON.stringify(last.jsonData)).not.toContain('PEM-KEY');
   });
 
   it('stores numeric guardrails as numbers and flags a bad duration', () => {

@@ -2,12 +2,13 @@ import React from 'react';
 import { Field, FieldSet, Switch } from '@grafana/ui';
 
 import { JsonInput, SecretField } from './Inputs';
+import { durationError } from './DefaultsSection';
 import { TlsFields } from './TlsFields';
 import { ConfigProps, setJson } from './helpers';
 
 /** ClickHouseSection holds the ClickHouse native-protocol connection, TLS and timeouts. */
 export function ClickHouseSection({ props }: { props: ConfigProps }) {
-  const { tls, tlsAuth, tlsSkipVerify } = props.options.jsonData;
+  const { secure: tls, tlsAuth, tlsSkipVerify, dialTimeout } = props.options.jsonData;
   return (
     <>
       <FieldSet label="ClickHouse connection (native protocol)">
@@ -22,6 +23,7 @@ export function ClickHouseSection({ props }: { props: ConfigProps }) {
           label="Dial timeout"
           description="Connecting gives up after this long"
           placeholder="10s"
+          invalid={durationError(dialTimeout)}
         />
       </FieldSet>
       <FieldSet label="TLS">
@@ -29,7 +31,7 @@ export function ClickHouseSection({ props }: { props: ConfigProps }) {
           <Switch
             id="quarry-tls"
             value={Boolean(tls)}
-            onChange={(e) => setJson(props, 'tls', e.currentTarget.checked)}
+            onChange={(e) => setJson(props, 'secure', e.currentTarget.checked)}
           />
         </Field>
         {tls && (
@@ -48,7 +50,17 @@ export function ClickHouseSection({ props }: { props: ConfigProps }) {
                 onChange={(e) => setJson(props, 'tlsAuth', e.currentTarget.checked)}
               />
             </Field>
-            <TlsFields props={props} clientAuth={Boolean(tlsAuth)} />
+            <JsonInput
+              props={props}
+              name="tlsServerName"
+              label="Server name"
+              description="Expected name in the server certificate (default: the host)"
+            />
+            <TlsFields
+              props={props}
+              ca="tlsCACert"
+              client={tlsAuth ? { cert: 'tlsClientCert', key: 'tlsClientKey' } : undefined}
+            />
           </>
         )}
       </FieldSet>

@@ -3,11 +3,13 @@ import { Field, FieldSet, RadioButtonGroup } from '@grafana/ui';
 
 import { QuarryOptions } from '../../types';
 import { JsonInput, SecretField } from './Inputs';
+import { durationError } from './DefaultsSection';
 import { TlsFields } from './TlsFields';
 import { ConfigProps, setJson } from './helpers';
 
 const SSL_MODES: Array<{ label: string; value: NonNullable<QuarryOptions['sslmode']>; description: string }> = [
   { label: 'disable', value: 'disable', description: 'No TLS' },
+  { label: 'prefer', value: 'prefer', description: 'TLS when the server offers it, certificate not verified' },
   { label: 'require', value: 'require', description: 'TLS, certificate not verified' },
   { label: 'verify-ca', value: 'verify-ca', description: 'TLS, certificate signed by the CA' },
   { label: 'verify-full', value: 'verify-full', description: 'TLS, CA and host name verified' },
@@ -24,12 +26,21 @@ export function PostgresSection({ props }: { props: ConfigProps }) {
         <JsonInput props={props} name="database" label="Database" placeholder="postgres" />
         <JsonInput props={props} name="user" label="User" placeholder="grafana_reader" />
         <SecretField props={props} name="password" label="Password" placeholder="password" />
+        <JsonInput
+          props={props}
+          name="connectTimeout"
+          label="Connect timeout"
+          placeholder="10s"
+          invalid={durationError(props.options.jsonData.connectTimeout)}
+        />
       </FieldSet>
       <FieldSet label="TLS">
         <Field label="SSL mode" description={SSL_MODES.find((m) => m.value === sslmode)?.description}>
           <RadioButtonGroup options={SSL_MODES} value={sslmode} onChange={(v) => setJson(props, 'sslmode', v)} />
         </Field>
-        {sslmode !== 'disable' && <TlsFields props={props} clientAuth />}
+        {sslmode !== 'disable' && (
+          <TlsFields props={props} ca="sslRootCert" client={{ cert: 'sslCert', key: 'sslKey' }} />
+        )}
       </FieldSet>
     </>
   );

@@ -1,38 +1,67 @@
 import React from 'react';
+import { Field, TextArea } from '@grafana/ui';
 
 import { SecretField } from './Inputs';
-import { ConfigProps } from './helpers';
+import { ConfigProps, JsonKey, SecureKey, setJson } from './helpers';
 
-/** TlsFields are the PEM inputs shared by PostgreSQL and ClickHouse: CA, and client cert/key for mTLS. */
-export function TlsFields({ props, clientAuth }: { props: ConfigProps; clientAuth: boolean }) {
+interface Props {
+  props: ConfigProps;
+  /** jsonData key of the CA bundle (PEM; not a secret). */
+  ca: JsonKey;
+  /** jsonData key of the client certificate, and secureJsonData key of its private key; omitted without mTLS. */
+  client?: { cert: JsonKey; key: SecureKey };
+}
+
+/** TlsFields are the PEM inputs for TLS: the CA to trust and, for mTLS, the client certificate and its secret key. */
+export function TlsFields({ props, ca, client }: Props) {
   return (
     <>
-      <SecretField
+      <PemField
         props={props}
-        name="tlsCACert"
+        name={ca}
         label="CA certificate"
         description="PEM of the CA that signed the server certificate (empty: the system roots)"
-        placeholder="-----BEGIN CERTIFICATE-----"
-        multiline
       />
-      {clientAuth && (
+      {client && (
         <>
+          <PemField props={props} name={client.cert} label="Client certificate" description="PEM, for mutual TLS" />
           <SecretField
             props={props}
-            name="tlsClientCert"
-            label="Client certificate"
-            placeholder="-----BEGIN CERTIFICATE-----"
-            multiline
-          />
-          <SecretField
-            props={props}
-            name="tlsClientKey"
+            name={client.key}
             label="Client key"
+            description="PEM private key of the client certificate"
             placeholder="-----BEGIN PRIVATE KEY-----"
             multiline
           />
         </>
       )}
     </>
+  );
+}
+
+function PemField({
+  props,
+  name,
+  label,
+  description,
+}: {
+  props: ConfigProps;
+  name: JsonKey;
+  label: string;
+  description: string;
+}) {
+  const value = props.options.jsonData[name];
+  return (
+    <Field label={label} description={description}>
+      <TextArea
+        id={`quarry-${name}`}
+        aria-label={label}
+        cols={60}
+        rows={5}
+        placeholder="-----BEGIN CERTIFICATE-----"
+        value={typeof value === 'string' ? value : ''}
+        onChange={(e) => setJson(props, name, e.currentTarget.value as never)}
+      />
+    </Field>
   );
 }
