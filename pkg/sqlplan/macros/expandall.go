@@ -303,42 +303,79 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
-// stringGlobals expands ${__from…} and ${__to…} inside a string literal
-// ('${__from:date:iso}'), as Grafana's frontend does for panels, so that
-// alert rules see the same text. Their output is digits, letters and the
-// format's own characters, so the literal stays well formed. Nothing else
-// inside strings is touched.
+// stringValueGlobals are the value-only globals expanded inside strings.
+var stringValueGlobals = map[string]bool{
+	"interval": true, "interval_ms": true, "interval_s": true, "from": true, "to": true,
+	"range": true, "range_s": true, "range_ms": true,
+}
+
+// stringGlobals expands Grafana's value variables inside a string literal,
+// as Grafana does for panels, so that alert rules see the same text:
+// ${__from…} and ${__to…} with any format ('${__from:date:iso}'), and
+// $__interval, $__interval_ms, $__interval_s, $__from, $__to and $__range*
+// ('$__interval'::interval, time_bucket('$__interval', ts)). Their output is
+// digits, unit letters and the format's own characters, so the literal
+// stays well formed. Function macros ($__timeFilter(…)) and everything else
+// inside strings are never touched.
 func (w *walker) stringGlobals(t lexer.Token) error {
 	text := t.Text(w.src)
 	for i := 0; i < len(text); {
-		j := strings.Index(text[i:], "${__")
+		j := strings.Index(text[i:], "$")
 		if j < 0 {
 			return nil
 		}
 		j += i
-		k := strings.IndexByte(text[j:], '}')
-		if k < 0 {
-			return nil
-		}
-		k += j
-		inner := text[j+2 : k]
-		name, format, _ := strings.Cut(inner, ":")
-		if name != "__from" && name != "__to" {
-			i = k + 1
+		var name, format, raw string
+		switch {
+		case strings.HasPrefix(text[j:], "${__"):
+			k := strings.IndexByte(text[j:], '}')
+			if k < 0 {
+				return nil
+			}
+			raw = text[j : j+k+1]
+			name, format, _ = strings.Cut(raw[2:len(raw)-1], ":")
+			name = strings.TrimPrefix(name, "__")
+			if name != "from" && name != "to" {
+				i = j + len(raw)
+				continue
+			}
+		case strings.HasPrefix(text[j:], "$__"):
+			k := j + 3
+			for k < len(text) && (text[k] == '_' || text[k] >= 'a' && text[k] <= 'z' || text[k] >= 'A' && text[k] <= 'Z' || text[k] >= '0' && text[k] <= '9') {
+				k++
+			}
+			raw = text[j:k]
+			name = raw[3:]
+			if !stringValueGlobals[name] || k < len(text) && text[k] == '(' {
+				i = k
+				continue
+			}
+		default:
+			i = j + 1
 			continue
 		}
-		tm := w.env.from
-		if name == "__to" {
-			tm = w.env.to
+		var val string
+		if name == "from" || name == "to" {
+			tm := w.env.from
+			if name == "to" {
+				tm = w.env.to
+			}
+			s, err := formatGlobal(tm, format, w.env.loc)
+			if err != nil {
+				return &Error{Offset: t.Start + j, Macro: raw, Msg: err.Error()}
+			}
+			val = s
+		} else {
+			exp, err := Expand(w.env, Call{Name: name, Start: t.Start + j, End: t.Start + j + len(raw)})
+			if err != nil {
+				return err
+			}
+			val = exp.SQL
 		}
-		s, err := formatGlobal(tm, format, w.env.loc)
-		if err != nil {
-			return &Error{Offset: t.Start + j, Macro: text[j : k+1], Msg: err.Error()}
-		}
-		start, end := t.Start+j, t.Start+k+1
-		w.res.Edits = append(w.res.Edits, Edit{Start: start, End: end, Text: s})
-		w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: text[j:k+1] + " = " + s + " (inside a string)", Start: start, End: end})
-		i = k + 1
+		start, end := t.Start+j, t.Start+j+len(raw)
+		w.res.Edits = append(w.res.Edits, Edit{Start: start, End: end, Text: val})
+		w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: raw + " = " + val + " (inside a string)", Start: start, End: end})
+		i = j + len(raw)
 	}
 	return nil
 }
