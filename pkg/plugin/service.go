@@ -24,6 +24,7 @@ import (
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 )
 
 // Deps are the process-wide collaborators of a Service.
@@ -153,6 +154,13 @@ func (s *Service) serverVersion(ctx context.Context) string {
 	v, err := s.eng.ServerVersion(ctx)
 	if err != nil {
 		return ""
+	}
+	// The version only selects SQL by capability; one the dialect cannot
+	// read (e.g. "bigquery-emulator") means "no version": the planner then
+	// uses the dialect's defaults.
+	if _, derr := dialect.New(dialect.Name(s.eng.Dialect()), v); derr != nil {
+		s.deps.Logger.FromContext(ctx).Debug("server version not usable by the planner", "version", v, "error", derr.Error())
+		v = ""
 	}
 	s.version = v
 	return v

@@ -105,7 +105,11 @@ func (c *connFlags) open(ctx context.Context, e *env) (*plugin.Datasource, error
 	if c.verbose {
 		logger = log.NewWithLevel(log.Debug)
 	}
-	done := progress(e.stderr, "connecting")
+	label := "connecting"
+	if eng, _ := jsonData["engine"].(string); (eng == "" || eng == "duckdb") && jsonData["path"] == nil {
+		label = "loading the sample into embedded DuckDB"
+	}
+	done := progress(e.stderr, label)
 	ds, err := plugin.New(ctx, raw, secure, plugin.Deps{Logger: logger})
 	done()
 	if err != nil {

@@ -84,7 +84,7 @@ ORDER BY __value`, time.Minute),
 			query: q(sqlplan.FormatTimeSeries, `SELECT $__timeGroupAlias(ts, $__interval), service, sum(requests) AS requests
 FROM `+table("http_requests")+`
 WHERE $__timeFilter(ts)
-GROUP BY $__timeGroup(ts, $__interval), service
+GROUP BY service, $__timeGroup(ts, $__interval)
 ORDER BY $__timeGroup(ts, $__interval)`, time.Hour),
 		}),
 		month(demoStep{
@@ -133,7 +133,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if failures > 0 {
 		return &printedError{fmt.Errorf("%d demo steps failed", failures)}
 	}
-	fmt.Fprintln(e.stdout, "\nThat was the tour. Try: echo '{\"rawSql\":\"SELECT 1\",...}' | quarry query   (see quarry --help)")
+	fmt.Fprintln(e.stdout, `
+That was the tour. Run your own SQL the same way:
+  echo '{"rawSql": "SELECT service, count(*) FROM sample.logs WHERE $__timeFilter(ts) GROUP BY service",
+         "timeRange": {"from": "2024-01-30T00:00:00Z", "to": "2024-01-31T00:00:00Z"}}' | quarry query
+  quarry plan --explain < request.json     quarry serve --addr 127.0.0.1:3838     quarry --help`)
 	return nil
 }
 

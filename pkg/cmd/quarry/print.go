@@ -26,7 +26,11 @@ func printCost(w io.Writer, c engine.Cost, b engine.Budget) {
 	fmt.Fprintln(w, "── cost")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  kind\t%s\n", c.Kind)
-	fmt.Fprintf(tw, "  bytes\t%s\n", bytesText(c.Bytes))
+	if c.Bytes > 0 || c.Kind == engine.CostExact {
+		fmt.Fprintf(tw, "  bytes\t%s\n", bytesText(c.Bytes))
+	} else {
+		fmt.Fprintf(tw, "  bytes\tn/a (not estimated by this engine)\n")
+	}
 	fmt.Fprintf(tw, "  rows\t%d\n", c.Rows)
 	if c.USD > 0 || c.Kind == engine.CostExact {
 		fmt.Fprintf(tw, "  usd\t$%.6f\n", c.USD)
