@@ -52,7 +52,9 @@ type Star struct {
 // Func is a function call: name([DISTINCT] args [ORDER BY ...])
 // [WITHIN GROUP (ORDER BY ...)] [FILTER (WHERE ...)] [IGNORE|RESPECT NULLS]
 // [OVER window]. ClickHouse parametric calls name(params)(args) keep the
-// parameters in Params.
+// parameters in Params. The niladic SQL functions written without
+// parentheses (CURRENT_DATE, CURRENT_TIMESTAMP, ...) are Funcs with a zero
+// ArgsSpan.
 type Func struct {
 	Span
 	Name     *ObjectName

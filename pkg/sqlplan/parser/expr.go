@@ -208,6 +208,9 @@ func (p *parser) columnsIn(from, to int) []*ast.ColumnRef {
 			i = j - 1
 			continue // a function name
 		}
+		if len(c.Parts) == 1 && t.Kind == lexer.Ident && (isSQLWord(p.text(t)) || p.isIntervalUnitToken(t)) {
+			continue
+		}
 		out = append(out, c)
 		i = j - 1
 	}
@@ -928,10 +931,44 @@ func (p *parser) parseMapLiteral() ast.Expr {
 	return m
 }
 
+// sqlWords are bare words of special function syntax (TRIM(BOTH ...),
+// OVERLAY(... PLACING ...)) that are not column references in opaque runs.
+var sqlWords = []string{"BOTH", "LEADING", "TRAILING", "PLACING", "OPERATOR", "ISNULL", "NOTNULL", "GLOB", "XOR",
+	"DIV", "MOD", "SEPARATOR", "PERCENT", "NAME", "TIME", "LOCAL", "EPOCH", "SYMMETRIC", "UNKNOWN"}
+
+func isSQLWord(w string) bool {
+	for _, x := range sqlWords {
+		if strings.EqualFold(w, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// niladic are SQL functions called without parentheses.
+var niladic = []string{"CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP",
+	"CURRENT_USER", "SESSION_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG", "CURRENT_ROLE", "CURRENT_DATETIME"}
+
+func isNiladic(w string) bool {
+	for _, x := range niladic {
+		if strings.EqualFold(w, x) {
+			return true
+		}
+	}
+	return false
+}
+
 // parseNameOrCall parses a column reference a.b.c, a qualified star t.*, or a
-// function call name(args) with its suffixes.
+// function call name(args) with its suffixes. The niladic SQL functions
+// (CURRENT_DATE, CURRENT_TIMESTAMP, ...) written without parentheses are
+// Funcs without arguments.
 func (p *parser) parseNameOrCall() ast.Expr {
 	start := p.cur().Start
+	if t := p.cur(); t.Kind == lexer.Ident && isNiladic(p.text(t)) && !p.isPunctAt(1, '(') && !p.isPunctAt(1, '.') {
+		p.advance()
+		id := p.identFromToken(t)
+		return &ast.Func{Span: ast.Span{Start: start, End: t.End}, Name: &ast.ObjectName{Span: id.Span, Parts: []ast.Ident{id}}}
+	}
 	var parts []ast.Ident
 	for {
 		parts = append(parts, p.parseIdent())
@@ -1171,8 +1208,9 @@ var intervalUnits = []string{"YEAR", "YEARS", "QUARTER", "QUARTERS", "MONTH", "M
 	"HOUR", "HOURS", "MINUTE", "MINUTES", "SECOND", "SECONDS", "MILLISECOND", "MILLISECONDS", "MICROSECOND",
 	"MICROSECONDS", "NANOSECOND", "NANOSECONDS", "DECADE", "CENTURY", "MILLENNIUM", "DAYOFWEEK", "DAYOFYEAR"}
 
-func (p *parser) isIntervalUnit(n int) bool {
-	t := p.peek(n)
+func (p *parser) isIntervalUnit(n int) bool { return p.isIntervalUnitToken(p.peek(n)) }
+
+func (p *parser) isIntervalUnitToken(t lexer.Token) bool {
 	if !t.IsWord() {
 		return false
 	}

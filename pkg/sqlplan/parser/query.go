@@ -461,7 +461,8 @@ func (p *parser) checkClauseEnd() {
 			return
 		}
 	}
-	p.errorAt(t.Start, "unexpected "+p.describe(t)+" at clause level")
+	p.errorAt(t.Start, "unexpected "+p.describe(t)+" at clause level: expected WHERE, GROUP BY, ORDER BY, LIMIT "+
+		"or the end of the query (is a comma, operator or quote missing?)")
 }
 
 // parseClause parses KEYWORD expr (WHERE, PREWHERE, HAVING, QUALIFY).
