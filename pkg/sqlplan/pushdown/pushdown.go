@@ -66,10 +66,14 @@ func New(o Options) *Planner {
 // Result returns the edits (unordered; apply them with the edit buffer),
 // the steps and the warnings.
 func (p *Planner) Result() ([]Edit, []Step, []Warning) {
-	edits := append([]Edit(nil), p.edits...)
+	// WHERE edits come first: at an offset where a WHERE and a LIMIT are
+	// both inserted (a query ending with its FROM or WHERE), the stable sort
+	// keeps the WHERE before the LIMIT.
+	var edits []Edit
 	for _, sel := range p.order {
 		edits = append(edits, p.whereEdits(sel, p.conds[sel])...)
 	}
+	edits = append(edits, p.edits...)
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
 	return edits, p.steps, p.warns
 }
