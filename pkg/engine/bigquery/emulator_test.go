@@ -270,7 +270,7 @@ func emulatorCPU() (time.Duration, bool) {
 }
 
 func TestEmulatorTimeout(t *testing.T) {
-	e := emulatorEngine(t, Settings{QueryTimeout: time.Second})
+	e := emulatorEngine(t, Settings{QueryTimeout: Duration(time.Second)})
 	_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: slowBQ, Statement: "select"}, engine.QueryOptions{})
 	var te *engine.TimeoutError
 	if !errors.As(err, &te) || te.Timeout != time.Second || !engine.IsDownstream(err) {

@@ -46,7 +46,7 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
-		timeout = e.settings.QueryTimeout
+		timeout = time.Duration(e.settings.QueryTimeout)
 	}
 	ctx, cancel := engine.WithTimeout(parent, timeout)
 	defer cancel()

@@ -29,6 +29,10 @@ const (
 // estimates when the settings do not say otherwise.
 const DefaultPricePerTiB = 6.25
 
+// DefaultQueryTimeout bounds a query when neither the request nor the
+// settings give a timeout.
+const DefaultQueryTimeout = 5 * time.Minute
+
 // DefaultPageSize is the number of rows asked for per result page.
 const DefaultPageSize = 10000
 
@@ -55,8 +59,9 @@ type Settings struct {
 	MaxBytesBilled int64 `json:"maxBytesBilled,omitempty"`
 	// PricePerTiB is the USD price per TiB used for estimates (default 6.25).
 	PricePerTiB float64 `json:"pricePerTiB,omitempty"`
-	// QueryTimeout bounds a query when the request gives no timeout.
-	QueryTimeout time.Duration `json:"queryTimeout,omitempty"`
+	// QueryTimeout bounds a query when the request gives no timeout
+	// ("30s" or seconds; default 5m).
+	QueryTimeout Duration `json:"queryTimeout,omitempty"`
 	// PageSize is the number of rows per result page (default 10,000).
 	PageSize int `json:"pageSize,omitempty"`
 	// Budget refuses a query whose dry-run estimate exceeds it.
@@ -97,6 +102,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.PageSize == 0 {
 		s.PageSize = DefaultPageSize
+	}
+	if s.QueryTimeout == 0 {
+		s.QueryTimeout = Duration(DefaultQueryTimeout)
 	}
 	if s.Project == "" && s.ServiceAccountKey != "" {
 		var k serviceAccountKey

@@ -1,8 +1,10 @@
 package bigquery
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 const fakeKeySecret = "-----BEGIN PRIVATE KEY-----\nSUPERSECRETMATERIAL\n-----END PRIVATE KEY-----\n"
@@ -60,5 +62,24 @@ func TestSettingsStringHidesKey(t *testing.T) {
 	}
 	if got := (Settings{Project: "quarry", ServiceAccountKey: "x"}).withDefaults(); got.PricePerTiB != DefaultPricePerTiB || got.Priority != PriorityInteractive {
 		t.Fatalf("defaults not applied: %+v", got)
+	}
+}
+
+func TestSettingsJSON(t *testing.T) {
+	var s Settings
+	if err := json.Unmarshal([]byte(`{"defaultProject":"quarry","queryTimeout":"90s","priority":"BATCH","maxBytesBilled":1000,"serviceAccountKey":"x"}`), &s); err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(s.QueryTimeout) != 90*time.Second || s.Priority != PriorityBatch || s.MaxBytesBilled != 1000 || s.ServiceAccountKey != "" {
+		t.Errorf("decoded %+v (the key must only come from secure settings)", s)
+	}
+	if err := json.Unmarshal([]byte(`{"queryTimeout":45}`), &s); err != nil || time.Duration(s.QueryTimeout) != 45*time.Second {
+		t.Errorf("numeric seconds: %v %v", s.QueryTimeout, err)
+	}
+	if err := json.Unmarshal([]byte(`{"queryTimeout":"soon"}`), &s); err == nil {
+		t.Error("bad duration accepted")
+	}
+	if d := (Settings{Project: "quarry"}).withDefaults().QueryTimeout; time.Duration(d) != DefaultQueryTimeout {
+		t.Errorf("default timeout %s", d)
 	}
 }

@@ -218,7 +218,7 @@ func TestCancellationInterruptsDuckDB(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	e := sampleEngine(t, Settings{QueryTimeout: 300 * time.Millisecond})
+	e := sampleEngine(t, Settings{QueryTimeout: Duration(300 * time.Millisecond)})
 	_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: slowSQL, Statement: "select"}, engine.QueryOptions{})
 	var te *engine.TimeoutError
 	if !errors.As(err, &te) || te.Timeout != 300*time.Millisecond {

@@ -45,6 +45,9 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	if s.QueryTimeout == 0 {
+		s.QueryTimeout = Duration(DefaultQueryTimeout)
+	}
 	views, err := scanDataFolder(s.DataFolder)
 	if err != nil {
 		return nil, err

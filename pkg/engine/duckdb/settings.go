@@ -16,6 +16,10 @@ import (
 	"github.com/bigtent/quarry/pkg/engine"
 )
 
+// DefaultQueryTimeout bounds a query when neither the request nor the
+// settings give a timeout.
+const DefaultQueryTimeout = time.Minute
+
 // Settings configure an embedded DuckDB.
 type Settings struct {
 	// Path is a DuckDB database file, opened with access_mode=READ_ONLY.
@@ -24,8 +28,9 @@ type Settings struct {
 	// DataFolder holds CSV (.csv, .tsv, .csv.gz) and Parquet files; each is
 	// attached as a view named after the file (read_csv_auto / read_parquet).
 	DataFolder string `json:"dataFolder,omitempty"`
-	// QueryTimeout bounds a query when the request gives no timeout.
-	QueryTimeout time.Duration `json:"queryTimeout,omitempty"`
+	// QueryTimeout bounds a query when the request gives no timeout
+	// ("30s" or seconds; default 1m).
+	QueryTimeout Duration `json:"queryTimeout,omitempty"`
 	// Threads limits DuckDB's worker threads (0 = DuckDB's default).
 	Threads int `json:"threads,omitempty"`
 	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB" ("" = default).
