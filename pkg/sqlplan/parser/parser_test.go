@@ -223,10 +223,16 @@ func TestStatementKinds(t *testing.T) {
 		{"postgres", "GRANT SELECT ON t TO u; REVOKE ALL ON t FROM u", []ast.StatementKind{ast.StmtGrant, ast.StmtRevoke}},
 		{"postgres", "SET x = 1; CALL p(); COPY t FROM STDIN; TRUNCATE t", []ast.StatementKind{ast.StmtSet, ast.StmtCall, ast.StmtCopy, ast.StmtTruncate}},
 		{"postgres", "BEGIN; COMMIT", []ast.StatementKind{ast.StmtTransaction, ast.StmtTransaction}},
+		{"postgres", "SELECT * INTO newt FROM sample.logs", []ast.StatementKind{ast.StmtCreate}},
+		{"clickhouse", "SELECT * FROM sample.logs INTO OUTFILE 'x.csv' FORMAT CSV", []ast.StatementKind{ast.StmtCopy}},
+		{"duckdb", "SELECT 1 AS a INTO t", []ast.StatementKind{ast.StmtCreate}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
-			s, _ := Parse(tc.src, tc.dialect)
+			s, err := Parse(tc.src, tc.dialect)
+			if err != nil {
+				t.Errorf("parse error: %v", err)
+			}
 			var got []ast.StatementKind
 			for _, st := range s.Statements {
 				got = append(got, st.Kind)

@@ -289,6 +289,10 @@ func (p *parser) parseQueryTail(q *ast.Query, branch bool) {
 			f.Name = p.parseIdent()
 			f.End = p.lastEnd
 			q.Format = f
+		case t.Is(lexer.KwInto) && p.isWordAt(1, "OUTFILE"):
+			// ClickHouse INTO OUTFILE 'file' [...]: writes a file.
+			p.writeInQuery = ast.StmtCopy
+			p.skipBalanced(func(t lexer.Token) bool { return t.Is(lexer.KwFormat) || t.Is(lexer.KwSettings) || isPunct(p.src, t, ';') })
 		case t.Is(lexer.KwFor) && !branch && (p.isKwAt(1, lexer.KwUpdate) || p.isWordAt(1, "SHARE") || p.isWordAt(1, "NO") || p.isWordAt(1, "KEY")):
 			// PostgreSQL locking clause: FOR UPDATE / SHARE ...
 			p.skipBalanced(func(t lexer.Token) bool { return isPunct(p.src, t, ';') })
@@ -410,6 +414,20 @@ func (p *parser) parseSelect() *ast.Select {
 		sel.KeywordSpan = ast.Span{Start: kw.Start, End: kw.End}
 		p.parseSelectList(sel)
 	}
+	if p.isKw(lexer.KwInto) {
+		// SELECT ... INTO t creates a table (PostgreSQL, DuckDB); ClickHouse
+		// INTO OUTFILE writes a file: both are writes, classified as such.
+		p.advance()
+		if p.isWordAt(0, "OUTFILE") {
+			p.writeInQuery = ast.StmtCopy
+		} else {
+			p.writeInQuery = ast.StmtCreate
+		}
+		p.skipBalanced(func(t lexer.Token) bool {
+			return t.Is(lexer.KwFrom) || t.Is(lexer.KwWhere) || t.Is(lexer.KwGroup) || t.Is(lexer.KwOrder) ||
+				t.Is(lexer.KwLimit) || t.Is(lexer.KwUnion) || isPunct(p.src, t, ';')
+		})
+	}
 	if sel.WhereInsert == 0 {
 		sel.WhereInsert = p.lastEnd
 	}
@@ -453,7 +471,7 @@ func (p *parser) checkClauseEnd() {
 	if t.Kind == lexer.Keyword {
 		switch t.Kw {
 		case lexer.KwUnion, lexer.KwIntersect, lexer.KwExcept, lexer.KwOrder, lexer.KwLimit, lexer.KwOffset,
-			lexer.KwFetch, lexer.KwSettings, lexer.KwFormat, lexer.KwFor:
+			lexer.KwFetch, lexer.KwSettings, lexer.KwFormat, lexer.KwFor, lexer.KwInto:
 			return
 		case lexer.KwWhere, lexer.KwGroup, lexer.KwHaving, lexer.KwFrom, lexer.KwPrewhere, lexer.KwQualify, lexer.KwWindow:
 			p.errorAt(t.Start, "unexpected "+p.describe(t)+": this clause is out of order or repeated "+
