@@ -292,7 +292,9 @@ func (p *parser) parseQueryTail(q *ast.Query, branch bool) {
 		case t.Is(lexer.KwInto) && p.isWordAt(1, "OUTFILE"):
 			// ClickHouse INTO OUTFILE 'file' [...]: writes a file.
 			p.writeInQuery = ast.StmtCopy
-			p.skipBalanced(func(t lexer.Token) bool { return t.Is(lexer.KwFormat) || t.Is(lexer.KwSettings) || isPunct(p.src, t, ';') })
+			p.skipBalanced(func(t lexer.Token) bool {
+				return t.Is(lexer.KwFormat) || t.Is(lexer.KwSettings) || isPunct(p.src, t, ';')
+			})
 		case t.Is(lexer.KwFor) && !branch && (p.isKwAt(1, lexer.KwUpdate) || p.isWordAt(1, "SHARE") || p.isWordAt(1, "NO") || p.isWordAt(1, "KEY")):
 			// PostgreSQL locking clause: FOR UPDATE / SHARE ...
 			p.skipBalanced(func(t lexer.Token) bool { return isPunct(p.src, t, ';') })
