@@ -378,6 +378,7 @@ func TestPostgres(t *testing.T) {
 	}
 	defer db.Close()
 	runDiff(t, variant{d: dialect.Postgres, version: "15", T: "sample.http_requests", E: "sample.events", run: sqlRunner(db)})
+	quoteRoundTrip(t, dialect.Postgres, sqlRunner(db))
 }
 
 func TestDuckDB(t *testing.T) {
@@ -388,6 +389,7 @@ func TestDuckDB(t *testing.T) {
 	}
 	defer db.Close()
 	runDiff(t, variant{d: dialect.DuckDB, T: "sample.http_requests", E: "sample.events", run: sqlRunner(db)})
+	quoteRoundTrip(t, dialect.DuckDB, sqlRunner(db))
 }
 
 func TestClickHouse(t *testing.T) {
@@ -409,6 +411,7 @@ func TestClickHouse(t *testing.T) {
 		return scanCH(rows)
 	}
 	runDiff(t, variant{d: dialect.ClickHouse, version: info.Version, T: info.Database + ".http_requests", E: info.Database + ".events", run: run})
+	quoteRoundTrip(t, dialect.ClickHouse, run)
 }
 
 func scanCH(rows driver.Rows) ([]string, error) {
@@ -466,4 +469,5 @@ func TestBigQuery(t *testing.T) {
 	}
 	tbl := func(name string) string { return "`" + info.Project + "." + info.Dataset + "." + name + "`" }
 	runDiff(t, variant{d: dialect.BigQuery, T: tbl("http_requests"), E: tbl("events"), run: run})
+	quoteRoundTrip(t, dialect.BigQuery, run)
 }
