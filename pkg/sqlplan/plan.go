@@ -69,9 +69,11 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 
 	plan := &Plan{Statement: st.Kind.String(), Steps: []Step{}, Warnings: []Warning{}, Request: req}
 	var edits []pushdown.Edit
+	var adhoc []ast.Span
 	for _, e := range mres.Edits {
 		if e.AdHoc {
-			continue // written by the ad hoc filter placement below
+			adhoc = append(adhoc, ast.Span{Start: e.Start, End: e.End}) // the filter placement writes it
+			continue
 		}
 		edits = append(edits, pushdown.Edit{Start: e.Start, End: e.End, Text: e.Text})
 	}
@@ -91,7 +93,7 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 				Message: fmt.Sprintf("ad hoc filter %s was not applied: a %s statement has no query to filter", f.Key, strings.ToUpper(plan.Statement))})
 		}
 	} else {
-		if err := pd.Filters(pushdownFilters(req.Filters), adHocMacros(st)); err != nil {
+		if err := pd.Filters(pushdownFilters(req.Filters), adhoc); err != nil {
 			return nil, &Error{Message: err.Error()}
 		}
 		expand := func(name, arg string, at int) (string, error) {
@@ -165,18 +167,6 @@ func readOnlyStatement(src string, s *ast.Script) (*ast.Statement, error) {
 		return nil, posError(src, st.Start, "could not find the query of this SELECT statement")
 	}
 	return st, nil
-}
-
-// adHocMacros finds the $__adHocFilters macros of the statement.
-func adHocMacros(st *ast.Statement) []*ast.Macro {
-	var out []*ast.Macro
-	ast.Inspect(st, func(n ast.Node) bool {
-		if m, ok := n.(*ast.Macro); ok && (m.Name == "__adHocFilters") {
-			out = append(out, m)
-		}
-		return true
-	})
-	return out
 }
 
 func pushdownFilters(fs []Filter) []pushdown.Filter {

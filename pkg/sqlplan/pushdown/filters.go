@@ -9,11 +9,11 @@ import (
 )
 
 // Filters places the ad hoc filters. When the query holds $__adHocFilters
-// (the macros passed in adhoc), every occurrence is replaced by the AND of
+// (the spans passed in adhoc), every occurrence is replaced by the AND of
 // all filters (1=1 when there are none) and nothing is placed
 // automatically. Otherwise each filter goes into the innermost query block
 // whose FROM provides its column (see place).
-func (p *Planner) Filters(fs []Filter, adhoc []*ast.Macro) error {
+func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 	if len(adhoc) > 0 {
 		return p.explicit(fs, adhoc)
 	}
@@ -54,7 +54,7 @@ func (p *Planner) Filters(fs []Filter, adhoc []*ast.Macro) error {
 	return nil
 }
 
-func (p *Planner) explicit(fs []Filter, adhoc []*ast.Macro) error {
+func (p *Planner) explicit(fs []Filter, adhoc []ast.Span) error {
 	preds := make([]string, 0, len(fs))
 	for _, f := range fs {
 		parts, err := KeyParts(f.Key)
