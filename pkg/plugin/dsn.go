@@ -19,11 +19,14 @@ import (
 func SettingsFromDSN(engine, dsn string) (map[string]any, map[string]string, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" {
-		if engine == "duckdb" || engine == "" {
+		if (engine == "duckdb" || engine == "") && !strings.Contains(dsn, "://") {
 			return map[string]any{"engine": "duckdb", "path": dsn}, map[string]string{}, nil
 		}
 		// The DSN is not quoted: it may hold a password.
-		return nil, nil, fmt.Errorf("the DSN is not a URL such as %s://user:password@host:port/database", engine)
+		if engine == "" {
+			engine = "postgres"
+		}
+		return nil, nil, fmt.Errorf("the DSN is not a URL such as %s://user:password@host:port/database (check the host and port)", engine)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == "postgresql" {
