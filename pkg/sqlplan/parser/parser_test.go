@@ -261,6 +261,7 @@ func TestInsertionPoints(t *testing.T) {
 		{"clickhouse", "SELECT a FROM t ARRAY JOIN arr AS x LIMIT 1 BY a FORMAT JSON", "ARRAY JOIN arr AS x", "LIMIT 1 BY a"},
 		{"bigquery", "SELECT 1", "SELECT 1", "SELECT 1"},
 		{"duckdb", "SELECT a FROM t WHERE b /* x */ OFFSET 3", "FROM t", "WHERE b"},
+		{"duckdb", "FROM t SELECT a, b ORDER BY a", "SELECT a, b", "ORDER BY a"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -415,6 +415,9 @@ func (p *parser) parseSelect() *ast.Select {
 		kw := p.advance()
 		sel.KeywordSpan = ast.Span{Start: kw.Start, End: kw.End}
 		p.parseSelectList(sel)
+		if sel.From != nil {
+			sel.WhereInsert = p.lastEnd // FROM t SELECT a [WHERE ...]
+		}
 	}
 	if p.isKw(lexer.KwInto) {
 		// SELECT ... INTO t creates a table (PostgreSQL, DuckDB); ClickHouse
