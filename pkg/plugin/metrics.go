@@ -68,9 +68,10 @@ func (m *Metrics) observe(eng string, format sqlplan.Format, res *Result, err er
 	if res == nil || res.Plan == nil {
 		return
 	}
-	if res.Stats.Rows > 0 || err == nil {
-		m.cache.WithLabelValues(eng, res.Cache.String()).Inc()
+	if err != nil {
+		return
 	}
+	m.cache.WithLabelValues(eng, res.Cache.String()).Inc()
 	if res.Cache == cache.Miss {
 		m.rows.WithLabelValues(eng).Add(float64(res.Stats.Rows))
 		m.bytes.WithLabelValues(eng).Add(float64(res.Stats.BytesProcessed))

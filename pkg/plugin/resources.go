@@ -120,6 +120,9 @@ func errorJSON(err error) (int, []byte) {
 }
 
 func (d *Datasource) resource(ctx context.Context, method, path, rawURL string, body []byte) (any, error) {
+	if d.openErr != nil && path != RouteMacros {
+		return nil, &httpError{status: http.StatusServiceUnavailable, err: d.openErr}
+	}
 	params, err := resourceParams(rawURL, body, method)
 	if err != nil {
 		return nil, err
@@ -365,7 +368,7 @@ func (s *Service) TagValues(ctx context.Context, dataset, table, key string, tr 
 	if tc := timeColumn(d, t); tc != "" {
 		where = " WHERE $__timeFilter(" + d.QuoteIdent(tc) + ")"
 	}
-	sql := fmt.Sprintf("SELECT DISTINCT v FROM (SELECT %s AS v FROM %s%s LIMIT %d) AS tag_values WHERE v IS NOT NULL ORDER BY 1 LIMIT %d",
+	sql := fmt.Sprintf("SELECT DISTINCT v FROM (SELECT %s AS v FROM %s%s LIMIT %d) AS tag_values WHERE v IS NOT NULL ORDER BY v LIMIT %d",
 		qkey, qtable, where, tagValuesScanRows, tagValuesLimit)
 	res, err := s.Run(ctx, Query{RefID: "tag-values", Model: QueryModel{RawSQL: sql, Format: sqlplan.FormatTable, Filters: others}, TimeRange: tr, Variable: true}, nil)
 	if err != nil {
