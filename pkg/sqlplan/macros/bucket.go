@@ -1,7 +1,6 @@
 package macros
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -443,10 +442,12 @@ func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (string, 
 	tz := x.tzLit()
 	if m == bFixed {
 		ms := iv.Fixed.Milliseconds()
+		if ms%1000 != 0 && !d.Has(dialect.UnixTimestamp64) {
+			// No DateTime64 before 20.5: whole seconds are the finest
+			// buckets (an automatic $__interval of 300ms becomes 1s).
+			ms = (ms + 999) / 1000 * 1000
+		}
 		if ms%1000 != 0 {
-			if !d.Has(dialect.UnixTimestamp64) {
-				return "", fmt.Errorf("sub-second interval %q needs ClickHouse 20.5 or newer (DateTime64 and fromUnixTimestamp64Milli); this server is %s", iv.Text, d.Version())
-			}
 			var MS string
 			switch k {
 			case dialect.EpochSeconds:

@@ -442,6 +442,14 @@ func (x *expander) group(name string) (Expansion, error) {
 	if err != nil {
 		return Expansion{}, &Error{Offset: args[1].Start, Macro: x.macro, Arg: 2, Msg: "bad interval " + strconv.Quote(args[1].Text), Err: err}
 	}
+	note := ""
+	epoch := strings.HasPrefix(name, "unixEpoch")
+	if !epoch && x.d.Name() == dialect.ClickHouse && !x.d.Has(dialect.UnixTimestamp64) && iv.Fixed%time.Second != 0 {
+		// No DateTime64 before 20.5: whole seconds are the finest buckets
+		// (an automatic $__interval of 300ms becomes 1s).
+		iv.Fixed = (iv.Fixed/time.Second + 1) * time.Second
+		note = " (rounded up to whole seconds: ClickHouse before 20.5 has no DateTime64)"
+	}
 	var fill *Fill
 	fillText := ""
 	if len(args) == 3 {
@@ -462,7 +470,6 @@ func (x *expander) group(name string) (Expansion, error) {
 		f.Months = iv.Months
 		fill = &f
 	}
-	epoch := strings.HasPrefix(name, "unixEpoch")
 	k := dialect.EpochSeconds
 	if !epoch {
 		k = x.env.kindOf(args[0])
@@ -479,7 +486,7 @@ func (x *expander) group(name string) (Expansion, error) {
 	if strings.HasSuffix(name, "Alias") {
 		sql += " AS " + x.d.QuoteIdent("time")
 	}
-	detail := fmt.Sprintf("%s buckets of %s%s", iv.Text, args[0].Text, kindNote(k))
+	detail := fmt.Sprintf("%s buckets of %s%s%s", iv.Text, args[0].Text, kindNote(k), note)
 	if iv.IsCalendar() || iv.Days() > 0 && !x.env.utc() {
 		detail += " in " + x.env.tz
 	}
