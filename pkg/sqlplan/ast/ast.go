@@ -216,6 +216,9 @@ type Select struct {
 	Having      *Clause
 	Window      *WindowClause
 	Qualify     *Clause
+	// Sample is DuckDB's USING SAMPLE clause (after WHERE / GROUP BY /
+	// HAVING, before ORDER BY).
+	Sample *Sample
 }
 
 // Distinct is DISTINCT [ON (exprs)].
@@ -324,7 +327,8 @@ type ArrayJoinList struct {
 	Items []*SelectItem
 }
 
-// Sample is ClickHouse SAMPLE n [OFFSET m] or TABLESAMPLE (...).
+// Sample is ClickHouse SAMPLE n [OFFSET m], TABLESAMPLE (...), or DuckDB
+// TABLESAMPLE / USING SAMPLE n% (Ratio holds the number).
 type Sample struct {
 	Span
 	Ratio  Expr

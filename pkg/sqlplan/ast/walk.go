@@ -81,6 +81,9 @@ func (w *walker) node(n Node) {
 			w.node(n.Window)
 		}
 		w.clause(n.Qualify)
+		if n.Sample != nil {
+			w.node(n.Sample)
+		}
 	case *Distinct:
 		w.exprs(n.On)
 	case *SelectItem:

@@ -261,32 +261,22 @@ func (p *parser) parseTableSuffixes(tr *ast.TableRef) {
 			tr.Sample = s
 		case t.Is(lexer.KwTablesample) && tr.Sample == nil:
 			s := &ast.Sample{Span: ast.Span{Start: p.advance().Start}}
-			for p.isNameToken(p.cur()) && !p.isPunct('(') {
-				p.advance() // method: SYSTEM, BERNOULLI, RESERVOIR
-			}
-			if p.acceptPunct('(') {
-				s.Ratio = p.parseExprOpaqueTo(')')
-				p.expectPunct(')', "to close TABLESAMPLE")
+			if !p.isNameToken(p.cur()) && !p.isPunct('(') {
+				p.parseSampleSize(s) // DuckDB TABLESAMPLE 10% [(method)]
+			} else {
+				for p.isNameToken(p.cur()) && !p.isPunct('(') {
+					p.advance() // method: SYSTEM, BERNOULLI, RESERVOIR
+				}
+				if p.acceptPunct('(') {
+					s.Ratio = p.parseExprOpaqueTo(')')
+					p.expectPunct(')', "to close TABLESAMPLE")
+				}
 			}
 			if p.isWordAt(0, "REPEATABLE") && p.isPunctAt(1, '(') {
 				p.advance()
 				p.advance()
 				p.skipBalanced(nil)
 				p.acceptPunct(')')
-			}
-			s.End = p.lastEnd
-			tr.Sample = s
-		case t.Is(lexer.KwUsing) && p.isKwAt(1, lexer.KwSample) && tr.Sample == nil:
-			// DuckDB: USING SAMPLE 10% [(method)] / USING SAMPLE 100 ROWS.
-			s := &ast.Sample{Span: ast.Span{Start: p.advance().Start}}
-			p.advance()
-			s.Ratio = p.parsePostfix(p.parsePrimary())
-			for p.isOp("%") || p.isWordAt(0, "PERCENT") || p.isKw(lexer.KwRows) {
-				p.advance()
-			}
-			if p.acceptPunct('(') {
-				p.skipBalanced(nil)
-				p.expectPunct(')', "to close the sample method")
 			}
 			s.End = p.lastEnd
 			tr.Sample = s
@@ -307,6 +297,20 @@ func (p *parser) parseTableSuffixes(tr *ast.TableRef) {
 			return
 		}
 	}
+}
+
+// parseSampleSize parses DuckDB's sample size: 10%, 10 PERCENT, 100 ROWS,
+// then an optional (method [, seed]).
+func (p *parser) parseSampleSize(s *ast.Sample) {
+	s.Ratio = p.parsePostfix(p.parsePrimary())
+	for p.isOp("%") || p.isWordAt(0, "PERCENT") || p.isKw(lexer.KwRows) {
+		p.advance()
+	}
+	if p.acceptPunct('(') {
+		p.skipBalanced(nil)
+		p.expectPunct(')', "to close the sample method")
+	}
+	s.End = p.lastEnd
 }
 
 // parseTableAlias parses [AS] name [(col, ...)].

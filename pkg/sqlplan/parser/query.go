@@ -458,6 +458,11 @@ func (p *parser) parseSelect() *ast.Select {
 			sel.Window = p.parseWindowClause()
 		case p.isKw(lexer.KwQualify) && sel.Qualify == nil:
 			sel.Qualify = p.parseClause()
+		case p.isKw(lexer.KwUsing) && p.isKwAt(1, lexer.KwSample) && sel.Sample == nil:
+			// DuckDB USING SAMPLE 10% [(method)] / 100 ROWS.
+			sel.Sample = &ast.Sample{Span: ast.Span{Start: p.advance().Start}}
+			p.advance()
+			p.parseSampleSize(sel.Sample)
 		default:
 			sel.End = p.lastEnd
 			p.checkClauseEnd()
