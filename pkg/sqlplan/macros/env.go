@@ -92,6 +92,12 @@ func LoadTimezone(tz string) (*time.Location, string, error) {
 	case "", "browser", "utc", "etc/utc", "z", "gmt":
 		return time.UTC, "UTC", nil
 	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '_' || c == '-' || c == '+') {
+			return nil, "", fmt.Errorf("timezone %q is not an IANA time zone name (e.g. Europe/Berlin, UTC)", tz)
+		}
+	}
 	loc, err := time.LoadLocation(t)
 	if err != nil {
 		return nil, "", fmt.Errorf("timezone %q is not an IANA time zone name (e.g. Europe/Berlin, UTC): %w", tz, err)
