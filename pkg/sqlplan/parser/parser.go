@@ -13,7 +13,15 @@
 //
 // Statements other than queries (INSERT, UPDATE, DELETE, MERGE, DDL, GRANT,
 // SET, CALL, COPY, ...) are recognised and classified, not parsed in depth,
-// so the planner can refuse them.
+// so the planner can refuse them. Data-modifying statements hidden in a
+// query (WITH d AS (DELETE ...) SELECT, WITH ... INSERT, SELECT ... INTO t,
+// ClickHouse INTO OUTFILE) give the statement the write kind.
+//
+// Tests: go test ./pkg/sqlplan/parser compares AST dumps (ast.Dump: every
+// node with its span and text) of testdata/cases/<dialect>.txt and
+// common.txt with testdata/golden/<dialect>/*.ast; -update rewrites them.
+// Fuzz targets FuzzParse (here) and FuzzLex (lexer) have seeds in
+// testdata/fuzz/.
 package parser
 
 import (
