@@ -9,6 +9,10 @@ version=v0.6.6
 bin="$cache/bigquery-emulator-$version"
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 mkdir -p "$cache"
+# One build at a time: a second caller waits for the first and reuses its binary.
+exec 9>"$cache/bigquery-emulator.lock"
+flock 9
+if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 if ! command -v clang >/dev/null 2>&1; then
   echo "build-emulator: installing clang (go-zetasql needs it)" >&2
   if [ "$(id -u)" = 0 ]; then
