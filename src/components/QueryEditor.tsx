@@ -6,7 +6,7 @@ import { Button, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 import type { DataSource } from '../datasource';
 import { toFilters } from '../datasource';
 import { Estimate, Format, Plan, QuarryOptions, QuarryQuery } from '../types';
-import { CostBadge } from './query/CostBadge';
+import { BudgetWarning, CostBadge } from './query/CostBadge';
 import { PlanView } from './query/PlanView';
 import { buildPlanRequest, markersFrom } from './query/planRequest';
 import { SqlEditor } from './query/SqlEditor';
@@ -101,6 +101,7 @@ export function QueryEditor(props: Props) {
           </Button>
         </Stack>
       </Stack>
+      <BudgetWarning dryRun={estimate} />
       <SqlEditor
         value={rawSql}
         engine={datasource.engine}

@@ -129,6 +129,10 @@ export const steps = [
       if (!/Over budget/.test(text)) {
         throw new Error(`the over-budget badge does not say so: ${text}`);
       }
+      const warning = (await page.locator('[data-testid="quarry-budget-warning"]').textContent()) ?? '';
+      if (!/refused/i.test(warning)) {
+        throw new Error(`no warning explains the refusal: ${warning}`);
+      }
       await shot(page, outDir, '05-over-budget.png');
     },
   },

@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/react';
 import React from 'react';
 
 import { Estimate } from '../../types';
-import { CostBadge, costSummary, formatBytes, formatUSD } from './CostBadge';
+import { BudgetWarning, CostBadge, costSummary, formatBytes, formatUSD } from './CostBadge';
 
 const estimate: Estimate = {
   cost: {
@@ -15,8 +15,13 @@ const estimate: Estimate = {
 };
 
 describe('CostBadge', () => {
-  it('renders nothing before there is a query', () => {
-    const { container } = render(<CostBadge dryRun={{ state: 'idle' }} />);
+  it('renders nothing before there is a query, and no warning under budget', () => {
+    const { container } = render(
+      <>
+        <CostBadge dryRun={{ state: 'idle' }} />
+        <BudgetWarning dryRun={{ state: 'done', value: estimate }} />
+      </>
+    );
     expect(container).toBeEmptyDOMElement();
   });
 
@@ -36,10 +41,16 @@ describe('CostBadge', () => {
 
   it('turns into a warning when over a guardrail', () => {
     const over = { ...estimate, overBudget: true, message: 'estimated 3 GiB exceeds the limit of 1 GiB' };
-    render(<CostBadge dryRun={{ state: 'done', value: over }} />);
-    const badge = screen.getByRole('alert');
+    render(
+      <>
+        <CostBadge dryRun={{ state: 'done', value: over }} />
+        <BudgetWarning dryRun={{ state: 'done', value: over }} />
+      </>
+    );
+    const badge = screen.getByTestId('quarry-cost-badge');
     expect(badge).toHaveAttribute('data-state', 'over-budget');
-    expect(badge).toHaveTextContent('Over budget: estimated 3 GiB exceeds the limit of 1 GiB');
+    expect(badge).toHaveTextContent('Over budget: ≈ 3.00 GiB · $0.02 · 1,036,800 rows (estimate)');
+    expect(screen.getByTestId('quarry-budget-warning')).toHaveTextContent('estimated 3 GiB exceeds the limit of 1 GiB');
   });
 
   it('says why there is no estimate, with the position', () => {

@@ -1,7 +1,7 @@
 import { css, cx } from '@emotion/css';
 import React from 'react';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Icon, Spinner, Tooltip, useStyles2 } from '@grafana/ui';
+import { Alert, Icon, Spinner, Tooltip, useStyles2 } from '@grafana/ui';
 
 import { CostKind, Estimate, PlanError } from '../../types';
 import { DryRun } from './useDryRun';
@@ -93,10 +93,27 @@ export function CostBadge({ dryRun }: Props) {
         role={over ? 'alert' : 'status'}
       >
         <Icon name={over ? 'exclamation-triangle' : 'database'} size="sm" />{' '}
-        {over ? `Over budget: ${e.message ?? costSummary(e)}` : costSummary(e)}
-        {over && <span className={styles.detail}> — {costSummary(e)}</span>}
+        {over ? `Over budget: ${costSummary(e)}` : costSummary(e)}
       </span>
     </Tooltip>
+  );
+}
+
+/** BudgetWarning explains, below the toolbar, why a query over a guardrail will be refused. */
+export function BudgetWarning({ dryRun }: Props) {
+  const styles = useStyles2(getStyles);
+  if (dryRun.state !== 'done' || !dryRun.value.overBudget) {
+    return null;
+  }
+  return (
+    <Alert
+      className={styles.warning}
+      severity="warning"
+      title="This query is over the data source's cost guardrail and will be refused"
+      data-testid="quarry-budget-warning"
+    >
+      {dryRun.value.message ?? costSummary(dryRun.value)}
+    </Alert>
   );
 }
 
@@ -144,6 +161,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     borderColor: theme.colors.warning.border,
     color: theme.colors.warning.text,
   }),
-  detail: css({ fontWeight: theme.typography.fontWeightRegular }),
+  warning: css({ marginBottom: 0 }),
   tip: css({ margin: 0, whiteSpace: 'pre-wrap' }),
 });
