@@ -73,6 +73,28 @@ export const steps = [
     },
   },
   {
+    name: 'schema autocompletion offers tables after "dataset." and columns of the FROM table',
+    async run(page, { outDir }) {
+      await setText(page, '');
+      await page.keyboard.type('SELECT * FROM sample.', { delay: 40 });
+      await page
+        .locator('.suggest-widget .monaco-list-row', { hasText: 'http_requests' })
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await page.keyboard.press('Escape');
+      // Columns before FROM: the cursor is in the select list of a query whose FROM comes later.
+      await setText(page, '\nFROM sample.http_requests');
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.type('SELECT lat', { delay: 40 });
+      await page
+        .locator('.suggest-widget .monaco-list-row', { hasText: 'latency_ms' })
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await shot(page, outDir, '03-schema-completion.png');
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
     name: 'the cost badge updates for the typed query',
     async run(page, { outDir }) {
       await setText(page, QUERY);
@@ -90,7 +112,7 @@ export const steps = [
       if (!/\d.*(B|rows)\b/.test(after.text)) {
         throw new Error(`the badge shows no figure: ${after.text}`);
       }
-      await shot(page, outDir, '03-cost-badge.png');
+      await shot(page, outDir, '04-cost-badge.png');
     },
   },
   {
@@ -111,7 +133,7 @@ export const steps = [
       if (steps === 0) {
         throw new Error('the plan view lists no steps for a query with two macros');
       }
-      await shot(page, outDir, '04-plan-view.png');
+      await shot(page, outDir, '05-plan-view.png');
     },
   },
   {
@@ -133,7 +155,7 @@ export const steps = [
       if (!/refused/i.test(warning)) {
         throw new Error(`no warning explains the refusal: ${warning}`);
       }
-      await shot(page, outDir, '05-over-budget.png');
+      await shot(page, outDir, '06-over-budget.png');
     },
   },
   {
@@ -151,7 +173,7 @@ export const steps = [
       if (!/Line \d+, column \d+/.test(title)) {
         throw new Error(`the plan error has no position: ${title}`);
       }
-      await shot(page, outDir, '06-syntax-error.png');
+      await shot(page, outDir, '07-syntax-error.png');
     },
   },
   {
@@ -168,7 +190,7 @@ export const steps = [
       if (!/[1-9]\d* row\(s\)/.test(result)) {
         throw new Error(`the query returned no rows: ${result}`);
       }
-      await shot(page, outDir, '07-run-query.png');
+      await shot(page, outDir, '08-run-query.png');
     },
   },
   {
@@ -182,7 +204,7 @@ export const steps = [
         throw new Error(`the health details show no version: ${text}`);
       }
       await health.scrollIntoViewIfNeeded();
-      await shot(page, outDir, '08-config-health.png');
+      await shot(page, outDir, '09-config-health.png');
     },
   },
 ];
