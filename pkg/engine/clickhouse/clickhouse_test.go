@@ -337,6 +337,8 @@ func TestHealth(t *testing.T) {
 		{"database", func(s *clickhouse.Settings) { s.Database = "no_such_db" }, "", "database", `database "no_such_db" does not exist`},
 		{"unknown user", func(s *clickhouse.Settings) { s.User = "no_such_user" }, "s3cret-pw", "auth", "no_such_user"},
 		{"wrong password", func(*clickhouse.Settings) {}, "s3cret-pw", "auth", "password"},
+		// The native port of the test server speaks no TLS.
+		{"tls", func(s *clickhouse.Settings) { s.Secure = true; s.TLSSkipVerify = true }, "", "tls", "TLS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

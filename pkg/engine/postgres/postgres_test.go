@@ -365,6 +365,8 @@ func TestHealth(t *testing.T) {
 		{"tcp", func(s *postgres.Settings) { s.Port = 1 }, "tcp", "cannot connect to 127.0.0.1:1"},
 		{"database", func(s *postgres.Settings) { s.Database = "no_such_db" }, "database", `database "no_such_db" does not exist`},
 		{"auth", func(s *postgres.Settings) { s.User = "no_such_role" }, "auth", `no_such_role`},
+		// The test server runs without TLS.
+		{"tls", func(s *postgres.Settings) { s.SSLMode = "require" }, "tls", "does not accept TLS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
