@@ -25,7 +25,7 @@ async function shot(page, outDir, name) {
 
 /** setText replaces the editor's text as a paste would (no completion popups on the way). */
 async function setText(page, text) {
-  await page.locator(`${EDITOR} .view-lines`).click();
+  await page.locator(`${EDITOR} .view-lines`).first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(text);
@@ -40,7 +40,7 @@ export const steps = [
   {
     name: 'editor loads with the default query and a cost badge',
     async run(page, { outDir }) {
-      await page.locator(EDITOR).waitFor({ timeout: 60_000 });
+      await page.locator(`${EDITOR} .view-lines`).first().waitFor({ timeout: 60_000 });
       await page.waitForFunction(
         (sel) => ['ok', 'over-budget'].includes(document.querySelector(sel)?.getAttribute('data-state')),
         BADGE,
@@ -52,7 +52,7 @@ export const steps = [
   {
     name: 'typing a macro shows macro autocompletion with its signature',
     async run(page, { outDir }) {
-      await page.locator(`${EDITOR} .view-lines`).click();
+      await page.locator(`${EDITOR} .view-lines`).first().click();
       await page.keyboard.press('Control+A');
       await page.keyboard.press('Delete');
       await page.keyboard.type('SELECT $__timeGr', { delay: 40 });
@@ -64,7 +64,7 @@ export const steps = [
       await shot(page, outDir, '02-macro-completion.png');
       await page.keyboard.press('Enter');
       await page.keyboard.press('Escape');
-      const text = await page.locator(`${EDITOR} .view-lines`).textContent();
+      const text = await page.locator(`${EDITOR} .view-lines`).first().textContent();
       if (!text.replace(/\u00a0/g, ' ').includes('$__timeGroup(column, interval)')) {
         throw new Error(
           `accepting the suggestion did not insert the snippet; the editor shows ${JSON.stringify(text)}`

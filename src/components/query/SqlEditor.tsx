@@ -42,8 +42,8 @@ export function SqlEditor({ value, engine, resources, onChange, onRun, markers, 
   const editorRef = useRef<Editor | null>(null);
   const monacoRef = useRef<Monaco | null>(null);
   const disposables = useRef<monacoType.IDisposable[]>([]);
-  const latest = useRef({ onChange, onRun, resources });
-  latest.current = { onChange, onRun, resources };
+  const latest = useRef({ onChange, onRun, resources, markers });
+  latest.current = { onChange, onRun, resources, markers };
 
   const beforeMount = useCallback(
     (monaco: Monaco) => {
@@ -60,6 +60,8 @@ export function SqlEditor({ value, engine, resources, onChange, onRun, markers, 
       const model = editor.getModel();
       if (model) {
         monaco.editor.setModelLanguage(model, languageId(engine));
+        // Markers computed before Monaco finished loading.
+        applyMarkers(monaco, model, latest.current.markers);
       }
       disposables.current.push(
         monaco.languages.registerCompletionItemProvider(languageId(engine), {
@@ -137,6 +139,14 @@ export function SqlEditor({ value, engine, resources, onChange, onRun, markers, 
         monacoOptions={{ scrollBeyondLastLine: false, suggest: { showWords: false }, fixedOverflowWidgets: true }}
       />
     </div>
+  );
+}
+
+function applyMarkers(monaco: Monaco, model: monacoType.editor.ITextModel, markers?: EditorMarker[]) {
+  monaco.editor.setModelMarkers(
+    model,
+    'quarry',
+    (markers ?? []).map((m) => toMarker(monaco, model, m))
   );
 }
 
