@@ -1,6 +1,25 @@
 // Package plugin is Quarry's Grafana surface: data source settings and
 // instances, QueryData (concurrent, cached, guarded), health, resources and
 // metrics. The query path itself is Service, which the quarry CLI shares.
+//
+// Settings (jsonData) common to every engine: engine (duckdb, postgres,
+// clickhouse, bigquery), maxRows (row cap, default 100000), queryTimeout
+// ("60s"), cacheTTL ("30s"; "0" disables), cacheMaxBytes (64 MiB),
+// concurrency (queries of one request at once, 4), adhocTable
+// ("dataset.table" for tag keys/values) and the budget maxBytes, maxUSD,
+// maxEstimatedRows (0 = unlimited). Every other key belongs to the engine
+// (see each engine's Settings); secrets come only from secureJsonData
+// (password, sslKey, tlsClientKey, serviceAccountKey).
+//
+// Query model (DataQuery JSON): rawSql, format (table, time_series,
+// time_series_long, time_series_multi, logs, annotations), fill, maxRows,
+// timezone, location and priority (BigQuery), adhocFilters or filters, and
+// queryType "variable" for template variables (__text, __value frame).
+//
+// Resources (JSON): POST plan, POST estimate, GET schema/datasets,
+// schema/tables?dataset=, schema/columns?dataset=&table=, macros,
+// tag-keys and tag-values (GET or POST; table defaults to adhocTable).
+// Bad input is a 400 {"error":{"message","line","column"}}.
 package plugin
 
 import (
