@@ -30,9 +30,9 @@ type Table struct {
 // NewTable creates a table with one builder per spec.
 func NewTable(specs []ColumnSpec, opts TableOptions) *Table {
 	t := &Table{cols: make([]Column, len(specs)), opts: opts}
-	hint := int(opts.SizeHint)
-	if opts.MaxRows > 0 && (hint <= 0 || int64(hint) > opts.MaxRows) && opts.SizeHint > 0 {
-		hint = int(opts.MaxRows)
+	hint := opts.SizeHint
+	if opts.MaxRows > 0 && hint > opts.MaxRows {
+		hint = opts.MaxRows
 	}
 	for i, s := range specs {
 		if s.Name == "" {
@@ -43,22 +43,18 @@ func NewTable(specs []ColumnSpec, opts TableOptions) *Table {
 			c.setLimit(int(opts.MaxRows))
 		}
 		if hint > 0 {
-			reserve(c, hint)
+			reserve(c, int(hint))
 		}
 		t.cols[i] = c
 	}
 	return t
 }
 
+// reserve preallocates n values (every builder has Reserve, *Strings and
+// *JSONs through their embedded Builder).
 func reserve(c Column, n int) {
-	type reserver interface{ Reserve(int) }
-	switch b := c.(type) {
-	case *Strings:
-		b.Reserve(n)
-	case *JSONs:
-		b.Reserve(n)
-	case reserver:
-		b.Reserve(n)
+	if r, ok := c.(interface{ Reserve(int) }); ok {
+		r.Reserve(n)
 	}
 }
 
