@@ -14,6 +14,8 @@
 # data dirs, configs, pid files, logs (logs/), the env file and the `ready` marker.
 # Ports: PostgreSQL 55432, ClickHouse native 59000 (http 58123), emulator http 59050 / grpc 59060.
 # Override with QUARRY_PG_PORT, QUARRY_CH_PORT, QUARRY_CH_HTTP_PORT, QUARRY_BQ_PORT, QUARRY_BQ_GRPC_PORT.
+# QUARRY_SERVICES (default "postgres clickhouse bigquery") limits what start runs, for debugging;
+# tests (pkg/testenv) need all three.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +27,8 @@ ch_http_port=${QUARRY_CH_HTTP_PORT:-58123}
 bq_port=${QUARRY_BQ_PORT:-59050}
 bq_grpc_port=${QUARRY_BQ_GRPC_PORT:-59060}
 pg_bin=${QUARRY_PG_BIN:-/usr/lib/postgresql/15/bin}
+services=${QUARRY_SERVICES:-postgres clickhouse bigquery}
+want() { [[ " $services " == *" $1 "* ]]; }
 bq_project=quarry
 bq_dataset=sample
 
@@ -48,7 +52,8 @@ apt_install() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# pid_alive FILE: the process whose pid is the first line of FILE runs.
+pid_alive() { [ -s "$1" ] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
 
 wait_for() { # wait_for SECONDS DESCRIPTION CMD...
   local secs=$1 what=$2; shift 2
@@ -95,6 +100,7 @@ sample() { (cd "$root" && go run ./pkg/sample/cmd/quarry-sample "$@"); }
 pg_ready() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; }
 
 pg_start() {
+  [ -x "$pg_bin/postgres" ] || apt_install postgresql-15
   [ -x "$pg_bin/postgres" ] || die "PostgreSQL 15 not found in $pg_bin (install postgresql-15 or set QUARRY_PG_BIN)"
   local dir="$state/postgres"
   if pid_alive "$dir/data/postmaster.pid" && pg_ready; then log "postgres already running on $pg_port"; return; fi
@@ -116,6 +122,171 @@ pg_start() {
 }
 
 pg_stop() {
+  local dir="$state/postgres"
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+    local pid; pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+}
+
+# ---------------------------------------------------------------- ClickHouse
+ch_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT 1' >/dev/null 2>&1; }
+ch_ready_or_dead() { ch_ready || ! pid_alive "$state/clickhouse/clickhouse.pid"; }
+
+ch_config() {
+  local dir=$1
+  cat >"$dir/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <logger>
+    <level>warning</level>
+    <log>$dir/log/clickhouse-server.log</log>
+    <errorlog>$dir/log/clickhouse-server.err.log</errorlog>
+    <size>20M</size>
+    <count>2</count>
+  </logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>$ch_port</tcp_port>
+  <http_port>$ch_http_port</http_port>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
+  <users_config>$dir/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <max_connections>256</max_connections>
+  <keep_alive_timeout>3</keep_alive_timeout>
+  <max_concurrent_queries>100</max_concurrent_queries>
+  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+  <mark_cache_size>268435456</mark_cache_size>
+  <mlock_executable>false</mlock_executable>
+</yandex>
+EOF
+  cat >"$dir/users.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <profiles>
+    <default><max_memory_usage>4000000000</max_memory_usage><load_balancing>random</load_balancing></default>
+    <readonly><readonly>1</readonly></readonly>
+  </profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas>
+    <default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default>
+  </quotas>
+</yandex>
+EOF
+}
+
+ch_start() {
+  command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 ||
+    apt_install clickhouse-server clickhouse-client
+  local dir="$state/clickhouse"
+  if pid_alive "$dir/clickhouse.pid" && ch_ready; then log "clickhouse already running on $ch_port"; return; fi
+  port_open "$ch_port" && die "port $ch_port is taken by another process; set QUARRY_CH_PORT"
+  mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/run"
+  ch_config "$dir"
+  local user=clickhouse
+  id clickhouse >/dev/null 2>&1 || user=$(id -un)
+  is_root && chown -R "$user" "$dir"
+  # setsid gives it a session of its own (it outlives this script); setpriv
+  # execs it as $user, so $! is the server itself. 18.16 writes --pid-file
+  # only in daemon mode, so the pid comes from $!.
+  local drop=()
+  is_root && drop=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
+  setsid "${drop[@]}" clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/run/clickhouse.pid" \
+    >"$dir/log/stdout.log" 2>&1 </dev/null &
+  echo $! >"$dir/clickhouse.pid"
+  ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/clickhouse.err.log"
+  wait_for 90 clickhouse ch_ready_or_dead || die "clickhouse does not answer on $ch_port; see $dir/log/"
+  pid_alive "$dir/clickhouse.pid" || die "clickhouse exited; see $dir/log/"
+}
+
+kill_pidfile() { # kill_pidfile FILE NAME: TERM, wait up to 30 s, then KILL
+  local file=$1 name=$2 pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  log "$name ($pid) ignored SIGTERM; killing"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+ch_stop() {
+  local dir="$state/clickhouse"
+  kill_pidfile "$dir/clickhouse.pid" clickhouse
+}
+
+# ---------------------------------------------------------------- BigQuery emulator
+bq_ready() { curl -fsS -o /dev/null "http://127.0.0.1:$bq_port/bigquery/v2/projects/$bq_project/datasets/$bq_dataset"; }
+
+bq_start() {
+  local dir="$state/bigquery"
+  if pid_alive "$dir/emulator.pid"; then log "bigquery emulator already running on $bq_port"; return; fi
+  port_open "$bq_port" && die "port $bq_port is taken by another process; set QUARRY_BQ_PORT"
+  mkdir -p "$dir"
+  local bin
+  bin=$("$root/scripts/build-emulator.sh") || die "building the BigQuery emulator failed (scripts/build-emulator.sh)"
+  # The sample goes in through the API afterwards (quarry-sample load -engine bigquery):
+  # --data-from-yaml takes over 10 minutes for the same rows.
+  setsid "$bin" --project="$bq_project" --dataset="$bq_dataset" --host=127.0.0.1 --port="$bq_port" \
+    --grpc-port="$bq_grpc_port" --log-level=warn >"$dir/emulator.log" 2>&1 </dev/null &
+  echo $! >"$dir/emulator.pid"
+  ln -sf "$dir/emulator.log" "$state/logs/bigquery-emulator.log"
+}
+
+bq_wait() {
+  local dir="$state/bigquery"
+  wait_for 120 "bigquery emulator" bq_ready_or_dead || die "bigquery emulator does not answer on $bq_port; see $dir/emulator.log"
+  pid_alive "$dir/emulator.pid" || die "bigquery emulator exited; see $dir/emulator.log"
+}
+bq_ready_or_dead() { bq_ready || ! pid_alive "$state/bigquery/emulator.pid"; }
+
+bq_stop() { kill_pidfile "$state/bigquery/emulator.pid" bigquery-emulator; }
+
+# ---------------------------------------------------------------- commands
+start() {
+  mkdir -p "$(dirname "$state")"
+  exec 9>"$lock"
+  flock 9
+  local t0=$SECONDS
+  if [ -f "$state/ready" ] && [ "${QUARRY_FORCE_LOAD:-0}" != 1 ] &&
+    { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_ready; }; then
+    log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
+    flock -u 9
+    return
+  fi
+  mkdir -p "$state/logs"
+  chmod 755 "$state"
+  rm -f "$state/ready"
+  if want bigquery; then bq_start; fi
+  if want postgres; then pg_start; fi
+  if want clickhouse; then ch_start; fi
+  if want bigquery; then bq_wait; fi
+  write_env
+  local t1=$SECONDS
+  if want postgres; then sample load -engine postgres -dsn "$(pg_dsn)"; fi
+  if want clickhouse; then sample load -engine clickhouse -addr "127.0.0.1:$ch_port"; fi
+  if want bigquery; then
+    sample load -engine bigquery -endpoint "http://127.0.0.1:$bq_port" -project "$bq_project" -dataset "$bq_dataset"
+  fi
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$state/ready"
+  log "started in $((SECONDS - t0)) s (services $((t1 - t0)) s, sample $((SECONDS - t1)) s); state in $state"
+  flock -u 9
+}
+
+stop() {
   mkdir -p "$(dirname "$state")"
   exec 9>"$lock"
   flock 9
@@ -124,9 +295,9 @@ pg_stop() {
     rm -f "$state/ready"
     local f
     for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid"; do
-      [ -s "$f" ] && pids+=("$(cat "$f")")
+      if [ -s "$f" ]; then pids+=("$(cat "$f")"); fi
     done
-    [ -s "$state/postgres/data/postmaster.pid" ] && pids+=("$(head -1 "$state/postgres/data/postmaster.pid")")
+    if [ -s "$state/postgres/data/postmaster.pid" ]; then pids+=("$(head -1 "$state/postgres/data/postmaster.pid")"); fi
     bq_stop
     ch_stop
     pg_stop
@@ -139,16 +310,22 @@ pg_stop() {
   for pid in "${pids[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then log "process $pid is still running"; left=1; fi
   done
-  [ ! -e "$state" ] || { log "$state still exists"; left=1; }
+  if [ -e "$state" ]; then log "$state still exists"; left=1; fi
   [ $left = 0 ] || die "stop left something behind"
   log "stopped ${#pids[@]} processes; removed $state"
 }
 
 status() {
   local rc=0
-  if pg_ready 2>/dev/null; then echo "postgres   up    127.0.0.1:$pg_port"; else echo "postgres   down  127.0.0.1:$pg_port"; rc=1; fi
-  if ch_ready; then echo "clickhouse up    127.0.0.1:$ch_port ($(ch_version))"; else echo "clickhouse down  127.0.0.1:$ch_port"; rc=1; fi
-  if bq_ready 2>/dev/null; then echo "bigquery   up    http://127.0.0.1:$bq_port"; else echo "bigquery   down  http://127.0.0.1:$bq_port"; rc=1; fi
+  if ! want postgres; then echo "postgres   not wanted (QUARRY_SERVICES)"
+  elif pg_ready 2>/dev/null; then echo "postgres   up    127.0.0.1:$pg_port"
+  else echo "postgres   down  127.0.0.1:$pg_port"; rc=1; fi
+  if ! want clickhouse; then echo "clickhouse not wanted (QUARRY_SERVICES)"
+  elif ch_ready; then echo "clickhouse up    127.0.0.1:$ch_port ($(ch_version))"
+  else echo "clickhouse down  127.0.0.1:$ch_port"; rc=1; fi
+  if ! want bigquery; then echo "bigquery   not wanted (QUARRY_SERVICES)"
+  elif bq_ready 2>/dev/null; then echo "bigquery   up    http://127.0.0.1:$bq_port"
+  else echo "bigquery   down  http://127.0.0.1:$bq_port"; rc=1; fi
   if [ -f "$state/ready" ]; then echo "sample     loaded $(cat "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
   return $rc
 }

@@ -6,10 +6,9 @@ import (
 	"time"
 )
 
-// EmulatorFrom is where the BigQuery emulator's subset of http_requests and
-// logs begins: the emulator holds only the last 2 days of those two tables,
-// [EmulatorFrom, End). events, the events_YYYYMMDD shards and deploys are
-// complete there.
+// EmulatorFrom is where the BigQuery emulator's subset of http_requests
+// begins: the emulator holds only its last 2 days, [EmulatorFrom, End).
+// events, logs, deploys and the events_YYYYMMDD shards are complete there.
 var EmulatorFrom = End.Add(-48 * time.Hour)
 
 // Counts maps a table name to its number of rows.
@@ -34,9 +33,8 @@ func (g *Generator) Counts() Counts {
 }
 
 // EmulatorCounts returns the row count of every table loaded into the
-// BigQuery emulator: the subsets of http_requests and logs (from
-// EmulatorFrom), full events and deploys, and one events_YYYYMMDD shard per
-// day. The caller must not modify the map.
+// BigQuery emulator: the subset of http_requests (from EmulatorFrom), full
+// events, logs and deploys, and one events_YYYYMMDD shard per day. The caller must not modify the map.
 func (g *Generator) EmulatorCounts() Counts {
 	g.countsOnce.Do(g.count)
 	return g.emulator
@@ -61,11 +59,9 @@ func (g *Generator) count() {
 		e[TableEvents]++
 		e[ShardName(ev.EventDate)]++
 	}
-	for l := range g.Logs() {
+	for range g.Logs() {
 		c[TableLogs]++
-		if !l.TS.Before(EmulatorFrom) {
-			e[TableLogs]++
-		}
+		e[TableLogs]++
 	}
 	for range g.Deploys() {
 		c[TableDeploys]++

@@ -246,9 +246,6 @@ func TestEmulatorYAML(t *testing.T) {
 	for _, n := range emu.Names() {
 		total += emu[n]
 		id := n
-		if n == TableHTTPRequests {
-			id = stagingTable
-		}
 		if !strings.Contains(out, "    - id: "+id+"\n") {
 			t.Errorf("YAML lacks table %s", id)
 		}
