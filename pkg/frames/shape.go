@@ -189,18 +189,18 @@ func nullTimeNotice(name string, dropped int) data.Notice {
 	return data.Notice{Severity: data.NoticeSeverityWarning, Text: fmt.Sprintf("%d rows with a NULL %q were left out of the time series", dropped, name)}
 }
 
-// seriesKeys groups rows by their label values; it returns each row's series
-// index (-1 for rows not in order) and the label sets in first-seen order.
+// seriesSet is the rows grouped by their label values: the label sets in
+// first-seen order and each series' rows in time order.
 type seriesSet struct {
 	index   map[string]int
 	labels  []data.Labels
 	metric  []string
-	rowSrs  []int32
-	members [][]int32 // rows per series, in time order
+	members [][]int32
 }
 
-func groupSeries(t *Table, l *tsLayout, order []int32, wantMembers bool) *seriesSet {
-	s := &seriesSet{index: map[string]int{}, rowSrs: make([]int32, t.rows)}
+// groupSeries groups the rows of order (time-sorted) into series, in O(rows).
+func groupSeries(t *Table, l *tsLayout, order []int32) *seriesSet {
+	s := &seriesSet{index: map[string]int{}}
 	getters := make([]func(int) string, len(l.labels))
 	for j, ci := range l.labels {
 		getters[j], _ = labelGetter(t.cols[ci])
@@ -238,14 +238,9 @@ func groupSeries(t *Table, l *tsLayout, order []int32, wantMembers bool) *series
 				m = metricAt(row)
 			}
 			s.metric = append(s.metric, m)
-			if wantMembers {
-				s.members = append(s.members, nil)
-			}
+			s.members = append(s.members, nil)
 		}
-		s.rowSrs[row] = int32(idx)
-		if wantMembers {
-			s.members[idx] = append(s.members[idx], r)
-		}
+		s.members[idx] = append(s.members[idx], r)
 	}
 	return s
 }

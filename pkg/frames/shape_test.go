@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +252,56 @@ func TestEpochToNanos(t *testing.T) {
 		if got := time.Unix(0, EpochToNanos(in)).UTC(); !got.Equal(want) {
 			t.Errorf("%d: got %v", in, got)
 		}
+	}
+}
+
+// BenchmarkShapeHighCardinality shapes 200,000 rows of 2,000 series: wide
+// and multi must stay O(rows).
+func BenchmarkShapeHighCardinality(b *testing.B) {
+	const series, points = 2000, 100
+	specs := []ColumnSpec{timeCol, hostCol, valueCol}
+	for _, format := range []sqlplan.Format{sqlplan.FormatTimeSeries, sqlplan.FormatTimeSeriesMulti, sqlplan.FormatTimeSeriesLong} {
+		b.Run(string(format), func(b *testing.B) {
+			tb := NewTable(specs, TableOptions{})
+			tc, hc, vc := tb.Column(0).(*Builder[time.Time]), tb.Column(1).(*Strings), tb.Column(2).(*Builder[float64])
+			for p := 0; p < points; p++ {
+				for s := 0; s < series; s++ {
+					tc.Append(at(p))
+					hc.Append("host-" + strconv.Itoa(s))
+					vc.Append(float64(s * p))
+				}
+			}
+			if err := tb.Commit(series * points); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Shape(tb, ShapeOptions{Format: format}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBuilders appends 1,000,000 rows of (time, string, float64, int64)
+// the way engines do and converts them to a frame.
+func BenchmarkBuilders(b *testing.B) {
+	host := []byte("host-42")
+	b.ReportAllocs()
+	for b.Loop() {
+		tb := NewTable([]ColumnSpec{timeCol, hostCol, valueCol, {Name: "n", Kind: KindInt64}}, TableOptions{MaxRows: 1_000_000})
+		tc, hc := tb.Column(0).(*Builder[time.Time]), tb.Column(1).(*Strings)
+		vc, nc := tb.Column(2).(*Builder[float64]), tb.Column(3).(*Builder[int64])
+		for i := 0; i < 1_000_000; i++ {
+			tc.Append(t0)
+			hc.AppendBytes(host)
+			vc.Append(float64(i))
+			nc.Append(int64(i))
+		}
+		if err := tb.Commit(1_000_000); err != nil {
+			b.Fatal(err)
+		}
+		_ = TableFrame(tb, "")
 	}
 }

@@ -26,7 +26,7 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 		return nil, err
 	}
 	order, times, dropped := l.sortedRows(t.rows)
-	series := groupSeries(t, l, order, false)
+	series := groupSeries(t, l, order)
 	nSeries := max(len(series.labels), 1)
 
 	// The time axis: distinct times, or the resampled grid.
@@ -82,15 +82,12 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 	}
 	vals := make([]float64, len(axis))
 	state := make([]uint8, len(axis))
-	for s := 0; s < len(series.labels); s++ {
+	for s, rows := range series.members {
 		for _, vc := range l.values {
 			get, _ := floatGetter(t.cols[vc])
 			clear(vals)
 			clear(state)
-			for _, r := range order {
-				if int(series.rowSrs[r]) != s {
-					continue
-				}
+			for _, r := range rows {
 				k := slot[r]
 				if k < 0 {
 					continue
@@ -231,7 +228,7 @@ func multiFrames(t *Table, opts ShapeOptions, l *tsLayout) ([]*data.Frame, error
 		}
 	}
 	order, times, dropped := l.sortedRows(t.rows)
-	series := groupSeries(t, l, order, true)
+	series := groupSeries(t, l, order)
 	frames := make([]*data.Frame, 0, len(series.members))
 	tname := t.cols[l.timeCol].Spec().Name
 	for s, rows := range series.members {
