@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,7 +39,12 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		if qctx.Err() != nil {
 			e.kill(ctx, queryID)
 		}
-		return nil, stats, engine.Classify(ctx, qctx, timeout, wrapError(err, plan.SQL))
+		err = wrapError(err, plan.SQL)
+		var se *engine.ServerError
+		if errors.As(err, &se) && se.Code == "159" { // TIMEOUT_EXCEEDED: max_execution_time fired first
+			err = &engine.TimeoutError{Timeout: timeout, Err: err}
+		}
+		return nil, stats, engine.Classify(ctx, qctx, timeout, err)
 	}
 	settings, err := e.querySettings(qctx, timeout)
 	if err != nil {

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,7 +31,12 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 	defer cancel()
 	fail := func(err error) (*frames.Table, engine.QueryStats, error) {
 		stats.Duration = time.Since(start)
-		return nil, stats, engine.Classify(ctx, qctx, timeout, wrapPgError(err, plan.SQL))
+		err = wrapPgError(err, plan.SQL)
+		var se *engine.ServerError
+		if errors.As(err, &se) && se.Code == "57014" && strings.Contains(se.Message, "statement timeout") {
+			err = &engine.TimeoutError{Timeout: timeout, Err: err} // the server's statement_timeout fired first
+		}
+		return nil, stats, engine.Classify(ctx, qctx, timeout, err)
 	}
 
 	conn, err := e.pool.Acquire(qctx)
