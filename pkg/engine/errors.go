@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -75,6 +77,17 @@ func Classify(parent, queryCtx context.Context, timeout time.Duration, err error
 	if errors.As(err, &te) {
 		return Downstream(err)
 	}
+	if queryCtx != nil && queryCtx.Err() == nil && isNetTimeout(err) {
+		// Drivers put the context's deadline on the socket; its timeout can
+		// fire a moment before the context's own timer. Let the context
+		// catch up so the error reads as the query timeout.
+		if dl, ok := queryCtx.Deadline(); ok && time.Until(dl) < 250*time.Millisecond {
+			select {
+			case <-queryCtx.Done():
+			case <-time.After(time.Until(dl) + 20*time.Millisecond):
+			}
+		}
+	}
 	if queryCtx != nil && queryCtx.Err() != nil {
 		if parent != nil && parent.Err() != nil {
 			if errors.Is(parent.Err(), context.DeadlineExceeded) {
@@ -111,4 +124,10 @@ func FormatDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// isNetTimeout reports a socket deadline error.
+func isNetTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
