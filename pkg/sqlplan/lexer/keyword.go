@@ -219,30 +219,65 @@ func (k KW) String() string {
 	return ""
 }
 
-// keywords maps an upper-case word to its keyword. It is built once and only
-// read afterwards.
-var keywords = func() map[string]KW {
-	m := make(map[string]KW, kwCount)
+// kwTableSize is the size of the open-addressing keyword table (a power of
+// two, several times the number of keywords so probes stay short).
+const kwTableSize = 1024
+
+// keywordTable maps a word hash to keywords (linear probing). It is built
+// once and only read afterwards.
+var keywordTable = func() *[kwTableSize]KW {
+	var t [kwTableSize]KW
 	for k := KwNone + 1; k < kwCount; k++ {
-		m[keywordNames[k]] = k
+		h := kwHash(keywordNames[k])
+		for t[h] != KwNone {
+			h = (h + 1) & (kwTableSize - 1)
+		}
+		t[h] = k
 	}
-	return m
+	return &t
 }()
 
 const maxKeywordLen = 16
+
+// kwHash hashes a word case-insensitively (ASCII).
+func kwHash(w string) uint32 {
+	h := uint32(len(w)) * 0x9E3779B1
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint32(w[i]|0x20)) * 0x01000193
+	}
+	return (h ^ h>>15) & (kwTableSize - 1)
+}
 
 // LookupKeyword returns the keyword for word (any case), or KwNone.
 func LookupKeyword(word string) KW {
 	if len(word) < 2 || len(word) > maxKeywordLen {
 		return KwNone
 	}
-	var buf [maxKeywordLen]byte
-	for i := 0; i < len(word); i++ {
-		c := word[i]
+	for h := kwHash(word); ; h = (h + 1) & (kwTableSize - 1) {
+		k := keywordTable[h]
+		if k == KwNone {
+			return KwNone
+		}
+		if equalFoldUpper(word, keywordNames[k]) {
+			return k
+		}
+	}
+}
+
+// equalFoldUpper reports whether w equals the upper-case ASCII name u,
+// ignoring the case of w.
+func equalFoldUpper(w, u string) bool {
+	if len(w) != len(u) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
 		if 'a' <= c && c <= 'z' {
 			c -= 'a' - 'A'
 		}
-		buf[i] = c
+		if c != u[i] {
+			return false
+		}
 	}
-	return keywords[string(buf[:len(word)])] // no allocation for a map lookup
+	return true
 }

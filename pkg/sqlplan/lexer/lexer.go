@@ -30,8 +30,13 @@ func Lex[D ~string](src string, dialect D) ([]Token, error) {
 // LexDialect is Lex with explicit capabilities. It returns the tokens and
 // the errors found (nil when none).
 func LexDialect(src string, d Dialect) ([]Token, ErrorList) {
-	s := Scanner{src: src, d: d}
-	s.toks = make([]Token, 0, len(src)/3+4)
+	return LexAppend(make([]Token, 0, len(src)*3/8+4), src, d)
+}
+
+// LexAppend is LexDialect appending the tokens to dst (whose spare capacity
+// is used first), for callers that manage the token memory themselves.
+func LexAppend(dst []Token, src string, d Dialect) ([]Token, ErrorList) {
+	s := Scanner{src: src, d: d, toks: dst}
 	for s.pos < len(src) {
 		s.next()
 	}
@@ -63,15 +68,32 @@ func (s *Scanner) peek(i int) byte {
 	return 0
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
-}
+func isSpace(c byte) bool { return charClass[c]&classSpace != 0 }
 
-func isIdentStart(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
-}
+// Character classes.
+const (
+	classIdentStart = 1 << iota
+	classDigit
+	classSpace
+)
 
-func isIdentChar(c byte) bool { return isIdentStart(c) || isDigit(c) }
+var charClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c >= 0x80:
+			t[c] = classIdentStart
+		case c >= '0' && c <= '9':
+			t[c] = classDigit
+		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\f', c == '\v':
+			t[c] = classSpace
+		}
+	}
+	return t
+}()
+
+func isIdentStart(c byte) bool { return charClass[c]&classIdentStart != 0 }
+
+func isIdentChar(c byte) bool { return charClass[c]&(classIdentStart|classDigit) != 0 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 

@@ -321,7 +321,7 @@ func (p *parser) parseBinaryRest(left ast.Expr, minPrec int) ast.Expr {
 		case t.Is(lexer.KwNot):
 			p.advance()
 			n := p.advance()
-			op.Op = "NOT " + upper(p.text(n))
+			op.Op = "NOT " + p.upperWord(n)
 			if n.Is(lexer.KwSimilar) {
 				p.advance()
 				op.Op += " TO"
@@ -345,7 +345,7 @@ func (p *parser) parseBinaryRest(left ast.Expr, minPrec int) ast.Expr {
 			op.Op = "AT TIME ZONE"
 		case t.Kind == lexer.Keyword || t.Kind == lexer.Ident:
 			p.advance()
-			op.Op = upper(p.text(t))
+			op.Op = p.upperWord(t)
 		default:
 			p.advance()
 			op.Op = p.text(t)
@@ -415,7 +415,7 @@ func (p *parser) parseIs(left ast.Expr) ast.Expr {
 		is.Right = p.parseBinary(precOther)
 	case t.Is(lexer.KwNull) || t.Is(lexer.KwTrue) || t.Is(lexer.KwFalse) || p.isWordAt(0, "UNKNOWN") || p.isWordAt(0, "NAN") || p.isWordAt(0, "JSON"):
 		p.advance()
-		is.What = upper(p.text(t))
+		is.What = p.upperWord(t)
 	case p.atExprEnd():
 		p.errorAt(t.Start, "expected NULL, TRUE, FALSE or DISTINCT FROM after IS, found "+p.describe(t))
 	default:
@@ -559,7 +559,7 @@ func (p *parser) parsePostfix(e ast.Expr) ast.Expr {
 }
 
 // typeContinuation words continue a multi-word type name.
-var typeContinuation = []string{"PRECISION", "VARYING", "UNSIGNED", "SIGNED", "WITHOUT", "TIME", "ZONE", "LOCAL"}
+var typeContinuation = newWordSet("PRECISION", "VARYING", "UNSIGNED", "SIGNED", "WITHOUT", "TIME", "ZONE", "LOCAL")
 
 // parseType parses a type after :: or AS in CAST and returns its span:
 // int, varchar(10), timestamp with time zone, double precision, int[],
@@ -605,15 +605,7 @@ func (p *parser) parseType() ast.Span {
 	}
 }
 
-func (p *parser) isTypeContinuation() bool {
-	w := p.text(p.cur())
-	for _, c := range typeContinuation {
-		if strings.EqualFold(w, c) {
-			return true
-		}
-	}
-	return false
-}
+func (p *parser) isTypeContinuation() bool { return typeContinuation.has(p.text(p.cur())) }
 
 // skipAngles skips a balanced <...> type parameter list (BigQuery, DuckDB).
 func (p *parser) skipAngles() {
@@ -647,10 +639,11 @@ func (p *parser) skipAngles() {
 // parseExprList parses comma-separated expressions up to closer (not
 // consumed); with closer 0 it parses a list without brackets.
 func (p *parser) parseExprList(closer byte) []ast.Expr {
-	var list []ast.Expr
+	var buf [8]ast.Expr
+	list := buf[:0]
 	for {
 		if closer != 0 && (p.isPunct(closer) || p.eof()) {
-			return list
+			return exprsOf(list)
 		}
 		start := p.pos
 		if closer != 0 {
@@ -659,14 +652,14 @@ func (p *parser) parseExprList(closer byte) []ast.Expr {
 			list = append(list, p.parseExpr())
 		}
 		if p.pos == start || !p.acceptPunct(',') {
-			return list
+			return exprsOf(list)
 		}
 	}
 }
 
 // typedLiteralWords may prefix a string to make a typed literal.
-var typedLiteralWords = []string{"DATE", "TIME", "TIMESTAMP", "DATETIME", "TIMESTAMPTZ", "JSON", "NUMERIC",
-	"BIGNUMERIC", "DECIMAL", "UUID", "INET", "BYTES", "RANGE"}
+var typedLiteralWords = newWordSet("DATE", "TIME", "TIMESTAMP", "DATETIME", "TIMESTAMPTZ", "JSON", "NUMERIC",
+	"BIGNUMERIC", "DECIMAL", "UUID", "INET", "BYTES", "RANGE")
 
 func (p *parser) isTypedLiteral() bool {
 	t := p.cur()
@@ -674,13 +667,7 @@ func (p *parser) isTypedLiteral() bool {
 	if !t.IsWord() || n.Kind != lexer.String {
 		return false
 	}
-	w := p.text(t)
-	for _, x := range typedLiteralWords {
-		if strings.EqualFold(w, x) {
-			return true
-		}
-	}
-	return false
+	return typedLiteralWords.has(p.text(t))
 }
 
 // parsePrimary parses an operand.
@@ -690,14 +677,16 @@ func (p *parser) parsePrimary() ast.Expr {
 	switch t.Kind {
 	case lexer.Number:
 		p.advance()
-		return &ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitNumber}
+		l := &ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitNumber}
+		return l
 	case lexer.String:
 		p.advance()
 		// Adjacent string literals ('a' 'b') continue the literal.
 		for p.cur().Kind == lexer.String && !p.d.TripleQuotes {
 			p.advance()
 		}
-		return &ast.Literal{Span: ast.Span{Start: start, End: p.lastEnd}, Kind: ast.LitString}
+		l := &ast.Literal{Span: ast.Span{Start: start, End: p.lastEnd}, Kind: ast.LitString}
+		return l
 	case lexer.Param:
 		p.advance()
 		return &ast.Param{Span: ast.Span{Start: start, End: t.End}}
@@ -782,13 +771,13 @@ func (p *parser) parseKeywordPrimary() ast.Expr {
 	case lexer.KwAny, lexer.KwSome, lexer.KwAll:
 		if call {
 			p.advance()
-			q := &ast.Quantified{Span: ast.Span{Start: start}, Quantifier: upper(p.text(t))}
+			q := &ast.Quantified{Span: ast.Span{Start: start}, Quantifier: p.upperWord(t)}
 			if p.startsQueryAt(1) {
 				q.Query = p.parseParenQuery()
 			} else {
 				p.advance()
 				q.X = p.parseExprOpaqueTo(')')
-				p.expectPunct(')', "to close "+q.Quantifier)
+				p.expectPunctFor(')', "to close ", q.Quantifier, false)
 			}
 			q.End = p.lastEnd
 			return q
@@ -827,10 +816,10 @@ func (p *parser) parseKeywordPrimary() ast.Expr {
 			if angles {
 				p.skipAngles()
 			}
-			tu := &ast.Tuple{Span: ast.Span{Start: start}, Keyword: upper(p.text(t))}
-			if p.expectPunct('(', "after "+tu.Keyword) {
+			tu := &ast.Tuple{Span: ast.Span{Start: start}, Keyword: p.upperWord(t)}
+			if p.expectPunctFor('(', "after ", tu.Keyword, false) {
 				tu.Items = p.parseStructItems()
-				p.expectPunct(')', "to close "+tu.Keyword)
+				p.expectPunctFor(')', "to close ", tu.Keyword, false)
 			}
 			tu.End = p.lastEnd
 			return tu
@@ -896,7 +885,7 @@ func (p *parser) parseParenExpr() ast.Expr {
 	}
 	p.advance()
 	items := p.parseExprList(')')
-	p.expectPunct(')', "to close the parenthesis opened at "+posText(p.src, start))
+	p.expectClosing(')', "to close the parenthesis opened at ", start)
 	if len(items) == 1 && p.src[p.lastEnd-1] == ')' && !p.trailingCommaBefore() {
 		return &ast.Paren{Span: ast.Span{Start: start, End: p.lastEnd}, X: items[0]}
 	}
@@ -933,30 +922,16 @@ func (p *parser) parseMapLiteral() ast.Expr {
 
 // sqlWords are bare words of special function syntax (TRIM(BOTH ...),
 // OVERLAY(... PLACING ...)) that are not column references in opaque runs.
-var sqlWords = []string{"BOTH", "LEADING", "TRAILING", "PLACING", "OPERATOR", "ISNULL", "NOTNULL", "GLOB", "XOR",
-	"DIV", "MOD", "SEPARATOR", "PERCENT", "NAME", "TIME", "LOCAL", "EPOCH", "SYMMETRIC", "UNKNOWN"}
+var sqlWords = newWordSet("BOTH", "LEADING", "TRAILING", "PLACING", "OPERATOR", "ISNULL", "NOTNULL", "GLOB", "XOR",
+	"DIV", "MOD", "SEPARATOR", "PERCENT", "NAME", "TIME", "LOCAL", "EPOCH", "SYMMETRIC", "UNKNOWN")
 
-func isSQLWord(w string) bool {
-	for _, x := range sqlWords {
-		if strings.EqualFold(w, x) {
-			return true
-		}
-	}
-	return false
-}
+func isSQLWord(w string) bool { return sqlWords.has(w) }
 
 // niladic are SQL functions called without parentheses.
-var niladic = []string{"CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP",
-	"CURRENT_USER", "SESSION_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG", "CURRENT_ROLE", "CURRENT_DATETIME"}
+var niladic = newWordSet("CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP",
+	"CURRENT_USER", "SESSION_USER", "CURRENT_SCHEMA", "CURRENT_CATALOG", "CURRENT_ROLE", "CURRENT_DATETIME")
 
-func isNiladic(w string) bool {
-	for _, x := range niladic {
-		if strings.EqualFold(w, x) {
-			return true
-		}
-	}
-	return false
-}
+func isNiladic(w string) bool { return niladic.has(w) }
 
 // parseNameOrCall parses a column reference a.b.c, a qualified star t.*, or a
 // function call name(args) with its suffixes. The niladic SQL functions
@@ -969,7 +944,8 @@ func (p *parser) parseNameOrCall() ast.Expr {
 		id := p.identFromToken(t)
 		return &ast.Func{Span: ast.Span{Start: start, End: t.End}, Name: &ast.ObjectName{Span: id.Span, Parts: []ast.Ident{id}}}
 	}
-	var parts []ast.Ident
+	var buf [4]ast.Ident
+	parts := buf[:0]
 	for {
 		parts = append(parts, p.parseIdent())
 		if !p.isPunct('.') {
@@ -978,7 +954,7 @@ func (p *parser) parseNameOrCall() ast.Expr {
 		n := p.peek(1)
 		if n.Kind == lexer.Operator && p.text(n) == "*" {
 			p.advance()
-			return p.parseStar(parts, start)
+			return p.parseStar(identsOf(parts), start)
 		}
 		if !(p.isNameToken(n) || n.Kind == lexer.Keyword) {
 			break
@@ -986,9 +962,9 @@ func (p *parser) parseNameOrCall() ast.Expr {
 		p.advance()
 	}
 	if p.isPunct('(') {
-		return p.parseCall(&ast.ObjectName{Span: ast.Span{Start: start, End: p.lastEnd}, Parts: parts})
+		return p.parseCall(newObjectName(ast.Span{Start: start, End: p.lastEnd}, parts))
 	}
-	return &ast.ColumnRef{Span: ast.Span{Start: start, End: p.lastEnd}, Parts: parts}
+	return newColumnRef(ast.Span{Start: start, End: p.lastEnd}, parts)
 }
 
 // parseStar parses * (at the current token) with EXCEPT / EXCLUDE / REPLACE.
@@ -1078,6 +1054,9 @@ func (p *parser) parseCall(name *ast.ObjectName) ast.Expr {
 // [IGNORE|RESPECT NULLS]).
 func (p *parser) parseArgs(f *ast.Func) {
 	open := p.advance()
+	var buf [8]ast.Expr
+	args := buf[:0]
+	defer func() { f.Args = exprsOf(args) }()
 	if p.acceptKw(lexer.KwDistinct) {
 		f.Distinct = true
 	} else if p.isKw(lexer.KwAll) && !p.isPunctAt(1, '(') && !p.isPunctAt(1, ')') {
@@ -1100,7 +1079,7 @@ func (p *parser) parseArgs(f *ast.Func) {
 				}
 			}
 		default:
-			f.Args = append(f.Args, p.parseExprOpaqueTo(')'))
+			args = append(args, p.parseExprOpaqueTo(')'))
 		}
 		if p.pos == start {
 			break
@@ -1110,7 +1089,7 @@ func (p *parser) parseArgs(f *ast.Func) {
 		}
 	}
 	f.ArgsSpan = ast.Span{Start: open.End, End: p.cur().Start}
-	p.expectPunct(')', "to close the arguments of "+quote(p.src[f.Name.Start:f.Name.End]))
+	p.expectPunctFor(')', "to close the arguments of ", p.src[f.Name.Start:f.Name.End], true)
 }
 
 // parseMacro parses $__name or $__name(args); arguments are split at
@@ -1123,7 +1102,7 @@ func (p *parser) parseMacro() ast.Expr {
 		m.HasArgs = true
 		m.Args = p.parseExprList(')')
 		m.ArgsSpan = ast.Span{Start: open.End, End: p.cur().Start}
-		p.expectPunct(')', "to close the arguments of $"+m.Name)
+		p.expectPunctFor(')', "to close the arguments of $", m.Name, false)
 		m.End = p.lastEnd
 	}
 	return m
@@ -1175,7 +1154,7 @@ func (p *parser) parseCast() ast.Expr {
 		p.errorAt(p.cur().Start, "expected AS in "+c.Kind+", found "+p.describe(p.cur()))
 		p.skipBalanced(nil)
 	}
-	p.expectPunct(')', "to close "+c.Kind)
+	p.expectPunctFor(')', "to close ", c.Kind, false)
 	c.End = p.lastEnd
 	return c
 }
@@ -1204,9 +1183,9 @@ func (p *parser) parseExtract() ast.Expr {
 }
 
 // intervalUnits are the unit words after INTERVAL value.
-var intervalUnits = []string{"YEAR", "YEARS", "QUARTER", "QUARTERS", "MONTH", "MONTHS", "WEEK", "WEEKS", "DAY", "DAYS",
+var intervalUnits = newWordSet("YEAR", "YEARS", "QUARTER", "QUARTERS", "MONTH", "MONTHS", "WEEK", "WEEKS", "DAY", "DAYS",
 	"HOUR", "HOURS", "MINUTE", "MINUTES", "SECOND", "SECONDS", "MILLISECOND", "MILLISECONDS", "MICROSECOND",
-	"MICROSECONDS", "NANOSECOND", "NANOSECONDS", "DECADE", "CENTURY", "MILLENNIUM", "DAYOFWEEK", "DAYOFYEAR"}
+	"MICROSECONDS", "NANOSECOND", "NANOSECONDS", "DECADE", "CENTURY", "MILLENNIUM", "DAYOFWEEK", "DAYOFYEAR")
 
 func (p *parser) isIntervalUnit(n int) bool { return p.isIntervalUnitToken(p.peek(n)) }
 
@@ -1214,13 +1193,7 @@ func (p *parser) isIntervalUnitToken(t lexer.Token) bool {
 	if !t.IsWord() {
 		return false
 	}
-	w := p.text(t)
-	for _, u := range intervalUnits {
-		if strings.EqualFold(w, u) {
-			return true
-		}
-	}
-	return false
+	return intervalUnits.has(p.text(t))
 }
 
 func (p *parser) parseInterval() ast.Expr {

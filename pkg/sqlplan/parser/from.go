@@ -58,16 +58,24 @@ func (p *parser) parseJoinTree() ast.TableExpr {
 		}
 		j := &ast.Join{Left: left}
 		first := p.cur()
-		var words []string
 		array := false
-		for i := 0; i < n; i++ {
-			t := p.advance()
-			if t.Is(lexer.KwArray) {
-				array = true
+		if n == 1 {
+			p.advance()
+			j.Kind = "JOIN"
+		} else {
+			var b strings.Builder
+			for i := 0; i < n; i++ {
+				t := p.advance()
+				if t.Is(lexer.KwArray) {
+					array = true
+				}
+				if i > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(t.Kw.String())
 			}
-			words = append(words, upper(p.text(t)))
+			j.Kind = ast.JoinKind(b.String())
 		}
-		j.Kind = ast.JoinKind(strings.Join(words, " "))
 		j.KindSpan = ast.Span{Start: first.Start, End: p.lastEnd}
 		if array {
 			j.Right = p.parseArrayJoinList()
@@ -152,7 +160,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 		argStart := p.cur().Start
 		p.skipBalanced(nil)
 		tf.ArgsSpan = ast.Span{Start: argStart, End: p.lastEnd}
-		p.expectPunct(')', "to close "+upper(p.text(kw)))
+		p.expectPunctFor(')', "to close ", p.text(kw), false)
 		tf.Alias = p.parseTableAlias()
 		tf.End = p.lastEnd
 		return tf
@@ -203,7 +211,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 			open := p.advance()
 			tf.Args = p.parseExprList(')')
 			tf.ArgsSpan = ast.Span{Start: open.End, End: p.cur().Start}
-			p.expectPunct(')', "to close the arguments of "+quote(p.text(lexer.Token{Start: name.Start, End: name.End})))
+			p.expectPunctFor(')', "to close the arguments of ", p.src[name.Start:name.End], true)
 			if p.isKw(lexer.KwWith) && p.isWordAt(1, "ORDINALITY") {
 				p.advance()
 				p.advance()
@@ -424,12 +432,14 @@ func (p *parser) identFromToken(t lexer.Token) ast.Ident {
 // dots (`project.dataset.table`) is split into parts, and unquoted project
 // names may contain dashes (my-project.dataset.table).
 func (p *parser) parseObjectName() *ast.ObjectName {
-	n := &ast.ObjectName{Span: ast.Span{Start: p.cur().Start}}
+	start := p.cur().Start
+	var buf [4]ast.Ident
+	parts := buf[:0]
 	for {
 		t := p.cur()
 		id := p.parseIdent()
 		if p.d.BacktickIdent && !p.d.DoubleQuoteIdent && t.Kind == lexer.QuotedIdent && strings.IndexByte(id.Name, '.') >= 0 {
-			n.Parts = append(n.Parts, splitPath(id)...)
+			parts = append(parts, splitPath(id)...)
 		} else {
 			if !p.d.DoubleQuoteIdent {
 				// BigQuery: my-project, events_* (adjacent tokens).
@@ -449,15 +459,14 @@ func (p *parser) parseObjectName() *ast.ObjectName {
 					id.Name = p.src[id.Start:id.End]
 				}
 			}
-			n.Parts = append(n.Parts, id)
+			parts = append(parts, id)
 		}
 		if !p.isPunct('.') || !(p.isNameToken(p.peek(1)) || p.peek(1).Kind == lexer.Keyword || p.peek(1).Kind == lexer.Variable) {
 			break
 		}
 		p.advance()
 	}
-	n.End = p.lastEnd
-	return n
+	return newObjectName(ast.Span{Start: start, End: p.lastEnd}, parts)
 }
 
 // splitPath splits a quoted `a.b.c` identifier into parts whose spans lie
@@ -481,3 +490,12 @@ func (p *parser) skipMacroArgs() {
 }
 
 func upper(s string) string { return strings.ToUpper(s) }
+
+// upperWord returns a word token in upper case, without allocating for
+// keywords.
+func (p *parser) upperWord(t lexer.Token) string {
+	if t.Kind == lexer.Keyword {
+		return t.Kw.String()
+	}
+	return strings.ToUpper(p.text(t))
+}

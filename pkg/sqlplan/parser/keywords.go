@@ -74,3 +74,50 @@ func (p *parser) aliasStopAt(n int) bool {
 	t := p.peek(n)
 	return t.Kind == lexer.Keyword && (reserved.has(t) || stop.has(t) && (p.d.ClickHouse || !clickHouseOnly.has(t)))
 }
+
+// wordSet is a set of upper-case ASCII words matched case-insensitively,
+// with cheap rejection by length and first letter.
+type wordSet struct {
+	first [256]bool
+	byLen [24][]string
+}
+
+func newWordSet(words ...string) *wordSet {
+	s := &wordSet{}
+	for _, w := range words {
+		s.first[w[0]] = true
+		s.first[w[0]|0x20] = true
+		s.byLen[len(w)] = append(s.byLen[len(w)], w)
+	}
+	return s
+}
+
+func (s *wordSet) has(w string) bool {
+	if len(w) == 0 || len(w) >= len(s.byLen) || !s.first[w[0]] {
+		return false
+	}
+	for _, x := range s.byLen[len(w)] {
+		if equalFoldUpper(w, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalFoldUpper reports whether w equals the upper-case ASCII word u,
+// ignoring the case of w.
+func equalFoldUpper(w, u string) bool {
+	if len(w) != len(u) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != u[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -51,16 +51,31 @@ func Parse[D ~string](src string, dialect D) (*ast.Script, error) {
 
 // ParseDialect is Parse with explicit capabilities.
 func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
-	toks, lexErrs := lexer.LexDialect(src, d)
-	p := parser{src: src, d: d, all: toks}
-	p.errs = lexErrs
-	p.sig = make([]lexer.Token, 0, len(toks)/2+2)
+	// One allocation holds all tokens and, after them, the significant
+	// tokens the parser walks (about 0.35 and 0.22 tokens per byte).
+	toks, lexErrs := lexer.LexAppend(make([]lexer.Token, 0, len(src)*5/8+16), src, d)
+	n := len(toks)
+	nsig := 1
 	for _, t := range toks {
 		if !t.Trivia() {
-			p.sig = append(p.sig, t)
+			nsig++
 		}
 	}
-	p.sig = append(p.sig, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
+	var sig []lexer.Token
+	if cap(toks)-n >= nsig {
+		sig = toks[n:n:cap(toks)]
+	} else {
+		sig = make([]lexer.Token, 0, nsig)
+	}
+	toks = toks[:n:n]
+	for _, t := range toks {
+		if !t.Trivia() {
+			sig = append(sig, t)
+		}
+	}
+	sig = append(sig, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
+	p := parser{src: src, d: d, all: toks, sig: sig}
+	p.errs = lexErrs
 	if len(lexErrs) == 0 {
 		p.checkBrackets()
 	}
@@ -132,9 +147,10 @@ func (p *parser) acceptKw(kw lexer.KW) bool {
 }
 
 // isWordAt reports whether token n ahead is a bare word equal to w (any case).
+// w must be upper case.
 func (p *parser) isWordAt(n int, w string) bool {
 	t := p.peek(n)
-	return t.IsWord() && strings.EqualFold(p.text(t), w)
+	return t.IsWord() && t.End-t.Start == len(w) && equalFoldUpper(p.text(t), w)
 }
 
 func isPunct(src string, t lexer.Token, c byte) bool {
@@ -199,9 +215,31 @@ func (p *parser) expectPunct(c byte, context string) bool {
 	return false
 }
 
+// expectPunctFor is expectPunct with the context prefix+subject (quoted
+// when q), built only when the token is missing.
+func (p *parser) expectPunctFor(c byte, prefix, subject string, q bool) bool {
+	if p.acceptPunct(c) {
+		return true
+	}
+	if q {
+		subject = quote(subject)
+	}
+	return p.expectPunct(c, prefix+subject)
+}
+
+// expectClosing is expectPunct with the context prefix + the position of
+// the opening bracket, built only when the token is missing.
+func (p *parser) expectClosing(c byte, prefix string, open int) bool {
+	if p.acceptPunct(c) {
+		return true
+	}
+	return p.expectPunct(c, prefix+posText(p.src, open))
+}
+
 // checkBrackets reports unbalanced ( [ { with their positions.
 func (p *parser) checkBrackets() {
-	var stack []lexer.Token
+	var buf [32]lexer.Token
+	stack := buf[:0]
 	for _, t := range p.sig {
 		if t.Kind != lexer.Punct {
 			continue
@@ -210,7 +248,7 @@ func (p *parser) checkBrackets() {
 		case '(', '[', '{':
 			stack = append(stack, t)
 		case ')', ']', '}':
-			open := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
+			open := openerOf(c)
 			if len(stack) == 0 {
 				p.errs = append(p.errs, lexer.NewError(p.src, t.Start,
 					"unbalanced '"+string(c)+"': no matching '"+string(open)+"' before it"))
@@ -227,10 +265,30 @@ func (p *parser) checkBrackets() {
 	}
 	if len(stack) > 0 {
 		top := stack[len(stack)-1]
-		closeC := map[byte]byte{'(': ')', '[': ']', '{': '}'}[p.src[top.Start]]
+		closeC := closerOf(p.src[top.Start])
 		p.errs = append(p.errs, lexer.NewError(p.src, top.Start,
 			"unbalanced '"+p.src[top.Start:top.Start+1]+"': missing the closing '"+string(closeC)+"'"))
 	}
+}
+
+func openerOf(c byte) byte {
+	switch c {
+	case ')':
+		return '('
+	case ']':
+		return '['
+	}
+	return '{'
+}
+
+func closerOf(c byte) byte {
+	switch c {
+	case '(':
+		return ')'
+	case '[':
+		return ']'
+	}
+	return '}'
 }
 
 func posText(src string, off int) string {
@@ -329,9 +387,9 @@ var commandKinds = map[lexer.KW]ast.StatementKind{
 }
 
 // otherCommands are leading words that are not keywords of the lexer.
-var otherCommands = []string{"CLUSTER", "LISTEN", "NOTIFY", "UNLISTEN", "DISCARD", "RESET", "REPLACE", "UPSERT",
+var otherCommands = newWordSet("CLUSTER", "LISTEN", "NOTIFY", "UNLISTEN", "DISCARD", "RESET", "REPLACE", "UPSERT",
 	"DO", "CHECKPOINT", "SAVEPOINT", "RELEASE", "ABORT", "END", "FETCH", "MOVE", "CLOSE", "SECURITY", "REASSIGN",
-	"UNDROP", "ASSERT", "EXECUTE", "RAISE", "RETURN", "LOOP", "IF", "WHILE", "REPEAT", "UNLOAD", "DETACH", "SYNC"}
+	"UNDROP", "ASSERT", "EXECUTE", "RAISE", "RETURN", "LOOP", "IF", "WHILE", "REPEAT", "UNLOAD", "DETACH", "SYNC")
 
 func (p *parser) parseStatement() *ast.Statement {
 	t := p.cur()
@@ -382,15 +440,7 @@ func (p *parser) parseStatement() *ast.Statement {
 	return st
 }
 
-func (p *parser) isOtherCommand(t lexer.Token) bool {
-	w := p.text(t)
-	for _, c := range otherCommands {
-		if strings.EqualFold(w, c) {
-			return true
-		}
-	}
-	return false
-}
+func (p *parser) isOtherCommand(t lexer.Token) bool { return otherCommands.has(p.text(t)) }
 
 // skipCommand consumes a non-query statement up to ';'.
 func (p *parser) skipCommand() {

@@ -117,7 +117,7 @@ func (p *parser) parseCTE() *ast.CTE {
 	if p.isWordAt(0, "MATERIALIZED") {
 		p.advance()
 	}
-	if p.expectPunct('(', "to open the body of "+quote(c.Name.Name)) {
+	if p.expectPunctFor('(', "to open the body of ", c.Name.Name, true) {
 		if t := p.cur(); t.Kind == lexer.Keyword && writeKinds[t.Kw] != ast.StmtUnknown {
 			p.writeInQuery = writeKinds[t.Kw]
 			p.skipBalanced(nil)
@@ -126,7 +126,7 @@ func (p *parser) parseCTE() *ast.CTE {
 		} else {
 			c.Query = p.parseQuery()
 		}
-		p.expectPunct(')', "to close the body of "+quote(c.Name.Name))
+		p.expectPunctFor(')', "to close the body of ", c.Name.Name, true)
 	}
 	if p.isWordAt(0, "SEARCH") || p.isWordAt(0, "CYCLE") {
 		// PostgreSQL SEARCH / CYCLE clauses of a recursive CTE.
@@ -235,7 +235,7 @@ func (p *parser) parseParenQuery() *ast.Query {
 	inner.Paren = true
 	inner.Inner = inner.Span
 	inner.Start = open.Start
-	p.expectPunct(')', "to close the subquery opened at "+posText(p.src, open.Start))
+	p.expectClosing(')', "to close the subquery opened at ", open.Start)
 	inner.End = p.lastEnd
 	return inner
 }
@@ -521,15 +521,20 @@ func (p *parser) parseSelectList(sel *ast.Select) {
 		sel.As = upper(sel.As)
 	}
 	sel.ItemsSpan.Start = p.cur().Start
+	var buf [16]*ast.SelectItem
+	items := buf[:0]
 	for !p.atSelectListEnd() {
 		start := p.pos
-		sel.Items = append(sel.Items, p.parseSelectItem())
+		items = append(items, p.parseSelectItem())
 		if p.pos == start {
 			break
 		}
 		if !p.acceptPunct(',') {
 			break
 		}
+	}
+	if len(items) > 0 {
+		sel.Items = append(make([]*ast.SelectItem, 0, len(items)), items...)
 	}
 	sel.ItemsSpan.End = p.lastEnd
 	if sel.ItemsSpan.End < sel.ItemsSpan.Start {
@@ -593,11 +598,11 @@ func (p *parser) parseGroupBy() *ast.GroupBy {
 			t := p.cur()
 			switch {
 			case (t.Is(lexer.KwRollup) || t.Is(lexer.KwCube)) && p.isPunctAt(1, '('):
-				gs := &ast.GroupingSet{Span: ast.Span{Start: t.Start}, Kind: upper(p.text(t))}
+				gs := &ast.GroupingSet{Span: ast.Span{Start: t.Start}, Kind: p.upperWord(t)}
 				p.advance()
 				p.advance()
 				gs.Items = p.parseExprList(')')
-				p.expectPunct(')', "to close "+gs.Kind)
+				p.expectPunctFor(')', "to close ", gs.Kind, false)
 				gs.End = p.lastEnd
 				g.Items = append(g.Items, gs)
 			case t.Is(lexer.KwGrouping) && p.isKwAt(1, lexer.KwSets):
