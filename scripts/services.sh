@@ -231,9 +231,23 @@ ch_stop() {
 # ---------------------------------------------------------------- BigQuery emulator
 bq_ready() { curl -fsS -o /dev/null "http://127.0.0.1:$bq_port/bigquery/v2/projects/$bq_project/datasets/$bq_dataset"; }
 
+# bq_healthy: the emulator answers a query. goccy/bigquery-emulator v0.6.6 closes its
+# database when a client cancels a running query; every later query then fails with
+# "sql: connection is already closed", and only a restart helps.
+bq_healthy() {
+  curl -fsS -m 20 -X POST -H 'content-type: application/json' \
+    -d '{"query":"SELECT 1","useLegacySql":false}' \
+    "http://127.0.0.1:$bq_port/bigquery/v2/projects/$bq_project/queries" 2>/dev/null | grep -q '"jobComplete": *true'
+}
+
 bq_start() {
   local dir="$state/bigquery"
-  if pid_alive "$dir/emulator.pid"; then log "bigquery emulator already running on $bq_port"; return; fi
+  if pid_alive "$dir/emulator.pid"; then
+    if ! bq_ready || bq_healthy; then log "bigquery emulator already running on $bq_port"; return; fi
+    log "bigquery emulator on $bq_port no longer answers queries (a cancelled query breaks it); restarting it"
+    bq_stop
+    rm -rf "$dir"
+  fi
   port_open "$bq_port" && die "port $bq_port is taken by another process; set QUARRY_BQ_PORT"
   mkdir -p "$dir"
   local bin
@@ -262,7 +276,7 @@ start() {
   flock 9
   local t0=$SECONDS
   if [ -f "$state/ready" ] && [ "${QUARRY_FORCE_LOAD:-0}" != 1 ] &&
-    { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_ready; }; then
+    { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_healthy; }; then
     log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
     flock -u 9
     return

@@ -17,7 +17,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -216,7 +218,29 @@ func running() (map[string]string, error) {
 		}
 		c.Close()
 	}
+	if err := bigQueryAnswers(env["QUARRY_BQ_ENDPOINT"], env["QUARRY_BQ_PROJECT"]); err != nil {
+		return nil, err
+	}
 	return env, nil
+}
+
+// bigQueryAnswers runs SELECT 1 in the emulator. goccy/bigquery-emulator
+// v0.6.6 closes its database when a client cancels a running query, and then
+// fails every query ("sql: connection is already closed"); scripts/services.sh
+// start restarts it when this check fails.
+func bigQueryAnswers(endpoint, project string) error {
+	client := &http.Client{Timeout: 20 * time.Second}
+	u := strings.TrimRight(endpoint, "/") + "/bigquery/v2/projects/" + url.PathEscape(project) + "/queries"
+	resp, err := client.Post(u, "application/json", strings.NewReader(`{"query":"SELECT 1","useLegacySql":false}`))
+	if err != nil {
+		return fmt.Errorf("bigquery emulator at %s: %w", endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"jobComplete":true`)) {
+		return fmt.Errorf("bigquery emulator at %s does not answer SELECT 1 (HTTP %d: %s)", endpoint, resp.StatusCode, bytes.TrimSpace(body))
+	}
+	return nil
 }
 
 // readEnv parses the `export KEY='value'` lines scripts/services.sh writes.
