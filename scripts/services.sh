@@ -229,7 +229,7 @@ ch_stop() {
 }
 
 # ---------------------------------------------------------------- BigQuery emulator
-bq_ready() { curl -fsS -o /dev/null "http://127.0.0.1:$bq_port/bigquery/v2/projects/$bq_project/datasets/$bq_dataset"; }
+bq_ready() { bq_healthy; }
 
 # bq_healthy: the emulator answers a query. goccy/bigquery-emulator v0.6.6 closes its
 # database when a client cancels a running query; every later query then fails with
@@ -243,7 +243,8 @@ bq_healthy() {
 bq_start() {
   local dir="$state/bigquery"
   if pid_alive "$dir/emulator.pid"; then
-    if ! bq_ready || bq_healthy; then log "bigquery emulator already running on $bq_port"; return; fi
+    # Not listening yet: still starting, bq_wait waits for it.
+    if ! port_open "$bq_port" || bq_healthy; then log "bigquery emulator already running on $bq_port"; return; fi
     log "bigquery emulator on $bq_port no longer answers queries (a cancelled query breaks it); restarting it"
     bq_stop
     rm -rf "$dir"
