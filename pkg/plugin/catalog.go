@@ -99,8 +99,13 @@ func (s *Service) describe(ctx context.Context, name string) (catalog.Table, boo
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		dataset, table = name[:i], name[i+1:]
 	}
-	t, err := s.eng.Columns(ctx, dataset, table)
+	cctx, cancel := context.WithTimeout(ctx, metadataTimeout)
+	t, err := s.eng.Columns(cctx, dataset, table)
+	cancel()
 	e = catalogEntry{ok: err == nil && len(t.Columns) > 0, expires: now.Add(catalogTTL)}
+	if err != nil && ctx.Err() != nil {
+		return catalog.Table{}, false // the caller went away: do not remember a miss
+	}
 	if e.ok {
 		t.Name = name
 		e.table = t

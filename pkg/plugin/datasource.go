@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
@@ -39,6 +40,13 @@ import (
 
 // PluginID is the plugin's id in plugin.json.
 const PluginID = "bigtent-quarry-datasource"
+
+// Bounds of the calls a query or health check makes besides the query
+// itself (which is bounded by the queryTimeout setting).
+const (
+	healthTimeout   = 30 * time.Second
+	metadataTimeout = 10 * time.Second
+)
 
 // Datasource is one configured data source instance.
 type Datasource struct {
@@ -198,7 +206,12 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 func (s *Service) Health(ctx context.Context) engine.Health {
 	ctx, span := s.deps.Tracer.Start(ctx, "quarry.health")
 	defer span.End()
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
 	h := s.eng.Health(ctx)
+	if !h.OK && ctx.Err() != nil && h.Hint == "" {
+		h.Hint = fmt.Sprintf("the server did not answer within %s; check that it is running and reachable", healthTimeout)
+	}
 	for _, sec := range s.secrets {
 		h.Message = redactString(h.Message, sec)
 		h.Hint = redactString(h.Hint, sec)

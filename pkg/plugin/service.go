@@ -151,7 +151,9 @@ func (s *Service) serverVersion(ctx context.Context) string {
 	if s.version != "" {
 		return s.version
 	}
-	v, err := s.eng.ServerVersion(ctx)
+	vctx, cancel := context.WithTimeout(ctx, metadataTimeout)
+	defer cancel()
+	v, err := s.eng.ServerVersion(vctx)
 	if err != nil {
 		return ""
 	}
