@@ -50,6 +50,9 @@ apt_install() {
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") >&2
 }
 
+# proc_gone PID: no such process, or only a zombie waiting for its parent.
+proc_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # pid_alive FILE: the process whose pid is the first line of FILE runs.
@@ -216,9 +219,9 @@ kill_pidfile() { # kill_pidfile FILE NAME: TERM, wait up to 30 s, then KILL
   [ -f "$file" ] || return 0
   pid=$(cat "$file")
   [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
+  proc_gone "$pid" && return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  for _ in $(seq 150); do proc_gone "$pid" && return 0; sleep 0.2; done
   log "$name ($pid) ignored SIGTERM; killing"
   kill -KILL "$pid" 2>/dev/null || true
 }
@@ -323,7 +326,7 @@ stop() {
   # Verify: nothing we started is left, nor the state dir.
   local pid left=0
   for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then log "process $pid is still running"; left=1; fi
+    wait_for 20 "process $pid exit" proc_gone "$pid" >/dev/null 2>&1 || { log "process $pid is still running"; left=1; }
   done
   if [ -e "$state" ]; then log "$state still exists"; left=1; fi
   [ $left = 0 ] || die "stop left something behind"

@@ -25,7 +25,7 @@ pids=$(cat "$QUARRY_STATE_DIR/bigquery/emulator.pid" "$QUARRY_STATE_DIR/clickhou
 pids="$pids $(head -1 "$QUARRY_STATE_DIR/postgres/data/postmaster.pid")"
 "$svc" stop
 for pid in $pids; do
-  ! kill -0 "$pid" 2>/dev/null || fail "process $pid survived stop"
+  ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = Z ] || fail "process $pid survived stop"
 done
 [ ! -e "$QUARRY_STATE_DIR" ] || fail "$QUARRY_STATE_DIR survived stop"
 [ ! -e "$QUARRY_STATE_DIR.lock" ] || fail "$QUARRY_STATE_DIR.lock survived stop"
