@@ -119,7 +119,17 @@ func BigQuery(t testing.TB) BigQueryInfo {
 func DuckDB(t testing.TB) DuckDBInfo {
 	t.Helper()
 	skipIfAsked(t)
-	path := filepath.Join(StateDir(), "duckdb", "quarry-sample.duckdb")
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	// The file name carries the sample's digest, so a changed generator
+	// builds a new file instead of reusing a stale one.
+	digest, err := os.ReadFile(filepath.Join(root, "testdata", "sample", "digest.txt"))
+	if err != nil || len(bytes.TrimSpace(digest)) < 12 {
+		t.Fatalf("testenv: reading testdata/sample/digest.txt: %v", err)
+	}
+	path := filepath.Join(StateDir(), "duckdb", "quarry-sample-"+string(bytes.TrimSpace(digest)[:12])+".duckdb")
 	if fileExists(path) {
 		return DuckDBInfo{Path: path}
 	}
@@ -133,10 +143,6 @@ func DuckDB(t testing.TB) DuckDBInfo {
 	defer unlock()
 	if fileExists(path) { // built by another test binary while we waited
 		return DuckDBInfo{Path: path}
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatalf("testenv: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
