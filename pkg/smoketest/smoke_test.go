@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,9 @@ func fingerprintSQL(qualify func(string) string, amountCents, countDistinct stri
 }
 
 func TestSampleInEveryEngine(t *testing.T) {
+	if os.Getenv(testenv.SkipEnv) == "1" {
+		t.Skip("integration test skipped: " + testenv.SkipEnv + "=1")
+	}
 	g := sample.New()
 	full, fullFP := g.Counts(), expected(g, sample.Start)
 

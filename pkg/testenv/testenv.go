@@ -185,7 +185,7 @@ func services(t testing.TB) map[string]string {
 	if err != nil {
 		t.Fatalf("testenv: services are not running and %v; %s", err, howTo)
 	}
-	t.Logf("testenv: services are not running; running scripts/services.sh start (the first run builds the BigQuery emulator: up to 40 minutes)")
+	t.Logf("testenv: services are not running; running scripts/services.sh start (the first run on a machine builds the BigQuery emulator: 25-55 minutes)")
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "services.sh"), "start")
