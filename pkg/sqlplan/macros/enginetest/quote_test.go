@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,9 +34,10 @@ func quoteRoundTrip(t *testing.T, d dialect.Name, run runner) {
 			continue
 		}
 		query, want := "SELECT "+lit+" AS v", v
-		if d == dialect.BigQuery {
-			// The emulator's string functions stop at NUL although the
-			// literal holds it, so compare the literal's bytes.
+		if d == dialect.BigQuery && strings.IndexByte(v, 0) >= 0 {
+			// The emulator's string handling stops at NUL although the
+			// literal holds it, so compare the literal's bytes. (Only
+			// here: its CAST(string AS BYTES) mangles values with '"'.)
 			query, want = "SELECT CONCAT('x', TO_HEX(CAST("+lit+" AS BYTES))) AS v", "x"+hex.EncodeToString([]byte(v))
 		}
 		rows, err := run(ctx, query)
