@@ -279,6 +279,14 @@ start() {
   exec 9>"$lock"
   flock 9
   local t0=$SECONDS
+  local digest
+  digest=$(cat "$root/testdata/sample/digest.txt")
+  if [ -f "$state/ready" ] && [ "$(sed -n 2p "$state/ready")" != "$digest" ]; then
+    # The generator changed (same counts may hide different rows): start afresh.
+    log "the loaded sample is from another generator version; restarting from scratch"
+    bq_stop; ch_stop; pg_stop
+    rm -rf "$state"
+  fi
   if [ -f "$state/ready" ] && [ "${QUARRY_FORCE_LOAD:-0}" != 1 ] &&
     { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_healthy; }; then
     log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
@@ -299,7 +307,7 @@ start() {
   if want bigquery; then
     sample load -engine bigquery -endpoint "http://127.0.0.1:$bq_port" -project "$bq_project" -dataset "$bq_dataset"
   fi
-  date -u +%Y-%m-%dT%H:%M:%SZ >"$state/ready"
+  printf '%s\n%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$digest" >"$state/ready"
   log "started in $((SECONDS - t0)) s (services $((t1 - t0)) s, sample $((SECONDS - t1)) s); state in $state"
   flock -u 9
 }
@@ -344,7 +352,7 @@ status() {
   if ! want bigquery; then echo "bigquery   not wanted (QUARRY_SERVICES)"
   elif bq_ready 2>/dev/null; then echo "bigquery   up    http://127.0.0.1:$bq_port"
   else echo "bigquery   down  http://127.0.0.1:$bq_port"; rc=1; fi
-  if [ -f "$state/ready" ]; then echo "sample     loaded $(cat "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
+  if [ -f "$state/ready" ]; then echo "sample     loaded $(head -1 "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
   return $rc
 }
 

@@ -205,8 +205,17 @@ func services(t testing.TB) map[string]string {
 // running reads the env file and checks that the sample is marked loaded and
 // every service accepts connections.
 func running() (map[string]string, error) {
-	if !fileExists(filepath.Join(StateDir(), "ready")) {
-		return nil, fmt.Errorf("%s does not exist", filepath.Join(StateDir(), "ready"))
+	ready, err := os.ReadFile(filepath.Join(StateDir(), "ready"))
+	if err != nil {
+		return nil, fmt.Errorf("the sample is not marked loaded: %w", err)
+	}
+	// Line 2 of the marker is the digest of the loaded sample.
+	if root, err := repoRoot(); err == nil {
+		digest, err := os.ReadFile(filepath.Join(root, "testdata", "sample", "digest.txt"))
+		lines := strings.Split(string(ready), "\n")
+		if err == nil && (len(lines) < 2 || lines[1] != strings.TrimSpace(string(digest))) {
+			return nil, errors.New("the loaded sample is from another generator version (testdata/sample/digest.txt)")
+		}
 	}
 	env, err := readEnv(envFile())
 	if err != nil {

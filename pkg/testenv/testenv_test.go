@@ -73,8 +73,14 @@ func TestStateDir(t *testing.T) {
 
 func TestNotRunning(t *testing.T) {
 	t.Setenv("QUARRY_STATE_DIR", t.TempDir())
-	if _, err := running(); err == nil || !strings.Contains(err.Error(), "ready") {
-		t.Errorf("running() on an empty state dir: err = %v, want one naming the ready marker", err)
+	if _, err := running(); err == nil || !strings.Contains(err.Error(), "not marked loaded") {
+		t.Errorf("running() on an empty state dir: err = %v, want one saying the sample is not loaded", err)
+	}
+	if err := os.WriteFile(filepath.Join(StateDir(), "ready"), []byte("2024-01-01T00:00:00Z\nold\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := running(); err == nil || !strings.Contains(err.Error(), "another generator version") {
+		t.Errorf("running() with a stale sample: err = %v, want one about the generator version", err)
 	}
 }
 
