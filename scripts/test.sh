@@ -31,6 +31,9 @@ go test -count=1 -timeout 40m -skip "$destructive" ./...
 log "go test (emulator cancellation and timeout, last)"
 go test -count=1 -timeout 10m -run "$destructive" ./pkg/engine/bigquery
 
+log "services lifecycle (own ports: start cold, start warm, stop leaves nothing behind)"
+bash scripts/test-services.sh
+
 log "fuzz (brief)"
 bash scripts/fuzz.sh 10s
 
