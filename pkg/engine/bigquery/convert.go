@@ -304,6 +304,16 @@ func isNull(raw []byte) bool { return len(raw) == 4 && string(raw) == "null" }
 // epoch (formatOptions.useInt64Timestamp) or, in nested values and older
 // servers, floating-point seconds ("1.7040672E9").
 func parseTimestamp(s []byte) (time.Time, error) {
+	if len(s) >= 19 && s[4] == '-' && s[7] == '-' {
+		// Text form (the emulator's nested values): RFC 3339 or BigQuery's
+		// canonical "2024-01-01 00:00:00[.ffffff]+00" / " UTC".
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07", "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999 MST"} {
+			if t, err := time.Parse(layout, string(s)); err == nil {
+				return t.UTC(), nil
+			}
+		}
+		return time.Time{}, fmt.Errorf("bad TIMESTAMP %q", s)
+	}
 	isFloat := false
 	for _, c := range s {
 		if c == '.' || c == 'e' || c == 'E' {

@@ -366,7 +366,7 @@ func appendPage(t *frames.Table, writers []cellWriter, rows []byte) (more bool, 
 				return false, err
 			}
 			if err := w(raw); err != nil {
-				return false, fmt.Errorf("bigquery: row %d: %w", t.Len()+n+1, err)
+				return false, fmt.Errorf("row %d: %w", t.Len()+n+1, err)
 			}
 		}
 		if err := sc.endRow(); err != nil {
