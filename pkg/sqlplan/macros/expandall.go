@@ -156,6 +156,32 @@ func (w *walker) isPunct(i int, s string) bool {
 	return i < len(w.toks) && w.toks[i].Kind == lexer.Punct && w.toks[i].Text(w.src) == s
 }
 
+// inSelectList reports whether toks[i] stands in a SELECT list: the nearest
+// clause keyword before it, at its own bracket depth, is SELECT.
+func (w *walker) inSelectList(i int) bool {
+	depth := 0
+	for j := i - 1; j >= 0; j-- {
+		t := w.toks[j]
+		switch {
+		case w.isPunct(j, ")") || w.isPunct(j, "]"):
+			depth++
+		case w.isPunct(j, "(") || w.isPunct(j, "["):
+			if depth == 0 {
+				return false // the macro is inside brackets: an argument, not a select item
+			}
+			depth--
+		case depth == 0 && t.Kind == lexer.Keyword:
+			switch t.Kw {
+			case lexer.KwSelect:
+				return true
+			case lexer.KwBy, lexer.KwWhere, lexer.KwFrom, lexer.KwHaving, lexer.KwOn, lexer.KwGroup, lexer.KwOrder:
+				return false
+			}
+		}
+	}
+	return false
+}
+
 // call expands the macro whose name token is toks[i]. It returns the
 // expansion, whether it is the ad hoc marker, the end offset of the call,
 // the index of the token after it, and whether anything was expanded.
@@ -183,9 +209,10 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 		c.End = w.toks[closeIdx].End
 		next = closeIdx + 1
 	}
-	if name == "timeGroup" && w.env.d.Name() == dialect.Postgres && c.End < len(w.src) && w.src[c.End] == ',' {
+	if name == "timeGroup" && w.env.d.Name() == dialect.Postgres && c.End < len(w.src) && w.src[c.End] == ',' && w.inSelectList(i) {
 		// Grafana's PostgreSQL plugin: "$__timeGroup(...)," is the pre-5.3
-		// form that also names the column.
+		// form that also names the column. Unlike Grafana, only in a SELECT
+		// list: "GROUP BY $__timeGroup(...), host" must stay a bare expression.
 		c.Name = "timeGroupAlias"
 	}
 	exp, err := Expand(w.env, c)
