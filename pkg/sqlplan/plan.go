@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/edit"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
@@ -210,35 +210,17 @@ func sqlError(src string, err error) *Error {
 	return &Error{Message: err.Error()}
 }
 
-// applyEdits applies edits to src at once. Insertions at the same offset
-// keep their order and come before a replacement starting there;
-// overlapping replacements are a planner bug and an error.
+// applyEdits applies all edits to src at once with the edit buffer
+// (validated: in range, no overlaps; insertions at one offset keep their
+// order and come before a replacement there).
 func applyEdits(src string, edits []pushdown.Edit) (string, error) {
-	if len(edits) == 0 {
-		return src, nil
+	es := make([]edit.Edit, len(edits))
+	for i, e := range edits {
+		es[i] = edit.Edit{Start: e.Start, End: e.End, Text: e.Text}
 	}
-	sort.SliceStable(edits, func(i, j int) bool {
-		a, b := edits[i], edits[j]
-		if a.Start != b.Start {
-			return a.Start < b.Start
-		}
-		return a.Start == a.End && b.Start != b.End
-	})
-	var b strings.Builder
-	size := len(src)
-	for _, e := range edits {
-		size += len(e.Text) - (e.End - e.Start)
+	out, err := edit.Apply(src, es)
+	if err != nil {
+		return "", fmt.Errorf("internal planner error: %w", err)
 	}
-	b.Grow(size)
-	pos := 0
-	for _, e := range edits {
-		if e.Start < pos || e.End < e.Start || e.End > len(src) {
-			return "", fmt.Errorf("internal planner error: overlapping edits at byte %d", e.Start)
-		}
-		b.WriteString(src[pos:e.Start])
-		b.WriteString(e.Text)
-		pos = e.End
-	}
-	b.WriteString(src[pos:])
-	return b.String(), nil
+	return out, nil
 }
