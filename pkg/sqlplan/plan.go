@@ -213,12 +213,8 @@ func sqlError(src string, err error) *Error {
 // applyEdits applies all edits to src at once with the edit buffer
 // (validated: in range, no overlaps; insertions at one offset keep their
 // order and come before a replacement there).
-func applyEdits(src string, edits []pushdown.Edit) (string, error) {
-	es := make([]edit.Edit, len(edits))
-	for i, e := range edits {
-		es[i] = edit.Edit{Start: e.Start, End: e.End, Text: e.Text}
-	}
-	out, err := edit.Apply(src, es)
+func applyEdits(src string, edits []edit.Edit) (string, error) {
+	out, err := edit.Apply(src, edits)
 	if err != nil {
 		return "", fmt.Errorf("internal planner error: %w", err)
 	}

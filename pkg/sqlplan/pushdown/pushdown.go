@@ -9,14 +9,13 @@ import (
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/edit"
 )
 
 // Edit replaces the bytes [Start, End) of the original SQL with Text
-// (Start == End inserts).
-type Edit struct {
-	Start, End int
-	Text       string
-}
+// (Start == End inserts); the plan assembly applies them with the edit
+// buffer.
+type Edit = edit.Edit
 
 // Step is one change the pushdown made, for the plan explanation.
 type Step struct {
