@@ -117,3 +117,68 @@ func benchRowIterator(b *testing.B, fast bool) {
 	}
 	b.ReportMetric(float64(totalFirst.Milliseconds())/float64(b.N), "ms-first-page")
 }
+
+// benchJob runs benchSQL once through the pager and returns the job, so
+// the read benchmarks below measure reading 20 cached pages (no emulator
+// execution in the loop).
+func benchJob(b *testing.B) (*Engine, jobRef) {
+	info := testenv.BigQuery(b)
+	_, url := newPager(b, info.Endpoint, benchPageSize)
+	e := emulatorEngine(b, Settings{Endpoint: url, PageSize: benchPageSize})
+	_, st, err := e.Query(context.Background(), &sqlplan.Plan{SQL: benchSQL, Statement: "select"}, engine.QueryOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e, jobRef{Project: info.Project, ID: st.JobID}
+}
+
+// BenchmarkReadPagesQuarry reads the 20 result pages of a finished job into
+// a typed table (pipelined fetch, row scanner, typed builders).
+func BenchmarkReadPagesQuarry(b *testing.B) {
+	e, ref := benchJob(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t, err := e.readPages(context.Background(), ref, 0, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if t.Len() != benchRows {
+			b.Fatalf("rows = %d", t.Len())
+		}
+	}
+}
+
+// BenchmarkReadPagesRowIterator reads the same pages with the client
+// library's RowIterator, one []bigquery.Value per row, no frame.
+func BenchmarkReadPagesRowIterator(b *testing.B) {
+	e, ref := benchJob(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		job, err := e.client.JobFromID(context.Background(), ref.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		it, err := job.Read(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		it.PageInfo().MaxSize = benchPageSize
+		n := 0
+		for {
+			var row []bq.Value
+			err := it.Next(&row)
+			if errors.Is(err, iterator.Done) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != benchRows {
+			b.Fatalf("rows = %d", n)
+		}
+	}
+}
