@@ -136,12 +136,14 @@ func resampleAxis(tr sqlplan.TimeRange, step time.Duration, order []int32, times
 	if !has {
 		return nil, true
 	}
-	if (end-start)/s >= int64(maxBuckets) {
+	// Unsigned: end-start can exceed the int64 range for far-apart times.
+	n := (uint64(end) - uint64(start)) / uint64(s)
+	if end < start || n >= uint64(maxBuckets) {
 		return nil, false
 	}
-	axis := make([]int64, 0, (end-start)/s+1)
-	for v := start; v <= end; v += s {
-		axis = append(axis, v)
+	axis := make([]int64, 0, n+1)
+	for k := int64(0); k <= int64(n); k++ {
+		axis = append(axis, start+k*s)
 	}
 	for _, r := range order {
 		k := (floor(times[r]) - start) / s
