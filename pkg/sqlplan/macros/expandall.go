@@ -67,14 +67,14 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 		t := toks[i]
 		switch t.Kind {
 		case lexer.Comment:
-			w.checkComment(t)
+			w.checkTrivia(t, "macro_in_comment", "a comment")
 		case lexer.Macro:
 			text, adhoc, end, next, handled, err := w.call(i)
 			if err != nil {
 				return nil, err
 			}
 			if handled {
-				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: end, Text: text, AdHoc: adhoc})
+				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: end, Text: w.separate(t.Start, end, text), AdHoc: adhoc})
 				if adhoc {
 					w.res.AdHoc = true
 				}
@@ -82,19 +82,37 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 			i = next
 			continue
 		case lexer.String:
-			if err := w.stringGlobals(t); err != nil {
-				return nil, err
-			}
+			w.checkTrivia(t, "macro_in_string", "a string literal")
 		case lexer.Variable:
 			if text, ok, err := w.variable(t); err != nil {
 				return nil, err
 			} else if ok {
-				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: t.End, Text: text})
+				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: t.End, Text: w.separate(t.Start, t.End, text)})
 			}
 		}
 		i++
 	}
 	return w.res, nil
+}
+
+// separate pads an expansion that replaces src[start:end] with a space on a
+// side where it would otherwise fuse with an adjacent word (`JOIN$__time(c)`
+// must not become `JOINc`).
+func (w *walker) separate(start, end int, text string) string {
+	if text == "" {
+		return text
+	}
+	if start > 0 && isWordByte(w.src[start-1]) && isWordByte(text[0]) {
+		text = " " + text
+	}
+	if end < len(w.src) && isWordByte(w.src[end]) && isWordByte(text[len(text)-1]) {
+		text += " "
+	}
+	return text
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 type walker struct {
@@ -108,14 +126,16 @@ func (w *walker) warn(code string, off int, format string, a ...any) {
 	w.res.Warnings = append(w.res.Warnings, Warning{Code: code, Offset: off, Message: fmt.Sprintf(format, a...)})
 }
 
-func (w *walker) checkComment(t lexer.Token) {
+// checkTrivia warns (code) when a comment or string literal holds a $__
+// macro or variable: it is left alone, as everything inside them is.
+func (w *walker) checkTrivia(t lexer.Token, code, where string) {
 	text := t.Text(w.src)
 	if i := strings.Index(text, "$__"); i >= 0 {
 		j := i + 3
 		for j < len(text) && (text[j] == '_' || text[j] >= 'a' && text[j] <= 'z' || text[j] >= 'A' && text[j] <= 'Z' || text[j] >= '0' && text[j] <= '9') {
 			j++
 		}
-		w.warn("macro_in_comment", t.Start+i, "macro %s is inside a comment and was left alone", text[i:j])
+		w.warn(code, t.Start+i, "%s is inside %s and was left alone; write it outside quotes and comments to expand it", text[i:j], where)
 	}
 }
 
@@ -313,7 +333,7 @@ func (w *walker) args(open int, macro string) ([]Arg, int, error) {
 				txt = text
 			}
 		case lexer.Comment:
-			w.checkComment(t)
+			w.checkTrivia(t, "macro_in_comment", "a comment")
 		}
 		mark(t)
 		b.WriteString(txt)
@@ -328,81 +348,4 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
-}
-
-// stringValueGlobals are the value-only globals expanded inside strings.
-var stringValueGlobals = map[string]bool{
-	"interval": true, "interval_ms": true, "interval_s": true, "from": true, "to": true,
-	"range": true, "range_s": true, "range_ms": true,
-}
-
-// stringGlobals expands Grafana's value variables inside a string literal,
-// as Grafana does for panels, so that alert rules see the same text:
-// ${__from…} and ${__to…} with any format ('${__from:date:iso}'), and
-// $__interval, $__interval_ms, $__interval_s, $__from, $__to and $__range*
-// ('$__interval'::interval, time_bucket('$__interval', ts)). Their output is
-// digits, unit letters and the format's own characters, so the literal
-// stays well formed. Function macros ($__timeFilter(…)) and everything else
-// inside strings are never touched.
-func (w *walker) stringGlobals(t lexer.Token) error {
-	text := t.Text(w.src)
-	for i := 0; i < len(text); {
-		j := strings.Index(text[i:], "$")
-		if j < 0 {
-			return nil
-		}
-		j += i
-		var name, format, raw string
-		switch {
-		case strings.HasPrefix(text[j:], "${__"):
-			k := strings.IndexByte(text[j:], '}')
-			if k < 0 {
-				return nil
-			}
-			raw = text[j : j+k+1]
-			name, format, _ = strings.Cut(raw[2:len(raw)-1], ":")
-			name = strings.TrimPrefix(name, "__")
-			if name != "from" && name != "to" {
-				i = j + len(raw)
-				continue
-			}
-		case strings.HasPrefix(text[j:], "$__"):
-			k := j + 3
-			for k < len(text) && (text[k] == '_' || text[k] >= 'a' && text[k] <= 'z' || text[k] >= 'A' && text[k] <= 'Z' || text[k] >= '0' && text[k] <= '9') {
-				k++
-			}
-			raw = text[j:k]
-			name = raw[3:]
-			if !stringValueGlobals[name] || k < len(text) && text[k] == '(' {
-				i = k
-				continue
-			}
-		default:
-			i = j + 1
-			continue
-		}
-		var val string
-		if name == "from" || name == "to" {
-			tm := w.env.from
-			if name == "to" {
-				tm = w.env.to
-			}
-			s, err := formatGlobal(tm, format, w.env.loc)
-			if err != nil {
-				return &Error{Offset: t.Start + j, Macro: raw, Msg: err.Error()}
-			}
-			val = s
-		} else {
-			exp, err := Expand(w.env, Call{Name: name, Start: t.Start + j, End: t.Start + j + len(raw)})
-			if err != nil {
-				return err
-			}
-			val = exp.SQL
-		}
-		start, end := t.Start+j, t.Start+j+len(raw)
-		w.res.Edits = append(w.res.Edits, Edit{Start: start, End: end, Text: val})
-		w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: raw + " = " + val + " (inside a string)", Start: start, End: end})
-		i = j + len(raw)
-	}
-	return nil
 }
