@@ -64,6 +64,12 @@ describe('applyTemplateVariables', () => {
     expect(ds('postgres').applyTemplateVariables(q("WHERE region = '$region'"), {}).rawSql).toBe("WHERE region = 'eu'");
   });
 
+  it("leaves the backend's variables to the backend, in strings too", () => {
+    const scoped = { __interval: { text: '1m', value: '1m' }, __interval_ms: { text: '60000', value: '60000' } };
+    const sql = "SELECT time_bucket('$__interval', ts), $__interval_ms, ${__from:date:iso} WHERE $__timeFilter(ts)";
+    expect(ds('postgres').applyTemplateVariables(q(sql), scoped).rawSql).toBe(sql);
+  });
+
   it('leaves numbers unquoted', () => {
     expect(ds('clickhouse').applyTemplateVariables(q('LIMIT $n'), {}).rawSql).toBe('LIMIT 5');
   });

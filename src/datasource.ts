@@ -17,7 +17,14 @@ import { ResourceClient } from './api';
 import { AnnotationEditor } from './components/editors/AnnotationEditor';
 import { defaultQuery, DEFAULT_ANNOTATION_SQL } from './defaults';
 import { formatHealth } from './health';
-import { formatVariable, markAllInConditionals, unquoteVariables, ALL_MARKER } from './interpolate';
+import {
+  formatVariable,
+  markAllInConditionals,
+  protectBackendVariables,
+  restoreBackendVariables,
+  unquoteVariables,
+  ALL_MARKER,
+} from './interpolate';
 import { Engine, QuarryFilter, QuarryOptions, QuarryQuery } from './types';
 import { QuarryVariableSupport } from './variables';
 
@@ -81,7 +88,8 @@ export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions
   /** interpolateSql expands dashboard variables in sql with dialect quoting. */
   interpolateSql(sql: string, scopedVars: ScopedVars = {}): string {
     const marked = markAllInConditionals(sql, (name) => this.isAll(name, scopedVars));
-    return this.templateSrv.replace(unquoteVariables(marked), scopedVars, formatVariable(this.engine));
+    const hidden = unquoteVariables(protectBackendVariables(marked));
+    return restoreBackendVariables(this.templateSrv.replace(hidden, scopedVars, formatVariable(this.engine)));
   }
 
   interpolateVariablesInQueries(queries: QuarryQuery[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]) {

@@ -1,8 +1,10 @@
 import {
   formatVariable,
   markAllInConditionals,
+  protectBackendVariables,
   quoteLiteral,
   quoteValue,
+  restoreBackendVariables,
   unquoteVariables,
   variableName,
 } from './interpolate';
@@ -89,5 +91,18 @@ describe('markAllInConditionals', () => {
     expect(markAllInConditionals(sql, isAll)).toBe(
       '$__conditionalAll(f(x) IN ($__all), $__all) $__conditionalAll(a, $__all)'
     );
+  });
+});
+
+describe('protectBackendVariables', () => {
+  it('hides the variables the backend expands and restores them unchanged', () => {
+    const sql = "SELECT '$__interval', $__interval_ms, ${__from:date:iso}, $__to, $__timeFilter(ts), $__fromTime, $host";
+    const hidden = protectBackendVariables(sql);
+    expect(hidden).not.toContain('$__interval');
+    expect(hidden).not.toContain('${__from');
+    expect(hidden).toContain('$__timeFilter(ts)');
+    expect(hidden).toContain('$__fromTime');
+    expect(hidden).toContain('$host');
+    expect(restoreBackendVariables(hidden)).toBe(sql);
   });
 });

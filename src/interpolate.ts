@@ -134,3 +134,19 @@ function skipQuoted(sql: string, start: number, quote: string): number {
   }
   return sql.length;
 }
+
+// The Grafana variables the backend expands itself: leaving them to it gives
+// panels, alert rules and dry runs the same SQL, and keeps string literals
+// untouched (a regex replacer would rewrite '$__interval' inside quotes).
+const BACKEND_VARS = /\$(\{?)__(interval_ms|interval_s|interval|range_ms|range_s|range|from|to)(?![A-Za-z0-9_])/g;
+const PROTECTED_VARS = /\uE000Q(\{?)__/g;
+
+/** protectBackendVariables hides the backend's variables from templateSrv.replace. */
+export function protectBackendVariables(sql: string): string {
+  return sql.replace(BACKEND_VARS, '\uE000Q$1__$2');
+}
+
+/** restoreBackendVariables undoes protectBackendVariables. */
+export function restoreBackendVariables(sql: string): string {
+  return sql.replace(PROTECTED_VARS, '$$$1__');
+}
