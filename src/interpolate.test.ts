@@ -96,7 +96,8 @@ describe('markAllInConditionals', () => {
 
 describe('protectBackendVariables', () => {
   it('hides the variables the backend expands and restores them unchanged', () => {
-    const sql = "SELECT '$__interval', $__interval_ms, ${__from:date:iso}, $__to, $__timeFilter(ts), $__fromTime, $host";
+    const sql =
+      "SELECT '$__interval', $__interval_ms, ${__from:date:iso}, $__to, $__timeFilter(ts), $__fromTime, $host";
     const hidden = protectBackendVariables(sql);
     expect(hidden).not.toContain('$__interval');
     expect(hidden).not.toContain('${__from');
