@@ -93,7 +93,19 @@ func (t *Table) Column(name string) (*Column, bool) {
 	return nil, false
 }
 
+// normalize lower-cases a name and drops identifier quotes, allocating only
+// when it has to change something.
 func normalize(s string) string {
-	s = strings.NewReplacer("`", "", `"`, "").Replace(s)
-	return strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "`\"") {
+		var b strings.Builder
+		b.Grow(len(s))
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c != '`' && c != '"' {
+				b.WriteByte(c)
+			}
+		}
+		s = b.String()
+	}
+	return strings.ToLower(s)
 }
