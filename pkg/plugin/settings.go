@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -173,34 +172,8 @@ func (c Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// Duration is a time.Duration read from JSON as a Go duration string ("30s",
-// "1m30s") or a number of seconds.
-type Duration time.Duration
-
-// UnmarshalJSON accepts "30s", "30" and 30.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	if s == "null" || s == `""` {
-		*d = 0
-		return nil
-	}
-	if unq, err := strconv.Unquote(s); err == nil {
-		s = strings.TrimSpace(unq)
-	}
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
-		*d = Duration(secs * float64(time.Second))
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a duration such as \"30s\" or \"2m\" or a number of seconds", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// Duration is a settings duration in JSON ("30s" or a number of seconds).
+type Duration = engine.Duration
 
 // describeJSONError names the offending field of a type error.
 func describeJSONError(err error) error {

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"github.com/bigtent/quarry/pkg/engine"
 	"strings"
 	"time"
 )
@@ -49,30 +49,8 @@ const (
 	DefaultMaxOpenConns = 10
 )
 
-// Duration is a JSON duration: "30s" or a number of seconds.
-type Duration time.Duration
-
-// UnmarshalJSON accepts "30s", "30" or 30.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
-	if s == "" || s == "null" {
-		*d = 0
-		return nil
-	}
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		*d = Duration(v * float64(time.Second))
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a duration (use e.g. \"30s\" or a number of seconds)", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// Duration is a settings duration in JSON ("30s" or a number of seconds).
+type Duration = engine.Duration
 
 // ParseSettings decodes jsonData.
 func ParseSettings(jsonData []byte) (Settings, error) {

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"github.com/bigtent/quarry/pkg/engine"
 	"strings"
 	"time"
 )
@@ -49,42 +49,8 @@ const (
 	DefaultConnectTimeout  = 10 * time.Second
 )
 
-// Duration is a JSON duration: a Go duration string ("30s") or a number of
-// seconds.
-type Duration time.Duration
-
-// UnmarshalJSON accepts "30s", "1m30s", "30" or 30.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	if s == "null" || s == `""` {
-		*d = 0
-		return nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if v, err := strconv.ParseFloat(s, 64); err == nil {
-			*d = Duration(v * float64(time.Second))
-			return nil
-		}
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("%q is not a duration (use e.g. \"30s\" or a number of seconds)", s)
-		}
-		*d = Duration(v)
-		return nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("%s is not a duration (use e.g. \"30s\" or a number of seconds)", s)
-	}
-	*d = Duration(v * float64(time.Second))
-	return nil
-}
-
-// MarshalJSON writes the duration as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// Duration is a settings duration in JSON ("30s" or a number of seconds).
+type Duration = engine.Duration
 
 // ParseSettings decodes jsonData.
 func ParseSettings(jsonData []byte) (Settings, error) {
