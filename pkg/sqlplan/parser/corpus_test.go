@@ -55,7 +55,7 @@ func readCorpus(t testing.TB) []corpusQuery {
 func TestCorpus(t *testing.T) {
 	qs := readCorpus(t)
 	if len(qs) == 0 {
-		t.Skip("no corpus files found")
+		t.Fatal("no corpus files found under pkg/sqlplan/testdata/corpus")
 	}
 	for _, q := range qs {
 		t.Run(q.dialect+"/"+q.name, func(t *testing.T) {
