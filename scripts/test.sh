@@ -35,7 +35,7 @@ log "services lifecycle (own ports: start cold, start warm, stop leaves nothing 
 bash scripts/test-services.sh
 
 log "fuzz (brief)"
-bash scripts/fuzz.sh 10s
+bash scripts/fuzz.sh 20s
 
 log "plugin build (mage)"
 go tool mage -v build:linux
