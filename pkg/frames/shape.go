@@ -23,6 +23,9 @@ type ShapeOptions struct {
 	// Interval is the planned interval ($__interval), used by Fill when
 	// Fill.Interval is zero.
 	Interval time.Duration
+	// Location is the request's time zone (nil: UTC). Filled day, week and
+	// month buckets follow its calendar, as $__timeGroup's SQL does.
+	Location *time.Location
 	// MaxWideCells bounds a wide frame (times x series); above it the result
 	// is returned one frame per series with a notice. 0 = 5,000,000.
 	MaxWideCells int

@@ -30,9 +30,9 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 	nSeries := max(len(series.labels), 1)
 
 	// The time axis: distinct times, or the resampled grid.
-	step := time.Duration(0)
+	step, months := time.Duration(0), 0
 	if opts.Fill != nil {
-		step = opts.Fill.Interval
+		step, months = opts.Fill.Interval, opts.Fill.Months
 		if step <= 0 {
 			step = opts.Interval
 		}
@@ -44,16 +44,15 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 		maxCells = DefaultMaxWideCells
 	}
 	var notices []data.Notice
-	if step > 0 {
-		var ok bool
-		axis, ok = resampleAxis(opts.TimeRange, step, order, times, slot, maxCells)
-		if !ok {
+	resampled := false
+	if g, ok := newGrid(step, months, opts.Location); ok {
+		axis, resampled = resampleAxis(opts.TimeRange, g, order, times, slot, maxCells)
+		if !resampled {
 			notices = append(notices, data.Notice{Severity: data.NoticeSeverityWarning,
-				Text: fmt.Sprintf("the fill interval %s makes too many buckets for the time range; missing buckets were not filled", step)})
-			step = 0
+				Text: fmt.Sprintf("the fill interval %s makes too many buckets for the time range; missing buckets were not filled", fillIntervalText(step, months))})
 		}
 	}
-	if step <= 0 {
+	if !resampled {
 		for _, r := range order {
 			ts := times[r]
 			if len(axis) == 0 || axis[len(axis)-1] != ts {
@@ -104,56 +103,6 @@ func wideFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 		}
 	}
 	return []*data.Frame{frame}, nil
-}
-
-// resampleAxis builds the grid [floor(from), to] at step, widened to hold
-// every row, and records each row's bucket in slot. When several rows of a
-// series fall in one bucket, the last one wins.
-func resampleAxis(tr sqlplan.TimeRange, step time.Duration, order []int32, times []int64, slot []int32, maxBuckets int) ([]int64, bool) {
-	s := step.Nanoseconds()
-	floor := func(v int64) int64 {
-		q := v / s
-		if v%s != 0 && v < 0 {
-			q--
-		}
-		return q * s
-	}
-	var start, end int64
-	has := false
-	if !tr.From.IsZero() && !tr.To.IsZero() && tr.To.After(tr.From) {
-		start, end, has = floor(tr.From.UnixNano()), floor(tr.To.UnixNano()), true
-	}
-	if len(order) > 0 {
-		first, last := floor(times[order[0]]), floor(times[order[len(order)-1]])
-		if !has || first < start {
-			start = first
-		}
-		if !has || last > end {
-			end = last
-		}
-		has = true
-	}
-	if !has {
-		return nil, true
-	}
-	// Unsigned: end-start can exceed the int64 range for far-apart times.
-	n := (uint64(end) - uint64(start)) / uint64(s)
-	if end < start || n >= uint64(maxBuckets) {
-		return nil, false
-	}
-	axis := make([]int64, 0, n+1)
-	for k := int64(0); k <= int64(n); k++ {
-		axis = append(axis, start+k*s)
-	}
-	for _, r := range order {
-		k := (floor(times[r]) - start) / s
-		if k < 0 || k >= int64(len(axis)) {
-			slot[r] = -1
-			continue
-		}
-		slot[r] = int32(k)
-	}
-	return axis, true
 }
 
 // fillField turns one series' cells into a float64 field, filling missing

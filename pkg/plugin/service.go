@@ -25,6 +25,7 @@ import (
 	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 )
 
 // Deps are the process-wide collaborators of a Service.
@@ -282,7 +283,8 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 	if q.Variable {
 		fr, err = variableFrames(r.table, q.RefID)
 	} else {
-		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: q.Model.Format, Name: q.RefID, Fill: plan.Fill, TimeRange: q.TimeRange, Interval: q.Interval})
+		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: q.Model.Format, Name: q.RefID, Fill: plan.Fill,
+			TimeRange: q.TimeRange, Interval: q.Interval, Location: location(plan.Request.Timezone)})
 	}
 	if err != nil {
 		return nil, err
@@ -373,4 +375,15 @@ func redactString(s, secret string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, secret, "[redacted]")
+}
+
+// location is the time zone whose calendar filled buckets follow; the
+// planner has already refused a zone it cannot load, so nil (UTC) is only
+// the fallback for "", "browser" and "UTC".
+func location(tz string) *time.Location {
+	loc, _, err := macros.LoadTimezone(tz)
+	if err != nil {
+		return nil
+	}
+	return loc
 }

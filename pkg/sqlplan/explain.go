@@ -62,7 +62,16 @@ func Explain(p *Plan) string {
 		if p.Fill.Mode == FillValue {
 			fmt.Fprintf(&b, " %g", p.Fill.Value)
 		}
-		fmt.Fprintf(&b, " every %s\n", p.Fill.Interval)
+		switch m := p.Fill.Months; {
+		case m == 1:
+			b.WriteString(" every calendar month\n")
+		case m > 1 && m%12 == 0:
+			fmt.Fprintf(&b, " every %d calendar year(s)\n", m/12)
+		case m > 1:
+			fmt.Fprintf(&b, " every %d calendar months\n", m)
+		default:
+			fmt.Fprintf(&b, " every %s\n", p.Fill.Interval)
+		}
 	}
 	b.WriteString("sql:\n")
 	for _, line := range strings.Split(p.SQL, "\n") {

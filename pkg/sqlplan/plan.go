@@ -84,7 +84,7 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
 	}
 	if f := mres.Fill; f != nil {
-		plan.Fill = &Fill{Mode: FillMode(f.Mode), Value: f.Value, Interval: f.Interval}
+		plan.Fill = &Fill{Mode: FillMode(f.Mode), Value: f.Value, Interval: f.Interval, Months: f.Months}
 	}
 
 	if query == nil {

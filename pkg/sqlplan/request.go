@@ -116,10 +116,14 @@ const (
 )
 
 // Fill is a fill request recorded by $__timeGroup(c, interval, fill).
+// Months is set for calendar intervals (1M, 3M, 1y ...): buckets are that
+// many calendar months in the request's time zone, and Interval is only an
+// approximation (30 days a month, 365 a year).
 type Fill struct {
 	Mode     FillMode      `json:"mode"`
 	Value    float64       `json:"value,omitempty"`
 	Interval time.Duration `json:"interval"`
+	Months   int           `json:"months,omitempty"`
 }
 
 // Error is a planner error with a 1-based position in the original SQL.
