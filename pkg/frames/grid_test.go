@@ -40,8 +40,8 @@ func TestResampleAxis(t *testing.T) {
 		{
 			name: "fixed minutes are epoch-aligned",
 			step: time.Minute, from: utc("2026-01-01T00:00:30Z"), to: utc("2026-01-01T00:03:10Z"),
-			rows: []time.Time{utc("2026-01-01T00:01:00Z")},
-			want: []time.Time{utc("2026-01-01T00:00:00Z"), utc("2026-01-01T00:01:00Z"), utc("2026-01-01T00:02:00Z"), utc("2026-01-01T00:03:00Z")},
+			rows:     []time.Time{utc("2026-01-01T00:01:00Z")},
+			want:     []time.Time{utc("2026-01-01T00:00:00Z"), utc("2026-01-01T00:01:00Z"), utc("2026-01-01T00:02:00Z"), utc("2026-01-01T00:03:00Z")},
 			wantSlot: []int32{1},
 		},
 		{
