@@ -77,8 +77,11 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 		}
 		edits = append(edits, pushdown.Edit{Start: e.Start, End: e.End, Text: e.Text})
 	}
-	for _, s := range mres.Steps {
-		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &Span{s.Start, s.End}})
+	plan.Steps = make([]Step, 0, len(mres.Steps)+2)
+	spans := make([]Span, len(mres.Steps)) // one allocation for every step's span
+	for i, s := range mres.Steps {
+		spans[i] = Span{s.Start, s.End}
+		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[i]})
 	}
 	for _, w := range mres.Warnings {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
@@ -112,8 +115,10 @@ func Build(ctx context.Context, req Request) (*Plan, error) {
 	}
 	pedits, psteps, pwarns := pd.Result()
 	edits = append(edits, pedits...)
-	for _, s := range psteps {
-		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &Span{s.Start, s.End}})
+	spans = make([]Span, len(psteps))
+	for i, s := range psteps {
+		spans[i] = Span{s.Start, s.End}
+		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[i]})
 	}
 	for _, w := range pwarns {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
