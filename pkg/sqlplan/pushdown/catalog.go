@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/catalog"
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 )
 
 // The planner looks tables and columns up many times per query; these
@@ -30,6 +31,22 @@ func lookupTable(c *catalog.Catalog, name string) *catalog.Table {
 	return nil
 }
 
+// catalogName joins an object name's parts for a catalog lookup (without
+// allocating for a one-part name).
+func catalogName(parts []ast.Ident) string {
+	if len(parts) == 1 {
+		return parts[0].Name
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p.Name)
+	}
+	return b.String()
+}
+
 // column finds a column of t by name.
 func column(t *catalog.Table, name string) (*catalog.Column, bool) {
 	if t == nil {
@@ -52,11 +69,36 @@ func bare(s string) string {
 	return strings.NewReplacer("`", "", `"`, "").Replace(s)
 }
 
-func sameName(a, b string) bool { return strings.EqualFold(bare(a), bare(b)) }
+func sameName(a, b string) bool {
+	if plain(a) && plain(b) {
+		return strings.EqualFold(a, b)
+	}
+	return strings.EqualFold(bare(a), bare(b))
+}
+
+// plain reports whether bare(s) == s: s holds no identifier quote and
+// starts and ends with a printable ASCII character (bytes from 0x80 may
+// start white space).
+func plain(s string) bool {
+	if s == "" {
+		return true
+	}
+	if first, last := s[0], s[len(s)-1]; first <= ' ' || first >= 0x7f || last <= ' ' || last >= 0x7f {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' || s[i] == '"' {
+			return false
+		}
+	}
+	return true
+}
 
 // suffixName reports whether long ends with "." + short (case-insensitively).
 func suffixName(long, short string) bool {
-	long, short = bare(long), bare(short)
+	if !plain(long) || !plain(short) {
+		long, short = bare(long), bare(short)
+	}
 	if len(long) <= len(short)+1 {
 		return false
 	}

@@ -2,7 +2,6 @@ package pushdown
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
@@ -29,12 +28,10 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 		if len(targets) == 0 {
 			continue
 		}
-		seen := map[*ast.Select]bool{}
-		for _, tg := range targets {
-			if seen[tg.b.sel] {
+		for i, tg := range targets {
+			if placedBefore(targets[:i], tg.b) {
 				continue
 			}
-			seen[tg.b.sel] = true
 			pred, err := Predicate(p.o.Dialect, tg.colText, f, p.numeric(tg))
 			if err != nil {
 				return err
@@ -52,6 +49,16 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 		}
 	}
 	return nil
+}
+
+// placedBefore reports whether one of targets is in block b.
+func placedBefore(targets []target, b *block) bool {
+	for _, tg := range targets {
+		if tg.b.sel == b.sel {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Planner) explicit(fs []Filter, adhoc []ast.Span) error {
@@ -102,8 +109,8 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 		}
 		return b.String()
 	}
-	blocks := append([]*block(nil), p.t.blocks...)
-	sort.SliceStable(blocks, func(i, j int) bool { return blocks[i].depth < blocks[j].depth })
+	t := p.analysis()
+	blocks := t.blocksByDepth()
 
 	// A dotted key whose first part names a FROM item: qualifier.column.
 	if len(parts) >= 2 {
@@ -112,11 +119,11 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 			if b.inExpr {
 				continue
 			}
-			for _, s := range b.sources {
-				if s.name != q {
+			for i := range b.sources {
+				if b.sources[i].name != q {
 					continue
 				}
-				tr := &tracer{t: p.t, quote: quote, path: pathOf(parts[2:])}
+				tr := &tracer{t: t, quote: quote, path: pathOf(parts[2:])}
 				qual := []ast.Ident{{Name: parts[0]}}
 				if tg, st := tr.traceRef(b, qual, parts[1], ""); st == found {
 					return tg, "", nil
@@ -125,11 +132,11 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 		}
 	}
 	col := parts[0]
-	tr := &tracer{t: p.t, quote: quote, path: pathOf(parts[1:])}
+	tr := &tracer{t: t, quote: quote, path: pathOf(parts[1:])}
 
 	// Follow the column down from the outermost blocks.
 	var out []target
-	for _, b := range p.t.top {
+	for _, b := range t.top {
 		if tg, st := tr.traceRef(b, nil, col, ""); st == found {
 			out = append(out, tg...)
 		}
@@ -152,7 +159,8 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 		if b.inExpr {
 			continue
 		}
-		for _, s := range b.sources {
+		for i := range b.sources {
+			s := &b.sources[i]
 			switch {
 			case s.kind == srcBase && s.table != nil:
 				if _, ok := column(s.table, col); ok {
@@ -184,7 +192,7 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	for _, b := range p.t.top {
+	for _, b := range t.top {
 		out = append(out, target{b: b, colText: key, colName: col})
 	}
 	if len(out) == 0 {
@@ -197,12 +205,13 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 // catalogCoversAll reports whether every FROM item of the statement is
 // known: catalog tables, or items whose columns the query itself names.
 func (p *Planner) catalogCoversAll() bool {
-	if p.o.Catalog == nil || len(p.t.blocks) == 0 {
+	t := p.analysis()
+	if p.o.Catalog == nil || len(t.blocks) == 0 {
 		return false
 	}
-	for _, b := range p.t.blocks {
-		for _, s := range b.sources {
-			switch s.kind {
+	for _, b := range t.blocks {
+		for i := range b.sources {
+			switch s := &b.sources[i]; s.kind {
 			case srcBase:
 				if s.table == nil {
 					return false
@@ -230,8 +239,9 @@ func (p *Planner) numeric(tg target) bool {
 // column named col (for $__adHocFilters, whose place has no single source).
 func (p *Planner) anyNumeric(col string) bool {
 	found, num := false, true
-	for _, b := range p.t.blocks {
-		for _, s := range b.sources {
+	for _, b := range p.analysis().blocks {
+		for i := range b.sources {
+			s := &b.sources[i]
 			if s.table == nil {
 				continue
 			}
@@ -246,17 +256,24 @@ func (p *Planner) anyNumeric(col string) bool {
 
 // blockName names a block for step details: its tables, or "the query".
 func (p *Planner) blockName(b *block) string {
-	var names []string
-	for _, s := range b.sources {
-		switch {
-		case s.tableName != "":
-			names = append(names, s.tableName)
-		case s.qual != "":
-			names = append(names, s.qual)
+	var sb strings.Builder
+	for i := range b.sources {
+		name := b.sources[i].tableName
+		if name == "" {
+			name = b.sources[i].qual
 		}
+		if name == "" {
+			continue
+		}
+		if sb.Len() == 0 {
+			sb.WriteString("the query block on ")
+		} else {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(name)
 	}
-	if len(names) == 0 {
+	if sb.Len() == 0 {
 		return "the query block"
 	}
-	return "the query block on " + strings.Join(names, ", ")
+	return sb.String()
 }

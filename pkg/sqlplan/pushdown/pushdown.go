@@ -1,8 +1,9 @@
 package pushdown
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,18 +49,37 @@ type Options struct {
 // turns them into edits. Use it once: Filters, TimeRange, Partitions,
 // RowCap in any order, then Result.
 type Planner struct {
-	o     Options
-	t     *tree
-	conds map[*ast.Select][]string
-	order []*ast.Select
-	edits []Edit
-	steps []Step
-	warns []Warning
+	o Options
+	// t is the analysed FROM tree, made on first need (see analysis).
+	t        tree
+	analysed bool
+	conds    []blockConds // in the order blocks got their first predicate
+	edits    []Edit
+	steps    []Step
+	warns    []Warning
+	// conjBuf is scratch space for the conjuncts of a WHERE.
+	conjBuf []ast.Expr
 }
 
-// New analyses the statement's FROM tree.
+// blockConds are the predicates to AND into one block's WHERE.
+type blockConds struct {
+	sel   *ast.Select
+	preds []string
+}
+
+// New prepares a Planner for the statement. It analyses nothing yet: the
+// FROM tree is analysed when a method first needs it.
 func New(o Options) *Planner {
-	return &Planner{o: o, t: analyse(o.Src, o.Query, o.Catalog), conds: map[*ast.Select][]string{}}
+	return &Planner{o: o}
+}
+
+// analysis returns the analysed FROM tree, analysing it on first use.
+func (p *Planner) analysis() *tree {
+	if !p.analysed {
+		p.analysed = true
+		p.t.analyse(p.o.Src, p.o.Query, p.o.Catalog)
+	}
+	return &p.t
 }
 
 // Result returns the edits (unordered; apply them with the edit buffer),
@@ -69,11 +89,14 @@ func (p *Planner) Result() ([]Edit, []Step, []Warning) {
 	// both inserted (a query ending with its FROM or WHERE), the stable sort
 	// keeps the WHERE before the LIMIT.
 	var edits []Edit
-	for _, sel := range p.order {
-		edits = append(edits, p.whereEdits(sel, p.conds[sel])...)
+	if n := 2*len(p.conds) + len(p.edits); n > 0 {
+		edits = make([]Edit, 0, n)
+	}
+	for _, c := range p.conds {
+		edits = appendWhereEdits(edits, c.sel, c.preds)
 	}
 	edits = append(edits, p.edits...)
-	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	slices.SortStableFunc(edits, func(a, b Edit) int { return cmp.Compare(a.Start, b.Start) })
 	return edits, p.steps, p.warns
 }
 
@@ -83,31 +106,35 @@ func (p *Planner) warn(code string, off int, format string, args ...any) {
 
 // addCond ANDs a predicate into block sel's WHERE.
 func (p *Planner) addCond(sel *ast.Select, pred string) {
-	if _, ok := p.conds[sel]; !ok {
-		p.order = append(p.order, sel)
+	for i := range p.conds {
+		if p.conds[i].sel == sel {
+			p.conds[i].preds = append(p.conds[i].preds, pred)
+			return
+		}
 	}
-	p.conds[sel] = append(p.conds[sel], pred)
+	p.conds = append(p.conds, blockConds{sel: sel, preds: []string{pred}})
 }
 
-// whereEdits writes the predicates into sel: "WHERE a" becomes
-// "WHERE a AND p", "WHERE a OR b" becomes "WHERE (a OR b) AND p", and a
-// block without WHERE gets " WHERE p" after its FROM (and PREWHERE).
-func (p *Planner) whereEdits(sel *ast.Select, preds []string) []Edit {
+// appendWhereEdits appends the edits that write the predicates into sel:
+// "WHERE a" becomes "WHERE a AND p", "WHERE a OR b" becomes
+// "WHERE (a OR b) AND p", and a block without WHERE gets " WHERE p" after
+// its FROM (and PREWHERE).
+func appendWhereEdits(edits []Edit, sel *ast.Select, preds []string) []Edit {
 	if len(preds) == 0 {
-		return nil
+		return edits
 	}
 	joined := strings.Join(preds, " AND ")
 	if sel.Where == nil || sel.Where.Expr == nil {
-		return []Edit{{Start: sel.WhereInsert, End: sel.WhereInsert, Text: " WHERE " + joined}}
+		return append(edits, Edit{Start: sel.WhereInsert, End: sel.WhereInsert, Text: " WHERE " + joined})
 	}
 	sp := sel.Where.Expr.NodeSpan()
 	if needsParens(sel.Where.Expr) {
-		return []Edit{
-			{Start: sp.Start, End: sp.Start, Text: "("},
-			{Start: sp.End, End: sp.End, Text: ") AND " + joined},
-		}
+		return append(edits,
+			Edit{Start: sp.Start, End: sp.Start, Text: "("},
+			Edit{Start: sp.End, End: sp.End, Text: ") AND " + joined},
+		)
 	}
-	return []Edit{{Start: sp.End, End: sp.End, Text: " AND " + joined}}
+	return append(edits, Edit{Start: sp.End, End: sp.End, Text: " AND " + joined})
 }
 
 // needsParens reports whether ANDing to e needs parentheses around e: when

@@ -12,12 +12,13 @@ import (
 // byte offset at, following derived tables and CTEs whose select list
 // passes the column through. It is the macros' type resolver.
 func (p *Planner) ColumnAt(expr string, at int) (catalog.Column, bool) {
-	parts, ok := splitRef(strings.TrimSpace(expr))
-	if !ok {
+	qual, col, n := splitRef(strings.TrimSpace(expr))
+	if n == 0 {
 		return catalog.Column{}, false
 	}
+	t := p.analysis()
 	var b *block
-	for _, c := range p.t.blocks {
+	for _, c := range t.blocks {
 		sp := c.sel.Span
 		if sp.Start <= at && at < sp.End && (b == nil || sp.End-sp.Start < b.sel.End-b.sel.Start) {
 			b = c
@@ -26,13 +27,14 @@ func (p *Planner) ColumnAt(expr string, at int) (catalog.Column, bool) {
 	if b == nil {
 		return catalog.Column{}, false
 	}
-	var qual []ast.Ident
-	if len(parts) > 1 {
-		qual = []ast.Ident{{Name: parts[len(parts)-2]}}
+	var qbuf [1]ast.Ident
+	var q []ast.Ident
+	if n > 1 {
+		qbuf[0].Name = qual
+		q = qbuf[:]
 	}
-	col := parts[len(parts)-1]
-	tr := &tracer{t: p.t, quote: p.o.Dialect.QuoteIdent}
-	tg, st := tr.traceRef(b, qual, col, "")
+	tr := tracer{t: t} // no quote: only the tables and column names are needed
+	tg, st := tr.traceRef(b, q, col, "")
 	if st != found || len(tg) == 0 || tg[0].table == nil {
 		return catalog.Column{}, false
 	}
@@ -51,10 +53,10 @@ func (p *Planner) ColumnAt(expr string, at int) (catalog.Column, bool) {
 	return *c, true
 }
 
-// splitRef splits a column reference into its unquoted parts. It fails on
-// anything that is not a dotted name.
-func splitRef(s string) ([]string, bool) {
-	var parts []string
+// splitRef splits a column reference into its unquoted parts and returns
+// the last two (qual is the part before col) and the number of parts, 0
+// for anything that is not a dotted name.
+func splitRef(s string) (qual, col string, n int) {
 	for len(s) > 0 {
 		var part string
 		switch s[0] {
@@ -62,7 +64,7 @@ func splitRef(s string) ([]string, bool) {
 			q := s[0]
 			end := strings.IndexByte(s[1:], q)
 			if end < 0 {
-				return nil, false
+				return "", "", 0
 			}
 			part, s = s[1:1+end], s[2+end:]
 		default:
@@ -71,18 +73,19 @@ func splitRef(s string) ([]string, bool) {
 				i++
 			}
 			if i == 0 {
-				return nil, false
+				return "", "", 0
 			}
 			part, s = s[:i], s[i:]
 		}
-		parts = append(parts, part)
+		qual, col = col, part
+		n++
 		if s == "" {
 			break
 		}
 		if s[0] != '.' {
-			return nil, false
+			return "", "", 0
 		}
 		s = s[1:]
 	}
-	return parts, len(parts) > 0
+	return qual, col, n
 }

@@ -1,6 +1,7 @@
 package pushdown
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/catalog"
@@ -22,7 +23,6 @@ const (
 // source is one leaf item of a FROM clause.
 type source struct {
 	kind srcKind
-	node ast.TableExpr
 	// name is the lower-cased name a column qualifier uses (alias, else the
 	// table's last name part); qual is the same name as written.
 	name, qual string
@@ -35,9 +35,12 @@ type source struct {
 	query *ast.Query
 	env   *env
 	cte   *ast.CTE
+	// recursive is set for a reference to a CTE of a WITH RECURSIVE (never
+	// traced into: its body may refer to itself).
+	recursive bool
 	// cols are column names the item declares: an alias column list, a CTE
 	// column list, UNNEST / ARRAY JOIN aliases.
-	cols []string
+	cols []ast.Ident
 	// mayHaveAny is set for items whose columns are unknown (table functions
 	// without a column list).
 	mayHaveAny bool
@@ -46,18 +49,28 @@ type source struct {
 // env is a CTE scope: names defined by WITH clauses, innermost first.
 type env struct {
 	parent *env
-	ctes   map[string]*ast.CTE
-	// scopes maps each CTE to the scope its body is resolved in.
-	scopes map[*ast.CTE]*env
+	// ctes are the CTEs visible in this scope in definition order; a later
+	// one hides an earlier one of the same name.
+	ctes []cteDef
 }
 
-func (e *env) lookup(name string) (*ast.CTE, *env) {
+// cteDef is a CTE as a scope sees it.
+type cteDef struct {
+	name      string // lower-cased
+	cte       *ast.CTE
+	scope     *env // the scope its body is resolved in
+	recursive bool
+}
+
+func (e *env) lookup(name string) *cteDef {
 	for s := e; s != nil; s = s.parent {
-		if c, ok := s.ctes[name]; ok {
-			return c, s.scopes[c]
+		for i := len(s.ctes) - 1; i >= 0; i-- {
+			if s.ctes[i].name == name {
+				return &s.ctes[i]
+			}
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // block is one SELECT block of the statement's FROM tree (the statement's
@@ -65,11 +78,9 @@ func (e *env) lookup(name string) (*ast.CTE, *env) {
 // subqueries inside expressions).
 type block struct {
 	sel     *ast.Select
-	query   *ast.Query // the query whose body holds sel (barrier clauses live there)
 	env     *env
-	sources []*source
+	sources []source
 	depth   int
-	parent  *block
 	// inExpr is set for blocks of subqueries inside expressions (EXISTS,
 	// IN, scalar subqueries): they resolve columns but take no ad hoc
 	// filters.
@@ -78,80 +89,148 @@ type block struct {
 
 // tree is the analysed statement.
 type tree struct {
-	src    string
-	cat    *catalog.Catalog
+	src string
+	cat *catalog.Catalog
+	// blocks are in analysis order: a block, the blocks of its FROM items,
+	// then those of the subqueries in its expressions.
 	blocks []*block
-	byNode map[*ast.Select]*block
-	// cteRefs counts references to each CTE.
-	cteRefs map[*ast.CTE]int
 	// top holds the blocks of the outermost query (several for a set
 	// operation).
 	top []*block
-	// exprDepth is > 0 while analysing subqueries inside expressions.
-	exprDepth int
+	// nested is set when a FROM item is a derived table or a CTE
+	// reference; partitioned when a base table has catalog partitioning.
+	nested, partitioned bool
+	// byDepth is blocks sorted by depth (stable), made on first use.
+	byDepth []*block
+
+	// Analysis state.
+	exprDepth int    // > 0 while analysing subqueries inside expressions
+	cur       *block // the block whose expressions visit walks
+	visit     func(ast.Node) bool
+	arena     []block  // blocks are allocated here, a chunk at a time
+	srcs      []source // sources are allocated here; blocks slice it
 }
 
-func analyse(src string, q *ast.Query, cat *catalog.Catalog) *tree {
-	t := &tree{src: src, cat: cat, byNode: map[*ast.Select]*block{}, cteRefs: map[*ast.CTE]int{}}
+func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
+	t.src, t.cat = src, cat
 	if q == nil {
-		return t
+		return
 	}
-	t.query(q, nil, nil, 0, true)
-	return t
+	t.visit = t.visitExpr
+	t.srcs = make([]source, 0, 8)
+	t.query(q, nil, 0, true)
+	t.visit, t.cur, t.arena, t.srcs = nil, nil, nil, nil
 }
 
-func (t *tree) query(q *ast.Query, e *env, parent *block, depth int, top bool) {
-	if q.With != nil && len(q.With.CTEs) > 0 {
-		ne := &env{parent: e, ctes: map[string]*ast.CTE{}, scopes: map[*ast.CTE]*env{}}
-		for _, c := range q.With.CTEs {
-			if c.Query == nil {
-				continue // ClickHouse WITH <expr> AS name
-			}
-			if q.With.Recursive {
-				ne.ctes[strings.ToLower(c.Name.Name)] = c
-			}
-			// A CTE body sees the CTEs defined before it (and itself when
-			// recursive); it is resolved in a scope holding those.
-			scope := &env{parent: e, ctes: map[string]*ast.CTE{}, scopes: map[*ast.CTE]*env{}}
-			for k, v := range ne.ctes {
-				scope.ctes[k] = v
-				scope.scopes[v] = ne.scopes[v]
-			}
-			ne.scopes[c] = scope
-			if q.With.Recursive {
-				scope.scopes[c] = scope
-			}
-			ne.ctes[strings.ToLower(c.Name.Name)] = c
-			t.query(c.Query, scope, parent, depth+1, false)
+// block returns the block of sel (nil when sel is not analysed).
+func (t *tree) block(sel *ast.Select) *block {
+	for _, b := range t.blocks {
+		if b.sel == sel {
+			return b
 		}
-		e = ne
 	}
-	t.setExpr(q.Body, q, e, parent, depth, top)
+	return nil
 }
 
-func (t *tree) setExpr(s ast.SetExpr, owner *ast.Query, e *env, parent *block, depth int, top bool) {
+// blocksByDepth returns the blocks, outermost first (stable).
+func (t *tree) blocksByDepth() []*block {
+	if t.byDepth == nil {
+		t.byDepth = append(make([]*block, 0, len(t.blocks)), t.blocks...)
+		sort.SliceStable(t.byDepth, func(i, j int) bool { return t.byDepth[i].depth < t.byDepth[j].depth })
+	}
+	return t.byDepth
+}
+
+// cteRefs counts the FROM items that refer to c.
+func (t *tree) cteRefs(c *ast.CTE) int {
+	n := 0
+	for _, b := range t.blocks {
+		for i := range b.sources {
+			if s := &b.sources[i]; s.kind == srcCTE && s.cte == c {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// newBlock allocates a block. Blocks come from chunks so that pointers to
+// them stay valid when the next chunk is made.
+func (t *tree) newBlock() *block {
+	if len(t.arena) == cap(t.arena) {
+		t.arena = make([]block, 0, max(4, 2*cap(t.arena)))
+	}
+	t.arena = append(t.arena, block{})
+	return &t.arena[len(t.arena)-1]
+}
+
+func (t *tree) query(q *ast.Query, e *env, depth int, top bool) {
+	if q.With != nil && len(q.With.CTEs) > 0 {
+		e = t.with(q.With, e, depth)
+	}
+	t.setExpr(q.Body, e, depth, top)
+}
+
+// with analyses the CTE bodies of w and returns the scope of the query
+// body: e and the CTEs.
+func (t *tree) with(w *ast.With, e *env, depth int) *env {
+	// envs[0] is the body's scope; envs[i+1] the scope of CTE i's body:
+	// the CTEs defined before it (and itself when recursive).
+	envs := make([]env, len(w.CTEs)+1)
+	defs := make([]cteDef, 0, len(w.CTEs))
+	ne := &envs[0]
+	ne.parent = e
+	for i, c := range w.CTEs {
+		if c.Query == nil {
+			continue // ClickHouse WITH <expr> AS name
+		}
+		scope := &envs[i+1]
+		scope.parent = e
+		defs = append(defs, cteDef{name: strings.ToLower(c.Name.Name), cte: c, scope: scope, recursive: w.Recursive})
+		n := len(defs)
+		if !w.Recursive {
+			n-- // a CTE body does not see itself
+		}
+		scope.ctes = defs[:n:n]
+		ne.ctes = defs
+		t.query(c.Query, scope, depth+1, false)
+	}
+	return ne
+}
+
+func (t *tree) setExpr(s ast.SetExpr, e *env, depth int, top bool) {
 	switch s := s.(type) {
 	case *ast.Select:
-		b := &block{sel: s, query: owner, env: e, depth: depth, parent: parent, inExpr: t.exprDepth > 0}
+		b := t.newBlock()
+		*b = block{sel: s, env: e, depth: depth, inExpr: t.exprDepth > 0}
 		t.blocks = append(t.blocks, b)
-		t.byNode[s] = b
 		if top {
 			t.top = append(t.top, b)
 		}
 		if s.From != nil {
+			lo := len(t.srcs)
 			for _, it := range s.From.Items {
 				t.tableExpr(it, b)
+			}
+			hi := len(t.srcs)
+			b.sources = t.srcs[lo:hi:hi]
+			for i := range b.sources {
+				if s := &b.sources[i]; s.kind == srcDerived && s.query != nil {
+					t.query(s.query, b.env, b.depth+1, false)
+				}
 			}
 		}
 		t.exprSubqueries(s, b)
 	case *ast.SetOp:
-		t.setExpr(s.Left, owner, e, parent, depth, top)
-		t.setExpr(s.Right, owner, e, parent, depth, top)
+		t.setExpr(s.Left, e, depth, top)
+		t.setExpr(s.Right, e, depth, top)
 	case *ast.Query:
-		t.query(s, e, parent, depth, top)
+		t.query(s, e, depth, top)
 	}
 }
 
+// tableExpr adds the sources of FROM item it of block b to t.srcs (the
+// blocks of derived tables are analysed after all of b's sources).
 func (t *tree) tableExpr(it ast.TableExpr, b *block) {
 	switch it := it.(type) {
 	case *ast.Join:
@@ -160,74 +239,83 @@ func (t *tree) tableExpr(it ast.TableExpr, b *block) {
 	case *ast.ParenTable:
 		t.tableExpr(it.Inner, b)
 	case *ast.TableRef:
-		s := &source{kind: srcBase, node: it}
-		if it.Name != nil && len(it.Name.Parts) > 0 {
-			s.tableName = it.Name.Text(t.src)
-			last := it.Name.Parts[len(it.Name.Parts)-1]
-			s.name = strings.ToLower(last.Name)
-			s.qual = last.Text(t.src)
-			if len(it.Name.Parts) == 1 {
-				if c, ce := b.env.lookup(strings.ToLower(last.Name)); c != nil {
-					s.kind, s.cte, s.query, s.env = srcCTE, c, c.Query, ce
-					for _, col := range c.Columns {
-						s.cols = append(s.cols, col.Name)
-					}
-					t.cteRefs[c]++
-				}
-			}
-			if s.kind == srcBase {
-				// A one-part BigQuery name may hold dots: `sample.table`.
-				if i := strings.LastIndexByte(s.name, '.'); i >= 0 {
-					s.name = s.name[i+1:]
-				}
-				s.table = lookupTable(t.cat, catalogName(it.Name))
-			}
-		}
-		setAlias(s, it.Alias, t.src)
-		b.sources = append(b.sources, s)
+		t.tableRef(it, b)
 	case *ast.DerivedTable:
-		s := &source{kind: srcDerived, node: it, query: it.Query, env: b.env}
-		setAlias(s, it.Alias, t.src)
-		b.sources = append(b.sources, s)
-		if it.Query != nil {
-			t.query(it.Query, b.env, b, b.depth+1, false)
-		}
+		s := source{kind: srcDerived, query: it.Query, env: b.env}
+		setAlias(&s, it.Alias, t.src)
+		t.nested = true
+		t.srcs = append(t.srcs, s)
 	case *ast.TableFunc:
-		s := &source{kind: srcFunc, node: it, mayHaveAny: true}
+		s := source{kind: srcFunc, mayHaveAny: true}
 		if it.Name != nil && len(it.Name.Parts) > 0 {
 			last := it.Name.Parts[len(it.Name.Parts)-1]
 			s.name, s.qual = strings.ToLower(last.Name), last.Text(t.src)
 		}
-		setAlias(s, it.Alias, t.src)
+		setAlias(&s, it.Alias, t.src)
 		if it.Alias != nil && len(it.Alias.Columns) > 0 {
 			s.mayHaveAny = false
 		}
-		b.sources = append(b.sources, s)
+		t.srcs = append(t.srcs, s)
 	case *ast.Unnest:
-		s := &source{kind: srcUnnest, node: it}
-		setAlias(s, it.Alias, t.src)
+		s := source{kind: srcUnnest}
+		setAlias(&s, it.Alias, t.src)
+		var extra []ast.Ident
 		if it.Alias != nil && len(it.Alias.Columns) == 0 {
 			// UNNEST(x) AS tag: the alias names the element column.
-			s.cols = append(s.cols, it.Alias.Name.Name)
+			extra = append(extra, it.Alias.Name)
 		}
 		if it.WithOffset != nil && it.WithOffset.Name.Name != "" {
-			s.cols = append(s.cols, it.WithOffset.Name.Name)
+			extra = append(extra, it.WithOffset.Name)
 		}
-		b.sources = append(b.sources, s)
+		if len(extra) > 0 {
+			s.cols = append(append([]ast.Ident(nil), s.cols...), extra...)
+		}
+		t.srcs = append(t.srcs, s)
 	case *ast.ArrayJoinList:
-		s := &source{kind: srcArrayJoin, node: it}
+		s := source{kind: srcArrayJoin}
 		for _, item := range it.Items {
 			switch {
 			case item.Alias != nil:
-				s.cols = append(s.cols, item.Alias.Name)
+				s.cols = append(s.cols, *item.Alias)
 			default:
 				if ref, ok := item.Expr.(*ast.ColumnRef); ok {
-					s.cols = append(s.cols, ref.Name().Name)
+					s.cols = append(s.cols, ref.Name())
 				}
 			}
 		}
-		b.sources = append(b.sources, s)
+		t.srcs = append(t.srcs, s)
 	}
+}
+
+// tableRef adds the source of a named table: a CTE reference, else a base
+// table (looked up in the catalog).
+func (t *tree) tableRef(it *ast.TableRef, b *block) {
+	s := source{kind: srcBase}
+	if it.Name != nil && len(it.Name.Parts) > 0 {
+		s.tableName = it.Name.Text(t.src)
+		last := it.Name.Parts[len(it.Name.Parts)-1]
+		s.name = strings.ToLower(last.Name)
+		s.qual = last.Text(t.src)
+		if len(it.Name.Parts) == 1 {
+			if d := b.env.lookup(s.name); d != nil {
+				s.kind, s.cte, s.query, s.env, s.recursive = srcCTE, d.cte, d.cte.Query, d.scope, d.recursive
+				s.cols = d.cte.Columns
+				t.nested = true
+			}
+		}
+		if s.kind == srcBase {
+			// A one-part BigQuery name may hold dots: `sample.table`.
+			if i := strings.LastIndexByte(s.name, '.'); i >= 0 {
+				s.name = s.name[i+1:]
+			}
+			s.table = lookupTable(t.cat, catalogName(it.Name.Parts))
+			if s.table != nil && s.table.Partitioning != nil {
+				t.partitioned = true
+			}
+		}
+	}
+	setAlias(&s, it.Alias, t.src)
+	t.srcs = append(t.srcs, s)
 }
 
 func setAlias(s *source, a *ast.Alias, src string) {
@@ -237,30 +325,13 @@ func setAlias(s *source, a *ast.Alias, src string) {
 	s.name = strings.ToLower(a.Name.Name)
 	s.qual = a.Name.Text(src)
 	if len(a.Columns) > 0 {
-		s.cols = s.cols[:0]
-		for _, c := range a.Columns {
-			s.cols = append(s.cols, c.Name)
-		}
+		s.cols = a.Columns
 	}
-}
-
-// catalogName joins an object name's parts for a catalog lookup.
-func catalogName(n *ast.ObjectName) string {
-	parts := make([]string, len(n.Parts))
-	for i, p := range n.Parts {
-		parts[i] = p.Name
-	}
-	return strings.Join(parts, ".")
 }
 
 // hasCol reports whether names holds col (case-insensitively).
-func hasCol(names []string, col string) bool {
-	for _, n := range names {
-		if strings.EqualFold(n, col) {
-			return true
-		}
-	}
-	return false
+func hasCol(names []ast.Ident, col string) bool {
+	return indexFold(names, col) >= 0
 }
 
 // answer is what a lookup of a column in a source found.
@@ -325,11 +396,12 @@ func (t *tree) outputs(q *ast.Query, e *env, col string) answer {
 			if hasIdent(x.Except, col) {
 				continue
 			}
-			b := t.byNode[sel]
+			b := t.block(sel)
 			if b == nil {
 				return maybe
 			}
-			for _, s := range b.sources {
+			for i := range b.sources {
+				s := &b.sources[i]
 				if len(x.Qualifier) > 0 && !strings.EqualFold(s.name, x.Qualifier[len(x.Qualifier)-1].Name) {
 					continue
 				}
@@ -398,47 +470,50 @@ func branches(s ast.SetExpr, out []*ast.Select) []*ast.Select {
 // list, WHERE, PREWHERE, HAVING, QUALIFY, join conditions) so that macros
 // there resolve their columns.
 func (t *tree) exprSubqueries(sel *ast.Select, b *block) {
-	visit := func(n ast.Node) {
-		if n == nil {
-			return
-		}
-		ast.Inspect(n, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.DerivedTable:
-				return false
-			case *ast.Query:
-				t.exprDepth++
-				t.query(n, b.env, b, b.depth+1, false)
-				t.exprDepth--
-				return false
-			}
-			return true
-		})
-	}
+	prev := t.cur
+	t.cur = b
 	for _, it := range sel.Items {
-		visit(it)
+		ast.Inspect(it, t.visit)
 	}
-	for _, c := range []*ast.Clause{sel.Prewhere, sel.Where, sel.Having, sel.Qualify} {
+	for _, c := range [...]*ast.Clause{sel.Prewhere, sel.Where, sel.Having, sel.Qualify} {
 		if c != nil {
-			visit(c)
+			ast.Inspect(c, t.visit)
 		}
 	}
 	if sel.From != nil {
-		var joins func(te ast.TableExpr)
-		joins = func(te ast.TableExpr) {
-			switch x := te.(type) {
-			case *ast.Join:
-				joins(x.Left)
-				joins(x.Right)
-				if x.On != nil {
-					visit(x.On)
-				}
-			case *ast.ParenTable:
-				joins(x.Inner)
-			}
-		}
 		for _, it := range sel.From.Items {
-			joins(it)
+			t.joinConditions(it)
 		}
 	}
+	t.cur = prev
+}
+
+// joinConditions walks the ON conditions of the joins in te.
+func (t *tree) joinConditions(te ast.TableExpr) {
+	switch x := te.(type) {
+	case *ast.Join:
+		t.joinConditions(x.Left)
+		t.joinConditions(x.Right)
+		if x.On != nil {
+			ast.Inspect(x.On, t.visit)
+		}
+	case *ast.ParenTable:
+		t.joinConditions(x.Inner)
+	}
+}
+
+// visitExpr is the ast.Inspect callback of exprSubqueries: it analyses
+// each subquery as a child of block t.cur.
+func (t *tree) visitExpr(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.DerivedTable:
+		return false
+	case *ast.Query:
+		b := t.cur
+		t.exprDepth++
+		t.query(n, b.env, b.depth+1, false)
+		t.exprDepth--
+		return false
+	}
+	return true
 }

@@ -21,23 +21,27 @@ var pushableMacros = map[string]bool{
 	"__unixEpochNanoFilter": true, "__dateFilter": true, "__timeFrom": true, "__timeTo": true,
 }
 
-// timeConjuncts lists the top-level conjuncts of sel's WHERE that are a
-// pushable time macro on one plain column.
-func timeConjuncts(sel *ast.Select) []*ast.Macro {
+// whereConjuncts lists the top-level conjuncts of sel's WHERE in scratch
+// space that the next call reuses.
+func (p *Planner) whereConjuncts(sel *ast.Select) []ast.Expr {
 	if sel.Where == nil {
 		return nil
 	}
-	var out []*ast.Macro
-	for _, c := range conjuncts(sel.Where.Expr, nil) {
-		m, ok := c.(*ast.Macro)
-		if !ok || !pushableMacros[m.Name] || len(m.Args) != 1 {
-			continue
-		}
-		if _, ok := m.Args[0].(*ast.ColumnRef); ok {
-			out = append(out, m)
-		}
+	p.conjBuf = conjuncts(sel.Where.Expr, p.conjBuf[:0])
+	return p.conjBuf
+}
+
+// timeMacro returns conjunct c when it is a pushable time macro on one
+// plain column.
+func timeMacro(c ast.Expr) (*ast.Macro, bool) {
+	m, ok := c.(*ast.Macro)
+	if !ok || !pushableMacros[m.Name] || len(m.Args) != 1 {
+		return nil, false
 	}
-	return out
+	if _, ok := m.Args[0].(*ast.ColumnRef); !ok {
+		return nil, false
+	}
+	return m, true
 }
 
 // TimeRange pushes each top-level time filter on a column that comes from
@@ -47,10 +51,18 @@ func timeConjuncts(sel *ast.Select) []*ast.Macro {
 // DISTINCT ON, grouping sets or WITH ROLLUP/CUBE/TOTALS, a recursive CTE
 // or a CTE used more than once.
 func (p *Planner) TimeRange(expand ExpandFunc) error {
-	for _, b := range p.t.blocks {
-		for _, m := range timeConjuncts(b.sel) {
+	t := p.analysis()
+	if !t.nested {
+		return nil // no subquery or CTE to push into
+	}
+	for _, b := range t.blocks {
+		for _, c := range p.whereConjuncts(b.sel) {
+			m, ok := timeMacro(c)
+			if !ok {
+				continue
+			}
 			ref := m.Args[0].(*ast.ColumnRef)
-			tr := &tracer{t: p.t, quote: p.o.Dialect.QuoteIdent}
+			tr := &tracer{t: t, quote: p.o.Dialect.QuoteIdent}
 			s, _ := tr.pick(b, ref.Qualifier(), ref.Name().Name)
 			if s == nil || (s.kind != srcDerived && s.kind != srcCTE) {
 				continue
@@ -84,14 +96,9 @@ func (p *Planner) pushTime(s *source, col string) []target {
 	if s.query == nil || queryBarrier(s.query) {
 		return nil
 	}
-	if s.kind == srcCTE {
-		if s.cte == nil || p.t.cteRefs[s.cte] != 1 {
-			return nil
-		}
-		tr := &tracer{t: p.t}
-		if tr.recursive(s) {
-			return nil
-		}
+	t := p.analysis()
+	if s.kind == srcCTE && (s.cte == nil || t.cteRefs(s.cte) != 1 || s.recursive) {
+		return nil
 	}
 	if len(s.cols) > 0 {
 		i := indexFold(s.cols, col)
@@ -123,11 +130,11 @@ func (p *Planner) pushTime(s *source, col string) []target {
 		if !ok {
 			return nil
 		}
-		b := p.t.byNode[br]
+		b := t.block(br)
 		if b == nil {
 			return nil
 		}
-		tr := &tracer{t: p.t, quote: p.o.Dialect.QuoteIdent}
+		tr := &tracer{t: t, quote: p.o.Dialect.QuoteIdent}
 		inner, _ := tr.pick(b, ref.Qualifier(), ref.Name().Name)
 		if inner == nil {
 			return nil
@@ -207,8 +214,11 @@ func blockBarrier(sel *ast.Select) bool {
 // hasMacroOn reports whether sel's WHERE already has macro name on the
 // column written as col.
 func hasMacroOn(sel *ast.Select, name, col, src string) bool {
-	for _, m := range timeConjuncts(sel) {
-		if m.Name == name && strings.EqualFold(strings.TrimSpace(m.Args[0].NodeSpan().Text(src)), col) {
+	if sel.Where == nil {
+		return false
+	}
+	for _, c := range conjuncts(sel.Where.Expr, nil) {
+		if m, ok := timeMacro(c); ok && m.Name == name && strings.EqualFold(strings.TrimSpace(m.Args[0].NodeSpan().Text(src)), col) {
 			return true
 		}
 	}
@@ -236,14 +246,19 @@ func (p *Planner) Partitions() {
 	if p.o.Dialect.Name() != dialect.BigQuery {
 		return
 	}
+	t := p.analysis()
+	if !t.partitioned {
+		return // no table with catalog partitioning
+	}
 	from, to := p.o.From.UTC(), p.o.To.UTC()
-	for _, b := range p.t.blocks {
-		for _, m := range timeConjuncts(b.sel) {
-			if m.Name != "__timeFilter" && m.Name != "__dateFilter" {
+	for _, b := range t.blocks {
+		for _, c := range p.whereConjuncts(b.sel) {
+			m, ok := timeMacro(c)
+			if !ok || m.Name != "__timeFilter" && m.Name != "__dateFilter" {
 				continue
 			}
 			ref := m.Args[0].(*ast.ColumnRef)
-			tr := &tracer{t: p.t, quote: p.o.Dialect.QuoteIdent}
+			tr := &tracer{t: t, quote: p.o.Dialect.QuoteIdent}
 			s, _ := tr.pick(b, ref.Qualifier(), ref.Name().Name)
 			if s == nil || s.kind != srcBase || s.table == nil || s.table.Partitioning == nil {
 				continue

@@ -70,7 +70,7 @@ func (tr *tracer) traceBody(s ast.SetExpr, col string) ([]target, status) {
 // traceSelect follows output column col of one SELECT block (or the select
 // item at the same position in a set operation branch).
 func (tr *tracer) traceSelect(sel *ast.Select, col string, item *ast.SelectItem) ([]target, status) {
-	b := tr.t.byNode[sel]
+	b := tr.t.block(sel)
 	if b == nil {
 		return nil, notFound
 	}
@@ -121,7 +121,7 @@ func (tr *tracer) traceRef(b *block, qual []ast.Ident, col, text string) ([]targ
 					}
 				}
 			}
-			if inner != "" && !(s.kind == srcCTE && s.cte != nil && tr.recursive(s)) {
+			if inner != "" && !(s.kind == srcCTE && s.cte != nil && s.recursive) {
 				if tg, st := tr.traceBody(s.query.Body, inner); st == found {
 					for i := range tg {
 						if tg[i].note == "" {
@@ -136,18 +136,8 @@ func (tr *tracer) traceRef(b *block, qual []ast.Ident, col, text string) ([]targ
 	return []target{tr.here(b, s, qual, col, text, note)}, found
 }
 
-// recursive reports whether s refers to a recursive CTE (never traced
-// into: its body refers to itself).
-func (tr *tracer) recursive(s *source) bool {
-	for sc := s.env; sc != nil; sc = sc.parent {
-		if sc.scopes[s.cte] == sc {
-			return true
-		}
-	}
-	return false
-}
-
-// here is the target "in block b, on column col of source s".
+// here is the target "in block b, on column col of source s". A tracer
+// without quote leaves colText empty unless text is given.
 func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note string) target {
 	name := col
 	if s.table != nil {
@@ -155,7 +145,7 @@ func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note st
 			name = c.Name
 		}
 	}
-	if text == "" {
+	if text == "" && tr.quote != nil {
 		text = tr.quote(name)
 		switch {
 		case s.kind == srcUnnest || s.kind == srcArrayJoin || s.qual == "":
@@ -170,8 +160,8 @@ func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note st
 // shared reports whether a source of b other than s may also provide col,
 // so that an unqualified name would be ambiguous.
 func (tr *tracer) shared(b *block, s *source, col string) bool {
-	for _, o := range b.sources {
-		if o != s && tr.t.provides(o, col) != no {
+	for i := range b.sources {
+		if o := &b.sources[i]; o != s && tr.t.provides(o, col) != no {
 			return true
 		}
 	}
@@ -184,15 +174,16 @@ func (tr *tracer) shared(b *block, s *source, col string) bool {
 func (tr *tracer) pick(b *block, qual []ast.Ident, col string) (*source, string) {
 	if len(qual) > 0 {
 		q := strings.ToLower(qual[len(qual)-1].Name)
-		for _, s := range b.sources {
-			if s.name == q {
+		for i := range b.sources {
+			if s := &b.sources[i]; s.name == q {
 				return s, ""
 			}
 		}
 		return nil, ""
 	}
 	var sure, unsure []*source
-	for _, s := range b.sources {
+	for i := range b.sources {
+		s := &b.sources[i]
 		switch tr.t.provides(s, col) {
 		case yes:
 			sure = append(sure, s)
@@ -230,9 +221,9 @@ func describe(s *source) string {
 	return "the first FROM item"
 }
 
-func indexFold(names []string, col string) int {
+func indexFold(names []ast.Ident, col string) int {
 	for i, n := range names {
-		if strings.EqualFold(n, col) {
+		if strings.EqualFold(n.Name, col) {
 			return i
 		}
 	}
