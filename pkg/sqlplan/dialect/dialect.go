@@ -74,7 +74,9 @@ func (d Dialect) String() string {
 // Version is a dotted server version such as 18.16.1 or 24.3.1.2672. The
 // zero Version means "unknown, assume the newest".
 type Version struct {
-	parts []int
+	// text is the version's dotted run of numbers ("18.16.1"), a substring
+	// of the parsed text; every part is known to fit an int.
+	text string
 }
 
 // ParseVersion parses "18.16.1", "24.3.1.2672", "v24.3", "15.4 (Debian
@@ -89,32 +91,33 @@ func ParseVersion(s string) (Version, error) {
 	if start < 0 {
 		return Version{}, fmt.Errorf("server version %q has no version number (want e.g. 18.16.1)", s)
 	}
-	var parts []int
 	i := start
 	for {
 		j := i
 		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 			j++
 		}
-		if j == i {
-			break
-		}
-		n, err := strconv.Atoi(s[i:j])
-		if err != nil {
+		if _, err := strconv.Atoi(s[i:j]); err != nil {
 			return Version{}, fmt.Errorf("server version %q: %w", s, err)
 		}
-		parts = append(parts, n)
 		if j+1 < len(s) && s[j] == '.' && s[j+1] >= '0' && s[j+1] <= '9' {
 			i = j + 1
 			continue
 		}
-		break
+		return Version{text: s[start:j]}, nil
 	}
-	return Version{parts: parts}, nil
 }
 
 // IsZero reports whether the version is unknown.
-func (v Version) IsZero() bool { return len(v.parts) == 0 }
+func (v Version) IsZero() bool { return v.text == "" }
+
+// part splits the first number off a dotted run: part("18.16.1") is 18 and
+// "16.1". An empty run gives 0 and "".
+func part(run string) (int, string) {
+	head, tail, _ := strings.Cut(run, ".")
+	n, _ := strconv.Atoi(head) // ParseVersion checked every part
+	return n, tail
+}
 
 // AtLeast reports whether v >= the version given as numbers. An unknown
 // version is treated as the newest, so AtLeast returns true.
@@ -122,11 +125,10 @@ func (v Version) AtLeast(want ...int) bool {
 	if v.IsZero() {
 		return true
 	}
-	for i, w := range want {
-		have := 0
-		if i < len(v.parts) {
-			have = v.parts[i]
-		}
+	rest := v.text
+	for _, w := range want {
+		var have int
+		have, rest = part(rest)
 		if have != w {
 			return have > w
 		}
@@ -136,11 +138,16 @@ func (v Version) AtLeast(want ...int) bool {
 
 // String returns the version in dotted form ("" when unknown).
 func (v Version) String() string {
-	s := make([]string, len(v.parts))
-	for i, p := range v.parts {
-		s[i] = strconv.Itoa(p)
+	var b []byte
+	for rest := v.text; rest != ""; {
+		var n int
+		n, rest = part(rest)
+		if len(b) > 0 {
+			b = append(b, '.')
+		}
+		b = strconv.AppendInt(b, int64(n), 10)
 	}
-	return strings.Join(s, ".")
+	return string(b)
 }
 
 // Capability is a server feature the planner may rely on.

@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -256,6 +257,39 @@ func TestTimeLiterals(t *testing.T) {
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %s, want %s", tc.got, tc.want)
+		}
+	}
+}
+
+// TestHotPathsDoNotAllocate: ParseVersion and TypeKind run on every plan.
+func TestHotPathsDoNotAllocate(t *testing.T) {
+	pg, bq, ch := MustNew(Postgres, ""), MustNew(BigQuery, ""), MustNew(ClickHouse, "18.16.1")
+	n := testing.AllocsPerRun(100, func() {
+		_, _ = ParseVersion("24.3.1.2672")
+		_, _ = pg.TypeKind("timestamp(3)  WITH time zone")
+		_, _ = bq.TypeKind("TIMESTAMP")
+		_, _ = ch.TypeKind("Nullable(DateTime64(3, 'UTC'))")
+		_ = ch.Has(DateTime64)
+	})
+	if n != 0 {
+		t.Errorf("%v allocations per run, want 0", n)
+	}
+}
+
+// TestTypeKindNormalisation: the allocation-free normalisation agrees with
+// the general one.
+func TestTypeKindNormalisation(t *testing.T) {
+	for _, d := range []Dialect{MustNew(Postgres, ""), MustNew(BigQuery, "")} {
+		for _, s := range []string{
+			"timestamp(3)  WITH time zone", "timestamp (3) with time zone", "TIMESTAMP", " date ", "timestamp_ms",
+			"timestamptz(6)", "timestamp(3)with time zone", "ti mestamp", "timestamp\u00a0with time zone",
+			"x(timestamp)", "DateTime", "timestamp(", "timestamp)", "\tTIMESTAMP\n(6)\n",
+		} {
+			k, ok := d.TypeKind(s)
+			wk, wok := d.namedKind(slowNormType(strings.TrimSpace(s)))
+			if k != wk || ok != wok {
+				t.Errorf("%s TypeKind(%q) = %v, %v; general path gives %v, %v", d, s, k, ok, wk, wok)
+			}
 		}
 	}
 }

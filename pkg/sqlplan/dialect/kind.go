@@ -1,7 +1,9 @@
 package dialect
 
 import (
+	"bytes"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bigtent/quarry/pkg/catalog"
 )
@@ -103,29 +105,22 @@ func (d Dialect) ColumnKind(c catalog.Column) (TimeKind, bool) {
 func (d Dialect) TypeKind(typ string) (TimeKind, bool) {
 	t := strings.TrimSpace(typ)
 	if d.name == ClickHouse {
-		t = unwrapCH(t)
-		lt := strings.ToLower(t)
-		switch {
-		case lt == "date" || lt == "date32":
-			return Date, true
-		case strings.HasPrefix(lt, "datetime64"):
-			return Instant64, true
-		case lt == "datetime" || strings.HasPrefix(lt, "datetime("):
-			return Instant, true
-		}
-		return Unknown, false
+		return chTypeKind(t)
 	}
-	lt := strings.ToLower(strings.Join(strings.Fields(t), " "))
-	// Drop a precision: timestamp(3) with time zone, TIMESTAMP(6).
-	if i := strings.IndexByte(lt, '('); i >= 0 {
-		if j := strings.IndexByte(lt[i:], ')'); j >= 0 {
-			lt = strings.TrimSpace(lt[:i] + lt[i+j+1:])
-			lt = strings.Join(strings.Fields(lt), " ")
-		}
+	var buf [maxTypeLen]byte
+	lt, ok := normType(buf[:0], t)
+	if !ok {
+		return d.namedKind(slowNormType(t))
 	}
+	return d.namedKind(lt)
+}
+
+// namedKind maps a normalised PostgreSQL, DuckDB or BigQuery type name
+// (lower case, no precision, single spaces) to its kind.
+func (d Dialect) namedKind(lt []byte) (TimeKind, bool) {
 	switch d.name {
 	case BigQuery:
-		switch lt {
+		switch string(lt) {
 		case "timestamp":
 			return Instant, true
 		case "datetime":
@@ -134,7 +129,7 @@ func (d Dialect) TypeKind(typ string) (TimeKind, bool) {
 			return Date, true
 		}
 	default: // Postgres, DuckDB
-		switch lt {
+		switch string(lt) {
 		case "timestamptz", "timestamp with time zone":
 			return Instant, true
 		case "timestamp", "timestamp without time zone", "datetime",
@@ -147,17 +142,121 @@ func (d Dialect) TypeKind(typ string) (TimeKind, bool) {
 	return Unknown, false
 }
 
+// maxTypeLen bounds the type names normType handles; longer ones take the
+// general path.
+const maxTypeLen = 64
+
+// normType normalises an ASCII type name into dst without allocating: lower
+// case, whitespace runs as one space, and a precision "(…)" dropped, as
+// slowNormType does. ok is false when t is not ASCII or too long.
+func normType(dst []byte, t string) ([]byte, bool) {
+	if len(t) > maxTypeLen {
+		return nil, false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] >= utf8.RuneSelf {
+			return nil, false
+		}
+	}
+	var raw, tmp [maxTypeLen]byte
+	f := appendFields(tmp[:0], append(raw[:0], t...))
+	if i := bytes.IndexByte(f, '('); i >= 0 {
+		if j := bytes.IndexByte(f[i:], ')'); j >= 0 {
+			var cut [maxTypeLen]byte
+			c := append(append(cut[:0], f[:i]...), f[i+j+1:]...)
+			return appendFields(dst, c), true
+		}
+	}
+	return append(dst, f...), true
+}
+
+// appendFields appends s's whitespace-separated ASCII fields to dst, lower
+// case and joined by single spaces.
+func appendFields(dst, s []byte) []byte {
+	start := len(dst)
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			space = true
+			continue
+		}
+		if space && len(dst) > start {
+			dst = append(dst, ' ')
+		}
+		space = false
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// slowNormType is normType for any text (non-ASCII or long type names).
+func slowNormType(t string) []byte {
+	lt := strings.ToLower(strings.Join(strings.Fields(t), " "))
+	// Drop a precision: timestamp(3) with time zone, TIMESTAMP(6).
+	if i := strings.IndexByte(lt, '('); i >= 0 {
+		if j := strings.IndexByte(lt[i:], ')'); j >= 0 {
+			lt = strings.TrimSpace(lt[:i] + lt[i+j+1:])
+			lt = strings.Join(strings.Fields(lt), " ")
+		}
+	}
+	return []byte(lt)
+}
+
+// chTypeKind classifies a ClickHouse type, looking through Nullable(...)
+// and LowCardinality(...).
+func chTypeKind(t string) (TimeKind, bool) {
+	t = unwrapCH(t)
+	switch {
+	case equalFoldASCII(t, "date") || equalFoldASCII(t, "date32"):
+		return Date, true
+	case hasPrefixFoldASCII(t, "datetime64"):
+		return Instant64, true
+	case equalFoldASCII(t, "datetime") || hasPrefixFoldASCII(t, "datetime("):
+		return Instant, true
+	}
+	return Unknown, false
+}
+
 // unwrapCH removes Nullable(...) and LowCardinality(...) wrappers.
 func unwrapCH(t string) string {
 	for {
-		lt := strings.ToLower(t)
 		switch {
-		case strings.HasPrefix(lt, "nullable(") && strings.HasSuffix(t, ")"):
+		case hasPrefixFoldASCII(t, "nullable(") && strings.HasSuffix(t, ")"):
 			t = strings.TrimSpace(t[len("nullable(") : len(t)-1])
-		case strings.HasPrefix(lt, "lowcardinality(") && strings.HasSuffix(t, ")"):
+		case hasPrefixFoldASCII(t, "lowcardinality(") && strings.HasSuffix(t, ")"):
 			t = strings.TrimSpace(t[len("lowcardinality(") : len(t)-1])
 		default:
 			return t
 		}
 	}
+}
+
+// hasPrefixFoldASCII reports whether s starts with the lower-case ASCII
+// prefix, ignoring ASCII case (what strings.HasPrefix(strings.ToLower(s),
+// prefix) says for the ClickHouse type names, without the copy).
+func hasPrefixFoldASCII(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
+}
+
+// equalFoldASCII reports whether s equals the lower-case ASCII text lower,
+// ignoring ASCII case.
+func equalFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -10,29 +10,51 @@ import (
 // toDateTime(epoch) (toDateTime64('…', 3, 'UTC') when t has milliseconds and
 // the server has DateTime64), DuckDB TIMESTAMPTZ '…+00'.
 func (d Dialect) InstantLiteral(t time.Time) string {
+	var buf [64]byte
+	return string(d.AppendInstantLiteral(buf[:0], t))
+}
+
+// AppendInstantLiteral appends InstantLiteral(t) to dst.
+func (d Dialect) AppendInstantLiteral(dst []byte, t time.Time) []byte {
 	t = t.UTC()
 	switch d.name {
 	case Postgres:
-		return "'" + t.Format(time.RFC3339Nano) + "'::timestamptz"
+		dst = append(dst, '\'')
+		dst = t.AppendFormat(dst, time.RFC3339Nano)
+		return append(dst, "'::timestamptz"...)
 	case BigQuery:
-		return "TIMESTAMP '" + wallText(t) + "+00'"
+		dst = append(dst, "TIMESTAMP '"...)
+		dst = appendWallText(dst, t)
+		return append(dst, "+00'"...)
 	case ClickHouse:
 		if t.Nanosecond() != 0 && d.Has(DateTime64) {
-			return d.Instant64Literal(t)
+			return d.AppendInstant64Literal(dst, t)
 		}
-		return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")"
+		dst = append(dst, "toDateTime("...)
+		dst = strconv.AppendInt(dst, t.Unix(), 10)
+		return append(dst, ')')
 	default:
-		return "TIMESTAMPTZ '" + wallText(t) + "+00'"
+		dst = append(dst, "TIMESTAMPTZ '"...)
+		dst = appendWallText(dst, t)
+		return append(dst, "+00'"...)
 	}
 }
 
 // Instant64Literal writes t as a ClickHouse DateTime64(3) in UTC; other
 // dialects get InstantLiteral.
 func (d Dialect) Instant64Literal(t time.Time) string {
+	var buf [64]byte
+	return string(d.AppendInstant64Literal(buf[:0], t))
+}
+
+// AppendInstant64Literal appends Instant64Literal(t) to dst.
+func (d Dialect) AppendInstant64Literal(dst []byte, t time.Time) []byte {
 	if d.name != ClickHouse {
-		return d.InstantLiteral(t)
+		return d.AppendInstantLiteral(dst, t)
 	}
-	return "toDateTime64('" + t.UTC().Format("2006-01-02 15:04:05.000") + "', 3, 'UTC')"
+	dst = append(dst, "toDateTime64('"...)
+	dst = t.UTC().AppendFormat(dst, "2006-01-02 15:04:05.000")
+	return append(dst, "', 3, 'UTC')"...)
 }
 
 // WallLiteral writes the wall-clock time of t (in t's location) as a
@@ -40,29 +62,52 @@ func (d Dialect) Instant64Literal(t time.Time) string {
 // ClickHouse toDateTime('…', 'UTC') (ClickHouse has no zoneless type; the
 // wall time is read as UTC).
 func (d Dialect) WallLiteral(t time.Time) string {
+	var buf [64]byte
+	return string(d.AppendWallLiteral(buf[:0], t))
+}
+
+// AppendWallLiteral appends WallLiteral(t) to dst.
+func (d Dialect) AppendWallLiteral(dst []byte, t time.Time) []byte {
 	switch d.name {
 	case BigQuery:
-		return "DATETIME '" + wallText(t) + "'"
+		dst = append(dst, "DATETIME '"...)
+		dst = appendWallText(dst, t)
+		return append(dst, '\'')
 	case ClickHouse:
-		return "toDateTime('" + t.Format("2006-01-02 15:04:05") + "', 'UTC')"
+		dst = append(dst, "toDateTime('"...)
+		dst = t.AppendFormat(dst, "2006-01-02 15:04:05")
+		return append(dst, "', 'UTC')"...)
 	default:
-		return "TIMESTAMP '" + wallText(t) + "'"
+		dst = append(dst, "TIMESTAMP '"...)
+		dst = appendWallText(dst, t)
+		return append(dst, '\'')
 	}
 }
 
 // DateLiteral writes the calendar day of t (in t's location): DATE
 // 'YYYY-MM-DD', or toDate('YYYY-MM-DD') for ClickHouse.
 func (d Dialect) DateLiteral(t time.Time) string {
-	if d.name == ClickHouse {
-		return "toDate('" + t.Format("2006-01-02") + "')"
-	}
-	return "DATE '" + t.Format("2006-01-02") + "'"
+	var buf [32]byte
+	return string(d.AppendDateLiteral(buf[:0], t))
 }
 
-// wallText is "YYYY-MM-DD HH:MM:SS[.ffffff]" with trailing zeros trimmed.
-func wallText(t time.Time) string {
-	if t.Nanosecond() == 0 {
-		return t.Format("2006-01-02 15:04:05")
+// AppendDateLiteral appends DateLiteral(t) to dst.
+func (d Dialect) AppendDateLiteral(dst []byte, t time.Time) []byte {
+	if d.name == ClickHouse {
+		dst = append(dst, "toDate('"...)
+		dst = t.AppendFormat(dst, "2006-01-02")
+		return append(dst, "')"...)
 	}
-	return t.Format("2006-01-02 15:04:05.999999")
+	dst = append(dst, "DATE '"...)
+	dst = t.AppendFormat(dst, "2006-01-02")
+	return append(dst, '\'')
+}
+
+// appendWallText appends "YYYY-MM-DD HH:MM:SS[.ffffff]" with trailing zeros
+// trimmed.
+func appendWallText(dst []byte, t time.Time) []byte {
+	if t.Nanosecond() == 0 {
+		return t.AppendFormat(dst, "2006-01-02 15:04:05")
+	}
+	return t.AppendFormat(dst, "2006-01-02 15:04:05.999999")
 }
