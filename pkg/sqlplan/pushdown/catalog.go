@@ -31,20 +31,16 @@ func lookupTable(c *catalog.Catalog, name string) *catalog.Table {
 	return nil
 }
 
-// catalogName joins an object name's parts for a catalog lookup (without
-// allocating for a one-part name).
-func catalogName(parts []ast.Ident) string {
-	if len(parts) == 1 {
-		return parts[0].Name
-	}
-	var b strings.Builder
+// appendCatalogName appends an object name's parts, joined with dots, for
+// a catalog lookup.
+func appendCatalogName(dst []byte, parts []ast.Ident) []byte {
 	for i, p := range parts {
 		if i > 0 {
-			b.WriteByte('.')
+			dst = append(dst, '.')
 		}
-		b.WriteString(p.Name)
+		dst = append(dst, p.Name...)
 	}
-	return b.String()
+	return dst
 }
 
 // column finds a column of t by name.
@@ -66,7 +62,13 @@ func bare(s string) string {
 	if strings.IndexAny(s, "`\"") < 0 {
 		return s
 	}
-	return strings.NewReplacer("`", "", `"`, "").Replace(s)
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '`' && s[i] != '"' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
 }
 
 func sameName(a, b string) bool {

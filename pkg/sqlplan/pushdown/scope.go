@@ -1,7 +1,8 @@
 package pushdown
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/catalog"
@@ -109,6 +110,13 @@ type tree struct {
 	visit     func(ast.Node) bool
 	arena     []block  // blocks are allocated here, a chunk at a time
 	srcs      []source // sources are allocated here; blocks slice it
+
+	// Room for the blocks and sources of a small statement, so that most
+	// analyses allocate no slices.
+	blockBuf  [4]*block
+	topBuf    [1]*block
+	arenaBuf  [4]block
+	sourceBuf [4]source
 }
 
 func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
@@ -116,8 +124,9 @@ func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
 	if q == nil {
 		return
 	}
+	t.blocks, t.top = t.blockBuf[:0], t.topBuf[:0]
+	t.arena, t.srcs = t.arenaBuf[:0], t.sourceBuf[:0]
 	t.visit = t.visitExpr
-	t.srcs = make([]source, 0, 8)
 	t.query(q, nil, 0, true)
 	t.visit, t.cur, t.arena, t.srcs = nil, nil, nil, nil
 }
@@ -135,8 +144,12 @@ func (t *tree) block(sel *ast.Select) *block {
 // blocksByDepth returns the blocks, outermost first (stable).
 func (t *tree) blocksByDepth() []*block {
 	if t.byDepth == nil {
-		t.byDepth = append(make([]*block, 0, len(t.blocks)), t.blocks...)
-		sort.SliceStable(t.byDepth, func(i, j int) bool { return t.byDepth[i].depth < t.byDepth[j].depth })
+		byDepth := func(a, b *block) int { return cmp.Compare(a.depth, b.depth) }
+		t.byDepth = t.blocks
+		if !slices.IsSortedFunc(t.blocks, byDepth) {
+			t.byDepth = slices.Clone(t.blocks)
+			slices.SortStableFunc(t.byDepth, byDepth)
+		}
 	}
 	return t.byDepth
 }
@@ -308,7 +321,8 @@ func (t *tree) tableRef(it *ast.TableRef, b *block) {
 			if i := strings.LastIndexByte(s.name, '.'); i >= 0 {
 				s.name = s.name[i+1:]
 			}
-			s.table = lookupTable(t.cat, catalogName(it.Name.Parts))
+			var buf [64]byte // the name is on the stack unless it is long
+			s.table = lookupTable(t.cat, string(appendCatalogName(buf[:0], it.Name.Parts)))
 			if s.table != nil && s.table.Partitioning != nil {
 				t.partitioned = true
 			}
