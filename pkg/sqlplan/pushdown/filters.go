@@ -124,8 +124,8 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 					continue
 				}
 				tr := &tracer{t: t, quote: quote, path: pathOf(parts[2:])}
-				qual := []ast.Ident{{Name: parts[0]}}
-				if tg, st := tr.traceRef(b, qual, parts[1], ""); st == found {
+				qual := [1]ast.Ident{{Name: parts[0]}}
+				if tg, st := tr.traceRef(nil, b, qual[:], parts[1], ""); st == found {
 					return tg, "", nil
 				}
 			}
@@ -137,8 +137,8 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 	// Follow the column down from the outermost blocks.
 	var out []target
 	for _, b := range t.top {
-		if tg, st := tr.traceRef(b, nil, col, ""); st == found {
-			out = append(out, tg...)
+		if tg, st := tr.traceRef(out, b, nil, col, ""); st == found {
+			out = tg
 		}
 	}
 	if len(out) > 0 {
@@ -147,7 +147,7 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 	// The key names an output column of the statement (an alias, or a
 	// column at the same position of every set operation branch).
 	if p.o.Query != nil {
-		if tg, st := tr.traceBody(p.o.Query.Body, col); st == found {
+		if tg, st := tr.traceBody(nil, p.o.Query.Body, col); st == found {
 			return tg, "", nil
 		}
 	}

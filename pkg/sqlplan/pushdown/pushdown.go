@@ -57,8 +57,11 @@ type Planner struct {
 	edits    []Edit
 	steps    []Step
 	warns    []Warning
+	// targetBuf is scratch space for ColumnAt's traces.
+	targetBuf []target
 	// conjBuf is scratch space for the conjuncts of a WHERE.
-	conjBuf []ast.Expr
+	conjBuf   []ast.Expr
+	conjArray [8]ast.Expr
 }
 
 // blockConds are the predicates to AND into one block's WHERE.
@@ -70,7 +73,9 @@ type blockConds struct {
 // New prepares a Planner for the statement. It analyses nothing yet: the
 // FROM tree is analysed when a method first needs it.
 func New(o Options) *Planner {
-	return &Planner{o: o}
+	p := &Planner{o: o}
+	p.conjBuf = p.conjArray[:0]
+	return p
 }
 
 // analysis returns the analysed FROM tree, analysing it on first use.

@@ -34,7 +34,8 @@ func (p *Planner) ColumnAt(expr string, at int) (catalog.Column, bool) {
 		q = qbuf[:]
 	}
 	tr := tracer{t: t} // no quote: only the tables and column names are needed
-	tg, st := tr.traceRef(b, q, col, "")
+	tg, st := tr.traceRef(p.targetBuf[:0], b, q, col, "")
+	p.targetBuf = tg[:0]
 	if st != found || len(tg) == 0 || tg[0].table == nil {
 		return catalog.Column{}, false
 	}

@@ -38,12 +38,13 @@ type tracer struct {
 	path string
 }
 
-// traceBody finds where a predicate on output column col of a query body
-// goes: into every branch of a set operation, by position.
-func (tr *tracer) traceBody(s ast.SetExpr, col string) ([]target, status) {
+// traceBody appends to dst where a predicate on output column col of a
+// query body goes: into every branch of a set operation, by position. The
+// trace functions return dst as it was when they find no target.
+func (tr *tracer) traceBody(dst []target, s ast.SetExpr, col string) ([]target, status) {
 	brs := branches(s, nil)
 	if len(brs) == 0 {
-		return nil, notFound
+		return dst, notFound
 	}
 	idx := -1
 	for i, it := range brs[0].Items {
@@ -52,27 +53,26 @@ func (tr *tracer) traceBody(s ast.SetExpr, col string) ([]target, status) {
 			break
 		}
 	}
-	var all []target
+	n := len(dst)
 	for bi, br := range brs {
 		var item *ast.SelectItem
 		if idx >= 0 && idx < len(br.Items) && bi > 0 {
 			item = br.Items[idx]
 		}
-		tg, st := tr.traceSelect(br, col, item)
-		if st != found {
-			return nil, st
+		var st status
+		if dst, st = tr.traceSelect(dst, br, col, item); st != found {
+			return dst[:n], st
 		}
-		all = append(all, tg...)
 	}
-	return all, found
+	return dst, found
 }
 
 // traceSelect follows output column col of one SELECT block (or the select
 // item at the same position in a set operation branch).
-func (tr *tracer) traceSelect(sel *ast.Select, col string, item *ast.SelectItem) ([]target, status) {
+func (tr *tracer) traceSelect(dst []target, sel *ast.Select, col string, item *ast.SelectItem) ([]target, status) {
 	b := tr.t.block(sel)
 	if b == nil {
-		return nil, notFound
+		return dst, notFound
 	}
 	if item == nil {
 		for _, it := range sel.Items {
@@ -86,9 +86,9 @@ func (tr *tracer) traceSelect(sel *ast.Select, col string, item *ast.SelectItem)
 		if _, star := item.Expr.(*ast.Star); !star {
 			ref, ok := item.Expr.(*ast.ColumnRef)
 			if !ok {
-				return nil, computed
+				return dst, computed
 			}
-			return tr.traceRef(b, ref.Qualifier(), ref.Name().Name, ref.Text(tr.t.src))
+			return tr.traceRef(dst, b, ref.Qualifier(), ref.Name().Name, ref.Text(tr.t.src))
 		}
 	}
 	for _, it := range sel.Items {
@@ -96,19 +96,21 @@ func (tr *tracer) traceSelect(sel *ast.Select, col string, item *ast.SelectItem)
 		if !ok || hasIdent(st.Except, col) {
 			continue
 		}
-		if tg, s := tr.traceRef(b, st.Qualifier, col, ""); s == found {
-			return tg, found
+		if out, s := tr.traceRef(dst, b, st.Qualifier, col, ""); s == found {
+			return out, found
 		}
 	}
-	return nil, notFound
+	return dst, notFound
 }
 
-// traceRef finds the source of column col (qualified by qual) in block b.
-// text is how the block's SQL names the column ("" to build a name).
-func (tr *tracer) traceRef(b *block, qual []ast.Ident, col, text string) ([]target, status) {
+// traceRef appends the targets of column col (qualified by qual) of block
+// b to dst: the source's own, or those inside the derived table or CTE it
+// comes from. text is how the block's SQL names the column ("" to build a
+// name).
+func (tr *tracer) traceRef(dst []target, b *block, qual []ast.Ident, col, text string) ([]target, status) {
 	s, note := tr.pick(b, qual, col)
 	if s == nil {
-		return nil, notFound
+		return dst, notFound
 	}
 	if s.kind == srcCTE || s.kind == srcDerived {
 		if s.query != nil {
@@ -122,18 +124,18 @@ func (tr *tracer) traceRef(b *block, qual []ast.Ident, col, text string) ([]targ
 				}
 			}
 			if inner != "" && !(s.kind == srcCTE && s.cte != nil && s.recursive) {
-				if tg, st := tr.traceBody(s.query.Body, inner); st == found {
-					for i := range tg {
-						if tg[i].note == "" {
-							tg[i].note = note
+				if out, st := tr.traceBody(dst, s.query.Body, inner); st == found {
+					for i := len(dst); i < len(out); i++ {
+						if out[i].note == "" {
+							out[i].note = note
 						}
 					}
-					return tg, found
+					return out, found
 				}
 			}
 		}
 	}
-	return []target{tr.here(b, s, qual, col, text, note)}, found
+	return append(dst, tr.here(b, s, qual, col, text, note)), found
 }
 
 // here is the target "in block b, on column col of source s". A tracer
