@@ -61,7 +61,7 @@ type Planner struct {
 	targetBuf []target
 	// conjBuf is scratch space for the conjuncts of a WHERE.
 	conjBuf   []ast.Expr
-	conjArray [8]ast.Expr
+	conjArray [4]ast.Expr
 }
 
 // blockConds are the predicates to AND into one block's WHERE.

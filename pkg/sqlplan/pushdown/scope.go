@@ -24,6 +24,12 @@ const (
 // source is one leaf item of a FROM clause.
 type source struct {
 	kind srcKind
+	// recursive is set for a reference to a CTE of a WITH RECURSIVE (never
+	// traced into: its body may refer to itself).
+	recursive bool
+	// mayHaveAny is set for items whose columns are unknown (table functions
+	// without a column list).
+	mayHaveAny bool
 	// name is the lower-cased name a column qualifier uses (alias, else the
 	// table's last name part); qual is the same name as written.
 	name, qual string
@@ -36,15 +42,9 @@ type source struct {
 	query *ast.Query
 	env   *env
 	cte   *ast.CTE
-	// recursive is set for a reference to a CTE of a WITH RECURSIVE (never
-	// traced into: its body may refer to itself).
-	recursive bool
 	// cols are column names the item declares: an alias column list, a CTE
 	// column list, UNNEST / ARRAY JOIN aliases.
 	cols []ast.Ident
-	// mayHaveAny is set for items whose columns are unknown (table functions
-	// without a column list).
-	mayHaveAny bool
 }
 
 // env is a CTE scope: names defined by WITH clauses, innermost first.
@@ -111,12 +111,12 @@ type tree struct {
 	arena     []block  // blocks are allocated here, a chunk at a time
 	srcs      []source // sources are allocated here; blocks slice it
 
-	// Room for the blocks and sources of a small statement, so that most
-	// analyses allocate no slices.
-	blockBuf  [4]*block
+	// Room for the blocks and sources of a small statement (most have one
+	// block on one table), so that most analyses allocate no slices.
+	blockBuf  [2]*block
 	topBuf    [1]*block
-	arenaBuf  [4]block
-	sourceBuf [4]source
+	arenaBuf  [2]block
+	sourceBuf [2]source
 }
 
 func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
