@@ -239,12 +239,12 @@ var keywordTable = func() *[kwTableSize]KW {
 
 const maxKeywordLen = 16
 
-// kwHash hashes a word case-insensitively (ASCII).
+// kwHash hashes a word of at least two bytes case-insensitively (ASCII)
+// from its length and its first, second and last bytes: enough to spread
+// the keywords, and constant time for any word.
 func kwHash(w string) uint32 {
-	h := uint32(len(w)) * 0x9E3779B1
-	for i := 0; i < len(w); i++ {
-		h = (h ^ uint32(w[i]|0x20)) * 0x01000193
-	}
+	n := len(w)
+	h := uint32(n)*0x9E3779B1 ^ uint32(w[0]|0x20)*0x85EBCA77 ^ uint32(w[1]|0x20)*0xC2B2AE3D ^ uint32(w[n-1]|0x20)*0x27D4EB2F
 	return (h ^ h>>15) & (kwTableSize - 1)
 }
 

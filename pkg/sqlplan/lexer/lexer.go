@@ -104,6 +104,8 @@ func (s *Scanner) next() {
 	src, p := s.src, s.pos
 	c := src[p]
 	switch {
+	case isIdentStart(c): // the common cases first
+		s.word(p)
 	case isSpace(c):
 		e := p + 1
 		for e < len(src) && isSpace(src[e]) {
@@ -130,8 +132,6 @@ func (s *Scanner) next() {
 		}
 	case isDigit(c), c == '.' && isDigit(s.peek(p+1)) && !s.afterName(p):
 		s.number(p)
-	case isIdentStart(c):
-		s.word(p)
 	case c == '$':
 		s.dollar(p)
 	case c == '@' && s.d.AtParams:
