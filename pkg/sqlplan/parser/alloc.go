@@ -2,67 +2,153 @@ package parser
 
 import "github.com/bigtent/quarry/pkg/sqlplan/ast"
 
-// Lists are collected in fixed-size stack buffers and copied once into an
-// exact-size slice: one allocation per list instead of a growing append.
-// (Pooling nodes in shared chunks was measured slower: the garbage
-// collector then scans and keeps whole chunks.)
+// Allocation. The nodes of one parse live and die together (the planner
+// walks the tree and drops it), so they are handed out from slabs instead
+// of being allocated one by one: the common node types and the small slices
+// of the tree (name parts, argument and select lists) each come from a
+// slab, and the first block of every slab is part of one per-parse block
+// (firstBlocks) sized for a typical dashboard query. A typical parse thus
+// makes two allocations, the tokens and the nodes; a larger query takes
+// further blocks as it needs them. Rare node types are allocated directly.
 
-// identsOf copies ids into a new exact-size slice.
-func identsOf(ids []ast.Ident) []ast.Ident {
-	return append(make([]ast.Ident, 0, len(ids)), ids...)
+// slab hands out values of T from blocks.
+type slab[T any] struct {
+	free  []T
+	block int // size of a new block
 }
 
-// exprsOf copies es into a new exact-size slice (nil when empty).
-func exprsOf(es []ast.Expr) []ast.Expr {
-	if len(es) == 0 {
+func (s *slab[T]) init(first []T) { s.free, s.block = first, len(first) }
+
+// put stores v in the slab and returns its address.
+func (s *slab[T]) put(v T) *T {
+	if len(s.free) == 0 {
+		s.free = make([]T, s.block)
+	}
+	t := &s.free[0]
+	*t = v
+	s.free = s.free[1:]
+	return t
+}
+
+// copyOf returns a copy of xs in the slab, or nil when xs is empty. The
+// copy has no spare capacity, so an append to it never overwrites the
+// slab's next values.
+func (s *slab[T]) copyOf(xs []T) []T {
+	n := len(xs)
+	if n == 0 {
 		return nil
 	}
-	return append(make([]ast.Expr, 0, len(es)), es...)
+	if n > len(s.free) {
+		s.free = make([]T, max(s.block, n))
+	}
+	out := s.free[:n:n]
+	s.free = s.free[n:]
+	copy(out, xs)
+	return out
 }
 
-// newColumnRef allocates a ColumnRef and its parts together when it has
-// one or two parts (the common case): one allocation instead of two.
-func newColumnRef(span ast.Span, parts []ast.Ident) *ast.ColumnRef {
-	switch len(parts) {
-	case 1:
-		c := &struct {
-			ref   ast.ColumnRef
-			parts [1]ast.Ident
-		}{}
-		c.parts[0] = parts[0]
-		c.ref = ast.ColumnRef{Span: span, Parts: c.parts[:]}
-		return &c.ref
-	case 2:
-		c := &struct {
-			ref   ast.ColumnRef
-			parts [2]ast.Ident
-		}{}
-		copy(c.parts[:], parts)
-		c.ref = ast.ColumnRef{Span: span, Parts: c.parts[:]}
-		return &c.ref
-	}
-	return &ast.ColumnRef{Span: span, Parts: identsOf(parts)}
+// nodes holds the slabs of one parse.
+type nodes struct {
+	scripts     slab[ast.Script]
+	statements  slab[ast.Statement]
+	queries     slab[ast.Query]
+	selects     slab[ast.Select]
+	selectItems slab[ast.SelectItem]
+	columnRefs  slab[ast.ColumnRef]
+	objectNames slab[ast.ObjectName]
+	funcs       slab[ast.Func]
+	binaries    slab[ast.Binary]
+	literals    slab[ast.Literal]
+	macros      slab[ast.Macro]
+	clauses     slab[ast.Clause]
+	froms       slab[ast.From]
+	tableRefs   slab[ast.TableRef]
+	orderBys    slab[ast.OrderBy]
+	orderItems  slab[ast.OrderItem]
+	groupBys    slab[ast.GroupBy]
+	aliases     slab[ast.Alias]
+	stars       slab[ast.Star]
+	limits      slab[ast.Limit]
+
+	idents        slab[ast.Ident] // name parts, identifier lists and aliases
+	exprs         slab[ast.Expr]
+	itemLists     slab[*ast.SelectItem]
+	tableLists    slab[ast.TableExpr]
+	orderLists    slab[*ast.OrderItem]
+	statementList slab[*ast.Statement]
 }
 
-// newObjectName is newColumnRef for names.
-func newObjectName(span ast.Span, parts []ast.Ident) *ast.ObjectName {
-	switch len(parts) {
-	case 1:
-		n := &struct {
-			name  ast.ObjectName
-			parts [1]ast.Ident
-		}{}
-		n.parts[0] = parts[0]
-		n.name = ast.ObjectName{Span: span, Parts: n.parts[:]}
-		return &n.name
-	case 2:
-		n := &struct {
-			name  ast.ObjectName
-			parts [2]ast.Ident
-		}{}
-		copy(n.parts[:], parts)
-		n.name = ast.ObjectName{Span: span, Parts: n.parts[:]}
-		return &n.name
-	}
-	return &ast.ObjectName{Span: span, Parts: identsOf(parts)}
+// firstBlocks are the first blocks of the slabs, allocated together. The
+// sizes cover about nine in ten corpus queries.
+type firstBlocks struct {
+	scripts     [1]ast.Script
+	statements  [1]ast.Statement
+	queries     [1]ast.Query
+	selects     [1]ast.Select
+	selectItems [4]ast.SelectItem
+	columnRefs  [6]ast.ColumnRef
+	objectNames [2]ast.ObjectName
+	funcs       [1]ast.Func
+	binaries    [2]ast.Binary
+	literals    [2]ast.Literal
+	macros      [2]ast.Macro
+	clauses     [1]ast.Clause
+	froms       [1]ast.From
+	tableRefs   [1]ast.TableRef
+	orderBys    [1]ast.OrderBy
+	orderItems  [1]ast.OrderItem
+	groupBys    [1]ast.GroupBy
+	aliases     [1]ast.Alias
+	stars       [1]ast.Star
+	limits      [1]ast.Limit
+
+	idents        [10]ast.Ident
+	exprs         [4]ast.Expr
+	itemLists     [4]*ast.SelectItem
+	tableLists    [1]ast.TableExpr
+	orderLists    [1]*ast.OrderItem
+	statementList [1]*ast.Statement
+}
+
+func (n *nodes) init() {
+	b := new(firstBlocks)
+	n.scripts.init(b.scripts[:])
+	n.statements.init(b.statements[:])
+	n.queries.init(b.queries[:])
+	n.selects.init(b.selects[:])
+	n.selectItems.init(b.selectItems[:])
+	n.columnRefs.init(b.columnRefs[:])
+	n.objectNames.init(b.objectNames[:])
+	n.funcs.init(b.funcs[:])
+	n.binaries.init(b.binaries[:])
+	n.literals.init(b.literals[:])
+	n.macros.init(b.macros[:])
+	n.clauses.init(b.clauses[:])
+	n.froms.init(b.froms[:])
+	n.tableRefs.init(b.tableRefs[:])
+	n.orderBys.init(b.orderBys[:])
+	n.orderItems.init(b.orderItems[:])
+	n.groupBys.init(b.groupBys[:])
+	n.aliases.init(b.aliases[:])
+	n.stars.init(b.stars[:])
+	n.limits.init(b.limits[:])
+	n.idents.init(b.idents[:])
+	n.exprs.init(b.exprs[:])
+	n.itemLists.init(b.itemLists[:])
+	n.tableLists.init(b.tableLists[:])
+	n.orderLists.init(b.orderLists[:])
+	n.statementList.init(b.statementList[:])
+}
+
+// ident returns the address of a copy of id.
+func (n *nodes) ident(id ast.Ident) *ast.Ident { return n.idents.put(id) }
+
+// columnRef returns a column reference with a copy of parts.
+func (n *nodes) columnRef(span ast.Span, parts []ast.Ident) *ast.ColumnRef {
+	return n.columnRefs.put(ast.ColumnRef{Span: span, Parts: n.idents.copyOf(parts)})
+}
+
+// objectName returns a name with a copy of parts.
+func (n *nodes) objectName(span ast.Span, parts []ast.Ident) *ast.ObjectName {
+	return n.objectNames.put(ast.ObjectName{Span: span, Parts: n.idents.copyOf(parts)})
 }

@@ -189,22 +189,22 @@ done:
 func (p *parser) columnsIn(from, to int) []*ast.ColumnRef {
 	var out []*ast.ColumnRef
 	for i := from; i < to; i++ {
-		t := p.sig[i]
+		t := p.tok(i)
 		if !(t.Kind == lexer.Ident || t.Kind == lexer.QuotedIdent) {
 			continue
 		}
-		if i > from && isPunct(p.src, p.sig[i-1], '.') {
+		if i > from && isPunct(p.src, p.tok(i-1), '.') {
 			continue
 		}
 		c := &ast.ColumnRef{Span: ast.Span{Start: t.Start, End: t.End}}
 		c.Parts = append(c.Parts, p.identFromToken(t))
 		j := i + 1
-		for j+1 < to && isPunct(p.src, p.sig[j], '.') && (p.sig[j+1].Kind == lexer.Ident || p.sig[j+1].Kind == lexer.QuotedIdent) {
-			c.Parts = append(c.Parts, p.identFromToken(p.sig[j+1]))
-			c.End = p.sig[j+1].End
+		for j+1 < to && isPunct(p.src, p.tok(j), '.') && (p.tok(j+1).Kind == lexer.Ident || p.tok(j+1).Kind == lexer.QuotedIdent) {
+			c.Parts = append(c.Parts, p.identFromToken(p.tok(j+1)))
+			c.End = p.tok(j + 1).End
 			j += 2
 		}
-		if j < len(p.sig) && isPunct(p.src, p.sig[j], '(') {
+		if j < len(p.sig) && isPunct(p.src, p.tok(j), '(') {
 			i = j - 1
 			continue // a function name
 		}
@@ -315,7 +315,7 @@ func (p *parser) parseBinaryRest(left ast.Expr, minPrec int) ast.Expr {
 			left = p.parseInOrBetween(left)
 			continue
 		}
-		op := &ast.Binary{Span: ast.Span{Start: start}, Left: left}
+		op := p.nodes.binaries.put(ast.Binary{Span: ast.Span{Start: start}, Left: left})
 		opStart := t.Start
 		switch {
 		case t.Is(lexer.KwNot):
@@ -643,7 +643,7 @@ func (p *parser) parseExprList(closer byte) []ast.Expr {
 	list := buf[:0]
 	for {
 		if closer != 0 && (p.isPunct(closer) || p.eof()) {
-			return exprsOf(list)
+			return p.nodes.exprs.copyOf(list)
 		}
 		start := p.pos
 		if closer != 0 {
@@ -652,7 +652,7 @@ func (p *parser) parseExprList(closer byte) []ast.Expr {
 			list = append(list, p.parseExpr())
 		}
 		if p.pos == start || !p.acceptPunct(',') {
-			return exprsOf(list)
+			return p.nodes.exprs.copyOf(list)
 		}
 	}
 }
@@ -677,16 +677,14 @@ func (p *parser) parsePrimary() ast.Expr {
 	switch t.Kind {
 	case lexer.Number:
 		p.advance()
-		l := &ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitNumber}
-		return l
+		return p.nodes.literals.put(ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitNumber})
 	case lexer.String:
 		p.advance()
 		// Adjacent string literals ('a' 'b') continue the literal.
 		for p.cur().Kind == lexer.String && !p.d.TripleQuotes {
 			p.advance()
 		}
-		l := &ast.Literal{Span: ast.Span{Start: start, End: p.lastEnd}, Kind: ast.LitString}
-		return l
+		return p.nodes.literals.put(ast.Literal{Span: ast.Span{Start: start, End: p.lastEnd}, Kind: ast.LitString})
 	case lexer.Param:
 		p.advance()
 		return &ast.Param{Span: ast.Span{Start: start, End: t.End}}
@@ -703,7 +701,7 @@ func (p *parser) parsePrimary() ast.Expr {
 		if p.isTypedLiteral() {
 			p.advance()
 			p.advance()
-			return &ast.Literal{Span: ast.Span{Start: start, End: p.lastEnd}, Kind: ast.LitString, Type: ast.Span{Start: t.Start, End: t.End}}
+			return p.nodes.literals.put(ast.Literal{Span: ast.Span{Start: start, End: p.lastEnd}, Kind: ast.LitString, Type: ast.Span{Start: t.Start, End: t.End}})
 		}
 		return p.parseNameOrCall()
 	case lexer.Operator:
@@ -744,10 +742,10 @@ func (p *parser) parseKeywordPrimary() ast.Expr {
 	switch t.Kw {
 	case lexer.KwTrue, lexer.KwFalse:
 		p.advance()
-		return &ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitBool}
+		return p.nodes.literals.put(ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitBool})
 	case lexer.KwNull:
 		p.advance()
-		return &ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitNull}
+		return p.nodes.literals.put(ast.Literal{Span: ast.Span{Start: start, End: t.End}, Kind: ast.LitNull})
 	case lexer.KwCase:
 		return p.parseCase()
 	case lexer.KwCast, lexer.KwTryCast, lexer.KwSafeCast:
@@ -860,7 +858,7 @@ func (p *parser) parseStructItems() []ast.Expr {
 		}
 		for !p.eof() && !p.isPunct(',') && !p.isPunct(')') {
 			before := p.pos
-			e = p.absorb(p.sig[start].Start, e, ')')
+			e = p.absorb(p.tok(start).Start, e, ')')
 			if p.pos == before {
 				break
 			}
@@ -895,7 +893,7 @@ func (p *parser) parseParenExpr() ast.Expr {
 // trailingCommaBefore reports whether the token before the closing ')' just
 // consumed is a ',' ((a,) is a one-element tuple).
 func (p *parser) trailingCommaBefore() bool {
-	return p.pos >= 2 && isPunct(p.src, p.sig[p.pos-2], ',')
+	return p.pos >= 2 && isPunct(p.src, p.tok(p.pos-2), ',')
 }
 
 func (p *parser) parseMapLiteral() ast.Expr {
@@ -954,7 +952,7 @@ func (p *parser) parseNameOrCall() ast.Expr {
 		n := p.peek(1)
 		if n.Kind == lexer.Operator && p.text(n) == "*" {
 			p.advance()
-			return p.parseStar(identsOf(parts), start)
+			return p.parseStar(p.nodes.idents.copyOf(parts), start)
 		}
 		if !(p.isNameToken(n) || n.Kind == lexer.Keyword) {
 			break
@@ -962,15 +960,15 @@ func (p *parser) parseNameOrCall() ast.Expr {
 		p.advance()
 	}
 	if p.isPunct('(') {
-		return p.parseCall(newObjectName(ast.Span{Start: start, End: p.lastEnd}, parts))
+		return p.parseCall(p.nodes.objectName(ast.Span{Start: start, End: p.lastEnd}, parts))
 	}
-	return newColumnRef(ast.Span{Start: start, End: p.lastEnd}, parts)
+	return p.nodes.columnRef(ast.Span{Start: start, End: p.lastEnd}, parts)
 }
 
 // parseStar parses * (at the current token) with EXCEPT / EXCLUDE / REPLACE.
 func (p *parser) parseStar(qual []ast.Ident, start int) ast.Expr {
 	p.advance()
-	s := &ast.Star{Span: ast.Span{Start: start}, Qualifier: qual}
+	s := p.nodes.stars.put(ast.Star{Span: ast.Span{Start: start}, Qualifier: qual})
 	for p.d.SelectExceptReplace {
 		t := p.cur()
 		switch {
@@ -1011,7 +1009,7 @@ func (p *parser) parseStar(qual []ast.Ident, start int) ast.Expr {
 // (params)(args), WITHIN GROUP, FILTER (WHERE ...), IGNORE/RESPECT NULLS and
 // OVER.
 func (p *parser) parseCall(name *ast.ObjectName) ast.Expr {
-	f := &ast.Func{Span: ast.Span{Start: name.Start}, Name: name}
+	f := p.nodes.funcs.put(ast.Func{Span: ast.Span{Start: name.Start}, Name: name})
 	p.parseArgs(f)
 	if p.isPunct('(') && p.cur().Start == p.lastEnd && p.d.ClickHouse {
 		// quantile(0.9)(x): the first list holds parameters.
@@ -1056,7 +1054,7 @@ func (p *parser) parseArgs(f *ast.Func) {
 	open := p.advance()
 	var buf [8]ast.Expr
 	args := buf[:0]
-	defer func() { f.Args = exprsOf(args) }()
+	defer func() { f.Args = p.nodes.exprs.copyOf(args) }()
 	if p.acceptKw(lexer.KwDistinct) {
 		f.Distinct = true
 	} else if p.isKw(lexer.KwAll) && !p.isPunctAt(1, '(') && !p.isPunctAt(1, ')') {
@@ -1096,7 +1094,7 @@ func (p *parser) parseArgs(f *ast.Func) {
 // depth-0 commas and parsed tolerantly.
 func (p *parser) parseMacro() ast.Expr {
 	t := p.advance()
-	m := &ast.Macro{Span: ast.Span{Start: t.Start, End: t.End}, Name: p.src[t.Start+1 : t.End]}
+	m := p.nodes.macros.put(ast.Macro{Span: ast.Span{Start: t.Start, End: t.End}, Name: p.src[t.Start+1 : t.End]})
 	if p.isPunct('(') && p.cur().Start == t.End {
 		open := p.advance()
 		m.HasArgs = true

@@ -8,14 +8,17 @@ import (
 )
 
 func (p *parser) parseFrom() *ast.From {
-	f := &ast.From{Span: ast.Span{Start: p.advance().Start}}
+	f := p.nodes.froms.put(ast.From{Span: ast.Span{Start: p.advance().Start}})
+	var buf [4]ast.TableExpr
+	items := buf[:0]
 	for {
 		start := p.pos
-		f.Items = append(f.Items, p.parseJoinTree())
+		items = append(items, p.parseJoinTree())
 		if p.pos == start || !p.acceptPunct(',') {
 			break
 		}
 	}
+	f.Items = p.nodes.tableLists.copyOf(items)
 	f.End = p.lastEnd
 	return f
 }
@@ -190,7 +193,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 		// DuckDB: FROM 'file.parquet'.
 		p.advance()
 		name := &ast.ObjectName{Span: ast.Span{Start: t.Start, End: t.End}, Parts: []ast.Ident{p.identFromToken(t)}}
-		tr := &ast.TableRef{Span: ast.Span{Start: start}, Name: name}
+		tr := p.nodes.tableRefs.put(ast.TableRef{Span: ast.Span{Start: start}, Name: name})
 		p.parseTableSuffixes(tr)
 		tr.End = p.lastEnd
 		return tr
@@ -199,7 +202,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 		if t.Kind == lexer.Macro && p.isPunctAt(1, '(') && p.peek(1).Start == t.End {
 			// A macro producing a table ($__table(...)): an opaque table.
 			name := p.parseObjectName()
-			tr := &ast.TableRef{Span: ast.Span{Start: start}, Name: name}
+			tr := p.nodes.tableRefs.put(ast.TableRef{Span: ast.Span{Start: start}, Name: name})
 			p.skipMacroArgs()
 			p.parseTableSuffixes(tr)
 			tr.End = p.lastEnd
@@ -221,7 +224,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 			tf.End = p.lastEnd
 			return tf
 		}
-		tr := &ast.TableRef{Span: ast.Span{Start: start}, Name: name}
+		tr := p.nodes.tableRefs.put(ast.TableRef{Span: ast.Span{Start: start}, Name: name})
 		p.parseTableSuffixes(tr)
 		tr.End = p.lastEnd
 		return tr
@@ -233,7 +236,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 // isSubqueryRetry reports whether a failed (query) parse at save should be
 // retried as a parenthesized join: ((SELECT ...) AS a JOIN b ON ...).
 func (p *parser) isSubqueryRetry(save int) bool {
-	return isPunct(p.src, p.sig[save], '(') && isPunct(p.src, p.sig[save+1], '(')
+	return isPunct(p.src, p.tok(save), '(') && isPunct(p.src, p.tok(save+1), '(')
 }
 
 func (p *parser) parseParenTable(start int) ast.TableExpr {
@@ -324,7 +327,7 @@ func (p *parser) parseSampleSize(s *ast.Sample) {
 // parseTableAlias parses [AS] name [(col, ...)].
 func (p *parser) parseTableAlias() *ast.Alias {
 	t := p.cur()
-	a := &ast.Alias{Span: ast.Span{Start: t.Start}}
+	start := t.Start
 	if p.acceptKw(lexer.KwAs) {
 		t = p.cur()
 		if !p.isNameToken(t) && t.Kind != lexer.Keyword {
@@ -334,6 +337,7 @@ func (p *parser) parseTableAlias() *ast.Alias {
 	} else if !p.isNameToken(t) || p.aliasStopAt(0) {
 		return nil
 	}
+	a := p.nodes.aliases.put(ast.Alias{Span: ast.Span{Start: start}})
 	a.Name = p.parseIdent()
 	if p.isPunct('(') && !p.d.ClickHouse {
 		a.Columns = p.parseIdentList()
@@ -345,7 +349,8 @@ func (p *parser) parseTableAlias() *ast.Alias {
 // parseIdentList parses (a, b, ...).
 func (p *parser) parseIdentList() []ast.Ident {
 	p.advance()
-	var ids []ast.Ident
+	var buf [8]ast.Ident
+	ids := buf[:0]
 	for !p.isPunct(')') && !p.eof() {
 		if !p.isNameToken(p.cur()) && p.cur().Kind != lexer.Keyword {
 			p.errorAt(p.cur().Start, "expected a name, found "+p.describe(p.cur()))
@@ -362,7 +367,7 @@ func (p *parser) parseIdentList() []ast.Ident {
 		}
 	}
 	p.expectPunct(')', "to close the name list")
-	return ids
+	return p.nodes.idents.copyOf(ids)
 }
 
 // parseIdent parses one name token (a word, a quoted identifier, or — after
@@ -466,7 +471,7 @@ func (p *parser) parseObjectName() *ast.ObjectName {
 		}
 		p.advance()
 	}
-	return newObjectName(ast.Span{Start: start, End: p.lastEnd}, parts)
+	return p.nodes.objectName(ast.Span{Start: start, End: p.lastEnd}, parts)
 }
 
 // splitPath splits a quoted `a.b.c` identifier into parts whose spans lie

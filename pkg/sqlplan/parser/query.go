@@ -24,7 +24,7 @@ var writeKinds = map[lexer.KW]ast.StatementKind{
 
 // parseQuery parses [WITH ...] body [tail clauses].
 func (p *parser) parseQuery() *ast.Query {
-	q := &ast.Query{Span: ast.Span{Start: p.cur().Start}}
+	q := p.nodes.queries.put(ast.Query{Span: ast.Span{Start: p.cur().Start}})
 	defer p.leave()
 	if !p.enter() {
 		p.skipBalanced(func(t lexer.Token) bool { return isPunct(p.src, t, ';') })
@@ -220,7 +220,7 @@ func (p *parser) parseSetOperand() ast.SetExpr {
 	if p.d.ClickHouse && (p.isKw(lexer.KwOrder) || p.isKw(lexer.KwLimit) || p.isKw(lexer.KwSettings) || p.isKw(lexer.KwOffset)) {
 		// ClickHouse binds ORDER BY / LIMIT / SETTINGS to each SELECT of a
 		// UNION; parseQuery unwraps this when there is no set operation.
-		q := &ast.Query{Span: operand.NodeSpan(), Body: operand, LimitInsert: p.lastEnd}
+		q := p.nodes.queries.put(ast.Query{Span: operand.NodeSpan(), Body: operand, LimitInsert: p.lastEnd})
 		p.parseQueryTail(q, true)
 		q.End = p.lastEnd
 		return q
@@ -335,7 +335,7 @@ func (p *parser) parseLimit(q *ast.Query) {
 		q.LimitInsert = p.lastEnd
 		return
 	}
-	l := &ast.Limit{Span: ast.Span{Start: start}, Count: count, Offset: offset, Comma: comma}
+	l := p.nodes.limits.put(ast.Limit{Span: ast.Span{Start: start}, Count: count, Offset: offset, Comma: comma})
 	if p.isKw(lexer.KwWith) && p.isKwAt(1, lexer.KwTies) {
 		p.advance()
 		p.advance()
@@ -406,7 +406,7 @@ func (p *parser) parseSettings() *ast.Settings {
 // ---------------------------------------------------------------- SELECT
 
 func (p *parser) parseSelect() *ast.Select {
-	sel := &ast.Select{Span: ast.Span{Start: p.cur().Start}}
+	sel := p.nodes.selects.put(ast.Select{Span: ast.Span{Start: p.cur().Start}})
 	if p.isKw(lexer.KwFrom) { // DuckDB FROM-first
 		sel.From = p.parseFrom()
 		sel.WhereInsert = p.lastEnd
@@ -496,7 +496,7 @@ func (p *parser) checkClauseEnd() {
 // parseClause parses KEYWORD expr (WHERE, PREWHERE, HAVING, QUALIFY).
 func (p *parser) parseClause() *ast.Clause {
 	kw := p.advance()
-	c := &ast.Clause{Span: ast.Span{Start: kw.Start}, KeywordSpan: ast.Span{Start: kw.Start, End: kw.End}}
+	c := p.nodes.clauses.put(ast.Clause{Span: ast.Span{Start: kw.Start}, KeywordSpan: ast.Span{Start: kw.Start, End: kw.End}})
 	c.Expr = p.parseExpr()
 	c.End = p.lastEnd
 	return c
@@ -533,9 +533,7 @@ func (p *parser) parseSelectList(sel *ast.Select) {
 			break
 		}
 	}
-	if len(items) > 0 {
-		sel.Items = append(make([]*ast.SelectItem, 0, len(items)), items...)
-	}
+	sel.Items = p.nodes.itemLists.copyOf(items)
 	sel.ItemsSpan.End = p.lastEnd
 	if sel.ItemsSpan.End < sel.ItemsSpan.Start {
 		sel.ItemsSpan.End = sel.ItemsSpan.Start
@@ -562,7 +560,7 @@ func (p *parser) atSelectListEnd() bool {
 }
 
 func (p *parser) parseSelectItem() *ast.SelectItem {
-	it := &ast.SelectItem{Span: ast.Span{Start: p.cur().Start}}
+	it := p.nodes.selectItems.put(ast.SelectItem{Span: ast.Span{Start: p.cur().Start}})
 	it.Expr = p.parseExprCtx(true)
 	it.Alias = p.parseColumnAlias()
 	it.End = p.lastEnd
@@ -574,26 +572,26 @@ func (p *parser) parseColumnAlias() *ast.Ident {
 	if p.acceptKw(lexer.KwAs) {
 		t := p.cur()
 		if t.Kind == lexer.String || p.isNameToken(t) || t.Kind == lexer.Keyword {
-			id := p.parseIdent()
-			return &id
+			return p.nodes.ident(p.parseIdent())
 		}
 		p.errorAt(t.Start, "expected an alias after AS, found "+p.describe(t))
 		return nil
 	}
 	if t := p.cur(); p.isNameToken(t) && !p.aliasStopAt(0) && !(t.Kind == lexer.Ident && p.isPunctAt(1, '(')) {
-		id := p.parseIdent()
-		return &id
+		return p.nodes.ident(p.parseIdent())
 	}
 	return nil
 }
 
 func (p *parser) parseGroupBy() *ast.GroupBy {
-	g := &ast.GroupBy{Span: ast.Span{Start: p.advance().Start}}
+	g := p.nodes.groupBys.put(ast.GroupBy{Span: ast.Span{Start: p.advance().Start}})
 	p.advance() // BY
 	if p.isKw(lexer.KwAll) && !p.isPunctAt(1, '(') {
 		p.advance()
 		g.All = true
 	} else {
+		var buf [8]ast.Expr
+		items := buf[:0]
 		for {
 			t := p.cur()
 			switch {
@@ -604,7 +602,7 @@ func (p *parser) parseGroupBy() *ast.GroupBy {
 				gs.Items = p.parseExprList(')')
 				p.expectPunctFor(')', "to close ", gs.Kind, false)
 				gs.End = p.lastEnd
-				g.Items = append(g.Items, gs)
+				items = append(items, gs)
 			case t.Is(lexer.KwGrouping) && p.isKwAt(1, lexer.KwSets):
 				gs := &ast.GroupingSet{Span: ast.Span{Start: t.Start}, Kind: "GROUPING SETS"}
 				p.advance()
@@ -614,14 +612,15 @@ func (p *parser) parseGroupBy() *ast.GroupBy {
 					p.expectPunct(')', "to close GROUPING SETS")
 				}
 				gs.End = p.lastEnd
-				g.Items = append(g.Items, gs)
+				items = append(items, gs)
 			default:
-				g.Items = append(g.Items, p.parseExpr())
+				items = append(items, p.parseExpr())
 			}
 			if !p.acceptPunct(',') {
 				break
 			}
 		}
+		g.Items = p.nodes.exprs.copyOf(items)
 	}
 	for p.isKw(lexer.KwWith) && (p.isKwAt(1, lexer.KwRollup) || p.isKwAt(1, lexer.KwCube) || p.isKwAt(1, lexer.KwTotals)) {
 		p.advance()
@@ -697,7 +696,7 @@ func isFrameKw(t lexer.Token) bool {
 }
 
 func (p *parser) parseOrderBy() *ast.OrderBy {
-	o := &ast.OrderBy{Span: ast.Span{Start: p.advance().Start}}
+	o := p.nodes.orderBys.put(ast.OrderBy{Span: ast.Span{Start: p.advance().Start}})
 	p.advance()                                      // BY
 	if p.isKw(lexer.KwAll) && !p.isPunctAt(1, '(') { // DuckDB ORDER BY ALL
 		p.advance()
@@ -725,9 +724,10 @@ func (p *parser) parseOrderBy() *ast.OrderBy {
 }
 
 func (p *parser) parseOrderItems() []*ast.OrderItem {
-	var items []*ast.OrderItem
+	var buf [8]*ast.OrderItem
+	items := buf[:0]
 	for {
-		it := &ast.OrderItem{Span: ast.Span{Start: p.cur().Start}}
+		it := p.nodes.orderItems.put(ast.OrderItem{Span: ast.Span{Start: p.cur().Start}})
 		it.Expr = p.parseExpr()
 		switch {
 		case p.acceptKw(lexer.KwAsc):
@@ -777,7 +777,7 @@ func (p *parser) parseOrderItems() []*ast.OrderItem {
 		it.End = p.lastEnd
 		items = append(items, it)
 		if !p.acceptPunct(',') {
-			return items
+			return p.nodes.orderLists.copyOf(items)
 		}
 	}
 }
