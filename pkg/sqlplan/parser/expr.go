@@ -258,11 +258,11 @@ func (p *parser) binaryOp() int {
 		return 0
 	case lexer.Ident:
 		switch {
-		case p.isWordAt(0, "XOR"):
+		case p.isWord(t, "XOR"):
 			return precAnd
-		case p.isWordAt(0, "GLOB"):
+		case p.isWord(t, "GLOB"):
 			return precCmp
-		case p.isWordAt(0, "DIV") || p.isWordAt(0, "MOD"):
+		case p.isWord(t, "DIV") || p.isWord(t, "MOD"):
 			if p.d.ClickHouse || p.d.Name == "duckdb" {
 				return precMul
 			}
@@ -549,7 +549,7 @@ func (p *parser) parsePostfix(e ast.Expr) ast.Expr {
 			p.advance()
 			f := &ast.FieldAccess{Span: ast.Span{Start: start, End: n.End}, X: e, Field: p.identFromToken(n)}
 			e = f
-		case p.isWordAt(0, "ISNULL") || p.isWordAt(0, "NOTNULL"):
+		case p.isWord(t, "ISNULL") || p.isWord(t, "NOTNULL"):
 			p.advance()
 			e = &ast.Is{Span: ast.Span{Start: start, End: p.lastEnd}, X: e, Not: p.isWordAt(-1, "NOTNULL"), What: "NULL"}
 		default:

@@ -444,7 +444,7 @@ func (p *parser) parseObjectName() *ast.ObjectName {
 		t := p.cur()
 		id := p.parseIdent()
 		if p.d.BacktickIdent && !p.d.DoubleQuoteIdent && t.Kind == lexer.QuotedIdent && strings.IndexByte(id.Name, '.') >= 0 {
-			parts = append(parts, splitPath(id)...)
+			parts = appendPath(parts, id)
 		} else {
 			if !p.d.DoubleQuoteIdent {
 				// BigQuery: my-project, events_* (adjacent tokens).
@@ -474,16 +474,19 @@ func (p *parser) parseObjectName() *ast.ObjectName {
 	return p.nodes.objectName(ast.Span{Start: start, End: p.lastEnd}, parts)
 }
 
-// splitPath splits a quoted `a.b.c` identifier into parts whose spans lie
-// inside the quotes.
-func splitPath(id ast.Ident) []ast.Ident {
-	var parts []ast.Ident
-	off := id.Start + 1
-	for _, s := range strings.Split(id.Name, ".") {
-		parts = append(parts, ast.Ident{Span: ast.Span{Start: off, End: off + len(s)}, Name: s, Quoted: true})
-		off += len(s) + 1
+// appendPath appends the parts of a quoted `a.b.c` identifier to parts,
+// with spans inside the quotes.
+func appendPath(parts []ast.Ident, id ast.Ident) []ast.Ident {
+	off, name := id.Start+1, id.Name
+	for {
+		i := strings.IndexByte(name, '.')
+		if i < 0 {
+			return append(parts, ast.Ident{Span: ast.Span{Start: off, End: off + len(name)}, Name: name, Quoted: true})
+		}
+		parts = append(parts, ast.Ident{Span: ast.Span{Start: off, End: off + i}, Name: name[:i], Quoted: true})
+		off += i + 1
+		name = name[i+1:]
 	}
-	return parts
 }
 
 // skipMacroArgs skips a macro's (args).

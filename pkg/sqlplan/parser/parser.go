@@ -145,9 +145,11 @@ func (p *parser) acceptKw(kw lexer.KW) bool {
 
 // isWordAt reports whether token n ahead is a bare word equal to w (any case).
 // w must be upper case.
-func (p *parser) isWordAt(n int, w string) bool {
-	t := p.peek(n)
-	return t.IsWord() && t.End-t.Start == len(w) && equalFoldUpper(p.text(t), w)
+func (p *parser) isWordAt(n int, w string) bool { return p.isWord(p.peek(n), w) }
+
+// isWord reports whether t is a bare word equal to the upper-case w.
+func (p *parser) isWord(t lexer.Token, w string) bool {
+	return t.End-t.Start == len(w) && t.IsWord() && equalFoldUpper(p.text(t), w)
 }
 
 func isPunct(src string, t lexer.Token, c byte) bool {
@@ -237,8 +239,7 @@ func (p *parser) expectClosing(c byte, prefix string, open int) bool {
 func (p *parser) checkBrackets() {
 	var buf [32]lexer.Token
 	stack := buf[:0]
-	for _, i := range p.sig {
-		t := p.toks[i]
+	for _, t := range p.toks {
 		if t.Kind != lexer.Punct {
 			continue
 		}
