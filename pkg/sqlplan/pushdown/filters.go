@@ -39,7 +39,7 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 			p.addCond(tg.b.sel, pred)
 			sp := tg.b.sel.Span
 			p.steps = append(p.steps, Step{Kind: "pushdown", Start: sp.Start, End: sp.End,
-				Detail: fmt.Sprintf("ad hoc filter on %s: %s added to the WHERE of %s", f.Key, pred, p.blockName(tg.b))})
+				Detail: "ad hoc filter on " + f.Key + ": " + pred + " added to the WHERE of " + p.blockName(tg.b)})
 			if tg.note != "" {
 				p.warn("ambiguous_pushdown", sp.Start, "ad hoc filter %s: %s", f.Key, tg.note)
 			}
@@ -228,11 +228,7 @@ func (p *Planner) catalogCoversAll() bool {
 
 // numeric reports whether the target column is numeric in the catalog.
 func (p *Planner) numeric(tg target) bool {
-	if tg.table == nil {
-		return false
-	}
-	c, ok := column(tg.table, tg.colName)
-	return ok && NumericType(c.Type)
+	return tg.column != nil && NumericType(tg.column.Type)
 }
 
 // anyNumeric reports whether a table of the statement has a numeric

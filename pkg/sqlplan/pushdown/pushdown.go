@@ -60,8 +60,7 @@ type Planner struct {
 	// targetBuf is scratch space for ColumnAt's traces.
 	targetBuf []target
 	// conjBuf is scratch space for the conjuncts of a WHERE.
-	conjBuf   []ast.Expr
-	conjArray [4]ast.Expr
+	conjBuf []ast.Expr
 }
 
 // blockConds are the predicates to AND into one block's WHERE.
@@ -73,9 +72,7 @@ type blockConds struct {
 // New prepares a Planner for the statement. It analyses nothing yet: the
 // FROM tree is analysed when a method first needs it.
 func New(o Options) *Planner {
-	p := &Planner{o: o}
-	p.conjBuf = p.conjArray[:0]
-	return p
+	return &Planner{o: o}
 }
 
 // analysis returns the analysed FROM tree, analysing it on first use.

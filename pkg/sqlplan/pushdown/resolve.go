@@ -36,18 +36,14 @@ func (p *Planner) ColumnAt(expr string, at int) (catalog.Column, bool) {
 	tr := tracer{t: t} // no quote: only the tables and column names are needed
 	tg, st := tr.traceRef(p.targetBuf[:0], b, q, col, "")
 	p.targetBuf = tg[:0]
-	if st != found || len(tg) == 0 || tg[0].table == nil {
+	// Every target comes from here(), so its column is the table's column
+	// (nil when the table does not have it).
+	if st != found || len(tg) == 0 || tg[0].column == nil {
 		return catalog.Column{}, false
 	}
-	c, ok := column(tg[0].table, tg[0].colName)
-	if !ok {
-		return catalog.Column{}, false
-	}
+	c := tg[0].column
 	for _, o := range tg[1:] {
-		if o.table == nil {
-			return catalog.Column{}, false
-		}
-		if oc, ok := column(o.table, o.colName); !ok || oc.Type != c.Type || oc.Hint != c.Hint {
+		if oc := o.column; oc == nil || oc.Type != c.Type || oc.Hint != c.Hint {
 			return catalog.Column{}, false
 		}
 	}

@@ -113,10 +113,10 @@ type tree struct {
 
 	// Room for the blocks and sources of a small statement (most have one
 	// block on one table), so that most analyses allocate no slices.
-	blockBuf  [2]*block
+	blockBuf  [1]*block
 	topBuf    [1]*block
-	arenaBuf  [2]block
-	sourceBuf [2]source
+	arenaBuf  [1]block
+	sourceBuf [1]source
 }
 
 func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
@@ -171,7 +171,7 @@ func (t *tree) cteRefs(c *ast.CTE) int {
 // them stay valid when the next chunk is made.
 func (t *tree) newBlock() *block {
 	if len(t.arena) == cap(t.arena) {
-		t.arena = make([]block, 0, max(4, 2*cap(t.arena)))
+		t.arena = make([]block, 0, max(2, 2*cap(t.arena)))
 	}
 	t.arena = append(t.arena, block{})
 	return &t.arena[len(t.arena)-1]

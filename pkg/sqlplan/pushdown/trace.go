@@ -15,6 +15,9 @@ type target struct {
 	colText string
 	table   *catalog.Table
 	colName string
+	// column is the catalog column colName names (nil when table does not
+	// have it, or for targets not made by here).
+	column *catalog.Column
 	// note explains a guess (no catalog, several candidates); "" when the
 	// placement is certain.
 	note string
@@ -142,9 +145,10 @@ func (tr *tracer) traceRef(dst []target, b *block, qual []ast.Ident, col, text s
 // without quote leaves colText empty unless text is given.
 func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note string) target {
 	name := col
+	var cc *catalog.Column
 	if s.table != nil {
 		if c, ok := column(s.table, col); ok {
-			name = c.Name
+			name, cc = c.Name, c
 		}
 	}
 	if text == "" && tr.quote != nil {
@@ -156,7 +160,7 @@ func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note st
 			text = s.qual + "." + text
 		}
 	}
-	return target{b: b, colText: text + tr.path, table: s.table, colName: name, note: note}
+	return target{b: b, colText: text + tr.path, table: s.table, colName: name, column: cc, note: note}
 }
 
 // shared reports whether a source of b other than s may also provide col,
