@@ -293,3 +293,25 @@ func TestTypeKindNormalisation(t *testing.T) {
 		}
 	}
 }
+
+// TestWallText: the direct formatting agrees with time.Format.
+func TestWallText(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2024, 1, 30, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(1999, 2, 3, 4, 5, 6, 120_000_000, time.UTC),
+		time.Date(2024, 1, 1, 0, 0, 0, 500, time.UTC),
+		time.Date(7, 1, 1, 0, 0, 0, 1000, time.UTC),
+		time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 1, 1, 0, 0, 0, 3000, time.UTC),
+		time.Date(2024, 6, 1, 12, 0, 0, 0, time.FixedZone("x", 3600)),
+	} {
+		want := tm.Format("2006-01-02 15:04:05")
+		if tm.Nanosecond() != 0 {
+			want = tm.Format("2006-01-02 15:04:05.999999")
+		}
+		if got := string(appendWallText(nil, tm)); got != want {
+			t.Errorf("appendWallText(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func (d Dialect) AppendInstantLiteral(dst []byte, t time.Time) []byte {
 		return append(dst, "+00'"...)
 	case ClickHouse:
 		if t.Nanosecond() != 0 && d.Has(DateTime64) {
-			return d.AppendInstant64Literal(dst, t)
+			return appendCHInstant64(dst, t)
 		}
 		dst = append(dst, "toDateTime("...)
 		dst = strconv.AppendInt(dst, t.Unix(), 10)
@@ -52,6 +52,11 @@ func (d Dialect) AppendInstant64Literal(dst []byte, t time.Time) []byte {
 	if d.name != ClickHouse {
 		return d.AppendInstantLiteral(dst, t)
 	}
+	return appendCHInstant64(dst, t)
+}
+
+// appendCHInstant64 appends t as toDateTime64('…', 3, 'UTC').
+func appendCHInstant64(dst []byte, t time.Time) []byte {
 	dst = append(dst, "toDateTime64('"...)
 	dst = t.UTC().AppendFormat(dst, "2006-01-02 15:04:05.000")
 	return append(dst, "', 3, 'UTC')"...)
@@ -104,10 +109,45 @@ func (d Dialect) AppendDateLiteral(dst []byte, t time.Time) []byte {
 }
 
 // appendWallText appends "YYYY-MM-DD HH:MM:SS[.ffffff]" with trailing zeros
-// trimmed.
+// trimmed (t.Format("2006-01-02 15:04:05.999999"), written directly for
+// years 0-9999).
 func appendWallText(dst []byte, t time.Time) []byte {
-	if t.Nanosecond() == 0 {
-		return t.AppendFormat(dst, "2006-01-02 15:04:05")
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		if t.Nanosecond() == 0 {
+			return t.AppendFormat(dst, "2006-01-02 15:04:05")
+		}
+		return t.AppendFormat(dst, "2006-01-02 15:04:05.999999")
 	}
-	return t.AppendFormat(dst, "2006-01-02 15:04:05.999999")
+	hour, minute, sec := t.Clock()
+	dst = appendDigits(dst, year, 4)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, int(month), 2)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, day, 2)
+	dst = append(dst, ' ')
+	dst = appendDigits(dst, hour, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, minute, 2)
+	dst = append(dst, ':')
+	dst = appendDigits(dst, sec, 2)
+	if us := t.Nanosecond() / 1000; us != 0 {
+		dst = append(dst, '.')
+		dst = appendDigits(dst, us, 6)
+		for dst[len(dst)-1] == '0' {
+			dst = dst[:len(dst)-1]
+		}
+	}
+	return dst
+}
+
+// appendDigits appends the non-negative n zero-padded to width digits.
+func appendDigits(dst []byte, n, width int) []byte {
+	var buf [8]byte
+	i := len(buf)
+	for ; n > 0 || i > len(buf)-width; n /= 10 {
+		i--
+		buf[i] = byte('0' + n%10)
+	}
+	return append(dst, buf[i:]...)
 }
