@@ -11,22 +11,22 @@ import "github.com/bigtent/quarry/pkg/sqlplan/ast"
 // makes two allocations, the tokens and the nodes; a larger query takes
 // further blocks as it needs them. Rare node types are allocated directly.
 
-// slab hands out values of T from blocks.
+// slab hands out values of T from blocks: block[used:] are free.
 type slab[T any] struct {
-	free  []T
-	block int // size of a new block
+	block []T
+	used  int
 }
 
-func (s *slab[T]) init(first []T) { s.free, s.block = first, len(first) }
+func (s *slab[T]) init(first []T) { s.block = first }
 
 // put stores v in the slab and returns its address.
 func (s *slab[T]) put(v T) *T {
-	if len(s.free) == 0 {
-		s.free = make([]T, s.block)
+	if s.used == len(s.block) {
+		s.block, s.used = make([]T, len(s.block)), 0
 	}
-	t := &s.free[0]
+	t := &s.block[s.used]
 	*t = v
-	s.free = s.free[1:]
+	s.used++
 	return t
 }
 
@@ -38,11 +38,11 @@ func (s *slab[T]) copyOf(xs []T) []T {
 	if n == 0 {
 		return nil
 	}
-	if n > len(s.free) {
-		s.free = make([]T, max(s.block, n))
+	if n > len(s.block)-s.used {
+		s.block, s.used = make([]T, max(len(s.block), n)), 0
 	}
-	out := s.free[:n:n]
-	s.free = s.free[n:]
+	out := s.block[s.used : s.used+n : s.used+n]
+	s.used += n
 	copy(out, xs)
 	return out
 }

@@ -456,7 +456,8 @@ func (p *parser) parseInOrBetween(left ast.Expr) ast.Expr {
 				in.Query = q
 				break
 			}
-			p.pos, p.errs = save, p.errs[:saveErrs]
+			p.seek(save)
+			p.errs = p.errs[:saveErrs]
 		}
 		p.advance()
 		in.List = p.parseExprList(')')
@@ -879,7 +880,8 @@ func (p *parser) parseParenExpr() ast.Expr {
 		if len(p.errs) == saveErrs || p.bracketErrs {
 			return &ast.Subquery{Span: ast.Span{Start: start, End: p.lastEnd}, Query: q}
 		}
-		p.pos, p.errs = save, p.errs[:saveErrs]
+		p.seek(save)
+		p.errs = p.errs[:saveErrs]
 	}
 	p.advance()
 	items := p.parseExprList(')')

@@ -147,7 +147,8 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 		save, saveErrs := p.pos, len(p.errs)
 		q := p.parseParenQuery()
 		if !p.bracketErrs && len(p.errs) > saveErrs && p.isSubqueryRetry(save) {
-			p.pos, p.errs = save, p.errs[:saveErrs]
+			p.seek(save)
+			p.errs = p.errs[:saveErrs]
 			return p.parseParenTable(start)
 		}
 		dt := &ast.DerivedTable{Span: ast.Span{Start: start}, Lateral: lateral, Query: q}

@@ -64,6 +64,7 @@ func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
 		}
 	}
 	p := parser{src: src, d: d, toks: toks, sig: sig}
+	p.seek(0)
 	p.nodes.init()
 	p.errs = lexErrs
 	if len(lexErrs) == 0 {
@@ -88,8 +89,9 @@ type parser struct {
 	// significant ones (not whitespace or comments), ending with kindEOF.
 	toks []lexer.Token
 	sig  []int32
-	// pos is the position in sig.
+	// pos is the position in sig; t is the token there (see seek).
 	pos  int
+	t    lexer.Token
 	errs lexer.ErrorList
 	// bracketErrs is set when lexing or bracket matching failed; later
 	// parse errors would only repeat those, so they are not reported.
@@ -109,7 +111,13 @@ func (p *parser) fromFirst() bool { return p.d.Name == "duckdb" }
 // tok returns the significant token i.
 func (p *parser) tok(i int) lexer.Token { return p.toks[p.sig[i]] }
 
-func (p *parser) cur() lexer.Token { return p.tok(p.pos) }
+func (p *parser) cur() lexer.Token { return p.t }
+
+// seek moves to the significant token i.
+func (p *parser) seek(i int) {
+	p.pos = i
+	p.t = p.tok(i)
+}
 
 func (p *parser) peek(n int) lexer.Token {
 	if i := p.pos + n; i < len(p.sig) {
@@ -121,9 +129,9 @@ func (p *parser) peek(n int) lexer.Token {
 func (p *parser) eof() bool { return p.cur().Kind == kindEOF }
 
 func (p *parser) advance() lexer.Token {
-	t := p.cur()
+	t := p.t
 	if t.Kind != kindEOF {
-		p.pos++
+		p.seek(p.pos + 1)
 		p.lastEnd = t.End
 	}
 	return t

@@ -322,7 +322,7 @@ func (p *parser) parseLimit(q *ast.Query) {
 		p.advance()
 		offset = p.parseStrictExpr()
 		if p.isKw(lexer.KwRow) || p.isKw(lexer.KwRows) {
-			p.pos = save // an OFFSET m ROWS clause of its own
+			p.seek(save) // an OFFSET m ROWS clause of its own
 			offset = nil
 		}
 	}
