@@ -2,6 +2,7 @@ package macros
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA zones for request time zones on hosts without tzdata
@@ -42,8 +43,86 @@ type Env struct {
 	interval time.Duration
 	loc      *time.Location
 	tz       string // canonical zone name written into SQL
+	tzLit    string // tz as the dialect's string literal
 	fill     string
 	resolve  TypeResolver
+	b        bounds // the range bounds, formatted once
+}
+
+// bounds are the range bounds as most macros write them, formatted once per
+// Env (nearly every query filters on time). Index 0 is from, 1 is to.
+// Every text is a substring of one string.
+type bounds struct {
+	quoted  [2]string // '2024-01-01T00:00:00Z' (RFC 3339 in UTC)
+	seconds [2]string // epoch seconds
+	typed   [2]string // BigQuery TIMESTAMP '…+00', ClickHouse toDateTime(epoch)
+	wall    [2]string // BigQuery DATETIME '…' (the UTC wall time)
+	text    string    // "from..to" in RFC 3339, for step details
+}
+
+// bounds returns the formatted range bounds.
+func (e *Env) bounds() *bounds { return &e.b }
+
+// formatBounds fills e.b with one allocation, writing only the forms the
+// dialect uses (the others stay empty).
+func (e *Env) formatBounds() {
+	var rfc [2][40]byte
+	from := e.from.AppendFormat(rfc[0][:0], time.RFC3339Nano)
+	to := e.to.AppendFormat(rfc[1][:0], time.RFC3339Nano)
+	ts := [2]time.Time{e.from, e.to}
+
+	var w strings.Builder
+	w.Grow(3*(len(from)+len(to)) + 96)
+	var ends [9]int // where each piece ends in w, in bounds order
+	for i, r := range [2][]byte{from, to} {
+		if e.d.Name() != dialect.ClickHouse {
+			w.WriteByte('\'')
+			w.Write(r)
+			w.WriteByte('\'')
+		}
+		ends[i] = w.Len()
+	}
+	var tmp [64]byte
+	for i, t := range ts {
+		w.Write(strconv.AppendInt(tmp[:0], t.Unix(), 10))
+		ends[2+i] = w.Len()
+	}
+	for i, t := range ts {
+		switch e.d.Name() {
+		case dialect.BigQuery:
+			w.Write(e.d.AppendInstantLiteral(tmp[:0], t))
+		case dialect.ClickHouse:
+			w.WriteString("toDateTime(")
+			w.Write(strconv.AppendInt(tmp[:0], t.Unix(), 10))
+			w.WriteByte(')')
+		}
+		ends[4+i] = w.Len()
+	}
+	for i, t := range ts {
+		if e.d.Name() == dialect.BigQuery {
+			w.Write(e.d.AppendWallLiteral(tmp[:0], t))
+		}
+		ends[6+i] = w.Len()
+	}
+	w.Write(from)
+	w.WriteString("..")
+	w.Write(to)
+	ends[8] = w.Len()
+
+	s := w.String()
+	piece := func(i int) string {
+		if i == 0 {
+			return s[:ends[0]]
+		}
+		return s[ends[i-1]:ends[i]]
+	}
+	e.b = bounds{
+		quoted:  [2]string{piece(0), piece(1)},
+		seconds: [2]string{piece(2), piece(3)},
+		typed:   [2]string{piece(4), piece(5)},
+		wall:    [2]string{piece(6), piece(7)},
+		text:    piece(8),
+	}
 }
 
 // NewEnv checks c and builds an Env.
@@ -77,10 +156,38 @@ func NewEnv(c Config) (*Env, error) {
 			iv = time.Millisecond
 		}
 	}
-	return &Env{
-		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: loc, tz: name,
+	tzLit := "'UTC'"
+	if name != "UTC" {
+		tzLit = d.MustQuoteString(name)
+	}
+	e := &Env{
+		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: loc, tz: name, tzLit: tzLit,
 		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve,
-	}, nil
+	}
+	e.formatBounds()
+	return e, nil
+}
+
+// utcNames are the lower-case request time zones that mean UTC.
+var utcNames = [...]string{"", "browser", "utc", "etc/utc", "z", "gmt"}
+
+// equalFoldASCII reports whether s equals the lower-case ASCII text lower,
+// ignoring ASCII case: what s lowered equals for these zone names, without
+// the copy.
+func equalFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // LoadTimezone resolves a request time zone: "", "browser", "utc" and "UTC"
@@ -88,9 +195,10 @@ func NewEnv(c Config) (*Env, error) {
 // be an IANA name. It returns the location and the name to write in SQL.
 func LoadTimezone(tz string) (*time.Location, string, error) {
 	t := strings.TrimSpace(tz)
-	switch strings.ToLower(t) {
-	case "", "browser", "utc", "etc/utc", "z", "gmt":
-		return time.UTC, "UTC", nil
+	for _, utc := range utcNames {
+		if equalFoldASCII(t, utc) {
+			return time.UTC, "UTC", nil
+		}
 	}
 	for i := 0; i < len(t); i++ {
 		c := t[i]

@@ -109,60 +109,75 @@ func Known(name string) bool {
 
 // spec is the argument shape of one macro.
 type spec struct {
+	name     string // e.g. "timeGroup"
 	min, max int    // argument count when called with parens
 	bare     bool   // may be used without parens
 	usage    string // e.g. "$__timeGroup(column, interval[, fill])"
 }
 
-var specs = map[string]spec{
-	"time":                {1, 1, false, "$__time(column)"},
-	"timeEpoch":           {1, 1, false, "$__timeEpoch(column)"},
-	"timeFilter":          {1, 1, false, "$__timeFilter(column)"},
-	"timeFilter_ms":       {1, 1, false, "$__timeFilter_ms(column)"},
-	"timeFrom":            {0, 1, true, "$__timeFrom() or $__timeFrom(column)"},
-	"timeTo":              {0, 1, true, "$__timeTo() or $__timeTo(column)"},
-	"timeGroup":           {2, 3, false, "$__timeGroup(column, interval[, fill])"},
-	"timeGroupAlias":      {2, 3, false, "$__timeGroupAlias(column, interval[, fill])"},
-	"unixEpochFilter":     {1, 1, false, "$__unixEpochFilter(column)"},
-	"unixEpochFrom":       {0, 0, true, "$__unixEpochFrom()"},
-	"unixEpochTo":         {0, 0, true, "$__unixEpochTo()"},
-	"unixEpochNanoFilter": {1, 1, false, "$__unixEpochNanoFilter(column)"},
-	"unixEpochNanoFrom":   {0, 0, true, "$__unixEpochNanoFrom()"},
-	"unixEpochNanoTo":     {0, 0, true, "$__unixEpochNanoTo()"},
-	"unixEpochGroup":      {2, 3, false, "$__unixEpochGroup(column, interval[, fill])"},
-	"unixEpochGroupAlias": {2, 3, false, "$__unixEpochGroupAlias(column, interval[, fill])"},
-	"interval":            {0, 0, true, "$__interval"},
-	"interval_ms":         {0, 0, true, "$__interval_ms"},
-	"interval_s":          {0, 0, true, "$__interval_s"},
-	"from":                {0, 0, true, "$__from"},
-	"to":                  {0, 0, true, "$__to"},
-	"range":               {0, 0, true, "$__range"},
-	"range_s":             {0, 0, true, "$__range_s"},
-	"range_ms":            {0, 0, true, "$__range_ms"},
-	"dateFilter":          {1, 1, false, "$__dateFilter(column)"},
-	"timezone":            {0, 0, true, "$__timezone"},
-	"adHocFilters":        {0, 0, true, "$__adHocFilters"},
-	"dateTimeFilter":      {2, 2, false, "$__dateTimeFilter(dateColumn, timeColumn)"},
-	"dt":                  {2, 2, false, "$__dt(dateColumn, timeColumn)"},
-	"fromTime":            {0, 0, true, "$__fromTime"},
-	"toTime":              {0, 0, true, "$__toTime"},
-	"fromTime_ms":         {0, 0, true, "$__fromTime_ms"},
-	"toTime_ms":           {0, 0, true, "$__toTime_ms"},
-	"timeInterval":        {1, 1, false, "$__timeInterval(column)"},
-	"timeInterval_ms":     {1, 1, false, "$__timeInterval_ms(column)"},
-	"conditionalAll":      {2, 2, false, "$__conditionalAll(condition, $variable)"},
+// byName indexes specs by name.
+func byName(list []spec) map[string]spec {
+	m := make(map[string]spec, len(list))
+	for _, sp := range list {
+		m[sp.name] = sp
+	}
+	return m
 }
+
+var specs = byName([]spec{
+	{"time", 1, 1, false, "$__time(column)"},
+	{"timeEpoch", 1, 1, false, "$__timeEpoch(column)"},
+	{"timeFilter", 1, 1, false, "$__timeFilter(column)"},
+	{"timeFilter_ms", 1, 1, false, "$__timeFilter_ms(column)"},
+	{"timeFrom", 0, 1, true, "$__timeFrom() or $__timeFrom(column)"},
+	{"timeTo", 0, 1, true, "$__timeTo() or $__timeTo(column)"},
+	{"timeGroup", 2, 3, false, "$__timeGroup(column, interval[, fill])"},
+	{"timeGroupAlias", 2, 3, false, "$__timeGroupAlias(column, interval[, fill])"},
+	{"unixEpochFilter", 1, 1, false, "$__unixEpochFilter(column)"},
+	{"unixEpochFrom", 0, 0, true, "$__unixEpochFrom()"},
+	{"unixEpochTo", 0, 0, true, "$__unixEpochTo()"},
+	{"unixEpochNanoFilter", 1, 1, false, "$__unixEpochNanoFilter(column)"},
+	{"unixEpochNanoFrom", 0, 0, true, "$__unixEpochNanoFrom()"},
+	{"unixEpochNanoTo", 0, 0, true, "$__unixEpochNanoTo()"},
+	{"unixEpochGroup", 2, 3, false, "$__unixEpochGroup(column, interval[, fill])"},
+	{"unixEpochGroupAlias", 2, 3, false, "$__unixEpochGroupAlias(column, interval[, fill])"},
+	{"interval", 0, 0, true, "$__interval"},
+	{"interval_ms", 0, 0, true, "$__interval_ms"},
+	{"interval_s", 0, 0, true, "$__interval_s"},
+	{"from", 0, 0, true, "$__from"},
+	{"to", 0, 0, true, "$__to"},
+	{"range", 0, 0, true, "$__range"},
+	{"range_s", 0, 0, true, "$__range_s"},
+	{"range_ms", 0, 0, true, "$__range_ms"},
+	{"dateFilter", 1, 1, false, "$__dateFilter(column)"},
+	{"timezone", 0, 0, true, "$__timezone"},
+	{"adHocFilters", 0, 0, true, "$__adHocFilters"},
+	{"dateTimeFilter", 2, 2, false, "$__dateTimeFilter(dateColumn, timeColumn)"},
+	{"dt", 2, 2, false, "$__dt(dateColumn, timeColumn)"},
+	{"fromTime", 0, 0, true, "$__fromTime"},
+	{"toTime", 0, 0, true, "$__toTime"},
+	{"fromTime_ms", 0, 0, true, "$__fromTime_ms"},
+	{"toTime_ms", 0, 0, true, "$__toTime_ms"},
+	{"timeInterval", 1, 1, false, "$__timeInterval(column)"},
+	{"timeInterval_ms", 1, 1, false, "$__timeInterval_ms(column)"},
+	{"conditionalAll", 2, 2, false, "$__conditionalAll(condition, $variable)"},
+})
 
 // Expand expands one macro call whose arguments are already expanded.
 func Expand(env *Env, c Call) (Expansion, error) {
+	return expandCall(env, c, "")
+}
+
+// expandCall is Expand whose Detail starts with "raw: " when raw (the macro
+// as written) is set: the step text, built in one piece.
+func expandCall(env *Env, c Call, raw string) (Expansion, error) {
 	name := normName(c.Name)
-	macro := "$__" + name
 	sp, ok := specs[name]
 	if !ok {
-		return Expansion{}, &Error{Offset: c.Start, Macro: macro, Msg: "unknown macro; see the macro reference for the supported $__ macros"}
+		return Expansion{}, &Error{Offset: c.Start, Macro: "$__" + name, Msg: "unknown macro; see the macro reference for the supported $__ macros"}
 	}
 	if !c.Parens && !sp.bare {
-		return Expansion{}, &Error{Offset: c.Start, Macro: macro, Msg: "needs arguments: write " + sp.usage}
+		return Expansion{}, &Error{Offset: c.Start, Macro: "$__" + name, Msg: "needs arguments: write " + sp.usage}
 	}
 	if c.Parens {
 		n := len(c.Args)
@@ -170,7 +185,7 @@ func Expand(env *Env, c Call) (Expansion, error) {
 			n = 0
 		}
 		if n < sp.min || n > sp.max {
-			return Expansion{}, &Error{Offset: c.Start, Macro: macro,
+			return Expansion{}, &Error{Offset: c.Start, Macro: "$__" + name,
 				Msg: fmt.Sprintf("wrong number of arguments: got %d, want %s (usage: %s)", n, countText(sp), sp.usage)}
 		}
 		if n == 0 {
@@ -178,12 +193,14 @@ func Expand(env *Env, c Call) (Expansion, error) {
 		}
 		for i, a := range c.Args {
 			if a.Text == "" {
-				return Expansion{}, &Error{Offset: a.Start, Macro: macro, Arg: i + 1, Msg: "empty argument (usage: " + sp.usage + ")"}
+				return Expansion{}, &Error{Offset: a.Start, Macro: "$__" + name, Arg: i + 1, Msg: "empty argument (usage: " + sp.usage + ")"}
 			}
 		}
 	}
-	x := expander{env: env, d: env.d, c: c, macro: macro}
-	return x.expand(name)
+	// The spec's name, not c's: then no Expansion text comes from c, and
+	// c.Args can stay on the caller's stack.
+	x := expander{env: env, d: env.d, c: c, name: sp.name, raw: raw}
+	return x.expand(sp.name)
 }
 
 func countText(sp spec) string {
@@ -196,18 +213,58 @@ func countText(sp spec) string {
 }
 
 type expander struct {
-	env   *Env
-	d     dialect.Dialect
-	c     Call
-	macro string
+	env  *Env
+	d    dialect.Dialect
+	c    Call
+	name string // the macro's name without "$__"
+	raw  string // the macro as written, to start the detail with ("" for none)
 }
+
+// macro is the macro's name for errors, e.g. "$__timeGroup".
+func (x *expander) macro() string { return "$__" + x.name }
 
 func (x *expander) errf(arg int, format string, a ...any) error {
 	off := x.c.Start
 	if arg > 0 && arg <= len(x.c.Args) {
 		off = x.c.Args[arg-1].Start
 	}
-	return &Error{Offset: off, Macro: x.macro, Arg: arg, Msg: fmt.Sprintf(format, a...)}
+	return &Error{Offset: off, Macro: x.macro(), Arg: arg, Msg: fmt.Sprintf(format, a...)}
+}
+
+// detail joins parts into the expansion's detail, after "raw: " when the
+// expander has the macro as written, with one allocation.
+func (x *expander) detail(parts ...string) string {
+	if x.raw == "" && len(parts) == 1 {
+		return parts[0]
+	}
+	n := len(x.raw) + len(": ")
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	if x.raw != "" {
+		b.WriteString(x.raw)
+		b.WriteString(": ")
+	}
+	for _, p := range parts {
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// join concatenates parts with one allocation.
+func join(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range parts {
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 func (x *expander) expand(name string) (Expansion, error) {
@@ -215,104 +272,108 @@ func (x *expander) expand(name string) (Expansion, error) {
 	from, to := e.from, e.to
 	args := x.c.Args
 	col := func(i int) string { return args[i].Text }
-	ok := func(sql, detail string) (Expansion, error) { return Expansion{SQL: sql, Detail: detail}, nil }
+	ok := func(sql string, detail ...string) (Expansion, error) {
+		return Expansion{SQL: sql, Detail: x.detail(detail...)}, nil
+	}
 	switch name {
 	case "time":
 		k := e.kindOf(args[0])
-		return ok(x.asTime(col(0), k)+" AS "+d.QuoteIdent("time"), "time column "+col(0)+kindNote(k))
+		return ok(x.asTime(col(0), k)+timeAlias(d), "time column ", col(0), kindNote(k))
 	case "timeEpoch":
 		k := e.kindOf(args[0])
 		if d.Name() == dialect.Postgres && k == dialect.Unknown {
-			return ok("extract(epoch from "+col(0)+") as \"time\"", "epoch seconds of "+col(0))
+			return ok("extract(epoch from "+col(0)+") as \"time\"", "epoch seconds of ", col(0))
 		}
-		return ok(x.epochSeconds(col(0), k)+" AS "+d.QuoteIdent("time"), "epoch seconds of "+col(0)+kindNote(k))
+		return ok(x.epochSeconds(col(0), k)+timeAlias(d), "epoch seconds of ", col(0), kindNote(k))
 	case "timeFilter":
 		k := e.kindOf(args[0])
-		return ok(x.rangeFilter(col(0), k), "time filter on "+col(0)+kindNote(k)+" "+x.rangeText())
+		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", e.bounds().text)
 	case "timeFilter_ms":
 		k := e.kindOf(args[0])
 		if d.Name() == dialect.ClickHouse && d.Has(dialect.UnixTimestamp64) && (k == dialect.Unknown || k == dialect.Instant64) {
-			lo := "fromUnixTimestamp64Milli(" + strconv.FormatInt(from.UnixMilli(), 10) + ")"
-			hi := "fromUnixTimestamp64Milli(" + strconv.FormatInt(to.UnixMilli(), 10) + ")"
-			return ok(col(0)+" >= "+lo+" AND "+col(0)+" <= "+hi, "millisecond time filter on "+col(0)+" "+x.rangeText())
+			lo := "fromUnixTimestamp64Milli(" + itoa(from.UnixMilli()) + ")"
+			hi := "fromUnixTimestamp64Milli(" + itoa(to.UnixMilli()) + ")"
+			return ok(col(0)+" >= "+lo+" AND "+col(0)+" <= "+hi, "millisecond time filter on ", col(0), " ", e.bounds().text)
 		}
-		return ok(x.rangeFilter(col(0), k), "time filter on "+col(0)+kindNote(k)+" "+x.rangeText())
+		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", e.bounds().text)
 	case "timeFrom", "timeTo":
-		t, op := from, " >= "
-		if name == "timeTo" {
-			t, op = to, " <= "
+		isTo, op := name == "timeTo", " >= "
+		if isTo {
+			op = " <= "
 		}
 		if len(args) == 0 {
-			return ok(x.bareInstant(t), name+" literal")
+			return ok(x.bareInstant(isTo), name, " literal")
 		}
 		k := e.kindOf(args[0])
-		return ok(col(0)+op+x.lit(k, t, name == "timeTo"), name+" comparison on "+col(0)+kindNote(k))
+		return ok(col(0)+op+x.lit(k, isTo), name, " comparison on ", col(0), kindNote(k))
 	case "timeGroup", "timeGroupAlias", "unixEpochGroup", "unixEpochGroupAlias":
 		return x.group(name)
 	case "unixEpochFilter":
-		return ok(fmt.Sprintf("%s >= %d AND %s <= %d", col(0), from.Unix(), col(0), to.Unix()), "epoch-second filter on "+col(0))
+		b := e.bounds()
+		return ok(join(col(0), " >= ", b.seconds[0], " AND ", col(0), " <= ", b.seconds[1]), "epoch-second filter on ", col(0))
 	case "unixEpochNanoFilter":
-		return ok(fmt.Sprintf("%s >= %d AND %s <= %d", col(0), from.UnixNano(), col(0), to.UnixNano()), "epoch-nanosecond filter on "+col(0))
+		return ok(join(col(0), " >= ", itoa(from.UnixNano()), " AND ", col(0), " <= ", itoa(to.UnixNano())), "epoch-nanosecond filter on ", col(0))
 	case "unixEpochFrom":
-		return ok(strconv.FormatInt(from.Unix(), 10), "from, epoch seconds")
+		return ok(e.bounds().seconds[0], "from, epoch seconds")
 	case "unixEpochTo":
-		return ok(strconv.FormatInt(to.Unix(), 10), "to, epoch seconds")
+		return ok(e.bounds().seconds[1], "to, epoch seconds")
 	case "unixEpochNanoFrom":
-		return ok(strconv.FormatInt(from.UnixNano(), 10), "from, epoch nanoseconds")
+		return ok(itoa(from.UnixNano()), "from, epoch nanoseconds")
 	case "unixEpochNanoTo":
-		return ok(strconv.FormatInt(to.UnixNano(), 10), "to, epoch nanoseconds")
+		return ok(itoa(to.UnixNano()), "to, epoch nanoseconds")
 	case "interval":
 		return ok(FormatInterval(e.interval), "interval")
 	case "interval_ms":
-		return ok(strconv.FormatInt(e.interval.Milliseconds(), 10), "interval in milliseconds")
+		return ok(itoa(e.interval.Milliseconds()), "interval in milliseconds")
 	case "interval_s":
-		return ok(strconv.FormatInt(intervalSeconds(e.interval), 10), "interval in seconds (at least 1)")
+		return ok(itoa(intervalSeconds(e.interval)), "interval in seconds (at least 1)")
 	case "from":
-		return ok(strconv.FormatInt(from.UnixMilli(), 10), "from, epoch milliseconds")
+		return ok(itoa(from.UnixMilli()), "from, epoch milliseconds")
 	case "to":
-		return ok(strconv.FormatInt(to.UnixMilli(), 10), "to, epoch milliseconds")
+		return ok(itoa(to.UnixMilli()), "to, epoch milliseconds")
 	case "range":
 		return ok(FormatInterval(to.Sub(from)), "range")
 	case "range_s":
-		return ok(strconv.FormatInt(int64(to.Sub(from)/time.Second), 10), "range in seconds")
+		return ok(itoa(int64(to.Sub(from)/time.Second)), "range in seconds")
 	case "range_ms":
-		return ok(strconv.FormatInt(to.Sub(from).Milliseconds(), 10), "range in milliseconds")
+		return ok(itoa(to.Sub(from).Milliseconds()), "range in milliseconds")
 	case "dateFilter":
-		return ok(x.rangeFilter(col(0), dialect.Date), "date filter on "+col(0)+" "+x.dateRangeText())
+		return ok(x.rangeFilter(col(0), dialect.Date), "date filter on ", col(0), " ", x.dateRangeText())
 	case "dateTimeFilter", "dt":
 		dk := dialect.Date
 		tk := e.kindOf(args[1])
 		var sql string
 		if d.Name() == dialect.ClickHouse && tk == dialect.Unknown {
-			sql = "(" + x.cmpPair(col(0), x.lit(dk, from, false), x.lit(dk, to, true)) + ") AND (" +
-				x.cmpPair(col(1), "toDateTime("+strconv.FormatInt(from.Unix(), 10)+")", "toDateTime("+strconv.FormatInt(to.Unix(), 10)+")") + ")"
+			b := e.bounds()
+			sql = "(" + x.cmpPair(col(0), x.lit(dk, false), x.lit(dk, true)) + ") AND (" +
+				x.cmpPair(col(1), b.typed[0], b.typed[1]) + ")"
 		} else {
 			sql = "(" + x.rangeFilter(col(0), dk) + ") AND (" + x.rangeFilter(col(1), tk) + ")"
 		}
-		return ok(sql, "date filter on "+col(0)+" and time filter on "+col(1)+" "+x.rangeText())
+		return ok(sql, "date filter on ", col(0), " and time filter on ", col(1), " ", e.bounds().text)
 	case "timezone":
-		return ok(d.MustQuoteString(e.tz), "time zone "+e.tz)
+		return ok(e.tzLit, "time zone ", e.tz)
 	case "adHocFilters":
-		return Expansion{AdHoc: true, Detail: "ad hoc filters placed here"}, nil
+		return Expansion{AdHoc: true, Detail: x.detail("ad hoc filters placed here")}, nil
 	case "fromTime", "toTime":
-		t := from
+		i, t := 0, from
 		if name == "toTime" {
-			t = to
+			i, t = 1, to
 		}
 		if d.Name() == dialect.ClickHouse {
-			return ok("toDateTime("+strconv.FormatInt(t.Unix(), 10)+")", name)
+			return ok(e.bounds().typed[i], name)
 		}
 		return ok(d.InstantLiteral(t.Truncate(time.Second)), name)
 	case "fromTime_ms", "toTime_ms":
-		t := from
+		i, t := 0, from
 		if name == "toTime_ms" {
-			t = to
+			i, t = 1, to
 		}
 		if d.Name() == dialect.ClickHouse {
 			if d.Has(dialect.UnixTimestamp64) {
-				return ok("fromUnixTimestamp64Milli("+strconv.FormatInt(t.UnixMilli(), 10)+")", name)
+				return ok("fromUnixTimestamp64Milli("+itoa(t.UnixMilli())+")", name)
 			}
-			return ok("toDateTime("+strconv.FormatInt(t.Unix(), 10)+")", name+" (seconds: this server has no DateTime64)")
+			return ok(e.bounds().typed[i], name, " (seconds: this server has no DateTime64)")
 		}
 		return ok(d.InstantLiteral(t.Truncate(time.Millisecond)), name)
 	case "timeInterval", "timeInterval_ms":
@@ -328,6 +389,16 @@ func (x *expander) expand(name string) (Expansion, error) {
 	return Expansion{}, x.errf(0, "unknown macro")
 }
 
+// timeAlias names a column "time" the way QuoteIdent quotes it:
+// ` AS "time"`, or with backquotes in BigQuery and ClickHouse.
+func timeAlias(d dialect.Dialect) string {
+	switch d.Name() {
+	case dialect.BigQuery, dialect.ClickHouse:
+		return " AS `time`"
+	}
+	return ` AS "time"`
+}
+
 // intervalSeconds is the interval in whole seconds, at least 1 (the
 // ClickHouse plugin's $__interval_s).
 func intervalSeconds(d time.Duration) int64 {
@@ -338,15 +409,22 @@ func intervalSeconds(d time.Duration) int64 {
 	return s
 }
 
+// kindNotes are the kindNote texts of the known kinds.
+var kindNotes = func() (notes [dialect.EpochNanos + 1]string) {
+	for k := range notes {
+		if k != int(dialect.Unknown) {
+			notes[k] = " (" + dialect.TimeKind(k).String() + ")"
+		}
+	}
+	return notes
+}()
+
+// kindNote is " (kind)" for a step detail, "" for an unknown kind.
 func kindNote(k dialect.TimeKind) string {
-	if k == dialect.Unknown {
-		return ""
+	if k >= 0 && int(k) < len(kindNotes) {
+		return kindNotes[k]
 	}
 	return " (" + k.String() + ")"
-}
-
-func (x *expander) rangeText() string {
-	return x.env.from.Format(time.RFC3339Nano) + ".." + x.env.to.Format(time.RFC3339Nano)
 }
 
 func (x *expander) dateRangeText() string {
@@ -365,14 +443,18 @@ func (x *expander) cmpPair(c, lo, hi string) string {
 }
 
 func (x *expander) rangeFilter(c string, k dialect.TimeKind) string {
-	return x.cmpPair(c, x.lit(k, x.env.from, false), x.lit(k, x.env.to, true))
+	return x.cmpPair(c, x.lit(k, false), x.lit(k, true))
 }
 
-// lit writes t as a literal comparable with a column of kind k. isTo
-// rounds epoch bounds inward (ceil for from, floor for to), which is exact
-// for integer columns.
-func (x *expander) lit(k dialect.TimeKind, t time.Time, isTo bool) string {
+// lit writes the range start (or end, when isTo) as a literal comparable
+// with a column of kind k. Epoch bounds are rounded inward (ceil for from,
+// floor for to), which is exact for integer columns.
+func (x *expander) lit(k dialect.TimeKind, isTo bool) string {
 	d := x.d
+	i, t := 0, x.env.from
+	if isTo {
+		i, t = 1, x.env.to
+	}
 	if k.IsEpoch() {
 		per := k.EpochPerSecond()
 		ns := t.UnixNano()
@@ -386,34 +468,38 @@ func (x *expander) lit(k dialect.TimeKind, t time.Time, isTo bool) string {
 	if k == dialect.Date {
 		return d.DateLiteral(t.In(x.env.loc))
 	}
+	b := x.env.bounds()
 	switch d.Name() {
 	case dialect.Postgres, dialect.DuckDB:
-		return "'" + t.UTC().Format(time.RFC3339Nano) + "'"
+		return b.quoted[i]
 	case dialect.BigQuery:
 		switch k {
 		case dialect.Instant, dialect.Instant64:
-			return d.InstantLiteral(t)
+			return b.typed[i]
 		case dialect.Wall:
-			return d.WallLiteral(t.UTC())
+			return b.wall[i]
 		}
-		return "'" + t.UTC().Format(time.RFC3339Nano) + "'"
+		return b.quoted[i]
 	default: // ClickHouse
 		if k == dialect.Instant64 && d.Has(dialect.DateTime64) {
 			return d.Instant64Literal(t)
 		}
-		return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")"
+		return b.typed[i]
 	}
 }
 
 // bareInstant is $__timeFrom() / $__timeTo() without a column.
-func (x *expander) bareInstant(t time.Time) string {
+func (x *expander) bareInstant(isTo bool) string {
+	i := 0
+	if isTo {
+		i = 1
+	}
+	b := x.env.bounds()
 	switch x.d.Name() {
 	case dialect.Postgres, dialect.DuckDB:
-		return "'" + t.UTC().Format(time.RFC3339Nano) + "'"
-	case dialect.BigQuery:
-		return x.d.InstantLiteral(t)
+		return b.quoted[i]
 	}
-	return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")"
+	return b.typed[i] // BigQuery TIMESTAMP '…', ClickHouse toDateTime(epoch)
 }
 
 func floorDiv(a, b int64) int64 {
@@ -432,7 +518,7 @@ func num(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-func (x *expander) tzLit() string { return x.d.MustQuoteString(x.env.tz) }
+func (x *expander) tzLit() string { return x.env.tzLit }
 
 // group expands $__timeGroup, $__timeGroupAlias, $__unixEpochGroup and
 // $__unixEpochGroupAlias.
@@ -440,7 +526,7 @@ func (x *expander) group(name string) (Expansion, error) {
 	args := x.c.Args
 	iv, err := ParseInterval(args[1].Text)
 	if err != nil {
-		return Expansion{}, &Error{Offset: args[1].Start, Macro: x.macro, Arg: 2, Msg: "bad interval " + strconv.Quote(args[1].Text), Err: err}
+		return Expansion{}, &Error{Offset: args[1].Start, Macro: x.macro(), Arg: 2, Msg: "bad interval " + strconv.Quote(args[1].Text), Err: err}
 	}
 	note := ""
 	epoch := strings.HasPrefix(name, "unixEpoch")
@@ -462,9 +548,9 @@ func (x *expander) group(name string) (Expansion, error) {
 		f, err := parseFill(fillText)
 		if err != nil {
 			if len(args) == 3 && x.env.fill == "" {
-				return Expansion{}, &Error{Offset: args[2].Start, Macro: x.macro, Arg: 3, Msg: "bad fill " + strconv.Quote(fillText), Err: err}
+				return Expansion{}, &Error{Offset: args[2].Start, Macro: x.macro(), Arg: 3, Msg: "bad fill " + strconv.Quote(fillText), Err: err}
 			}
-			return Expansion{}, &Error{Offset: x.c.Start, Macro: x.macro, Msg: "bad request fill " + strconv.Quote(fillText), Err: err}
+			return Expansion{}, &Error{Offset: x.c.Start, Macro: x.macro(), Msg: "bad request fill " + strconv.Quote(fillText), Err: err}
 		}
 		f.Interval = iv.Approx()
 		f.Months = iv.Months
@@ -484,15 +570,17 @@ func (x *expander) group(name string) (Expansion, error) {
 		return Expansion{}, x.errf(0, "%s", err.Error())
 	}
 	if strings.HasSuffix(name, "Alias") {
-		sql += " AS " + x.d.QuoteIdent("time")
+		sql += timeAlias(x.d)
 	}
-	detail := fmt.Sprintf("%s buckets of %s%s%s", iv.Text, args[0].Text, kindNote(k), note)
+	in, tz := "", ""
 	if iv.IsCalendar() || iv.Days() > 0 && !x.env.utc() {
-		detail += " in " + x.env.tz
+		in, tz = " in ", x.env.tz
 	}
+	fillNote, mode := "", ""
 	if fill != nil {
-		detail += ", fill " + string(fill.Mode)
+		fillNote, mode = ", fill ", string(fill.Mode)
 	}
+	detail := x.detail(iv.Text, " buckets of ", args[0].Text, kindNote(k), note, in, tz, fillNote, mode)
 	return Expansion{SQL: sql, Fill: fill, Detail: detail}, nil
 }
 
@@ -523,25 +611,25 @@ func (x *expander) timeInterval(ms bool) (Expansion, error) {
 		if !ms {
 			s := intervalSeconds(e.interval)
 			if d.Has(dialect.ToStartOfInterval) {
-				return Expansion{SQL: fmt.Sprintf("toStartOfInterval(toDateTime(%s), INTERVAL %d second)", c, s), Detail: fmt.Sprintf("%ds buckets of %s", s, c)}, nil
+				return Expansion{SQL: fmt.Sprintf("toStartOfInterval(toDateTime(%s), INTERVAL %d second)", c, s), Detail: x.detail(fmt.Sprintf("%ds buckets of %s", s, c))}, nil
 			}
-			return Expansion{SQL: fmt.Sprintf("toDateTime(intDiv(toUInt32(toDateTime(%s)), %d) * %d)", c, s, s), Detail: fmt.Sprintf("%ds buckets of %s (integer bucketing: no toStartOfInterval on this server)", s, c)}, nil
+			return Expansion{SQL: fmt.Sprintf("toDateTime(intDiv(toUInt32(toDateTime(%s)), %d) * %d)", c, s, s), Detail: x.detail(fmt.Sprintf("%ds buckets of %s (integer bucketing: no toStartOfInterval on this server)", s, c))}, nil
 		}
 		msv := e.interval.Milliseconds()
 		if msv < 1 {
 			msv = 1
 		}
 		if d.Has(dialect.SubSecondIntervals) {
-			return Expansion{SQL: fmt.Sprintf("toStartOfInterval(toDateTime64(%s, 3), INTERVAL %d millisecond)", c, msv), Detail: fmt.Sprintf("%dms buckets of %s", msv, c)}, nil
+			return Expansion{SQL: fmt.Sprintf("toStartOfInterval(toDateTime64(%s, 3), INTERVAL %d millisecond)", c, msv), Detail: x.detail(fmt.Sprintf("%dms buckets of %s", msv, c))}, nil
 		}
 		if d.Has(dialect.UnixTimestamp64) {
-			return Expansion{SQL: fmt.Sprintf("fromUnixTimestamp64Milli(toInt64(intDiv(toUnixTimestamp64Milli(toDateTime64(%s, 3)), %d) * %d))", c, msv, msv), Detail: fmt.Sprintf("%dms buckets of %s (integer bucketing)", msv, c)}, nil
+			return Expansion{SQL: fmt.Sprintf("fromUnixTimestamp64Milli(toInt64(intDiv(toUnixTimestamp64Milli(toDateTime64(%s, 3)), %d) * %d))", c, msv, msv), Detail: x.detail(fmt.Sprintf("%dms buckets of %s (integer bucketing)", msv, c))}, nil
 		}
 		s := msv / 1000
 		if s < 1 {
 			s = 1
 		}
-		return Expansion{SQL: fmt.Sprintf("toDateTime(intDiv(toUInt32(toDateTime(%s)), %d) * %d)", c, s, s), Detail: fmt.Sprintf("%ds buckets of %s (this server has no DateTime64: whole seconds)", s, c)}, nil
+		return Expansion{SQL: fmt.Sprintf("toDateTime(intDiv(toUInt32(toDateTime(%s)), %d) * %d)", c, s, s), Detail: x.detail(fmt.Sprintf("%ds buckets of %s (this server has no DateTime64: whole seconds)", s, c))}, nil
 	}
 	iv := Interval{Fixed: time.Duration(intervalSeconds(e.interval)) * time.Second}
 	if ms {
@@ -556,5 +644,5 @@ func (x *expander) timeInterval(ms bool) (Expansion, error) {
 	if err != nil {
 		return Expansion{}, x.errf(0, "%s", err.Error())
 	}
-	return Expansion{SQL: sql, Detail: iv.Text + " buckets of " + c + kindNote(k)}, nil
+	return Expansion{SQL: sql, Detail: x.detail(iv.Text, " buckets of ", c, kindNote(k))}, nil
 }

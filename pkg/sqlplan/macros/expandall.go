@@ -1,6 +1,7 @@
 package macros
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,7 +75,7 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 				return nil, err
 			}
 			if handled {
-				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: end, Text: w.separate(t.Start, end, text), AdHoc: adhoc})
+				w.addEdit(Edit{Start: t.Start, End: end, Text: w.separate(t.Start, end, text), AdHoc: adhoc})
 				if adhoc {
 					w.res.AdHoc = true
 				}
@@ -87,12 +88,52 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 			if text, ok, err := w.variable(t); err != nil {
 				return nil, err
 			} else if ok {
-				w.res.Edits = append(w.res.Edits, Edit{Start: t.Start, End: t.End, Text: w.separate(t.Start, t.End, text)})
+				w.addEdit(Edit{Start: t.Start, End: t.End, Text: w.separate(t.Start, t.End, text)})
 			}
 		}
 		i++
 	}
 	return w.res, nil
+}
+
+// firstCap is how many edits and steps fit in a walker's first room: most
+// queries have a few macros.
+const firstCap = 3
+
+// room is the first storage of a Result's edits and steps and of the
+// walker's argument stack, allocated at the first macro or variable: one
+// allocation for most queries. Appending beyond it moves to new storage as
+// usual.
+type room struct {
+	edits [firstCap]Edit
+	steps [firstCap]Step
+	args  [4]Arg // the arguments of a call and of one nested in it
+}
+
+// makeRoom gives the walker its room unless it has one.
+func (w *walker) makeRoom() {
+	if w.roomMade {
+		return
+	}
+	r := new(room)
+	w.res.Edits, w.res.Steps, w.argStack = r.edits[:0], r.steps[:0], r.args[:0]
+	w.roomMade = true
+}
+
+func (w *walker) addEdit(e Edit) {
+	w.makeRoom()
+	w.res.Edits = append(w.res.Edits, e)
+}
+
+func (w *walker) addStep(s Step) {
+	w.makeRoom()
+	w.res.Steps = append(w.res.Steps, s)
+}
+
+// pushArg pushes a macro argument on the argument stack.
+func (w *walker) pushArg(a Arg) {
+	w.makeRoom()
+	w.argStack = append(w.argStack, a)
 }
 
 // separate pads an expansion that replaces src[start:end] with a space on a
@@ -120,6 +161,10 @@ type walker struct {
 	toks []lexer.Token
 	env  *Env
 	res  *Result
+	// argStack holds the arguments of the calls being read, outer calls'
+	// first: a call's arguments are argStack[base:] while it expands.
+	argStack []Arg
+	roomMade bool // set once res and argStack have their room
 }
 
 func (w *walker) warn(code string, off int, format string, a ...any) {
@@ -155,7 +200,7 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 			if err != nil {
 				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: err.Error()}
 			}
-			w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: raw + " = " + s, Start: t.Start, End: t.End})
+			w.addStep(Step{Kind: "variable", Detail: raw + " = " + s, Start: t.Start, End: t.End})
 			return s, true, nil
 		case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
 			if format == "" {
@@ -163,7 +208,7 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 				if err != nil {
 					return "", false, err
 				}
-				w.res.Steps = append(w.res.Steps, Step{Kind: "variable", Detail: raw + " = " + exp.SQL, Start: t.Start, End: t.End})
+				w.addStep(Step{Kind: "variable", Detail: raw + " = " + exp.SQL, Start: t.Start, End: t.End})
 				return exp.SQL, true, nil
 			}
 		}
@@ -221,11 +266,13 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 	next = i + 1
 	if parens {
 		c.Parens = true
-		args, closeIdx, err := w.args(i+1, name)
+		base := len(w.argStack)
+		defer func() { w.argStack = w.argStack[:base] }()
+		closeIdx, err := w.args(base, i+1, name)
 		if err != nil {
 			return "", false, 0, 0, false, err
 		}
-		c.Args = args
+		c.Args = w.argStack[base:]
 		c.End = w.toks[closeIdx].End
 		next = closeIdx + 1
 	}
@@ -235,7 +282,7 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 		// list: "GROUP BY $__timeGroup(...), host" must stay a bare expression.
 		c.Name = "timeGroupAlias"
 	}
-	exp, err := Expand(w.env, c)
+	exp, err := expandCall(w.env, c, raw)
 	if err != nil {
 		return "", false, 0, 0, false, err
 	}
@@ -247,40 +294,17 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 			w.warn("conflicting_fill", c.Start, "%s asks for a different fill than an earlier macro; the first one is used", raw)
 		}
 	}
-	w.res.Steps = append(w.res.Steps, Step{Kind: "macro", Detail: raw + ": " + exp.Detail, Start: c.Start, End: c.End})
+	w.addStep(Step{Kind: "macro", Detail: exp.Detail, Start: c.Start, End: c.End})
 	return exp.SQL, exp.AdHoc, c.End, next, true, nil
 }
 
 // args reads a parenthesised argument list starting at the "(" token
-// toks[open]. Nested macros and time variables are expanded; commas split
-// arguments only at depth 0. It returns the arguments and the index of the
-// closing ")".
-func (w *walker) args(open int, macro string) ([]Arg, int, error) {
-	var (
-		args  []Arg
-		b     strings.Builder
-		start = -1
-		end   = -1
-		depth = 0
-	)
-	flush := func(at int) {
-		a := Arg{Text: strings.TrimSpace(b.String()), Start: start, End: end}
-		if start < 0 {
-			a.Start, a.End = at, at
-		}
-		args = append(args, a)
-		b.Reset()
-		start, end = -1, -1
-	}
-	mark := func(t lexer.Token) {
-		if t.Kind == lexer.Whitespace {
-			return
-		}
-		if start < 0 {
-			start = t.Start
-		}
-		end = t.End
-	}
+// toks[open] and pushes the arguments on w.argStack, above base. Nested
+// macros and time variables are expanded; commas split arguments only at
+// depth 0. It returns the index of the closing ")".
+func (w *walker) args(base, open int, macro string) (int, error) {
+	a := argReader{src: w.src, from: w.toks[open].End, start: -1, end: -1}
+	depth := 0
 	for j := open + 1; j < len(w.toks); {
 		t := w.toks[j]
 		txt := t.Text(w.src)
@@ -292,55 +316,112 @@ func (w *walker) args(open int, macro string) ([]Arg, int, error) {
 			case ")", "]", "}":
 				if depth == 0 {
 					if txt == ")" {
-						flush(t.Start)
-						return args, j, nil
+						w.pushArg(a.flush(t))
+						return j, nil
 					}
 				} else {
 					depth--
 				}
 			case ",":
 				if depth == 0 {
-					flush(t.Start)
+					w.pushArg(a.flush(t))
 					j++
 					continue
 				}
 			}
 		case lexer.Macro:
-			if macro == "conditionalAll" && len(args) == 1 {
+			if macro == "conditionalAll" && len(w.argStack)-base == 1 {
 				break // the variable's value, e.g. $__all: taken as written
 			}
 			text, adhoc, cend, next, handled, err := w.call(j)
 			if err != nil {
-				return nil, 0, err
+				return 0, err
 			}
 			if adhoc {
-				return nil, 0, &Error{Offset: t.Start, Macro: "$__" + macro, Msg: "$__adHocFilters cannot be a macro argument"}
+				return 0, &Error{Offset: t.Start, Macro: "$__" + macro, Msg: "$__adHocFilters cannot be a macro argument"}
 			}
-			if !handled {
-				text = txt
+			a.mark(t)
+			a.end = cend
+			if handled {
+				a.replace(t.Start, text)
 			}
-			mark(t)
-			end = cend
-			b.WriteString(text)
 			j = next
 			continue
 		case lexer.Variable:
 			text, ok, err := w.variable(t)
 			if err != nil {
-				return nil, 0, err
+				return 0, err
 			}
+			a.mark(t)
 			if ok {
-				txt = text
+				a.replace(t.Start, text)
 			}
+			j++
+			continue
 		case lexer.Comment:
 			w.checkTrivia(t, "macro_in_comment", "a comment")
 		}
-		mark(t)
-		b.WriteString(txt)
+		a.mark(t)
 		j++
 	}
 	t := w.toks[open]
-	return nil, 0, &Error{Offset: t.Start, Macro: "$__" + macro, Msg: "missing ')' to close the argument list"}
+	return 0, &Error{Offset: t.Start, Macro: "$__" + macro, Msg: "missing ')' to close the argument list"}
+}
+
+// argReader reads the arguments of one macro call. An argument's text
+// is the source between its delimiters, trimmed, unless an expansion
+// replaced part of it: then it is built in text.
+type argReader struct {
+	src string
+	// from is where the current argument's source starts (after "(" or ",").
+	from int
+	// start and end span the argument's non-blank tokens (-1: none yet).
+	start, end int
+	// text is the argument with expansions, once replaced is set: the
+	// source up to the first expansion, the expansions and the source
+	// after them.
+	text     []byte
+	at       int // how far the source is copied into text
+	replaced bool
+}
+
+// mark extends the current argument's span over t unless t is blank.
+func (a *argReader) mark(t lexer.Token) {
+	if t.Kind == lexer.Whitespace {
+		return
+	}
+	if a.start < 0 {
+		a.start = t.Start
+	}
+	a.end = t.End
+}
+
+// replace writes s in place of the source from offset at up to a.at after
+// the call: the expansion of the macro or variable starting at at.
+func (a *argReader) replace(at int, s string) {
+	if !a.replaced {
+		a.replaced, a.text, a.at = true, a.text[:0], a.from
+	}
+	a.text = append(a.text, a.src[a.at:at]...)
+	a.text = append(a.text, s...)
+	a.at = a.end
+}
+
+// flush ends the current argument at the delimiter t ("," or ")") and
+// returns it.
+func (a *argReader) flush(t lexer.Token) Arg {
+	arg := Arg{Start: a.start, End: a.end}
+	if a.replaced {
+		a.text = append(a.text, a.src[a.at:t.Start]...)
+		arg.Text = string(bytes.TrimSpace(a.text))
+	} else {
+		arg.Text = strings.TrimSpace(a.src[a.from:t.Start])
+	}
+	if a.start < 0 {
+		arg.Start, arg.End = t.Start, t.Start
+	}
+	a.from, a.start, a.end, a.replaced = t.End, -1, -1, false
+	return arg
 }
 
 // AsError returns err as an *Error when it is one.

@@ -78,13 +78,16 @@ func ParseInterval(arg string) (Interval, error) {
 	if s == "" {
 		return iv, fmt.Errorf("empty interval: write a duration such as '5m', '1h' or $__interval")
 	}
-	// Bare number: seconds.
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 {
-			return iv, fmt.Errorf("interval %q must be positive", s)
+	// Bare number: seconds. No number ParseFloat accepts ends in a fixed
+	// unit's letter, so those skip it (and the error it allocates).
+	if !endsInFixedUnit(s) {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			if math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 {
+				return iv, fmt.Errorf("interval %q must be positive", s)
+			}
+			iv.Fixed = time.Duration(math.Round(f * float64(time.Second)))
+			return iv, checkMin(iv)
 		}
-		iv.Fixed = time.Duration(math.Round(f * float64(time.Second)))
-		return iv, checkMin(iv)
 	}
 	if last := s[len(s)-1]; last == 'M' || last == 'y' {
 		n, err := strconv.Atoi(s[:len(s)-1])
@@ -143,6 +146,16 @@ func ParseInterval(arg string) (Interval, error) {
 		iv.Weeks = int(iv.Fixed / (7 * 24 * time.Hour))
 	}
 	return iv, checkMin(iv)
+}
+
+// endsInFixedUnit reports whether s ends in the letter of a fixed unit
+// (ms s m h d w, and us ns).
+func endsInFixedUnit(s string) bool {
+	switch s[len(s)-1] {
+	case 's', 'm', 'h', 'd', 'w':
+		return true
+	}
+	return false
 }
 
 func checkMin(iv Interval) error {
