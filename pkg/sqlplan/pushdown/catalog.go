@@ -72,8 +72,11 @@ func bare(s string) string {
 }
 
 func sameName(a, b string) bool {
+	if strings.EqualFold(a, b) {
+		return true // quotes and white space are at the same places
+	}
 	if plain(a) && plain(b) {
-		return strings.EqualFold(a, b)
+		return false
 	}
 	return strings.EqualFold(bare(a), bare(b))
 }
