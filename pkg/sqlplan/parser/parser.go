@@ -102,7 +102,8 @@ type parser struct {
 	// writeInQuery records a data-modifying statement found inside a query
 	// (a PostgreSQL WITH x AS (DELETE ...) or WITH ... INSERT).
 	writeInQuery ast.StatementKind
-	nodes        nodes
+	// nodes allocates the tree (alloc.go).
+	nodes nodes
 }
 
 // fromFirst reports whether a query may start with FROM (DuckDB).
