@@ -53,11 +53,10 @@ type Env struct {
 // Env (nearly every query filters on time). Index 0 is from, 1 is to.
 // Every text is a substring of one string.
 type bounds struct {
-	quoted  [2]string // '2024-01-01T00:00:00Z' (RFC 3339 in UTC)
-	seconds [2]string // epoch seconds
-	typed   [2]string // BigQuery TIMESTAMP '…+00', ClickHouse toDateTime(epoch)
-	wall    [2]string // BigQuery DATETIME '…' (the UTC wall time)
-	text    string    // "from..to" in RFC 3339, for step details
+	quoted [2]string // '2024-01-01T00:00:00Z' (RFC 3339 in UTC)
+	rfc    [2]string // the same without quotes, for step details
+	typed  [2]string // BigQuery TIMESTAMP '…+00', ClickHouse toDateTime(epoch)
+	wall   [2]string // BigQuery DATETIME '…' (the UTC wall time)
 }
 
 // bounds returns the formatted range bounds.
@@ -69,25 +68,24 @@ func (e *Env) formatBounds() {
 	var rfc [2][40]byte
 	from := e.from.AppendFormat(rfc[0][:0], time.RFC3339Nano)
 	to := e.to.AppendFormat(rfc[1][:0], time.RFC3339Nano)
-	ts := [2]time.Time{e.from, e.to}
-
+	n := len(from) + len(to) + 4 // quoted bounds
+	switch e.d.Name() {
+	case dialect.BigQuery:
+		n += 2*(len(from)+len(to)) + 64 // TIMESTAMP and DATETIME literals
+	case dialect.ClickHouse:
+		n += 48 // toDateTime(epoch)
+	}
 	var w strings.Builder
-	w.Grow(3*(len(from)+len(to)) + 96)
-	var ends [9]int // where each piece ends in w, in bounds order
+	w.Grow(n)
+	var ends [6]int // where each piece ends in w: quoted, typed, wall
 	for i, r := range [2][]byte{from, to} {
-		if e.d.Name() != dialect.ClickHouse {
-			w.WriteByte('\'')
-			w.Write(r)
-			w.WriteByte('\'')
-		}
+		w.WriteByte('\'')
+		w.Write(r)
+		w.WriteByte('\'')
 		ends[i] = w.Len()
 	}
 	var tmp [64]byte
-	for i, t := range ts {
-		w.Write(strconv.AppendInt(tmp[:0], t.Unix(), 10))
-		ends[2+i] = w.Len()
-	}
-	for i, t := range ts {
+	for i, t := range [2]time.Time{e.from, e.to} {
 		switch e.d.Name() {
 		case dialect.BigQuery:
 			w.Write(e.d.AppendInstantLiteral(tmp[:0], t))
@@ -96,18 +94,14 @@ func (e *Env) formatBounds() {
 			w.Write(strconv.AppendInt(tmp[:0], t.Unix(), 10))
 			w.WriteByte(')')
 		}
-		ends[4+i] = w.Len()
+		ends[2+i] = w.Len()
 	}
-	for i, t := range ts {
+	for i, t := range [2]time.Time{e.from, e.to} {
 		if e.d.Name() == dialect.BigQuery {
 			w.Write(e.d.AppendWallLiteral(tmp[:0], t))
 		}
-		ends[6+i] = w.Len()
+		ends[4+i] = w.Len()
 	}
-	w.Write(from)
-	w.WriteString("..")
-	w.Write(to)
-	ends[8] = w.Len()
 
 	s := w.String()
 	piece := func(i int) string {
@@ -116,13 +110,12 @@ func (e *Env) formatBounds() {
 		}
 		return s[ends[i-1]:ends[i]]
 	}
-	e.b = bounds{
-		quoted:  [2]string{piece(0), piece(1)},
-		seconds: [2]string{piece(2), piece(3)},
-		typed:   [2]string{piece(4), piece(5)},
-		wall:    [2]string{piece(6), piece(7)},
-		text:    piece(8),
+	e.b.quoted = [2]string{piece(0), piece(1)}
+	for i, q := range e.b.quoted {
+		e.b.rfc[i] = q[1 : len(q)-1]
 	}
+	e.b.typed = [2]string{piece(2), piece(3)}
+	e.b.wall = [2]string{piece(4), piece(5)}
 }
 
 // NewEnv checks c and builds an Env.

@@ -268,7 +268,7 @@ func join(parts ...string) string {
 }
 
 func (x *expander) expand(name string) (Expansion, error) {
-	e, d := x.env, x.d
+	e, d, b := x.env, x.d, x.env.bounds()
 	from, to := e.from, e.to
 	args := x.c.Args
 	col := func(i int) string { return args[i].Text }
@@ -287,15 +287,15 @@ func (x *expander) expand(name string) (Expansion, error) {
 		return ok(x.epochSeconds(col(0), k)+timeAlias(d), "epoch seconds of ", col(0), kindNote(k))
 	case "timeFilter":
 		k := e.kindOf(args[0])
-		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", e.bounds().text)
+		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1])
 	case "timeFilter_ms":
 		k := e.kindOf(args[0])
 		if d.Name() == dialect.ClickHouse && d.Has(dialect.UnixTimestamp64) && (k == dialect.Unknown || k == dialect.Instant64) {
 			lo := "fromUnixTimestamp64Milli(" + itoa(from.UnixMilli()) + ")"
 			hi := "fromUnixTimestamp64Milli(" + itoa(to.UnixMilli()) + ")"
-			return ok(col(0)+" >= "+lo+" AND "+col(0)+" <= "+hi, "millisecond time filter on ", col(0), " ", e.bounds().text)
+			return ok(col(0)+" >= "+lo+" AND "+col(0)+" <= "+hi, "millisecond time filter on ", col(0), " ", b.rfc[0], "..", b.rfc[1])
 		}
-		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", e.bounds().text)
+		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1])
 	case "timeFrom", "timeTo":
 		isTo, op := name == "timeTo", " >= "
 		if isTo {
@@ -309,14 +309,13 @@ func (x *expander) expand(name string) (Expansion, error) {
 	case "timeGroup", "timeGroupAlias", "unixEpochGroup", "unixEpochGroupAlias":
 		return x.group(name)
 	case "unixEpochFilter":
-		b := e.bounds()
-		return ok(join(col(0), " >= ", b.seconds[0], " AND ", col(0), " <= ", b.seconds[1]), "epoch-second filter on ", col(0))
+		return ok(join(col(0), " >= ", itoa(from.Unix()), " AND ", col(0), " <= ", itoa(to.Unix())), "epoch-second filter on ", col(0))
 	case "unixEpochNanoFilter":
 		return ok(join(col(0), " >= ", itoa(from.UnixNano()), " AND ", col(0), " <= ", itoa(to.UnixNano())), "epoch-nanosecond filter on ", col(0))
 	case "unixEpochFrom":
-		return ok(e.bounds().seconds[0], "from, epoch seconds")
+		return ok(itoa(from.Unix()), "from, epoch seconds")
 	case "unixEpochTo":
-		return ok(e.bounds().seconds[1], "to, epoch seconds")
+		return ok(itoa(to.Unix()), "to, epoch seconds")
 	case "unixEpochNanoFrom":
 		return ok(itoa(from.UnixNano()), "from, epoch nanoseconds")
 	case "unixEpochNanoTo":
@@ -344,13 +343,12 @@ func (x *expander) expand(name string) (Expansion, error) {
 		tk := e.kindOf(args[1])
 		var sql string
 		if d.Name() == dialect.ClickHouse && tk == dialect.Unknown {
-			b := e.bounds()
 			sql = "(" + x.cmpPair(col(0), x.lit(dk, false), x.lit(dk, true)) + ") AND (" +
 				x.cmpPair(col(1), b.typed[0], b.typed[1]) + ")"
 		} else {
 			sql = "(" + x.rangeFilter(col(0), dk) + ") AND (" + x.rangeFilter(col(1), tk) + ")"
 		}
-		return ok(sql, "date filter on ", col(0), " and time filter on ", col(1), " ", e.bounds().text)
+		return ok(sql, "date filter on ", col(0), " and time filter on ", col(1), " ", b.rfc[0], "..", b.rfc[1])
 	case "timezone":
 		return ok(e.tzLit, "time zone ", e.tz)
 	case "adHocFilters":
@@ -361,7 +359,7 @@ func (x *expander) expand(name string) (Expansion, error) {
 			i, t = 1, to
 		}
 		if d.Name() == dialect.ClickHouse {
-			return ok(e.bounds().typed[i], name)
+			return ok(b.typed[i], name)
 		}
 		return ok(d.InstantLiteral(t.Truncate(time.Second)), name)
 	case "fromTime_ms", "toTime_ms":
@@ -373,7 +371,7 @@ func (x *expander) expand(name string) (Expansion, error) {
 			if d.Has(dialect.UnixTimestamp64) {
 				return ok("fromUnixTimestamp64Milli("+itoa(t.UnixMilli())+")", name)
 			}
-			return ok(e.bounds().typed[i], name, " (seconds: this server has no DateTime64)")
+			return ok(b.typed[i], name, " (seconds: this server has no DateTime64)")
 		}
 		return ok(d.InstantLiteral(t.Truncate(time.Millisecond)), name)
 	case "timeInterval", "timeInterval_ms":

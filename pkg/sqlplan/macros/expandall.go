@@ -63,7 +63,7 @@ var grafanaGlobals = map[string]bool{
 // left as they are with an unreplaced_variable warning. The first error
 // (an *Error) stops the expansion.
 func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
-	w := walker{src: src, toks: toks, env: env, res: &Result{}}
+	w := newWalker(src, toks, env)
 	for i := 0; i < len(toks); {
 		t := toks[i]
 		switch t.Kind {
@@ -96,43 +96,38 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 	return w.res, nil
 }
 
-// firstCap is how many edits and steps fit in a walker's first room: most
-// queries have a few macros.
-const firstCap = 3
-
-// room is the first storage of a Result's edits and steps and of the
-// walker's argument stack, allocated at the first macro or variable: one
-// allocation for most queries. Appending beyond it moves to new storage as
+// resultRoom is a Result with storage for its first edits and steps and
+// for the walker's argument stack: one allocation for most queries (they
+// have one or two macros). Appending beyond it moves to new storage as
 // usual.
-type room struct {
-	edits [firstCap]Edit
-	steps [firstCap]Step
-	args  [4]Arg // the arguments of a call and of one nested in it
+type resultRoom struct {
+	res   Result
+	edits [2]Edit
+	steps [2]Step
+	args  [3]Arg // the arguments of one call (nested calls push more)
 }
 
-// makeRoom gives the walker its room unless it has one.
-func (w *walker) makeRoom() {
-	if w.roomMade {
-		return
-	}
-	r := new(room)
-	w.res.Edits, w.res.Steps, w.argStack = r.edits[:0], r.steps[:0], r.args[:0]
-	w.roomMade = true
+func newWalker(src string, toks []lexer.Token, env *Env) walker {
+	r := new(resultRoom)
+	return walker{src: src, toks: toks, env: env, res: &r.res, room: r, argStack: r.args[:0]}
 }
 
 func (w *walker) addEdit(e Edit) {
-	w.makeRoom()
+	if w.res.Edits == nil {
+		w.res.Edits = w.room.edits[:0]
+	}
 	w.res.Edits = append(w.res.Edits, e)
 }
 
 func (w *walker) addStep(s Step) {
-	w.makeRoom()
+	if w.res.Steps == nil {
+		w.res.Steps = w.room.steps[:0]
+	}
 	w.res.Steps = append(w.res.Steps, s)
 }
 
 // pushArg pushes a macro argument on the argument stack.
 func (w *walker) pushArg(a Arg) {
-	w.makeRoom()
 	w.argStack = append(w.argStack, a)
 }
 
@@ -164,7 +159,7 @@ type walker struct {
 	// argStack holds the arguments of the calls being read, outer calls'
 	// first: a call's arguments are argStack[base:] while it expands.
 	argStack []Arg
-	roomMade bool // set once res and argStack have their room
+	room     *resultRoom // res and the first storage of its slices
 }
 
 func (w *walker) warn(code string, off int, format string, a ...any) {
