@@ -17,14 +17,15 @@ func lookupTable(c *catalog.Catalog, name string) *catalog.Table {
 	if c == nil {
 		return nil
 	}
+	name = bareOf(name)
 	for i := range c.Tables {
-		if sameName(c.Tables[i].Name, name) {
+		if strings.EqualFold(bareOf(c.Tables[i].Name), name) {
 			return &c.Tables[i]
 		}
 	}
 	for i := range c.Tables {
-		have := c.Tables[i].Name
-		if suffixName(have, name) || suffixName(name, have) {
+		have := bareOf(c.Tables[i].Name)
+		if hasSuffixName(have, name) || hasSuffixName(name, have) {
 			return &c.Tables[i]
 		}
 	}
@@ -99,11 +100,17 @@ func plain(s string) bool {
 	return true
 }
 
-// suffixName reports whether long ends with "." + short (case-insensitively).
-func suffixName(long, short string) bool {
-	if !plain(long) || !plain(short) {
-		long, short = bare(long), bare(short)
+// bareOf is bare(s), without allocating when s is plain.
+func bareOf(s string) string {
+	if plain(s) {
+		return s
 	}
+	return bare(s)
+}
+
+// hasSuffixName reports whether long ends with "." + short
+// (case-insensitively); both are bare.
+func hasSuffixName(long, short string) bool {
 	if len(long) <= len(short)+1 {
 		return false
 	}
