@@ -253,6 +253,33 @@ func (x *expander) detail(parts ...string) string {
 	return b.String()
 }
 
+// expansion returns an Expansion whose SQL joins sql and whose Detail is
+// x.detail(detail...), with one allocation for both.
+func (x *expander) expansion(sql []string, detail ...string) Expansion {
+	n := len(x.raw) + len(": ")
+	for _, p := range sql {
+		n += len(p)
+	}
+	for _, p := range detail {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range sql {
+		b.WriteString(p)
+	}
+	cut := b.Len()
+	if x.raw != "" {
+		b.WriteString(x.raw)
+		b.WriteString(": ")
+	}
+	for _, p := range detail {
+		b.WriteString(p)
+	}
+	s := b.String()
+	return Expansion{SQL: s[:cut], Detail: s[cut:]}
+}
+
 // join concatenates parts with one allocation.
 func join(parts ...string) string {
 	n := 0
@@ -287,7 +314,8 @@ func (x *expander) expand(name string) (Expansion, error) {
 		return ok(x.epochSeconds(col(0), k)+timeAlias(d), "epoch seconds of ", col(0), kindNote(k))
 	case "timeFilter":
 		k := e.kindOf(args[0])
-		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1])
+		sql := x.rangeFilterParts(col(0), k)
+		return x.expansion(sql[:], "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1]), nil
 	case "timeFilter_ms":
 		k := e.kindOf(args[0])
 		if d.Name() == dialect.ClickHouse && d.Has(dialect.UnixTimestamp64) && (k == dialect.Unknown || k == dialect.Instant64) {
@@ -295,7 +323,8 @@ func (x *expander) expand(name string) (Expansion, error) {
 			hi := "fromUnixTimestamp64Milli(" + itoa(to.UnixMilli()) + ")"
 			return ok(col(0)+" >= "+lo+" AND "+col(0)+" <= "+hi, "millisecond time filter on ", col(0), " ", b.rfc[0], "..", b.rfc[1])
 		}
-		return ok(x.rangeFilter(col(0), k), "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1])
+		sql := x.rangeFilterParts(col(0), k)
+		return x.expansion(sql[:], "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1]), nil
 	case "timeFrom", "timeTo":
 		isTo, op := name == "timeTo", " >= "
 		if isTo {
@@ -305,7 +334,8 @@ func (x *expander) expand(name string) (Expansion, error) {
 			return ok(x.bareInstant(isTo), name, " literal")
 		}
 		k := e.kindOf(args[0])
-		return ok(col(0)+op+x.lit(k, isTo), name, " comparison on ", col(0), kindNote(k))
+		sql := [3]string{col(0), op, x.lit(k, isTo)}
+		return x.expansion(sql[:], name, " comparison on ", col(0), kindNote(k)), nil
 	case "timeGroup", "timeGroupAlias", "unixEpochGroup", "unixEpochGroupAlias":
 		return x.group(name)
 	case "unixEpochFilter":
@@ -433,15 +463,26 @@ func (x *expander) dateRangeText() string {
 // PostgreSQL plugin) or "c >= lo AND c <= hi" (BigQuery, ClickHouse, as
 // their plugins). Both include both ends.
 func (x *expander) cmpPair(c, lo, hi string) string {
+	p := x.cmpParts(c, lo, hi)
+	return join(p[:]...)
+}
+
+// cmpParts are the parts of cmpPair's text.
+func (x *expander) cmpParts(c, lo, hi string) [7]string {
 	switch x.d.Name() {
 	case dialect.Postgres, dialect.DuckDB:
-		return c + " BETWEEN " + lo + " AND " + hi
+		return [7]string{c, " BETWEEN ", lo, " AND ", hi}
 	}
-	return c + " >= " + lo + " AND " + c + " <= " + hi
+	return [7]string{c, " >= ", lo, " AND ", c, " <= ", hi}
 }
 
 func (x *expander) rangeFilter(c string, k dialect.TimeKind) string {
 	return x.cmpPair(c, x.lit(k, false), x.lit(k, true))
+}
+
+// rangeFilterParts are the parts of rangeFilter's text.
+func (x *expander) rangeFilterParts(c string, k dialect.TimeKind) [7]string {
+	return x.cmpParts(c, x.lit(k, false), x.lit(k, true))
 }
 
 // lit writes the range start (or end, when isTo) as a literal comparable
