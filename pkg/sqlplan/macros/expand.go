@@ -109,59 +109,49 @@ func Known(name string) bool {
 
 // spec is the argument shape of one macro.
 type spec struct {
-	name     string // e.g. "timeGroup"
 	min, max int    // argument count when called with parens
 	bare     bool   // may be used without parens
 	usage    string // e.g. "$__timeGroup(column, interval[, fill])"
 }
 
-// byName indexes specs by name.
-func byName(list []spec) map[string]spec {
-	m := make(map[string]spec, len(list))
-	for _, sp := range list {
-		m[sp.name] = sp
-	}
-	return m
+var specs = map[string]spec{
+	"time":                {1, 1, false, "$__time(column)"},
+	"timeEpoch":           {1, 1, false, "$__timeEpoch(column)"},
+	"timeFilter":          {1, 1, false, "$__timeFilter(column)"},
+	"timeFilter_ms":       {1, 1, false, "$__timeFilter_ms(column)"},
+	"timeFrom":            {0, 1, true, "$__timeFrom() or $__timeFrom(column)"},
+	"timeTo":              {0, 1, true, "$__timeTo() or $__timeTo(column)"},
+	"timeGroup":           {2, 3, false, "$__timeGroup(column, interval[, fill])"},
+	"timeGroupAlias":      {2, 3, false, "$__timeGroupAlias(column, interval[, fill])"},
+	"unixEpochFilter":     {1, 1, false, "$__unixEpochFilter(column)"},
+	"unixEpochFrom":       {0, 0, true, "$__unixEpochFrom()"},
+	"unixEpochTo":         {0, 0, true, "$__unixEpochTo()"},
+	"unixEpochNanoFilter": {1, 1, false, "$__unixEpochNanoFilter(column)"},
+	"unixEpochNanoFrom":   {0, 0, true, "$__unixEpochNanoFrom()"},
+	"unixEpochNanoTo":     {0, 0, true, "$__unixEpochNanoTo()"},
+	"unixEpochGroup":      {2, 3, false, "$__unixEpochGroup(column, interval[, fill])"},
+	"unixEpochGroupAlias": {2, 3, false, "$__unixEpochGroupAlias(column, interval[, fill])"},
+	"interval":            {0, 0, true, "$__interval"},
+	"interval_ms":         {0, 0, true, "$__interval_ms"},
+	"interval_s":          {0, 0, true, "$__interval_s"},
+	"from":                {0, 0, true, "$__from"},
+	"to":                  {0, 0, true, "$__to"},
+	"range":               {0, 0, true, "$__range"},
+	"range_s":             {0, 0, true, "$__range_s"},
+	"range_ms":            {0, 0, true, "$__range_ms"},
+	"dateFilter":          {1, 1, false, "$__dateFilter(column)"},
+	"timezone":            {0, 0, true, "$__timezone"},
+	"adHocFilters":        {0, 0, true, "$__adHocFilters"},
+	"dateTimeFilter":      {2, 2, false, "$__dateTimeFilter(dateColumn, timeColumn)"},
+	"dt":                  {2, 2, false, "$__dt(dateColumn, timeColumn)"},
+	"fromTime":            {0, 0, true, "$__fromTime"},
+	"toTime":              {0, 0, true, "$__toTime"},
+	"fromTime_ms":         {0, 0, true, "$__fromTime_ms"},
+	"toTime_ms":           {0, 0, true, "$__toTime_ms"},
+	"timeInterval":        {1, 1, false, "$__timeInterval(column)"},
+	"timeInterval_ms":     {1, 1, false, "$__timeInterval_ms(column)"},
+	"conditionalAll":      {2, 2, false, "$__conditionalAll(condition, $variable)"},
 }
-
-var specs = byName([]spec{
-	{"time", 1, 1, false, "$__time(column)"},
-	{"timeEpoch", 1, 1, false, "$__timeEpoch(column)"},
-	{"timeFilter", 1, 1, false, "$__timeFilter(column)"},
-	{"timeFilter_ms", 1, 1, false, "$__timeFilter_ms(column)"},
-	{"timeFrom", 0, 1, true, "$__timeFrom() or $__timeFrom(column)"},
-	{"timeTo", 0, 1, true, "$__timeTo() or $__timeTo(column)"},
-	{"timeGroup", 2, 3, false, "$__timeGroup(column, interval[, fill])"},
-	{"timeGroupAlias", 2, 3, false, "$__timeGroupAlias(column, interval[, fill])"},
-	{"unixEpochFilter", 1, 1, false, "$__unixEpochFilter(column)"},
-	{"unixEpochFrom", 0, 0, true, "$__unixEpochFrom()"},
-	{"unixEpochTo", 0, 0, true, "$__unixEpochTo()"},
-	{"unixEpochNanoFilter", 1, 1, false, "$__unixEpochNanoFilter(column)"},
-	{"unixEpochNanoFrom", 0, 0, true, "$__unixEpochNanoFrom()"},
-	{"unixEpochNanoTo", 0, 0, true, "$__unixEpochNanoTo()"},
-	{"unixEpochGroup", 2, 3, false, "$__unixEpochGroup(column, interval[, fill])"},
-	{"unixEpochGroupAlias", 2, 3, false, "$__unixEpochGroupAlias(column, interval[, fill])"},
-	{"interval", 0, 0, true, "$__interval"},
-	{"interval_ms", 0, 0, true, "$__interval_ms"},
-	{"interval_s", 0, 0, true, "$__interval_s"},
-	{"from", 0, 0, true, "$__from"},
-	{"to", 0, 0, true, "$__to"},
-	{"range", 0, 0, true, "$__range"},
-	{"range_s", 0, 0, true, "$__range_s"},
-	{"range_ms", 0, 0, true, "$__range_ms"},
-	{"dateFilter", 1, 1, false, "$__dateFilter(column)"},
-	{"timezone", 0, 0, true, "$__timezone"},
-	{"adHocFilters", 0, 0, true, "$__adHocFilters"},
-	{"dateTimeFilter", 2, 2, false, "$__dateTimeFilter(dateColumn, timeColumn)"},
-	{"dt", 2, 2, false, "$__dt(dateColumn, timeColumn)"},
-	{"fromTime", 0, 0, true, "$__fromTime"},
-	{"toTime", 0, 0, true, "$__toTime"},
-	{"fromTime_ms", 0, 0, true, "$__fromTime_ms"},
-	{"toTime_ms", 0, 0, true, "$__toTime_ms"},
-	{"timeInterval", 1, 1, false, "$__timeInterval(column)"},
-	{"timeInterval_ms", 1, 1, false, "$__timeInterval_ms(column)"},
-	{"conditionalAll", 2, 2, false, "$__conditionalAll(condition, $variable)"},
-})
 
 // Expand expands one macro call whose arguments are already expanded.
 func Expand(env *Env, c Call) (Expansion, error) {
@@ -197,10 +187,8 @@ func expandCall(env *Env, c Call, raw string) (Expansion, error) {
 			}
 		}
 	}
-	// The spec's name, not c's: then no Expansion text comes from c, and
-	// c.Args can stay on the caller's stack.
-	x := expander{env: env, d: env.d, c: c, name: sp.name, raw: raw}
-	return x.expand(sp.name)
+	x := expander{env: env, d: env.d, c: c, name: name, raw: raw}
+	return x.expand(name)
 }
 
 func countText(sp spec) string {
