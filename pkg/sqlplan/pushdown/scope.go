@@ -107,7 +107,7 @@ type tree struct {
 	// Analysis state.
 	exprDepth int    // > 0 while analysing subqueries inside expressions
 	cur       *block // the block whose expressions visit walks
-	visit     func(ast.Node) bool
+	visit     func(ast.Node) bool // visitExpr, made on first need
 	arena     []block  // blocks are allocated here, a chunk at a time
 	srcs      []source // sources are allocated here; blocks slice it
 
@@ -126,7 +126,6 @@ func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
 	}
 	t.blocks, t.top = t.blockBuf[:0], t.topBuf[:0]
 	t.arena, t.srcs = t.arenaBuf[:0], t.sourceBuf[:0]
-	t.visit = t.visitExpr
 	t.query(q, nil, 0, true)
 	t.visit, t.cur, t.arena, t.srcs = nil, nil, nil, nil
 }
@@ -487,11 +486,11 @@ func (t *tree) exprSubqueries(sel *ast.Select, b *block) {
 	prev := t.cur
 	t.cur = b
 	for _, it := range sel.Items {
-		t.findSubqueries(it)
+		t.findSubqueriesIn(it)
 	}
 	for _, c := range [...]*ast.Clause{sel.Prewhere, sel.Where, sel.Having, sel.Qualify} {
 		if c != nil {
-			t.findSubqueries(c)
+			t.findSubqueriesIn(c)
 		}
 	}
 	if sel.From != nil {
@@ -502,6 +501,51 @@ func (t *tree) exprSubqueries(sel *ast.Select, b *block) {
 	t.cur = prev
 }
 
+// findSubqueriesIn analyses the subqueries inside n, skipping the walk
+// when n's text cannot hold one.
+func (t *tree) findSubqueriesIn(n ast.Node) {
+	if mayHoldQuery(n.NodeSpan().Text(t.src)) {
+		t.findSubqueries(n)
+	}
+}
+
+// mayHoldQuery reports whether text may hold a query: every query has a
+// SELECT, WITH, VALUES or FROM keyword, and a node's span covers the tokens
+// of its children. (Words in strings, comments and longer names match too;
+// that only costs a walk.)
+func mayHoldQuery(text string) bool {
+	for i := 0; i < len(text); i++ {
+		var word string
+		switch text[i] | 0x20 {
+		case 's':
+			word = "select"
+		case 'w':
+			word = "with"
+		case 'v':
+			word = "values"
+		case 'f':
+			word = "from"
+		default:
+			continue
+		}
+		if len(text)-i >= len(word) && asciiFoldPrefix(text[i:], word) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiFoldPrefix reports whether s starts with the lower-case ASCII word,
+// ignoring ASCII case.
+func asciiFoldPrefix(s, word string) bool {
+	for j := 0; j < len(word); j++ {
+		if s[j]|0x20 != word[j] {
+			return false
+		}
+	}
+	return true
+}
+
 // joinConditions walks the ON conditions of the joins in te.
 func (t *tree) joinConditions(te ast.TableExpr) {
 	switch x := te.(type) {
@@ -509,7 +553,7 @@ func (t *tree) joinConditions(te ast.TableExpr) {
 		t.joinConditions(x.Left)
 		t.joinConditions(x.Right)
 		if x.On != nil {
-			t.findSubqueries(x.On)
+			t.findSubqueriesIn(x.On)
 		}
 	case *ast.ParenTable:
 		t.joinConditions(x.Inner)
@@ -543,7 +587,7 @@ func (t *tree) findSubqueries(n ast.Node) {
 		}
 	case *ast.Func:
 		if len(n.OrderBy) > 0 || len(n.Within) > 0 || n.Filter != nil || n.Over != nil {
-			ast.Inspect(n, t.visit)
+			t.inspect(n)
 			return
 		}
 		for _, a := range n.Params {
@@ -553,8 +597,16 @@ func (t *tree) findSubqueries(n ast.Node) {
 			t.findIn(a)
 		}
 	default:
-		ast.Inspect(n, t.visit)
+		t.inspect(n)
 	}
+}
+
+// inspect walks n with ast.Inspect and visitExpr.
+func (t *tree) inspect(n ast.Node) {
+	if t.visit == nil {
+		t.visit = t.visitExpr
+	}
+	ast.Inspect(n, t.visit)
 }
 
 func (t *tree) findIn(e ast.Expr) {
