@@ -105,11 +105,11 @@ type tree struct {
 	byDepth []*block
 
 	// Analysis state.
-	exprDepth int    // > 0 while analysing subqueries inside expressions
-	cur       *block // the block whose expressions visit walks
+	exprDepth int                 // > 0 while analysing subqueries inside expressions
+	cur       *block              // the block whose expressions visit walks
 	visit     func(ast.Node) bool // visitExpr, made on first need
-	arena     []block  // blocks are allocated here, a chunk at a time
-	srcs      []source // sources are allocated here; blocks slice it
+	arena     []block             // blocks are allocated here, a chunk at a time
+	srcs      []source            // sources are allocated here; blocks slice it
 
 	// Room for the blocks and sources of a small statement (most have one
 	// block on one table), so that most analyses allocate no slices.
