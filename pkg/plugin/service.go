@@ -57,6 +57,7 @@ type Service struct {
 	cache   *cache.Cache[*result]
 	deps    Deps
 	secrets []string
+	planner sqlplan.Planner // keeps its buffers between queries
 
 	mu      sync.Mutex
 	version string // server version, once known
@@ -138,7 +139,7 @@ func (s *Service) Plan(ctx context.Context, req sqlplan.Request) (*sqlplan.Plan,
 	if req.Catalog == nil {
 		req.Catalog = s.catalogFor(ctx, req.RawSQL)
 	}
-	plan, err := sqlplan.Build(ctx, req)
+	plan, err := s.planner.Build(ctx, req)
 	if err != nil {
 		return nil, spanError(span, err)
 	}

@@ -35,15 +35,27 @@ func benchCases(b *testing.B) []benchCase {
 }
 
 // BenchmarkPlanner plans every corpus query once per iteration (lex, parse,
-// macros, pushdown, row cap, edits), with the sample catalogs.
+// macros, pushdown, row cap, edits), with the sample catalogs, on one
+// reused Planner as a data source instance does.
 func BenchmarkPlanner(b *testing.B) {
+	var p sqlplan.Planner
+	benchBuild(b, p.Build)
+}
+
+// BenchmarkBuild is BenchmarkPlanner with the package-level Build, which
+// starts from nothing on every request.
+func BenchmarkBuild(b *testing.B) {
+	benchBuild(b, sqlplan.Build)
+}
+
+func benchBuild(b *testing.B, build func(context.Context, sqlplan.Request) (*sqlplan.Plan, error)) {
 	cs := benchCases(b)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		for _, c := range cs {
-			if _, err := sqlplan.Build(ctx, c.req); err != nil {
+			if _, err := build(ctx, c.req); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -65,32 +77,43 @@ func BenchmarkInterpolate(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cs)), "ns/query")
 }
 
-// BenchmarkPlannerVsInterpolate times both on each corpus query in the
-// same loop and reports the median per-query time of each and their
-// ratio (planner/Interpolate; the target is at most 0.25).
+// BenchmarkPlannerVsInterpolate times the planner (a reused Planner, as
+// the plugin runs it), the package-level Build (fresh state every time) and
+// the baseline on each corpus query in the same loop, and reports the
+// median per-query time of each and the ratios to the baseline (the target
+// for the planner is at most 0.25).
 func BenchmarkPlannerVsInterpolate(b *testing.B) {
 	cs := benchCases(b)
 	ctx := context.Background()
+	var p sqlplan.Planner
 	plan := make([]time.Duration, len(cs))
+	fresh := make([]time.Duration, len(cs))
 	interp := make([]time.Duration, len(cs))
 	b.ResetTimer()
 	for b.Loop() {
 		for i, c := range cs {
 			t0 := time.Now()
-			if _, err := sqlplan.Build(ctx, c.req); err != nil {
+			if _, err := p.Build(ctx, c.req); err != nil {
 				b.Fatal(err)
 			}
 			t1 := time.Now()
 			_, _ = sqlutil.Interpolate(c.sdk, sqlutil.DefaultMacros)
 			t2 := time.Now()
+			if _, err := sqlplan.Build(ctx, c.req); err != nil {
+				b.Fatal(err)
+			}
+			t3 := time.Now()
 			plan[i] += t1.Sub(t0)
 			interp[i] += t2.Sub(t1)
+			fresh[i] += t3.Sub(t2)
 		}
 	}
-	pm, im := median(plan), median(interp)
+	pm, fm, im := median(plan), median(fresh), median(interp)
 	b.ReportMetric(float64(pm.Nanoseconds())/float64(b.N), "planner-median-ns")
+	b.ReportMetric(float64(fm.Nanoseconds())/float64(b.N), "build-median-ns")
 	b.ReportMetric(float64(im.Nanoseconds())/float64(b.N), "interpolate-median-ns")
 	b.ReportMetric(float64(pm)/float64(im), "ratio")
+	b.ReportMetric(float64(fm)/float64(im), "build-ratio")
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -20,7 +20,16 @@ import (
 // and the time range down, add partition predicates, cap the rows, and
 // apply all edits to the user's text at once. It does no I/O. Errors are
 // *Error values; those about the SQL carry its line and column.
+//
+// Build starts from nothing each time; a Planner keeps its buffers between
+// requests and is what a long-lived caller should use.
 func Build(ctx context.Context, req Request) (*Plan, error) {
+	return build(ctx, req, new(scratch))
+}
+
+// build is Build with the scratch state s, which it may reuse freely: no
+// part of the returned Plan refers to it.
+func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,28 @@
+package sqlplan
+
+import (
+	"context"
+	"sync"
+)
+
+// Planner plans requests, one after another or concurrently, and keeps the
+// planner's scratch state (token buffers, syntax-tree slabs, macro and
+// pushdown buffers) between them, so that planning in a long-lived process
+// barely allocates. Plans it returns share nothing with that state. The
+// zero value is ready to use; a Planner must not be copied after first use.
+type Planner struct {
+	pool sync.Pool // of *scratch
+}
+
+// Build plans one request exactly as the package-level Build does.
+func (p *Planner) Build(ctx context.Context, req Request) (*Plan, error) {
+	s, ok := p.pool.Get().(*scratch)
+	if !ok {
+		s = new(scratch)
+	}
+	defer p.pool.Put(s)
+	return build(ctx, req, s)
+}
+
+// scratch is the reusable state of one planning at a time.
+type scratch struct{}
