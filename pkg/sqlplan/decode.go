@@ -43,6 +43,13 @@ func DecodeRequest(r io.Reader) (Request, error) {
 
 // Validate checks a request's fields (not its SQL) and says what to fix.
 func (r Request) Validate() error {
+	return r.validate(time.LoadLocation)
+}
+
+// validate is Validate with the time zone loader load (a Planner's scratch
+// remembers the zones it has loaded; time.LoadLocation reads tzdata from
+// disk on every call).
+func (r Request) validate(load func(string) (*time.Location, error)) error {
 	switch r.Dialect {
 	case BigQuery, Postgres, ClickHouse, DuckDB:
 	case "":
@@ -75,7 +82,7 @@ func (r Request) Validate() error {
 		return fmt.Errorf("maxRows is %d: it must be 0 (no cap) or positive", r.MaxRows)
 	}
 	if tz := r.Timezone; tz != "" && tz != "browser" && tz != "UTC" && tz != "utc" {
-		if _, err := time.LoadLocation(tz); err != nil {
+		if _, err := load(tz); err != nil {
 			return fmt.Errorf("unknown timezone %q: use an IANA name such as Europe/Berlin, or UTC", tz)
 		}
 	}

@@ -33,7 +33,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.Validate(); err != nil {
+	if err := req.validate(s.loadZone); err != nil {
 		return nil, &Error{Message: err.Error()}
 	}
 	src := req.RawSQL

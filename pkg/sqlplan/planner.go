@@ -3,6 +3,7 @@ package sqlplan
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Planner plans requests, one after another or concurrently, and keeps the
@@ -25,4 +26,21 @@ func (p *Planner) Build(ctx context.Context, req Request) (*Plan, error) {
 }
 
 // scratch is the reusable state of one planning at a time.
-type scratch struct{}
+type scratch struct {
+	// zone is the last time zone loaded by name (nil: none yet).
+	zoneName string
+	zone     *time.Location
+}
+
+// loadZone is time.LoadLocation remembering the last zone it loaded.
+func (s *scratch) loadZone(name string) (*time.Location, error) {
+	if s.zone != nil && s.zoneName == name {
+		return s.zone, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	s.zoneName, s.zone = name, loc
+	return loc, nil
+}
