@@ -515,25 +515,22 @@ func (t *tree) findSubqueriesIn(n ast.Node) {
 // that only costs a walk.)
 func mayHoldQuery(text string) bool {
 	for i := 0; i < len(text); i++ {
-		var word string
-		switch text[i] | 0x20 {
-		case 's':
-			word = "select"
-		case 'w':
-			word = "with"
-		case 'v':
-			word = "values"
-		case 'f':
-			word = "from"
-		default:
-			continue
-		}
-		if len(text)-i >= len(word) && asciiFoldPrefix(text[i:], word) {
-			return true
+		if w := queryWordAt[text[i]]; w != 0 {
+			word := queryWords[w]
+			if len(text)-i >= len(word) && asciiFoldPrefix(text[i:], word) {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// queryWords are the words a query starts with; queryWordAt maps the first
+// byte of one (either case) to its index.
+var (
+	queryWords  = [...]string{1: "select", 2: "with", 3: "values", 4: "from"}
+	queryWordAt = [256]uint8{'s': 1, 'S': 1, 'w': 2, 'W': 2, 'v': 3, 'V': 3, 'f': 4, 'F': 4}
+)
 
 // asciiFoldPrefix reports whether s starts with the lower-case ASCII word,
 // ignoring ASCII case.
