@@ -37,7 +37,7 @@ type colAt struct {
 // expansion per query, the columns the plan's resolver finds. Benchmarks
 // then resolve from that record, so they time the macros package (and
 // dialect.ColumnKind) and not the pushdown's scope lookup.
-func loadCorpusCases(b *testing.B) []corpusCase {
+func loadCorpusCases(b testing.TB) []corpusCase {
 	b.Helper()
 	qs, err := oracletest.LoadCorpus("../testdata")
 	if err != nil {
@@ -111,6 +111,28 @@ func BenchmarkCorpusExpand(b *testing.B) {
 				b.Fatal(err)
 			}
 			if _, err := macros.ExpandAll(c.src, c.toks, env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cs)), "ns/query")
+}
+
+// BenchmarkCorpusExpandReuse is BenchmarkCorpusExpand with one Expander for
+// every query, as a planner keeps one per data source instance.
+func BenchmarkCorpusExpandReuse(b *testing.B) {
+	cs := loadCorpusCases(b)
+	var x macros.Expander
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i := range cs {
+			c := &cs[i]
+			env, err := x.NewEnv(c.cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := x.ExpandAll(c.src, c.toks, env); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -120,23 +120,34 @@ func (e *Env) formatBounds() {
 
 // NewEnv checks c and builds an Env.
 func NewEnv(c Config) (*Env, error) {
+	e := new(Env)
+	if err := e.init(c, nil); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// init checks c and sets every field of e from it. A non-nil cache lends
+// zones and range bounds already loaded or formatted, and keeps the ones
+// init makes.
+func (e *Env) init(c Config, cache *envCache) error {
 	d, err := dialect.New(c.Dialect, c.ServerVersion)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if c.From.IsZero() || c.To.IsZero() {
-		return nil, fmt.Errorf("time range: from and to are required")
+		return fmt.Errorf("time range: from and to are required")
 	}
 	if c.To.Before(c.From) {
-		return nil, fmt.Errorf("time range: to (%s) is before from (%s)", c.To.UTC().Format(time.RFC3339), c.From.UTC().Format(time.RFC3339))
+		return fmt.Errorf("time range: to (%s) is before from (%s)", c.To.UTC().Format(time.RFC3339), c.From.UTC().Format(time.RFC3339))
 	}
-	loc, name, err := LoadTimezone(c.Timezone)
+	z, err := cache.zone(c.Timezone, d)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	iv := time.Duration(c.IntervalMs) * time.Millisecond
 	if c.IntervalMs < 0 {
-		return nil, fmt.Errorf("intervalMs %d is negative", c.IntervalMs)
+		return fmt.Errorf("intervalMs %d is negative", c.IntervalMs)
 	}
 	if iv == 0 {
 		points := c.MaxDataPoints
@@ -149,16 +160,98 @@ func NewEnv(c Config) (*Env, error) {
 			iv = time.Millisecond
 		}
 	}
-	tzLit := "'UTC'"
-	if name != "UTC" {
-		tzLit = d.MustQuoteString(name)
-	}
-	e := &Env{
-		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: loc, tz: name, tzLit: tzLit,
+	*e = Env{
+		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: z.loc, tz: z.name, tzLit: z.lit,
 		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve,
 	}
+	cache.bounds(e)
+	return nil
+}
+
+// envCache is what an Expander keeps between NewEnv calls: the zones it
+// loaded and the last range bounds it formatted (the queries of one
+// dashboard share their range). The methods work on a nil cache, which
+// keeps nothing.
+type envCache struct {
+	zones [maxZones]zone
+	next  int // the entry the next new zone replaces
+
+	// boundsOf is what b was formatted for (b.quoted[0] is "" before the
+	// first time).
+	boundsOf struct {
+		d        dialect.Dialect
+		from, to time.Time
+	}
+	b bounds
+}
+
+// maxZones bounds envCache.zones: requests of one data source use few.
+const maxZones = 8
+
+// zone is a loaded request time zone.
+type zone struct {
+	tz    string         // the request's zone as given
+	loc   *time.Location // nil for an unused cache entry
+	name  string         // the canonical name written into SQL
+	lit   string         // name as a string literal of litOf
+	litOf dialect.Name
+}
+
+// zone loads the request time zone tz, from the cache when it has it, and
+// quotes its name for d.
+func (c *envCache) zone(tz string, d dialect.Dialect) (zone, error) {
+	if c == nil {
+		return loadZone(tz, d)
+	}
+	for i := range c.zones {
+		z := &c.zones[i]
+		if z.loc != nil && z.tz == tz {
+			if z.litOf != d.Name() {
+				z.lit, z.litOf = quoteZone(z.name, d), d.Name()
+			}
+			return *z, nil
+		}
+	}
+	z, err := loadZone(tz, d)
+	if err != nil {
+		return zone{}, err
+	}
+	c.zones[c.next] = z
+	c.next = (c.next + 1) % maxZones
+	return z, nil
+}
+
+// loadZone resolves tz with LoadTimezone and quotes its name for d.
+func loadZone(tz string, d dialect.Dialect) (zone, error) {
+	loc, name, err := LoadTimezone(tz)
+	if err != nil {
+		return zone{}, err
+	}
+	return zone{tz: tz, loc: loc, name: name, lit: quoteZone(name, d), litOf: d.Name()}, nil
+}
+
+// quoteZone is the zone name as d's string literal.
+func quoteZone(name string, d dialect.Dialect) string {
+	if name == "UTC" {
+		return "'UTC'"
+	}
+	return d.MustQuoteString(name)
+}
+
+// bounds sets e.b: the cached bounds when they were formatted for e's
+// dialect and range, else newly formatted ones (which the cache keeps).
+func (c *envCache) bounds(e *Env) {
+	if c == nil {
+		e.formatBounds()
+		return
+	}
+	k := &c.boundsOf
+	if c.b.quoted[0] != "" && k.d == e.d && k.from.Equal(e.from) && k.to.Equal(e.to) {
+		e.b = c.b
+		return
+	}
 	e.formatBounds()
-	return e, nil
+	k.d, k.from, k.to, c.b = e.d, e.from, e.to, e.b
 }
 
 // utcNames are the lower-case request time zones that mean UTC.

@@ -63,7 +63,13 @@ var grafanaGlobals = map[string]bool{
 // left as they are with an unreplaced_variable warning. The first error
 // (an *Error) stops the expansion.
 func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
-	w := newWalker(src, toks, env)
+	return expandAll(newScratch(), src, toks, env)
+}
+
+// expandAll is ExpandAll appending to the storage in s, which it resets.
+func expandAll(s *scratch, src string, toks []lexer.Token, env *Env) (*Result, error) {
+	s.reset()
+	w := walker{src: src, toks: toks, env: env, res: &s.res, s: s}
 	for i := 0; i < len(toks); {
 		t := toks[i]
 		switch t.Kind {
@@ -96,39 +102,58 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 	return w.res, nil
 }
 
-// resultRoom is a Result with storage for its first edits and steps and
-// for the walker's argument stack: one allocation for most queries (they
-// have one or two macros). Appending beyond it moves to new storage as
-// usual.
-type resultRoom struct {
-	res   Result
+// scratch is the storage of one expansion: the Result and what its slices
+// and the walker append to. ExpandAll uses a fresh one; an Expander keeps
+// one between queries, so its slices keep their capacity.
+type scratch struct {
+	res      Result
+	edits    []Edit
+	steps    []Step
+	warnings []Warning
+	// args holds the arguments of the calls being read, outer calls'
+	// first: a call's arguments are args[base:] while it expands.
+	args []Arg
+}
+
+// reset empties s for the next expansion, keeping its storage. The old
+// elements are cleared so that s holds no strings of the last query.
+func (s *scratch) reset() {
+	clear(s.edits)
+	clear(s.steps)
+	clear(s.warnings)
+	clear(s.args)
+	*s = scratch{edits: s.edits[:0], steps: s.steps[:0], warnings: s.warnings[:0], args: s.args[:0]}
+}
+
+// freshScratch is a scratch with room for its first edits, steps and
+// arguments: one allocation for most queries (they have one or two
+// macros). Appending beyond it moves to new storage as usual.
+type freshScratch struct {
+	s     scratch
 	edits [2]Edit
 	steps [2]Step
 	args  [3]Arg // the arguments of one call (nested calls push more)
 }
 
-func newWalker(src string, toks []lexer.Token, env *Env) walker {
-	r := new(resultRoom)
-	return walker{src: src, toks: toks, env: env, res: &r.res, room: r, argStack: r.args[:0]}
+func newScratch() *scratch {
+	r := new(freshScratch)
+	r.s.edits, r.s.steps, r.s.args = r.edits[:0], r.steps[:0], r.args[:0]
+	return &r.s
 }
 
 func (w *walker) addEdit(e Edit) {
-	if w.res.Edits == nil {
-		w.res.Edits = w.room.edits[:0]
-	}
-	w.res.Edits = append(w.res.Edits, e)
+	w.s.edits = append(w.s.edits, e)
+	w.res.Edits = w.s.edits
 }
 
-func (w *walker) addStep(s Step) {
-	if w.res.Steps == nil {
-		w.res.Steps = w.room.steps[:0]
-	}
-	w.res.Steps = append(w.res.Steps, s)
+func (w *walker) addStep(st Step) {
+	w.s.steps = append(w.s.steps, st)
+	w.res.Steps = w.s.steps
 }
 
 // pushArg pushes a macro argument on the argument stack.
 func (w *walker) pushArg(a Arg) {
-	w.argStack = append(w.argStack, a)
+	w.s.args = append(w.s.args, a)
 }
 
 // separate pads an expansion that replaces src[start:end] with a space on a
@@ -156,14 +181,12 @@ type walker struct {
 	toks []lexer.Token
 	env  *Env
 	res  *Result
-	// argStack holds the arguments of the calls being read, outer calls'
-	// first: a call's arguments are argStack[base:] while it expands.
-	argStack []Arg
-	room     *resultRoom // res and the first storage of its slices
+	s    *scratch // res and the storage its slices and the walker use
 }
 
 func (w *walker) warn(code string, off int, format string, a ...any) {
-	w.res.Warnings = append(w.res.Warnings, Warning{Code: code, Offset: off, Message: fmt.Sprintf(format, a...)})
+	w.s.warnings = append(w.s.warnings, Warning{Code: code, Offset: off, Message: fmt.Sprintf(format, a...)})
+	w.res.Warnings = w.s.warnings
 }
 
 // checkTrivia warns (code) when a comment or string literal holds a $__
@@ -261,13 +284,13 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 	next = i + 1
 	if parens {
 		c.Parens = true
-		base := len(w.argStack)
-		defer func() { w.argStack = w.argStack[:base] }()
+		base := len(w.s.args)
+		defer func() { w.s.args = w.s.args[:base] }()
 		closeIdx, err := w.args(base, i+1, name)
 		if err != nil {
 			return "", false, 0, 0, false, err
 		}
-		c.Args = w.argStack[base:]
+		c.Args = w.s.args[base:]
 		c.End = w.toks[closeIdx].End
 		next = closeIdx + 1
 	}
@@ -294,7 +317,7 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 }
 
 // args reads a parenthesised argument list starting at the "(" token
-// toks[open] and pushes the arguments on w.argStack, above base. Nested
+// toks[open] and pushes the arguments on the argument stack, above base. Nested
 // macros and time variables are expanded; commas split arguments only at
 // depth 0. It returns the index of the closing ")".
 func (w *walker) args(base, open int, macro string) (int, error) {
@@ -325,7 +348,7 @@ func (w *walker) args(base, open int, macro string) (int, error) {
 				}
 			}
 		case lexer.Macro:
-			if macro == "conditionalAll" && len(w.argStack)-base == 1 {
+			if macro == "conditionalAll" && len(w.s.args)-base == 1 {
 				break // the variable's value, e.g. $__all: taken as written
 			}
 			text, adhoc, cend, next, handled, err := w.call(j)

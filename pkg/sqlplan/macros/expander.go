@@ -1,0 +1,31 @@
+package macros
+
+import "github.com/bigtent/quarry/pkg/sqlplan/lexer"
+
+// Expander expands macros of one query after another, reusing its Env,
+// Result and buffers. What a call returns (the *Env, the *Result and its
+// slices) is valid only until the next call on the same Expander; strings
+// in them may be kept (they are immutable). The zero value is ready. Not
+// safe for concurrent use.
+type Expander struct {
+	env   Env
+	cache envCache
+	s     scratch
+}
+
+// NewEnv is like the package-level NewEnv, reusing the Expander's Env (and
+// caching loaded time zones by name inside the Expander, so a zone's tzdata
+// is read once per Expander, not per query).
+func (x *Expander) NewEnv(c Config) (*Env, error) {
+	if err := x.env.init(c, &x.cache); err != nil {
+		x.env = Env{}
+		return nil, err
+	}
+	return &x.env, nil
+}
+
+// ExpandAll is like the package-level ExpandAll, reusing the Expander's
+// Result and scratch.
+func (x *Expander) ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
+	return expandAll(&x.s, src, toks, env)
+}
