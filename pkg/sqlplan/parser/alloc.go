@@ -1,29 +1,50 @@
 package parser
 
-import "github.com/bigtent/quarry/pkg/sqlplan/ast"
+import (
+	"reflect"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+)
 
 // Allocation. The nodes of one parse live and die together (the planner
 // walks the tree and drops it), so they are handed out from slabs instead
 // of being allocated one by one: the common node types and the small slices
 // of the tree (name parts, argument and select lists) each come from a
-// slab, and the first block of every slab is part of one per-parse block
-// (firstBlocks) sized for a typical dashboard query. A parse thus makes a
-// handful of allocations (the tokens, their significant-token index, the
-// first blocks, and further blocks as a larger query needs them) instead
-// of one per node. Rare node types are allocated directly.
+// slab. A Parser keeps its slabs between parses: each parse starts again at
+// the first block of every slab and overwrites the values it hands out. The
+// first blocks of a new Parser are one allocation (firstBlocks) sized for a
+// typical dashboard query; a slab that overflows gets, after that parse, a
+// first block holding everything the parse needed, so a Parser that parses
+// similar queries again stops allocating. Rare node types are allocated
+// directly.
 
-// slab hands out values of T from blocks: block[used:] are free.
+// maxKeptBytes bounds the memory a Parser keeps per buffer or slab after a
+// parse; a larger one (from one huge query) is dropped instead.
+const maxKeptBytes = 1 << 20
+
+// minBlock is the size of an overflow block of a slab without a first block.
+const minBlock = 4
+
+// slab hands out values of T from blocks: block[used:] are free. Every
+// value handed out is fully overwritten first, so reused memory never shows
+// a previous parse's values.
 type slab[T any] struct {
 	block []T
 	used  int
+	// first is the block a parse starts in.
+	first []T
+	// grew is set when this parse left first; past counts the slots of the
+	// blocks it left (between parses: the size wanted for first).
+	grew bool
+	past int
 }
 
-func (s *slab[T]) init(first []T) { s.block = first }
+func (s *slab[T]) init(first []T) { s.first, s.block = first, first }
 
 // put stores v in the slab and returns its address.
 func (s *slab[T]) put(v T) *T {
 	if s.used == len(s.block) {
-		s.block, s.used = make([]T, len(s.block)), 0
+		s.grow(1)
 	}
 	t := &s.block[s.used]
 	*t = v
@@ -40,7 +61,7 @@ func (s *slab[T]) copyOf(xs []T) []T {
 		return nil
 	}
 	if n > len(s.block)-s.used {
-		s.block, s.used = make([]T, max(len(s.block), n)), 0
+		s.grow(n)
 	}
 	out := s.block[s.used : s.used+n : s.used+n]
 	s.used += n
@@ -48,7 +69,35 @@ func (s *slab[T]) copyOf(xs []T) []T {
 	return out
 }
 
-// nodes holds the slabs of one parse.
+// grow moves to a new block with room for n values. Blocks after the
+// first double the slab's capacity, so a huge query needs few of them.
+func (s *slab[T]) grow(n int) {
+	s.grew = true
+	s.past += len(s.block)
+	s.block, s.used = make([]T, max(len(s.block), s.past, n, minBlock)), 0
+}
+
+// release ends a parse: the slab drops its overflow blocks (the tree keeps
+// what it uses) and notes the size of a first block that would have held
+// them all, unless that is more than maxKeptBytes.
+func (s *slab[T]) release() {
+	want := 0
+	if n := s.past + s.used; s.grew && n*int(reflect.TypeFor[T]().Size()) <= maxKeptBytes {
+		want = n
+	}
+	s.block, s.used, s.grew, s.past = s.first, 0, false, want
+}
+
+// start prepares the slab for a parse after release: it makes the larger
+// first block noted then.
+func (s *slab[T]) start() {
+	if s.past > 0 {
+		s.first = make([]T, s.past)
+		s.block, s.past = s.first, 0
+	}
+}
+
+// nodes holds the slabs of a Parser.
 type nodes struct {
 	scripts     slab[ast.Script]
 	statements  slab[ast.Statement]
@@ -141,6 +190,66 @@ func (n *nodes) init() {
 	n.tableLists.init(b.tableLists[:])
 	n.orderLists.init(b.orderLists[:])
 	n.statementList.init(b.statementList[:])
+}
+
+// release ends a parse (see slab.release).
+func (n *nodes) release() {
+	n.scripts.release()
+	n.statements.release()
+	n.queries.release()
+	n.selects.release()
+	n.selectItems.release()
+	n.columnRefs.release()
+	n.objectNames.release()
+	n.funcs.release()
+	n.binaries.release()
+	n.literals.release()
+	n.macros.release()
+	n.clauses.release()
+	n.froms.release()
+	n.tableRefs.release()
+	n.orderBys.release()
+	n.orderItems.release()
+	n.groupBys.release()
+	n.aliases.release()
+	n.stars.release()
+	n.limits.release()
+	n.idents.release()
+	n.exprs.release()
+	n.itemLists.release()
+	n.tableLists.release()
+	n.orderLists.release()
+	n.statementList.release()
+}
+
+// start prepares the slabs for a parse (see slab.start).
+func (n *nodes) start() {
+	n.scripts.start()
+	n.statements.start()
+	n.queries.start()
+	n.selects.start()
+	n.selectItems.start()
+	n.columnRefs.start()
+	n.objectNames.start()
+	n.funcs.start()
+	n.binaries.start()
+	n.literals.start()
+	n.macros.start()
+	n.clauses.start()
+	n.froms.start()
+	n.tableRefs.start()
+	n.orderBys.start()
+	n.orderItems.start()
+	n.groupBys.start()
+	n.aliases.start()
+	n.stars.start()
+	n.limits.start()
+	n.idents.start()
+	n.exprs.start()
+	n.itemLists.start()
+	n.tableLists.start()
+	n.orderLists.start()
+	n.statementList.start()
 }
 
 // ident returns the address of a copy of id.

@@ -52,3 +52,22 @@ func BenchmarkCorpus(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCorpusReuse is BenchmarkCorpus's parse with one Parser reused
+// for every query, as the planner uses it. Compare with BenchmarkCorpus/parse.
+func BenchmarkCorpusReuse(b *testing.B) {
+	qs := readCorpus(b)
+	if len(qs) == 0 {
+		b.Skip("no corpus")
+	}
+	var pr Parser
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		q := qs[i%len(qs)]
+		i++
+		if _, err := pr.Parse(q.sql, q.dialect); err != nil {
+			b.Fatalf("%s/%s: %v", q.dialect, q.name, err)
+		}
+	}
+}

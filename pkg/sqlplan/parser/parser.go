@@ -25,6 +25,7 @@
 package parser
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
@@ -41,31 +42,58 @@ const maxDepth = 1000
 // string type). It always returns a script (possibly partial) unless the
 // dialect is unknown; err is a lexer.ErrorList when the text has errors.
 func Parse[D ~string](src string, dialect D) (*ast.Script, error) {
-	d, err := lexer.DialectFor(dialect)
-	if err != nil {
-		return nil, err
-	}
-	s, errs := ParseDialect(src, d)
-	return s, errs.Err()
+	return new(Parser).Parse(src, string(dialect))
 }
 
 // ParseDialect is Parse with explicit capabilities.
 func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
+	return new(Parser).ParseDialect(src, d)
+}
+
+// Parser parses SQL texts one after another, reusing its token buffer,
+// index and node slabs. The Script a call returns, and every node in it, is
+// valid only until the next call on the same Parser; errors stay valid. The
+// zero value is ready. A Parser is not safe for concurrent use.
+type Parser struct {
+	toks  []lexer.Token
+	sig   []int32
+	nodes nodes
+	// ready is set once nodes has its first blocks.
+	ready bool
+}
+
+// Parse is like the package-level Parse: same results, same errors.
+func (pr *Parser) Parse(src string, dialect string) (*ast.Script, error) {
+	d, err := lexer.DialectFor(dialect)
+	if err != nil {
+		return nil, err
+	}
+	s, errs := pr.ParseDialect(src, d)
+	return s, errs.Err()
+}
+
+// ParseDialect is like the package-level ParseDialect.
+func (pr *Parser) ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
+	if pr.ready {
+		pr.nodes.start()
+	} else {
+		pr.nodes.init()
+		pr.ready = true
+	}
 	// Dashboard SQL has about 0.35 tokens per byte (at most 0.47 in the
 	// corpus). An end-of-input token follows the tokens in the same array;
 	// the parser walks the significant ones by index.
-	toks, lexErrs := lexer.LexAppend(make([]lexer.Token, 0, len(src)*2/5+8), src, d)
+	toks, lexErrs := lexer.LexAppend(buffer(pr.toks, len(src)*2/5+8), src, d)
 	n := len(toks)
 	toks = append(toks, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
-	sig := make([]int32, 0, n+1)
-	for i, t := range toks {
-		if !t.Trivia() {
+	sig := buffer(pr.sig, n+1)
+	for i := range toks {
+		if !toks[i].Trivia() {
 			sig = append(sig, int32(i))
 		}
 	}
-	p := parser{src: src, d: d, toks: toks, sig: sig}
+	p := parser{src: src, d: d, toks: toks, sig: sig, nodes: &pr.nodes}
 	p.seek(0)
-	p.nodes.init()
 	p.errs = lexErrs
 	if len(lexErrs) == 0 {
 		p.checkBrackets()
@@ -76,7 +104,26 @@ func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
 	if len(p.errs) > 0 {
 		fixSpans(script, len(src))
 	}
+	pr.toks, pr.sig = keep(toks), keep(sig)
+	pr.nodes.release()
 	return script, p.errs
+}
+
+// buffer returns buf emptied, or a new buffer when its capacity is below n.
+func buffer[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, 0, n)
+	}
+	return buf[:0]
+}
+
+// keep returns buf to be reused by the next parse, or nil when it is too
+// large to keep.
+func keep[T any](buf []T) []T {
+	if cap(buf)*int(reflect.TypeFor[T]().Size()) > maxKeptBytes {
+		return nil
+	}
+	return buf
 }
 
 // kindEOF marks the end of the significant tokens.
@@ -103,7 +150,7 @@ type parser struct {
 	// (a PostgreSQL WITH x AS (DELETE ...) or WITH ... INSERT).
 	writeInQuery ast.StatementKind
 	// nodes allocates the tree (alloc.go).
-	nodes nodes
+	nodes *nodes
 }
 
 // fromFirst reports whether a query may start with FROM (DuckDB).
