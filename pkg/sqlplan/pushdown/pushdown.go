@@ -57,8 +57,10 @@ type Planner struct {
 	edits    []Edit
 	steps    []Step
 	warns    []Warning
-	// targetBuf is scratch space for ColumnAt's traces.
+	// targetBuf is scratch space for ColumnAt's traces (most find one
+	// target: targetArr).
 	targetBuf []target
+	targetArr [1]target
 	// conjBuf is scratch space for the conjuncts of a WHERE.
 	conjBuf []ast.Expr
 }
@@ -72,7 +74,9 @@ type blockConds struct {
 // New prepares a Planner for the statement. It analyses nothing yet: the
 // FROM tree is analysed when a method first needs it.
 func New(o Options) *Planner {
-	return &Planner{o: o}
+	p := &Planner{o: o}
+	p.targetBuf = p.targetArr[:0]
+	return p
 }
 
 // analysis returns the analysed FROM tree, analysing it on first use.
