@@ -85,6 +85,47 @@ func isCall(c string) bool {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// sqlParts are the pieces of a bucket expression, in order. The bucket
+// functions return them rather than their concatenation, so that the
+// expansion joins them with the step detail in one allocation.
+type sqlParts [11]string
+
+// String joins p.
+func (p *sqlParts) String() string { return join(p[:]...) }
+
+// used is the number of parts up to the last non-empty one.
+func (p *sqlParts) used() int {
+	n := len(p)
+	for n > 0 && p[n-1] == "" {
+		n--
+	}
+	return n
+}
+
+// wrap returns p between open and close: the parts shifted when they leave
+// room, else joined.
+func (p sqlParts) wrap(open, close string) sqlParts {
+	n := p.used()
+	if n+2 > len(p) {
+		return sqlParts{open, p.String(), close}
+	}
+	var w sqlParts
+	w[0] = open
+	copy(w[1:], p[:n])
+	w[n+1] = close
+	return w
+}
+
+// then returns p followed by s (p joined when it has no room left).
+func (p sqlParts) then(s string) sqlParts {
+	n := p.used()
+	if n == len(p) {
+		return sqlParts{p.String(), s}
+	}
+	p[n] = s
+	return p
+}
+
 // asTime converts a column of kind k to a time value ($__time).
 func (x *expander) asTime(c string, k dialect.TimeKind) string {
 	if !k.IsEpoch() {
@@ -173,22 +214,22 @@ func (x *expander) epochSeconds(c string, k dialect.TimeKind) string {
 // bucketEpochSeconds writes the bucket start as epoch seconds: PostgreSQL's
 // $__timeGroup (as Grafana's PostgreSQL plugin) and every dialect's
 // $__unixEpochGroup.
-func (x *expander) bucketEpochSeconds(c string, k dialect.TimeKind, iv Interval) (string, error) {
+func (x *expander) bucketEpochSeconds(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	m, _ := x.mode(iv)
 	if m != bFixed {
 		inst, err := x.bucketInstant(c, k, iv)
 		if err != nil {
-			return "", err
+			return sqlParts{}, err
 		}
 		switch x.d.Name() {
 		case dialect.Postgres:
-			return "extract(epoch from " + inst + ")", nil
+			return inst.wrap("extract(epoch from ", ")"), nil
 		case dialect.DuckDB:
-			return "CAST(epoch(" + inst + ") AS BIGINT)", nil
+			return inst.wrap("CAST(epoch(", ") AS BIGINT)"), nil
 		case dialect.BigQuery:
-			return "UNIX_SECONDS(" + inst + ")", nil
+			return inst.wrap("UNIX_SECONDS(", ")"), nil
 		default:
-			return "toUInt32(" + inst + ")", nil
+			return inst.wrap("toUInt32(", ")"), nil
 		}
 	}
 	ms := iv.Fixed.Milliseconds()
@@ -197,36 +238,36 @@ func (x *expander) bucketEpochSeconds(c string, k dialect.TimeKind, iv Interval)
 		switch {
 		case k.IsEpoch():
 			units := float64(ms) * float64(k.EpochPerSecond()) / 1000
-			return "floor((" + c + ")/" + num(units) + ")*" + num(sec), nil
+			return sqlParts{"floor((", c, ")/", num(units), ")*", num(sec)}, nil
 		case k == dialect.Date && !x.env.utc():
-			return "floor(extract(epoch from " + paren(c) + "::timestamp AT TIME ZONE " + x.tzLit() + ")/" + num(sec) + ")*" + num(sec), nil
+			return sqlParts{"floor(extract(epoch from ", paren(c), "::timestamp AT TIME ZONE ", x.tzLit(), ")/", num(sec), ")*", num(sec)}, nil
 		}
-		return "floor(extract(epoch from " + c + ")/" + num(sec) + ")*" + num(sec), nil
+		return sqlParts{"floor(extract(epoch from ", c, ")/", num(sec), ")*", num(sec)}, nil
 	}
 	// Other dialects only bucket epoch-second columns here ($__unixEpochGroup).
 	p := paren(c)
 	if ms%1000 != 0 {
 		switch x.d.Name() {
 		case dialect.BigQuery:
-			return "FLOOR(" + p + " / " + num(sec) + ") * " + num(sec), nil
+			return sqlParts{"FLOOR(", p, " / ", num(sec), ") * ", num(sec)}, nil
 		default:
-			return "floor(" + p + " / " + num(sec) + ") * " + num(sec), nil
+			return sqlParts{"floor(", p, " / ", num(sec), ") * ", num(sec)}, nil
 		}
 	}
 	s := itoa(ms / 1000)
 	switch x.d.Name() {
 	case dialect.BigQuery:
-		return "DIV(" + c + ", " + s + ") * " + s, nil
+		return sqlParts{"DIV(", c, ", ", s, ") * ", s}, nil
 	case dialect.ClickHouse:
-		return "intDiv(" + c + ", " + s + ") * " + s, nil
+		return sqlParts{"intDiv(", c, ", ", s, ") * ", s}, nil
 	default:
-		return "(" + p + " // " + s + ") * " + s, nil
+		return sqlParts{"(", p, " // ", s, ") * ", s}, nil
 	}
 }
 
 // bucketInstant writes the bucket start as a time value: $__timeGroup for
 // BigQuery (TIMESTAMP), ClickHouse (DateTime) and DuckDB (TIMESTAMPTZ).
-func (x *expander) bucketInstant(c string, k dialect.TimeKind, iv Interval) (string, error) {
+func (x *expander) bucketInstant(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	switch x.d.Name() {
 	case dialect.Postgres, dialect.DuckDB:
 		return x.pgBucket(c, k, iv)
@@ -287,19 +328,19 @@ func (x *expander) duckMicros(c string, k dialect.TimeKind) string {
 	return "epoch_us(" + c + ")"
 }
 
-func (x *expander) pgBucket(c string, k dialect.TimeKind, iv Interval) (string, error) {
+func (x *expander) pgBucket(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	m, n := x.mode(iv)
 	tz := x.tzLit()
 	if m == bFixed {
 		if x.d.Name() == dialect.DuckDB {
 			N := itoa(iv.Fixed.Microseconds())
-			return "make_timestamptz((" + paren(x.duckMicros(c, k)) + " // " + N + ") * " + N + ")", nil
+			return sqlParts{"make_timestamptz((", paren(x.duckMicros(c, k)), " // ", N, ") * ", N, ")"}, nil
 		}
 		s, err := x.bucketEpochSeconds(c, k, iv)
 		if err != nil {
-			return "", err
+			return sqlParts{}, err
 		}
-		return "to_timestamp(" + s + ")", nil
+		return s.wrap("to_timestamp(", ")"), nil
 	}
 	L := x.pgLocal(c, k)
 	var B string
@@ -336,7 +377,7 @@ func (x *expander) pgBucket(c string, k dialect.TimeKind, iv Interval) (string, 
 			}
 		}
 	}
-	return "CAST(" + B + " AS TIMESTAMP) AT TIME ZONE " + tz, nil
+	return sqlParts{"CAST(", B, " AS TIMESTAMP) AT TIME ZONE ", tz}, nil
 }
 
 // --- BigQuery ---
@@ -360,7 +401,7 @@ func (x *expander) bqInstant(c string, k dialect.TimeKind) string {
 	return c
 }
 
-func (x *expander) bqBucket(c string, k dialect.TimeKind, iv Interval) string {
+func (x *expander) bqBucket(c string, k dialect.TimeKind, iv Interval) sqlParts {
 	m, n := x.mode(iv)
 	tz := x.tzLit()
 	if m == bFixed {
@@ -368,12 +409,12 @@ func (x *expander) bqBucket(c string, k dialect.TimeKind, iv Interval) string {
 		N := itoa(ms)
 		switch {
 		case k == dialect.EpochMillis:
-			return "TIMESTAMP_MILLIS(DIV(" + c + ", " + N + ") * " + N + ")"
+			return sqlParts{"TIMESTAMP_MILLIS(DIV(", c, ", ", N, ") * ", N, ")"}
 		case k == dialect.EpochSeconds && ms%1000 == 0:
 			S := itoa(ms / 1000)
-			return "TIMESTAMP_SECONDS(DIV(" + c + ", " + S + ") * " + S + ")"
+			return sqlParts{"TIMESTAMP_SECONDS(DIV(", c, ", ", S, ") * ", S, ")"}
 		}
-		return "TIMESTAMP_MILLIS(DIV(UNIX_MILLIS(" + x.bqInstant(c, k) + "), " + N + ") * " + N + ")"
+		return sqlParts{"TIMESTAMP_MILLIS(DIV(UNIX_MILLIS(", x.bqInstant(c, k), "), ", N, ") * ", N, ")"}
 	}
 	D := c
 	if k != dialect.Date {
@@ -408,7 +449,7 @@ func (x *expander) bqBucket(c string, k dialect.TimeKind, iv Interval) string {
 			}
 		}
 	}
-	return "TIMESTAMP(" + B + ", " + tz + ")"
+	return sqlParts{"TIMESTAMP(", B, ", ", tz, ")"}
 }
 
 // --- ClickHouse ---
@@ -436,7 +477,7 @@ func (x *expander) chDateTime(c string, k dialect.TimeKind, sub bool) string {
 	return c
 }
 
-func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (string, error) {
+func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	d := x.d
 	m, n := x.mode(iv)
 	tz := x.tzLit()
@@ -466,7 +507,7 @@ func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (string, 
 				MS = "toUnixTimestamp64Milli(toDateTime64(" + c + ", 3))"
 			}
 			N := itoa(ms)
-			return "fromUnixTimestamp64Milli(toInt64(intDiv(" + MS + ", " + N + ") * " + N + "), 'UTC')", nil
+			return sqlParts{"fromUnixTimestamp64Milli(toInt64(intDiv(", MS, ", ", N, ") * ", N, "), 'UTC')"}, nil
 		}
 		S := ms / 1000
 		Ss := itoa(S)
@@ -475,7 +516,7 @@ func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (string, 
 			if k != dialect.EpochSeconds {
 				sec = "intDiv(" + c + ", " + itoa(k.EpochPerSecond()) + ")"
 			}
-			return "toDateTime(intDiv(" + sec + ", " + Ss + ") * " + Ss + ", 'UTC')", nil
+			return sqlParts{"toDateTime(intDiv(", sec, ", ", Ss, ") * ", Ss, ", 'UTC')"}, nil
 		}
 		X := x.chDateTime(c, k, d.Has(dialect.SubSecondIntervals))
 		if d.Has(dialect.ToStartOfInterval) && 86400%S == 0 {
@@ -486,12 +527,12 @@ func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (string, 
 			case S%60 == 0:
 				unit, cnt = "minute", S/60
 			}
-			return "toStartOfInterval(" + X + ", INTERVAL " + itoa(cnt) + " " + unit + ", 'UTC')", nil
+			return sqlParts{"toStartOfInterval(", X, ", INTERVAL ", itoa(cnt), " ", unit, ", 'UTC')"}, nil
 		}
 		if k == dialect.Instant64 {
 			X = "toDateTime(" + c + ")"
 		}
-		return "toDateTime(intDiv(toUInt32(" + X + "), " + Ss + ") * " + Ss + ", 'UTC')", nil
+		return sqlParts{"toDateTime(intDiv(toUInt32(", X, "), ", Ss, ") * ", Ss, ", 'UTC')"}, nil
 	}
 	X := x.chDateTime(c, k, false)
 	ns := strconv.Itoa(n)
@@ -506,7 +547,7 @@ func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (string, 
 				unit, cnt = "year", n/12
 			}
 		}
-		return "toDateTime(toStartOfInterval(" + X + ", INTERVAL " + strconv.Itoa(cnt) + " " + unit + ", " + tz + "), " + tz + ")", nil
+		return sqlParts{"toDateTime(toStartOfInterval(", X, ", INTERVAL ", strconv.Itoa(cnt), " ", unit, ", ", tz, "), ", tz, ")"}, nil
 	}
 	var B string
 	switch m {
@@ -537,5 +578,5 @@ func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (string, 
 			}
 		}
 	}
-	return "toDateTime(" + B + ", " + tz + ")", nil
+	return sqlParts{"toDateTime(", B, ", ", tz, ")"}, nil
 }

@@ -587,7 +587,7 @@ func (x *expander) group(name string) (Expansion, error) {
 	if !epoch {
 		k = x.env.kindOf(args[0])
 	}
-	var sql string
+	var sql sqlParts
 	if epoch || x.d.Name() == dialect.Postgres {
 		sql, err = x.bucketEpochSeconds(args[0].Text, k, iv)
 	} else {
@@ -597,7 +597,7 @@ func (x *expander) group(name string) (Expansion, error) {
 		return Expansion{}, x.errf(0, "%s", err.Error())
 	}
 	if strings.HasSuffix(name, "Alias") {
-		sql += timeAlias(x.d)
+		sql = sql.then(timeAlias(x.d))
 	}
 	in, tz := "", ""
 	if iv.IsCalendar() || iv.Days() > 0 && !x.env.utc() {
@@ -607,8 +607,9 @@ func (x *expander) group(name string) (Expansion, error) {
 	if fill != nil {
 		fillNote, mode = ", fill ", string(fill.Mode)
 	}
-	detail := x.detail(iv.Text, " buckets of ", args[0].Text, kindNote(k), note, in, tz, fillNote, mode)
-	return Expansion{SQL: sql, Fill: fill, Detail: detail}, nil
+	exp := x.expansion(sql[:], iv.Text, " buckets of ", args[0].Text, kindNote(k), note, in, tz, fillNote, mode)
+	exp.Fill = fill
+	return exp, nil
 }
 
 func parseFill(s string) (Fill, error) {
@@ -671,5 +672,5 @@ func (x *expander) timeInterval(ms bool) (Expansion, error) {
 	if err != nil {
 		return Expansion{}, x.errf(0, "%s", err.Error())
 	}
-	return Expansion{SQL: sql, Detail: x.detail(iv.Text, " buckets of ", c, kindNote(k))}, nil
+	return x.expansion(sql[:], iv.Text, " buckets of ", c, kindNote(k)), nil
 }
