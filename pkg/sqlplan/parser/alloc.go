@@ -126,6 +126,28 @@ type nodes struct {
 	tableLists    slab[ast.TableExpr]
 	orderLists    slab[*ast.OrderItem]
 	statementList slab[*ast.Statement]
+
+	// Less common nodes: their slabs start empty.
+	withs         slab[ast.With]
+	ctes          slab[ast.CTE]
+	cteLists      slab[*ast.CTE]
+	derivedTables slab[ast.DerivedTable]
+	joins         slab[ast.Join]
+	windowSpecs   slab[ast.WindowSpec]
+	ins           slab[ast.In]
+	betweens      slab[ast.Between]
+	casts         slab[ast.Cast]
+	setOps        slab[ast.SetOp]
+	intervals     slab[ast.Interval]
+	cases         slab[ast.Case]
+	whens         slab[ast.When]
+	whenLists     slab[*ast.When]
+	variables     slab[ast.Variable]
+	subqueries    slab[ast.Subquery]
+	parens        slab[ast.Paren]
+	tuples        slab[ast.Tuple]
+	distincts     slab[ast.Distinct]
+	spans         slab[ast.Span]
 }
 
 // firstBlocks are the first blocks of the slabs, allocated together. The
@@ -220,6 +242,26 @@ func (n *nodes) release() {
 	n.tableLists.release()
 	n.orderLists.release()
 	n.statementList.release()
+	n.withs.release()
+	n.ctes.release()
+	n.cteLists.release()
+	n.derivedTables.release()
+	n.joins.release()
+	n.windowSpecs.release()
+	n.ins.release()
+	n.betweens.release()
+	n.casts.release()
+	n.setOps.release()
+	n.intervals.release()
+	n.cases.release()
+	n.whens.release()
+	n.whenLists.release()
+	n.variables.release()
+	n.subqueries.release()
+	n.parens.release()
+	n.tuples.release()
+	n.distincts.release()
+	n.spans.release()
 }
 
 // start prepares the slabs for a parse (see slab.start).
@@ -250,6 +292,26 @@ func (n *nodes) start() {
 	n.tableLists.start()
 	n.orderLists.start()
 	n.statementList.start()
+	n.withs.start()
+	n.ctes.start()
+	n.cteLists.start()
+	n.derivedTables.start()
+	n.joins.start()
+	n.windowSpecs.start()
+	n.ins.start()
+	n.betweens.start()
+	n.casts.start()
+	n.setOps.start()
+	n.intervals.start()
+	n.cases.start()
+	n.whens.start()
+	n.whenLists.start()
+	n.variables.start()
+	n.subqueries.start()
+	n.parens.start()
+	n.tuples.start()
+	n.distincts.start()
+	n.spans.start()
 }
 
 // ident returns the address of a copy of id.

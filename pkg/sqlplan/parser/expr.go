@@ -430,7 +430,7 @@ func (p *parser) parseInOrBetween(left ast.Expr) ast.Expr {
 	p.acceptKw(lexer.KwGlobal)
 	not := p.acceptKw(lexer.KwNot)
 	if p.acceptKw(lexer.KwBetween) {
-		b := &ast.Between{Span: ast.Span{Start: start}, X: left, Not: not}
+		b := p.nodes.betweens.put(ast.Between{Span: ast.Span{Start: start}, X: left, Not: not})
 		if p.isWordAt(0, "SYMMETRIC") {
 			p.advance()
 		}
@@ -443,7 +443,7 @@ func (p *parser) parseInOrBetween(left ast.Expr) ast.Expr {
 		b.End = p.lastEnd
 		return b
 	}
-	in := &ast.In{Span: ast.Span{Start: start}, X: left, Not: not}
+	in := p.nodes.ins.put(ast.In{Span: ast.Span{Start: start}, X: left, Not: not})
 	p.advance() // IN
 	switch {
 	case p.isPunct('(') && p.startsQueryAt(1) && !p.isPunctAt(1, '('):
@@ -516,7 +516,7 @@ func (p *parser) parsePostfix(e ast.Expr) ast.Expr {
 		switch {
 		case t.Kind == lexer.Operator && p.text(t) == "::":
 			p.advance()
-			c := &ast.Cast{Span: ast.Span{Start: start}, Kind: "::", X: e}
+			c := p.nodes.casts.put(ast.Cast{Span: ast.Span{Start: start}, Kind: "::", X: e})
 			c.Type = p.parseType()
 			c.End = p.lastEnd
 			e = c
@@ -695,7 +695,7 @@ func (p *parser) parsePrimary() ast.Expr {
 		for n := p.cur(); n.Start == p.lastEnd && (n.IsWord() || n.Kind == lexer.Variable || n.Kind == lexer.Number); n = p.cur() {
 			p.advance()
 		}
-		return &ast.Variable{Span: ast.Span{Start: start, End: p.lastEnd}}
+		return p.nodes.variables.put(ast.Variable{Span: ast.Span{Start: start, End: p.lastEnd}})
 	case lexer.Macro:
 		return p.parseMacro()
 	case lexer.Ident, lexer.QuotedIdent:
@@ -878,7 +878,7 @@ func (p *parser) parseParenExpr() ast.Expr {
 		save, saveErrs := p.pos, len(p.errs)
 		q := p.parseParenQuery()
 		if len(p.errs) == saveErrs || p.bracketErrs {
-			return &ast.Subquery{Span: ast.Span{Start: start, End: p.lastEnd}, Query: q}
+			return p.nodes.subqueries.put(ast.Subquery{Span: ast.Span{Start: start, End: p.lastEnd}, Query: q})
 		}
 		p.seek(save)
 		p.errs = p.errs[:saveErrs]
@@ -887,9 +887,9 @@ func (p *parser) parseParenExpr() ast.Expr {
 	items := p.parseExprList(')')
 	p.expectClosing(')', "to close the parenthesis opened at ", start)
 	if len(items) == 1 && p.src[p.lastEnd-1] == ')' && !p.trailingCommaBefore() {
-		return &ast.Paren{Span: ast.Span{Start: start, End: p.lastEnd}, X: items[0]}
+		return p.nodes.parens.put(ast.Paren{Span: ast.Span{Start: start, End: p.lastEnd}, X: items[0]})
 	}
-	return &ast.Tuple{Span: ast.Span{Start: start, End: p.lastEnd}, Items: items}
+	return p.nodes.tuples.put(ast.Tuple{Span: ast.Span{Start: start, End: p.lastEnd}, Items: items})
 }
 
 // trailingCommaBefore reports whether the token before the closing ')' just
@@ -1109,12 +1109,14 @@ func (p *parser) parseMacro() ast.Expr {
 }
 
 func (p *parser) parseCase() ast.Expr {
-	c := &ast.Case{Span: ast.Span{Start: p.advance().Start}}
+	c := p.nodes.cases.put(ast.Case{Span: ast.Span{Start: p.advance().Start}})
 	if !p.isKw(lexer.KwWhen) {
 		c.Operand = p.parseExpr()
 	}
+	var buf [8]*ast.When
+	whens := buf[:0]
 	for p.isKw(lexer.KwWhen) {
-		w := &ast.When{Span: ast.Span{Start: p.advance().Start}}
+		w := p.nodes.whens.put(ast.When{Span: ast.Span{Start: p.advance().Start}})
 		w.Cond = p.parseExpr()
 		if p.acceptKw(lexer.KwThen) {
 			w.Result = p.parseExpr()
@@ -1122,8 +1124,9 @@ func (p *parser) parseCase() ast.Expr {
 			p.errorAt(p.cur().Start, "expected THEN in CASE, found "+p.describe(p.cur()))
 		}
 		w.End = p.lastEnd
-		c.Whens = append(c.Whens, w)
+		whens = append(whens, w)
 	}
+	c.Whens = p.nodes.whenLists.copyOf(whens)
 	if p.acceptKw(lexer.KwElse) {
 		c.Else = p.parseExpr()
 	}
@@ -1136,7 +1139,7 @@ func (p *parser) parseCase() ast.Expr {
 
 func (p *parser) parseCast() ast.Expr {
 	kw := p.advance()
-	c := &ast.Cast{Span: ast.Span{Start: kw.Start}, Kind: upper(p.text(kw))}
+	c := p.nodes.casts.put(ast.Cast{Span: ast.Span{Start: kw.Start}, Kind: p.upperWord(kw)})
 	p.advance() // (
 	c.X = p.parseExpr()
 	switch {
@@ -1197,7 +1200,7 @@ func (p *parser) isIntervalUnitToken(t lexer.Token) bool {
 }
 
 func (p *parser) parseInterval() ast.Expr {
-	iv := &ast.Interval{Span: ast.Span{Start: p.advance().Start}}
+	iv := p.nodes.intervals.put(ast.Interval{Span: ast.Span{Start: p.advance().Start}})
 	if p.atExprEnd() {
 		p.errorAt(p.cur().Start, "expected a value after INTERVAL, found "+p.describe(p.cur()))
 		iv.End = p.lastEnd

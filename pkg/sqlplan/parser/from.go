@@ -59,25 +59,26 @@ func (p *parser) parseJoinTree() ast.TableExpr {
 			// A LATERAL VIEW or comma ends the tree.
 			return left
 		}
-		j := &ast.Join{Left: left}
+		j := p.nodes.joins.put(ast.Join{Left: left})
 		first := p.cur()
 		array := false
 		if n == 1 {
 			p.advance()
 			j.Kind = "JOIN"
 		} else {
-			var b strings.Builder
+			var buf [64]byte
+			kind := buf[:0]
 			for i := 0; i < n; i++ {
 				t := p.advance()
 				if t.Is(lexer.KwArray) {
 					array = true
 				}
 				if i > 0 {
-					b.WriteByte(' ')
+					kind = append(kind, ' ')
 				}
-				b.WriteString(t.Kw.String())
+				kind = append(kind, t.Kw.String()...)
 			}
-			j.Kind = ast.JoinKind(b.String())
+			j.Kind = joinKind(kind)
 		}
 		j.KindSpan = ast.Span{Start: first.Start, End: p.lastEnd}
 		if array {
@@ -109,6 +110,28 @@ func (p *parser) parseJoinTree() ast.TableExpr {
 		j.Span = ast.Span{Start: left.NodeSpan().Start, End: p.lastEnd}
 		left = j
 	}
+}
+
+// commonJoinKinds are join operators of more than one word, kept as
+// strings so naming them does not allocate.
+var commonJoinKinds = func() map[string]ast.JoinKind {
+	m := map[string]ast.JoinKind{}
+	for _, k := range []ast.JoinKind{"LEFT JOIN", "LEFT OUTER JOIN", "RIGHT JOIN", "RIGHT OUTER JOIN", "FULL JOIN",
+		"FULL OUTER JOIN", "INNER JOIN", "CROSS JOIN", "NATURAL JOIN", "ARRAY JOIN", "LEFT ARRAY JOIN", "ANY LEFT JOIN",
+		"ANY INNER JOIN", "ALL LEFT JOIN", "ALL INNER JOIN", "ASOF JOIN", "ASOF LEFT JOIN", "GLOBAL JOIN",
+		"GLOBAL LEFT JOIN", "GLOBAL INNER JOIN", "GLOBAL ANY LEFT JOIN", "GLOBAL ALL INNER JOIN", "SEMI JOIN",
+		"ANTI JOIN", "LEFT SEMI JOIN", "LEFT ANTI JOIN", "POSITIONAL JOIN", "PASTE JOIN"} {
+		m[string(k)] = k
+	}
+	return m
+}()
+
+// joinKind returns the join operator named by kind.
+func joinKind(kind []byte) ast.JoinKind {
+	if k, ok := commonJoinKinds[string(kind)]; ok {
+		return k
+	}
+	return ast.JoinKind(kind)
 }
 
 func (p *parser) parseArrayJoinList() *ast.ArrayJoinList {
@@ -151,7 +174,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 			p.errs = p.errs[:saveErrs]
 			return p.parseParenTable(start)
 		}
-		dt := &ast.DerivedTable{Span: ast.Span{Start: start}, Lateral: lateral, Query: q}
+		dt := p.nodes.derivedTables.put(ast.DerivedTable{Span: ast.Span{Start: start}, Lateral: lateral, Query: q})
 		dt.Alias = p.parseTableAlias()
 		dt.End = p.lastEnd
 		return dt

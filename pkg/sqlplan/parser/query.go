@@ -59,11 +59,13 @@ func (p *parser) parseQuery() *ast.Query {
 
 // parseWith parses WITH [RECURSIVE] cte, ...
 func (p *parser) parseWith() *ast.With {
-	w := &ast.With{Span: ast.Span{Start: p.advance().Start}}
+	w := p.nodes.withs.put(ast.With{Span: ast.Span{Start: p.advance().Start}})
 	w.Recursive = p.acceptKw(lexer.KwRecursive)
+	var buf [4]*ast.CTE
+	ctes := buf[:0]
 	for {
 		start := p.pos
-		w.CTEs = append(w.CTEs, p.parseCTE())
+		ctes = append(ctes, p.parseCTE())
 		if p.pos == start {
 			p.errorAt(p.cur().Start, "expected a common table expression after WITH, found "+p.describe(p.cur()))
 			break
@@ -72,6 +74,7 @@ func (p *parser) parseWith() *ast.With {
 			break
 		}
 	}
+	w.CTEs = p.nodes.cteLists.copyOf(ctes)
 	w.End = p.lastEnd
 	return w
 }
@@ -82,7 +85,7 @@ func (p *parser) isNameToken(t lexer.Token) bool {
 
 func (p *parser) parseCTE() *ast.CTE {
 	t := p.cur()
-	c := &ast.CTE{Span: ast.Span{Start: t.Start}}
+	c := p.nodes.ctes.put(ast.CTE{Span: ast.Span{Start: t.Start}})
 	standard := false
 	if p.isNameToken(t) {
 		switch {
@@ -183,7 +186,7 @@ func (p *parser) parseSetExpr(minPrec int) ast.SetExpr {
 			return left
 		}
 		opTok := p.advance()
-		so := &ast.SetOp{Op: op, Left: left, OpSpan: ast.Span{Start: opTok.Start, End: opTok.End}}
+		so := p.nodes.setOps.put(ast.SetOp{Op: op, Left: left, OpSpan: ast.Span{Start: opTok.Start, End: opTok.End}})
 		switch {
 		case p.acceptKw(lexer.KwAll):
 			so.Quantifier = "ALL"
@@ -505,7 +508,7 @@ func (p *parser) parseClause() *ast.Clause {
 func (p *parser) parseSelectList(sel *ast.Select) {
 	if p.acceptKw(lexer.KwAll) {
 	} else if p.isKw(lexer.KwDistinct) {
-		d := &ast.Distinct{Span: ast.Span{Start: p.advance().Start}}
+		d := p.nodes.distincts.put(ast.Distinct{Span: ast.Span{Start: p.advance().Start}})
 		if p.isKw(lexer.KwOn) && p.isPunctAt(1, '(') {
 			p.advance()
 			p.advance()
@@ -655,7 +658,7 @@ func (p *parser) parseWindowClause() *ast.WindowClause {
 
 // parseWindowSpec parses (spec) or a window name.
 func (p *parser) parseWindowSpec() *ast.WindowSpec {
-	ws := &ast.WindowSpec{Span: ast.Span{Start: p.cur().Start}}
+	ws := p.nodes.windowSpecs.put(ast.WindowSpec{Span: ast.Span{Start: p.cur().Start}})
 	if !p.isPunct('(') {
 		if p.isNameToken(p.cur()) {
 			id := p.parseIdent()
@@ -668,8 +671,7 @@ func (p *parser) parseWindowSpec() *ast.WindowSpec {
 	}
 	p.advance()
 	if p.isNameToken(p.cur()) && !p.isKw(lexer.KwPartition) && !p.isKw(lexer.KwOrder) && !isFrameKw(p.cur()) {
-		id := p.parseIdent()
-		ws.Name = &id
+		ws.Name = p.nodes.ident(p.parseIdent())
 	}
 	if p.isKw(lexer.KwPartition) && p.isKwAt(1, lexer.KwBy) {
 		p.advance()
@@ -684,7 +686,7 @@ func (p *parser) parseWindowSpec() *ast.WindowSpec {
 	if !p.isPunct(')') {
 		start := p.cur().Start
 		p.skipBalanced(nil)
-		ws.Frame = &ast.Span{Start: start, End: p.lastEnd}
+		ws.Frame = p.nodes.spans.put(ast.Span{Start: start, End: p.lastEnd})
 	}
 	p.expectPunct(')', "to close the window specification")
 	ws.End = p.lastEnd
