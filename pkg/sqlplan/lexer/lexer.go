@@ -75,6 +75,9 @@ const (
 	classIdentStart = 1 << iota
 	classDigit
 	classSpace
+	// classPunct marks the punctuation bytes that are always a token of
+	// their own in every dialect.
+	classPunct
 )
 
 var charClass = func() (t [256]uint8) {
@@ -86,6 +89,8 @@ var charClass = func() (t [256]uint8) {
 			t[c] = classDigit
 		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\f', c == '\v':
 			t[c] = classSpace
+		case c == '(', c == ')', c == ']', c == '}', c == ',', c == ';':
+			t[c] = classPunct
 		}
 	}
 	return t
@@ -112,6 +117,8 @@ func (s *Scanner) next() {
 			e++
 		}
 		s.emit(Whitespace, p, e)
+	case charClass[c]&classPunct != 0:
+		s.emit(Punct, p, p+1)
 	case c == '-' && s.peek(p+1) == '-', c == '#' && s.d.HashComments:
 		s.lineComment(p)
 	case c == '/' && s.peek(p+1) == '*':
