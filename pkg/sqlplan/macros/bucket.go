@@ -465,8 +465,14 @@ func (x *expander) chDateTime(c string, k dialect.TimeKind, sub bool) string {
 		return "toDateTime(" + c + ", 'UTC')"
 	case dialect.EpochMillis, dialect.EpochMicros, dialect.EpochNanos:
 		if sub && d.Has(dialect.UnixTimestamp64) {
-			fn := map[dialect.TimeKind]string{dialect.EpochMillis: "Milli", dialect.EpochMicros: "Micro", dialect.EpochNanos: "Nano"}[k]
-			return "fromUnixTimestamp64" + fn + "(toInt64(" + c + "), 'UTC')"
+			fn := "fromUnixTimestamp64Nano(toInt64("
+			switch k {
+			case dialect.EpochMillis:
+				fn = "fromUnixTimestamp64Milli(toInt64("
+			case dialect.EpochMicros:
+				fn = "fromUnixTimestamp64Micro(toInt64("
+			}
+			return fn + c + "), 'UTC')"
 		}
 		return "toDateTime(intDiv(" + c + ", " + itoa(k.EpochPerSecond()) + "), 'UTC')"
 	case dialect.Instant64:

@@ -293,13 +293,16 @@ func (x *expander) expand(name string) (Expansion, error) {
 	switch name {
 	case "time":
 		k := e.kindOf(args[0])
-		return ok(x.asTime(col(0), k)+timeAlias(d), "time column ", col(0), kindNote(k))
+		sql := [2]string{x.asTime(col(0), k), timeAlias(d)}
+		return x.expansion(sql[:], "time column ", col(0), kindNote(k)), nil
 	case "timeEpoch":
 		k := e.kindOf(args[0])
 		if d.Name() == dialect.Postgres && k == dialect.Unknown {
-			return ok("extract(epoch from "+col(0)+") as \"time\"", "epoch seconds of ", col(0))
+			sql := [3]string{"extract(epoch from ", col(0), ") as \"time\""}
+			return x.expansion(sql[:], "epoch seconds of ", col(0)), nil
 		}
-		return ok(x.epochSeconds(col(0), k)+timeAlias(d), "epoch seconds of ", col(0), kindNote(k))
+		sql := [2]string{x.epochSeconds(col(0), k), timeAlias(d)}
+		return x.expansion(sql[:], "epoch seconds of ", col(0), kindNote(k)), nil
 	case "timeFilter":
 		k := e.kindOf(args[0])
 		sql := x.rangeFilterParts(col(0), k)

@@ -3,7 +3,6 @@ package macros
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
@@ -184,8 +183,9 @@ type walker struct {
 	s    *scratch // res and the storage its slices and the walker use
 }
 
-func (w *walker) warn(code string, off int, format string, a ...any) {
-	w.s.warnings = append(w.s.warnings, Warning{Code: code, Offset: off, Message: fmt.Sprintf(format, a...)})
+// warn adds a warning whose message is the concatenation of msg.
+func (w *walker) warn(code string, off int, msg ...string) {
+	w.s.warnings = append(w.s.warnings, Warning{Code: code, Offset: off, Message: join(msg...)})
 	w.res.Warnings = w.s.warnings
 }
 
@@ -198,7 +198,7 @@ func (w *walker) checkTrivia(t lexer.Token, code, where string) {
 		for j < len(text) && (text[j] == '_' || text[j] >= 'a' && text[j] <= 'z' || text[j] >= 'A' && text[j] <= 'Z' || text[j] >= '0' && text[j] <= '9') {
 			j++
 		}
-		w.warn(code, t.Start+i, "%s is inside %s and was left alone; write it outside quotes and comments to expand it", text[i:j], where)
+		w.warn(code, t.Start+i, text[i:j], " is inside ", where, " and was left alone; write it outside quotes and comments to expand it")
 	}
 }
 
@@ -231,7 +231,7 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 			}
 		}
 	}
-	w.warn("unreplaced_variable", t.Start, "template variable %s was not replaced by Grafana; it is passed through unchanged", raw)
+	w.warn("unreplaced_variable", t.Start, "template variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
 	return "", false, nil
 }
 
@@ -275,7 +275,7 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 	parens := w.isPunct(i+1, "(") && w.toks[i+1].Start == t.End
 	if !Known(name) {
 		if !parens && grafanaGlobals[name] {
-			w.warn("unreplaced_variable", t.Start, "Grafana variable %s was not replaced by Grafana; it is passed through unchanged", raw)
+			w.warn("unreplaced_variable", t.Start, "Grafana variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
 			return raw, false, t.End, i + 1, false, nil
 		}
 		return "", false, 0, 0, false, &Error{Offset: t.Start, Macro: raw, Msg: "unknown macro; see the macro reference for the supported $__ macros"}
@@ -309,7 +309,7 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 		case w.res.Fill == nil:
 			w.res.Fill = exp.Fill
 		case *w.res.Fill != *exp.Fill:
-			w.warn("conflicting_fill", c.Start, "%s asks for a different fill than an earlier macro; the first one is used", raw)
+			w.warn("conflicting_fill", c.Start, raw, " asks for a different fill than an earlier macro; the first one is used")
 		}
 	}
 	w.addStep(Step{Kind: "macro", Detail: exp.Detail, Start: c.Start, End: c.End})
