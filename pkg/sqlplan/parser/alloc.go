@@ -78,14 +78,22 @@ func (s *slab[T]) grow(n int) {
 }
 
 // release ends a parse: the slab drops its overflow blocks (the tree keeps
-// what it uses) and notes the size of a first block that would have held
-// them all, unless that is more than maxKeptBytes.
+// what it uses) and, after an overflow, notes the size wanted for first.
 func (s *slab[T]) release() {
-	want := 0
-	if n := s.past + s.used; s.grew && n*int(reflect.TypeFor[T]().Size()) <= maxKeptBytes {
-		want = n
+	if s.grew {
+		s.settle()
 	}
-	s.block, s.used, s.grew, s.past = s.first, 0, false, want
+	s.block, s.used = s.first, 0
+}
+
+// settle notes, in past, the size of a first block that would have held
+// the whole parse, or 0 when that is more than maxKeptBytes.
+func (s *slab[T]) settle() {
+	n := s.past + s.used
+	if n*int(reflect.TypeFor[T]().Size()) > maxKeptBytes {
+		n = 0
+	}
+	s.grew, s.past = false, n
 }
 
 // start prepares the slab for a parse after release: it makes the larger
