@@ -156,6 +156,13 @@ type nodes struct {
 	tuples        slab[ast.Tuple]
 	distincts     slab[ast.Distinct]
 	spans         slab[ast.Span]
+	unnests       slab[ast.Unnest]
+	tableFuncs    slab[ast.TableFunc]
+	groupingSets  slab[ast.GroupingSet]
+	windowClauses slab[ast.WindowClause]
+	namedWindows  slab[ast.NamedWindow]
+	windowLists   slab[*ast.NamedWindow]
+	exists        slab[ast.Exists]
 }
 
 // firstBlocks are the first blocks of the slabs, allocated together. The
@@ -270,6 +277,13 @@ func (n *nodes) release() {
 	n.tuples.release()
 	n.distincts.release()
 	n.spans.release()
+	n.unnests.release()
+	n.tableFuncs.release()
+	n.groupingSets.release()
+	n.windowClauses.release()
+	n.namedWindows.release()
+	n.windowLists.release()
+	n.exists.release()
 }
 
 // start prepares the slabs for a parse (see slab.start).
@@ -320,6 +334,13 @@ func (n *nodes) start() {
 	n.tuples.start()
 	n.distincts.start()
 	n.spans.start()
+	n.unnests.start()
+	n.tableFuncs.start()
+	n.groupingSets.start()
+	n.windowClauses.start()
+	n.namedWindows.start()
+	n.windowLists.start()
+	n.exists.start()
 }
 
 // ident returns the address of a copy of id.

@@ -762,7 +762,7 @@ func (p *parser) parseKeywordPrimary() ast.Expr {
 	case lexer.KwExists:
 		if call {
 			p.advance()
-			e := &ast.Exists{Span: ast.Span{Start: start}}
+			e := p.nodes.exists.put(ast.Exists{Span: ast.Span{Start: start}})
 			e.Query = p.parseParenQuery()
 			e.End = p.lastEnd
 			return e

@@ -194,7 +194,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 	case isPunct(p.src, t, '('):
 		return p.parseParenTable(start)
 	case t.Is(lexer.KwUnnest) && p.isPunctAt(1, '('):
-		u := &ast.Unnest{Span: ast.Span{Start: start}}
+		u := p.nodes.unnests.put(ast.Unnest{Span: ast.Span{Start: start}})
 		p.advance()
 		p.advance()
 		u.Args = p.parseExprList(')')
@@ -234,7 +234,7 @@ func (p *parser) parseTablePrimary() ast.TableExpr {
 		}
 		name := p.parseObjectName()
 		if p.isPunct('(') {
-			tf := &ast.TableFunc{Span: ast.Span{Start: start}, Name: name}
+			tf := p.nodes.tableFuncs.put(ast.TableFunc{Span: ast.Span{Start: start}, Name: name})
 			open := p.advance()
 			tf.Args = p.parseExprList(')')
 			tf.ArgsSpan = ast.Span{Start: open.End, End: p.cur().Start}

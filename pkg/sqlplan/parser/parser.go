@@ -395,10 +395,12 @@ func (p *parser) parseScript() *ast.Script {
 	s := p.nodes.scripts.put(ast.Script{Src: p.src, Span: ast.Span{Start: 0, End: len(p.src)}})
 	var buf [4]*ast.Statement
 	stmts := buf[:0]
+	var semis [4]ast.Span
+	semicolons := semis[:0]
 	for {
 		for p.isPunct(';') {
 			t := p.advance()
-			s.Semicolons = append(s.Semicolons, ast.Span{Start: t.Start, End: t.End})
+			semicolons = append(semicolons, ast.Span{Start: t.Start, End: t.End})
 		}
 		if p.eof() {
 			break
@@ -421,6 +423,7 @@ func (p *parser) parseScript() *ast.Script {
 		}
 	}
 	s.Statements = p.nodes.statementList.copyOf(stmts)
+	s.Semicolons = p.nodes.spans.copyOf(semicolons)
 	return s
 }
 

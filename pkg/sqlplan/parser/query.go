@@ -599,7 +599,7 @@ func (p *parser) parseGroupBy() *ast.GroupBy {
 			t := p.cur()
 			switch {
 			case (t.Is(lexer.KwRollup) || t.Is(lexer.KwCube)) && p.isPunctAt(1, '('):
-				gs := &ast.GroupingSet{Span: ast.Span{Start: t.Start}, Kind: p.upperWord(t)}
+				gs := p.nodes.groupingSets.put(ast.GroupingSet{Span: ast.Span{Start: t.Start}, Kind: p.upperWord(t)})
 				p.advance()
 				p.advance()
 				gs.Items = p.parseExprList(')')
@@ -607,7 +607,7 @@ func (p *parser) parseGroupBy() *ast.GroupBy {
 				gs.End = p.lastEnd
 				items = append(items, gs)
 			case t.Is(lexer.KwGrouping) && p.isKwAt(1, lexer.KwSets):
-				gs := &ast.GroupingSet{Span: ast.Span{Start: t.Start}, Kind: "GROUPING SETS"}
+				gs := p.nodes.groupingSets.put(ast.GroupingSet{Span: ast.Span{Start: t.Start}, Kind: "GROUPING SETS"})
 				p.advance()
 				p.advance()
 				if p.expectPunct('(', "after GROUPING SETS") {
@@ -634,9 +634,11 @@ func (p *parser) parseGroupBy() *ast.GroupBy {
 }
 
 func (p *parser) parseWindowClause() *ast.WindowClause {
-	w := &ast.WindowClause{Span: ast.Span{Start: p.advance().Start}}
+	w := p.nodes.windowClauses.put(ast.WindowClause{Span: ast.Span{Start: p.advance().Start}})
+	var buf [4]*ast.NamedWindow
+	windows := buf[:0]
 	for {
-		nw := &ast.NamedWindow{Span: ast.Span{Start: p.cur().Start}}
+		nw := p.nodes.namedWindows.put(ast.NamedWindow{Span: ast.Span{Start: p.cur().Start}})
 		if !p.isNameToken(p.cur()) {
 			p.errorAt(p.cur().Start, "expected a window name, found "+p.describe(p.cur()))
 			break
@@ -647,11 +649,12 @@ func (p *parser) parseWindowClause() *ast.WindowClause {
 		}
 		nw.Spec = p.parseWindowSpec()
 		nw.End = p.lastEnd
-		w.Windows = append(w.Windows, nw)
+		windows = append(windows, nw)
 		if !p.acceptPunct(',') {
 			break
 		}
 	}
+	w.Windows = p.nodes.windowLists.copyOf(windows)
 	w.End = p.lastEnd
 	return w
 }
@@ -661,8 +664,7 @@ func (p *parser) parseWindowSpec() *ast.WindowSpec {
 	ws := p.nodes.windowSpecs.put(ast.WindowSpec{Span: ast.Span{Start: p.cur().Start}})
 	if !p.isPunct('(') {
 		if p.isNameToken(p.cur()) {
-			id := p.parseIdent()
-			ws.Name = &id
+			ws.Name = p.nodes.ident(p.parseIdent())
 		} else {
 			p.errorAt(p.cur().Start, "expected a window specification, found "+p.describe(p.cur()))
 		}

@@ -122,7 +122,7 @@ func checkDropped(t *testing.T, pr *Parser) {
 func keptBytes[T any](s *slab[T]) int { return len(s.first) * int(reflect.TypeFor[T]().Size()) }
 
 // TestParserReuseAllocs checks that a Parser that has seen the corpus parses
-// it again without allocating.
+// it again (almost) without allocating.
 func TestParserReuseAllocs(t *testing.T) {
 	qs := readCorpus(t)
 	var pr Parser
@@ -136,5 +136,9 @@ func TestParserReuseAllocs(t *testing.T) {
 			}
 		}
 	})
-	t.Logf("%.0f allocations per corpus pass (%d queries)", allocs, len(qs))
+	// Only rare node types (VALUES rows, lambdas, map literals, ...) are
+	// still allocated one by one: 53 allocations for the 331 queries.
+	if max := float64(len(qs)) / 4; allocs > max {
+		t.Errorf("%.0f allocations per corpus pass (%d queries), want at most %.0f", allocs, len(qs), max)
+	}
 }
