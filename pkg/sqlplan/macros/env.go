@@ -57,6 +57,9 @@ type bounds struct {
 	rfc    [2]string // the same without quotes, for step details
 	typed  [2]string // BigQuery TIMESTAMP '…+00', ClickHouse toDateTime(epoch)
 	wall   [2]string // BigQuery DATETIME '…' (the UTC wall time)
+	// Unix time in seconds, milliseconds and nanoseconds ($__from,
+	// $__unixEpochFilter, …).
+	sec, milli, nano [2]string
 }
 
 // bounds returns the formatted range bounds.
@@ -68,7 +71,7 @@ func (e *Env) formatBounds() {
 	var rfc [2][40]byte
 	from := e.from.AppendFormat(rfc[0][:0], time.RFC3339Nano)
 	to := e.to.AppendFormat(rfc[1][:0], time.RFC3339Nano)
-	n := len(from) + len(to) + 4 // quoted bounds
+	n := len(from) + len(to) + 4 + 2*(11+14+20) // quoted bounds, Unix times (to the year 2286)
 	switch e.d.Name() {
 	case dialect.BigQuery:
 		n += 2*(len(from)+len(to)) + 64 // TIMESTAMP and DATETIME literals
@@ -77,7 +80,7 @@ func (e *Env) formatBounds() {
 	}
 	var w strings.Builder
 	w.Grow(n)
-	var ends [6]int // where each piece ends in w: quoted, typed, wall
+	var ends [12]int // where each piece ends in w: quoted, typed, wall, sec, milli, nano
 	for i, r := range [2][]byte{from, to} {
 		w.WriteByte('\'')
 		w.Write(r)
@@ -102,6 +105,17 @@ func (e *Env) formatBounds() {
 		}
 		ends[4+i] = w.Len()
 	}
+	unix := [3][2]int64{
+		{e.from.Unix(), e.to.Unix()},
+		{e.from.UnixMilli(), e.to.UnixMilli()},
+		{e.from.UnixNano(), e.to.UnixNano()},
+	}
+	for j, v := range unix {
+		for i := range v {
+			w.Write(strconv.AppendInt(tmp[:0], v[i], 10))
+			ends[6+2*j+i] = w.Len()
+		}
+	}
 
 	s := w.String()
 	piece := func(i int) string {
@@ -116,6 +130,9 @@ func (e *Env) formatBounds() {
 	}
 	e.b.typed = [2]string{piece(2), piece(3)}
 	e.b.wall = [2]string{piece(4), piece(5)}
+	e.b.sec = [2]string{piece(6), piece(7)}
+	e.b.milli = [2]string{piece(8), piece(9)}
+	e.b.nano = [2]string{piece(10), piece(11)}
 }
 
 // NewEnv checks c and builds an Env.

@@ -310,9 +310,8 @@ func (x *expander) expand(name string) (Expansion, error) {
 	case "timeFilter_ms":
 		k := e.kindOf(args[0])
 		if d.Name() == dialect.ClickHouse && d.Has(dialect.UnixTimestamp64) && (k == dialect.Unknown || k == dialect.Instant64) {
-			lo := "fromUnixTimestamp64Milli(" + itoa(from.UnixMilli()) + ")"
-			hi := "fromUnixTimestamp64Milli(" + itoa(to.UnixMilli()) + ")"
-			return ok(col(0)+" >= "+lo+" AND "+col(0)+" <= "+hi, "millisecond time filter on ", col(0), " ", b.rfc[0], "..", b.rfc[1])
+			sql := [8]string{col(0), " >= fromUnixTimestamp64Milli(", b.milli[0], ") AND ", col(0), " <= fromUnixTimestamp64Milli(", b.milli[1], ")"}
+			return x.expansion(sql[:], "millisecond time filter on ", col(0), " ", b.rfc[0], "..", b.rfc[1]), nil
 		}
 		sql := x.rangeFilterParts(col(0), k)
 		return x.expansion(sql[:], "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1]), nil
@@ -330,17 +329,19 @@ func (x *expander) expand(name string) (Expansion, error) {
 	case "timeGroup", "timeGroupAlias", "unixEpochGroup", "unixEpochGroupAlias":
 		return x.group(name)
 	case "unixEpochFilter":
-		return ok(join(col(0), " >= ", itoa(from.Unix()), " AND ", col(0), " <= ", itoa(to.Unix())), "epoch-second filter on ", col(0))
+		sql := [7]string{col(0), " >= ", b.sec[0], " AND ", col(0), " <= ", b.sec[1]}
+		return x.expansion(sql[:], "epoch-second filter on ", col(0)), nil
 	case "unixEpochNanoFilter":
-		return ok(join(col(0), " >= ", itoa(from.UnixNano()), " AND ", col(0), " <= ", itoa(to.UnixNano())), "epoch-nanosecond filter on ", col(0))
+		sql := [7]string{col(0), " >= ", b.nano[0], " AND ", col(0), " <= ", b.nano[1]}
+		return x.expansion(sql[:], "epoch-nanosecond filter on ", col(0)), nil
 	case "unixEpochFrom":
-		return ok(itoa(from.Unix()), "from, epoch seconds")
+		return ok(b.sec[0], "from, epoch seconds")
 	case "unixEpochTo":
-		return ok(itoa(to.Unix()), "to, epoch seconds")
+		return ok(b.sec[1], "to, epoch seconds")
 	case "unixEpochNanoFrom":
-		return ok(itoa(from.UnixNano()), "from, epoch nanoseconds")
+		return ok(b.nano[0], "from, epoch nanoseconds")
 	case "unixEpochNanoTo":
-		return ok(itoa(to.UnixNano()), "to, epoch nanoseconds")
+		return ok(b.nano[1], "to, epoch nanoseconds")
 	case "interval":
 		return ok(FormatInterval(e.interval), "interval")
 	case "interval_ms":
@@ -348,9 +349,9 @@ func (x *expander) expand(name string) (Expansion, error) {
 	case "interval_s":
 		return ok(itoa(intervalSeconds(e.interval)), "interval in seconds (at least 1)")
 	case "from":
-		return ok(itoa(from.UnixMilli()), "from, epoch milliseconds")
+		return ok(b.milli[0], "from, epoch milliseconds")
 	case "to":
-		return ok(itoa(to.UnixMilli()), "to, epoch milliseconds")
+		return ok(b.milli[1], "to, epoch milliseconds")
 	case "range":
 		return ok(FormatInterval(to.Sub(from)), "range")
 	case "range_s":
@@ -390,7 +391,8 @@ func (x *expander) expand(name string) (Expansion, error) {
 		}
 		if d.Name() == dialect.ClickHouse {
 			if d.Has(dialect.UnixTimestamp64) {
-				return ok("fromUnixTimestamp64Milli("+itoa(t.UnixMilli())+")", name)
+				sql := [3]string{"fromUnixTimestamp64Milli(", b.milli[i], ")"}
+				return x.expansion(sql[:], name), nil
 			}
 			return ok(b.typed[i], name, " (seconds: this server has no DateTime64)")
 		}
