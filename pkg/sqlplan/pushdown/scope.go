@@ -119,6 +119,8 @@ type tree struct {
 	sourceBuf [1]source
 }
 
+// analyse finds the blocks of q and their FROM items (nothing when q is
+// nil). The Planner calls it once, on first need.
 func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
 	t.src, t.cat = src, cat
 	if q == nil {
