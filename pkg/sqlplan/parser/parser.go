@@ -42,12 +42,20 @@ const maxDepth = 1000
 // string type). It always returns a script (possibly partial) unless the
 // dialect is unknown; err is a lexer.ErrorList when the text has errors.
 func Parse[D ~string](src string, dialect D) (*ast.Script, error) {
-	return new(Parser).Parse(src, string(dialect))
+	d, err := lexer.DialectFor(dialect)
+	if err != nil {
+		return nil, err
+	}
+	s, errs := ParseDialect(src, d)
+	return s, errs.Err()
 }
 
 // ParseDialect is Parse with explicit capabilities.
 func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
-	return new(Parser).ParseDialect(src, d)
+	var p parser // on the stack: only the blocks it hands out are allocated
+	p.nodes.init()
+	script, _, _ := p.parse(src, d, nil, nil)
+	return script, p.errs
 }
 
 // Parser parses SQL texts one after another, reusing its token buffer,
@@ -55,10 +63,10 @@ func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
 // valid only until the next call on the same Parser; errors stay valid. The
 // zero value is ready. A Parser is not safe for concurrent use.
 type Parser struct {
-	toks  []lexer.Token
-	sig   []int32
-	nodes nodes
-	// ready is set once nodes has its first blocks.
+	toks []lexer.Token
+	sig  []int32
+	p    parser
+	// ready is set once the slabs have their first blocks.
 	ready bool
 }
 
@@ -74,27 +82,40 @@ func (pr *Parser) Parse(src string, dialect string) (*ast.Script, error) {
 
 // ParseDialect is like the package-level ParseDialect.
 func (pr *Parser) ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
+	p := &pr.p
 	if pr.ready {
-		pr.nodes.start()
+		p.nodes.start()
 	} else {
-		pr.nodes.init()
+		p.nodes.init()
 		pr.ready = true
 	}
+	script, toks, sig := p.parse(src, d, pr.toks, pr.sig)
+	pr.toks, pr.sig = keep(toks), keep(sig)
+	errs := p.errs
+	p.state = state{} // keep no reference to the text
+	p.nodes.release()
+	return script, errs
+}
+
+// parse lexes src into the token buffer toks, indexes the significant
+// tokens in the buffer sig and parses them with a fresh state. It returns
+// the script and the buffers (grown if they were too small); the errors
+// are in p.errs.
+func (p *parser) parse(src string, d lexer.Dialect, toks []lexer.Token, sig []int32) (*ast.Script, []lexer.Token, []int32) {
 	// Dashboard SQL has about 0.35 tokens per byte (at most 0.47 in the
 	// corpus). An end-of-input token follows the tokens in the same array;
 	// the parser walks the significant ones by index.
-	toks, lexErrs := lexer.LexAppend(buffer(pr.toks, len(src)*2/5+8), src, d)
+	toks, lexErrs := lexer.LexAppend(buffer(toks, len(src)*2/5+8), src, d)
 	n := len(toks)
 	toks = append(toks, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
-	sig := buffer(pr.sig, n+1)
+	sig = buffer(sig, n+1)
 	for i := range toks {
 		if !toks[i].Trivia() {
 			sig = append(sig, int32(i))
 		}
 	}
-	p := parser{src: src, d: d, toks: toks, sig: sig, nodes: &pr.nodes}
+	p.state = state{src: src, d: d, toks: toks, sig: sig, errs: lexErrs}
 	p.seek(0)
-	p.errs = lexErrs
 	if len(lexErrs) == 0 {
 		p.checkBrackets()
 	}
@@ -104,9 +125,7 @@ func (pr *Parser) ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.
 	if len(p.errs) > 0 {
 		fixSpans(script, len(src))
 	}
-	pr.toks, pr.sig = keep(toks), keep(sig)
-	pr.nodes.release()
-	return script, p.errs
+	return script, toks, sig
 }
 
 // buffer returns buf emptied, or a new buffer when its capacity is below n.
@@ -129,7 +148,15 @@ func keep[T any](buf []T) []T {
 // kindEOF marks the end of the significant tokens.
 const kindEOF lexer.Kind = 255
 
+// parser is the parser of one text (state) with the slabs of its tree.
 type parser struct {
+	state
+	// nodes allocates the tree (alloc.go).
+	nodes nodes
+}
+
+// state is what a parse starts afresh.
+type state struct {
 	src string
 	d   lexer.Dialect
 	// toks are the tokens and a final kindEOF token; sig indexes the
@@ -149,8 +176,6 @@ type parser struct {
 	// writeInQuery records a data-modifying statement found inside a query
 	// (a PostgreSQL WITH x AS (DELETE ...) or WITH ... INSERT).
 	writeInQuery ast.StatementKind
-	// nodes allocates the tree (alloc.go).
-	nodes *nodes
 }
 
 // fromFirst reports whether a query may start with FROM (DuckDB).

@@ -108,7 +108,7 @@ func checkDropped(t *testing.T, pr *Parser) {
 	if pr.toks != nil || cap(pr.sig)*4 > maxKeptBytes {
 		t.Fatalf("huge token buffers kept: %d tokens, %d indices", cap(pr.toks), cap(pr.sig))
 	}
-	n := &pr.nodes
+	n := &pr.p.nodes
 	for name, size := range map[string]int{
 		"column references": keptBytes(&n.columnRefs), "names": keptBytes(&n.idents),
 		"expressions": keptBytes(&n.exprs), "functions": keptBytes(&n.funcs), "binaries": keptBytes(&n.binaries),
