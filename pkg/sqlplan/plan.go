@@ -51,7 +51,8 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	}
 	query := st.Query
 
-	pd := pushdown.New(pushdown.Options{
+	pd := &s.pushdown
+	pd.Reset(pushdown.Options{
 		Src: src, Query: query, Dialect: d, Catalog: req.Catalog,
 		From: req.TimeRange.From, To: req.TimeRange.To,
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
 )
 
 // Planner plans requests, one after another or concurrently, and keeps the
@@ -27,6 +29,7 @@ func (p *Planner) Build(ctx context.Context, req Request) (*Plan, error) {
 
 // scratch is the reusable state of one planning at a time.
 type scratch struct {
+	pushdown pushdown.Planner
 	// zone is the last time zone loaded by name (nil: none yet).
 	zoneName string
 	zone     *time.Location

@@ -74,9 +74,17 @@ type blockConds struct {
 // New prepares a Planner for the statement. It analyses nothing yet: the
 // FROM tree is analysed when a method first needs it.
 func New(o Options) *Planner {
-	p := &Planner{o: o}
-	p.targetBuf = p.targetArr[:0]
+	p := new(Planner)
+	p.Reset(o)
 	return p
+}
+
+// Reset prepares p for another statement as New does, reusing p's own
+// memory: a long-lived caller keeps one Planner per goroutine. Nothing from
+// the previous statement survives.
+func (p *Planner) Reset(o Options) {
+	*p = Planner{o: o}
+	p.targetBuf = p.targetArr[:0]
 }
 
 // analysis returns the analysed FROM tree, analysing it on first use.
