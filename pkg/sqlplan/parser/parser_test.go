@@ -290,11 +290,15 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("SELECT (((", uint8(0))
 	f.Add("SELECT a FROM t WHERE $__timeFilter(ts) AND x IN (${v:csv})", uint8(1))
+	var pr Parser // reused across inputs: it must give what a fresh parse gives
 	f.Fuzz(func(t *testing.T, src string, di uint8) {
 		d := dialects[int(di)%len(dialects)]
-		s, _ := Parse(src, d)
+		s, err := Parse(src, d)
 		if s == nil {
 			t.Fatal("nil script")
+		}
+		if rs, rerr := pr.Parse(src, d); !reflect.DeepEqual(rs, s) || !reflect.DeepEqual(rerr, err) {
+			t.Fatalf("a reused Parser differs from a fresh parse:\n%s\nwant:\n%s", dumpResult(src, rs, rerr), dumpResult(src, s, err))
 		}
 		var b strings.Builder
 		for _, tk := range s.Tokens {
