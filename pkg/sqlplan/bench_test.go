@@ -81,34 +81,45 @@ func BenchmarkInterpolate(b *testing.B) {
 // the plugin runs it), the package-level Build (fresh state every time) and
 // the baseline on each corpus query in the same loop, and reports the
 // median per-query time of each and the ratios to the baseline (the target
-// for the planner is at most 0.25).
+// for the planner is at most 0.25). The three take turns going first, since
+// whichever runs right after another one's memory churn is measured slower.
 func BenchmarkPlannerVsInterpolate(b *testing.B) {
 	cs := benchCases(b)
 	ctx := context.Background()
 	var p sqlplan.Planner
-	plan := make([]time.Duration, len(cs))
-	fresh := make([]time.Duration, len(cs))
-	interp := make([]time.Duration, len(cs))
+	const planner, build, interpolate = 0, 1, 2
+	var total [3][]time.Duration
+	for k := range total {
+		total[k] = make([]time.Duration, len(cs))
+	}
+	run := func(k int, c benchCase) {
+		var err error
+		switch k {
+		case planner:
+			_, err = p.Build(ctx, c.req)
+		case build:
+			_, err = sqlplan.Build(ctx, c.req)
+		default:
+			_, _ = sqlutil.Interpolate(c.sdk, sqlutil.DefaultMacros)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	round := 0
 	b.ResetTimer()
 	for b.Loop() {
 		for i, c := range cs {
-			t0 := time.Now()
-			if _, err := p.Build(ctx, c.req); err != nil {
-				b.Fatal(err)
+			for j := range 3 {
+				k := (round + i + j) % 3
+				t0 := time.Now()
+				run(k, c)
+				total[k][i] += time.Since(t0)
 			}
-			t1 := time.Now()
-			_, _ = sqlutil.Interpolate(c.sdk, sqlutil.DefaultMacros)
-			t2 := time.Now()
-			if _, err := sqlplan.Build(ctx, c.req); err != nil {
-				b.Fatal(err)
-			}
-			t3 := time.Now()
-			plan[i] += t1.Sub(t0)
-			interp[i] += t2.Sub(t1)
-			fresh[i] += t3.Sub(t2)
 		}
+		round++
 	}
-	pm, fm, im := median(plan), median(fresh), median(interp)
+	pm, fm, im := median(total[planner]), median(total[build]), median(total[interpolate])
 	b.ReportMetric(float64(pm.Nanoseconds())/float64(b.N), "planner-median-ns")
 	b.ReportMetric(float64(fm.Nanoseconds())/float64(b.N), "build-median-ns")
 	b.ReportMetric(float64(im.Nanoseconds())/float64(b.N), "interpolate-median-ns")
