@@ -166,6 +166,12 @@ func expandCall(env *Env, c Call, raw string) (Expansion, error) {
 	if !ok {
 		return Expansion{}, &Error{Offset: c.Start, Macro: "$__" + name, Msg: "unknown macro; see the macro reference for the supported $__ macros"}
 	}
+	return expandSpec(env, c, name, sp, raw, nil)
+}
+
+// expandSpec is expandCall of the macro called name (normalised) whose
+// spec is sp. A fill is stored in *fill (a new Fill when fill is nil).
+func expandSpec(env *Env, c Call, name string, sp spec, raw string, fill *Fill) (Expansion, error) {
 	if !c.Parens && !sp.bare {
 		return Expansion{}, &Error{Offset: c.Start, Macro: "$__" + name, Msg: "needs arguments: write " + sp.usage}
 	}
@@ -187,7 +193,7 @@ func expandCall(env *Env, c Call, raw string) (Expansion, error) {
 			}
 		}
 	}
-	x := expander{env: env, d: env.d, c: c, name: name, raw: raw}
+	x := expander{env: env, d: env.d, c: c, name: name, raw: raw, fill: fill}
 	return x.expand(name)
 }
 
@@ -206,6 +212,7 @@ type expander struct {
 	c    Call
 	name string // the macro's name without "$__"
 	raw  string // the macro as written, to start the detail with ("" for none)
+	fill *Fill  // where group stores a fill (nil: a new one)
 }
 
 // macro is the macro's name for errors, e.g. "$__timeGroup".
@@ -586,7 +593,11 @@ func (x *expander) group(name string) (Expansion, error) {
 		}
 		f.Interval = iv.Approx()
 		f.Months = iv.Months
-		fill = &f
+		fill = x.fill
+		if fill == nil {
+			fill = new(Fill)
+		}
+		*fill = f
 	}
 	k := dialect.EpochSeconds
 	if !epoch {

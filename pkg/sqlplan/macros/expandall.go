@@ -112,6 +112,9 @@ type scratch struct {
 	// args holds the arguments of the calls being read, outer calls'
 	// first: a call's arguments are args[base:] while it expands.
 	args []Arg
+	// fills, when set, store the first fill (res.Fill) and a later one to
+	// compare; without them each fill is allocated.
+	fills *[2]Fill
 }
 
 // reset empties s for the next expansion, keeping its storage. The old
@@ -121,7 +124,7 @@ func (s *scratch) reset() {
 	clear(s.steps)
 	clear(s.warnings)
 	clear(s.args)
-	*s = scratch{edits: s.edits[:0], steps: s.steps[:0], warnings: s.warnings[:0], args: s.args[:0]}
+	*s = scratch{edits: s.edits[:0], steps: s.steps[:0], warnings: s.warnings[:0], args: s.args[:0], fills: s.fills}
 }
 
 // freshScratch is a scratch with room for its first edits, steps and
@@ -210,29 +213,31 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 	if g, ok := strings.CutPrefix(name, "__"); ok {
 		switch g {
 		case "from", "to":
-			tm := w.env.from
-			if g == "to" {
-				tm = w.env.to
-			}
-			s, err := formatGlobal(tm, format, w.env.loc)
+			s, err := w.env.global(g == "to", format)
 			if err != nil {
 				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: err.Error()}
 			}
-			w.addStep(Step{Kind: "variable", Detail: raw + " = " + s, Start: t.Start, End: t.End})
-			return s, true, nil
+			return w.variableStep(t, raw, s), true, nil
 		case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
 			if format == "" {
 				exp, err := Expand(w.env, Call{Name: g, Start: t.Start, End: t.End})
 				if err != nil {
 					return "", false, err
 				}
-				w.addStep(Step{Kind: "variable", Detail: raw + " = " + exp.SQL, Start: t.Start, End: t.End})
-				return exp.SQL, true, nil
+				return w.variableStep(t, raw, exp.SQL), true, nil
 			}
 		}
 	}
 	w.warn("unreplaced_variable", t.Start, "template variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
 	return "", false, nil
+}
+
+// variableStep adds the step of variable t (raw as written) expanded to
+// text, and returns text as a suffix of the step's detail: one allocation.
+func (w *walker) variableStep(t lexer.Token, raw, text string) string {
+	detail := join(raw, " = ", text)
+	w.addStep(Step{Kind: "variable", Detail: detail, Start: t.Start, End: t.End})
+	return detail[len(detail)-len(text):]
 }
 
 func (w *walker) isPunct(i int, s string) bool {
@@ -273,7 +278,9 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 	raw := t.Text(w.src)
 	name := strings.TrimPrefix(t.MacroName(w.src), "__")
 	parens := w.isPunct(i+1, "(") && w.toks[i+1].Start == t.End
-	if !Known(name) {
+	norm := normName(name)
+	sp, known := specs[norm]
+	if !known {
 		if !parens && grafanaGlobals[name] {
 			w.warn("unreplaced_variable", t.Start, "Grafana variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
 			return raw, false, t.End, i + 1, false, nil
@@ -299,8 +306,16 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 		// form that also names the column. Unlike Grafana, only in a SELECT
 		// list: "GROUP BY $__timeGroup(...), host" must stay a bare expression.
 		c.Name = "timeGroupAlias"
+		norm, sp = c.Name, specs[c.Name]
 	}
-	exp, err := expandCall(w.env, c, raw)
+	var fill *Fill
+	if w.s.fills != nil {
+		fill = &w.s.fills[0] // res.Fill once set
+		if w.res.Fill != nil {
+			fill = &w.s.fills[1] // compared with res.Fill
+		}
+	}
+	exp, err := expandSpec(w.env, c, norm, sp, raw, fill)
 	if err != nil {
 		return "", false, 0, 0, false, err
 	}

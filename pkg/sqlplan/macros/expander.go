@@ -11,6 +11,7 @@ type Expander struct {
 	env   Env
 	cache envCache
 	s     scratch
+	fills [2]Fill // s.fills
 }
 
 // NewEnv is like the package-level NewEnv, reusing the Expander's Env (and
@@ -27,5 +28,6 @@ func (x *Expander) NewEnv(c Config) (*Env, error) {
 // ExpandAll is like the package-level ExpandAll, reusing the Expander's
 // Result and scratch.
 func (x *Expander) ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
+	x.s.fills = &x.fills
 	return expandAll(&x.s, src, toks, env)
 }

@@ -27,6 +27,22 @@ func formatGlobal(t time.Time, format string, loc *time.Location) (string, error
 	return "", fmt.Errorf("unsupported format %q: use date, date:iso, date:seconds or date:<moment format such as YYYY-MM-DD>", format)
 }
 
+// global is formatGlobal of the range start (end when isTo), with the
+// epoch texts of the formatted bounds.
+func (e *Env) global(isTo bool, format string) (string, error) {
+	i, t := 0, e.from
+	if isTo {
+		i, t = 1, e.to
+	}
+	switch format {
+	case "", "raw", "text":
+		return e.b.milli[i], nil
+	case "date:seconds":
+		return e.b.sec[i], nil
+	}
+	return formatGlobal(t, format, e.loc)
+}
+
 var momentTokens = []string{
 	"YYYY", "YY", "Q", "MMMM", "MMM", "MM", "M", "DDDD", "DDD", "DD", "Do", "D", "dddd", "ddd", "d",
 	"HH", "H", "hh", "h", "mm", "m", "ss", "s", "SSS", "SS", "S", "A", "a", "ZZ", "Z", "X", "x", "E", "WW", "W",
