@@ -30,20 +30,25 @@ func (p *Planner) Build(ctx context.Context, req Request) (*Plan, error) {
 // scratch is the reusable state of one planning at a time.
 type scratch struct {
 	pushdown pushdown.Planner
-	// zone is the last time zone loaded by name (nil: none yet).
-	zoneName string
-	zone     *time.Location
+	// zones are the time zones loaded so far, by name (at most maxZones).
+	zones map[string]*time.Location
 }
 
-// loadZone is time.LoadLocation remembering the last zone it loaded.
+// maxZones bounds a scratch's time zone cache; dashboards use a handful.
+const maxZones = 16
+
+// loadZone is time.LoadLocation remembering the zones it has loaded.
 func (s *scratch) loadZone(name string) (*time.Location, error) {
-	if s.zone != nil && s.zoneName == name {
-		return s.zone, nil
+	if loc, ok := s.zones[name]; ok {
+		return loc, nil
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, err
 	}
-	s.zoneName, s.zone = name, loc
+	if s.zones == nil || len(s.zones) >= maxZones {
+		s.zones = make(map[string]*time.Location, 4)
+	}
+	s.zones[name] = loc
 	return loc, nil
 }
