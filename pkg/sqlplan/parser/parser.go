@@ -320,13 +320,14 @@ func (p *parser) expectClosing(c byte, prefix string, open int) bool {
 func (p *parser) checkBrackets() {
 	var buf [32]lexer.Token
 	stack := buf[:0]
-	for _, t := range p.toks {
+	for _, i := range p.sig { // brackets are significant tokens
+		t := &p.toks[i]
 		if t.Kind != lexer.Punct {
 			continue
 		}
 		switch c := p.src[t.Start]; c {
 		case '(', '[', '{':
-			stack = append(stack, t)
+			stack = append(stack, *t)
 		case ')', ']', '}':
 			open := openerOf(c)
 			if len(stack) == 0 {
