@@ -89,11 +89,11 @@ func (pr *Parser) ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.
 		p.nodes.init()
 		pr.ready = true
 	}
+	defer p.nodes.release() // also after a panic, so the Parser stays usable
 	script, toks, sig := p.parse(src, d, pr.toks, pr.sig)
 	pr.toks, pr.sig = keep(toks), keep(sig)
 	errs := p.errs
 	p.state = state{} // keep no reference to the text
-	p.nodes.release()
 	return script, errs
 }
 
