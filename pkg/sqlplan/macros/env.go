@@ -46,7 +46,7 @@ type Env struct {
 	tzLit    string // tz as the dialect's string literal
 	fill     string
 	resolve  TypeResolver
-	b        bounds // the range bounds, formatted once
+	b        *bounds // the range bounds, formatted once (see init)
 }
 
 // bounds are the range bounds as most macros write them, formatted once per
@@ -63,9 +63,9 @@ type bounds struct {
 }
 
 // bounds returns the formatted range bounds.
-func (e *Env) bounds() *bounds { return &e.b }
+func (e *Env) bounds() *bounds { return e.b }
 
-// formatBounds fills e.b with one allocation, writing only the forms the
+// formatBounds fills *e.b with one allocation, writing only the forms the
 // dialect uses (the others stay empty).
 func (e *Env) formatBounds() {
 	var rfc [2][40]byte
@@ -137,17 +137,23 @@ func (e *Env) formatBounds() {
 
 // NewEnv checks c and builds an Env.
 func NewEnv(c Config) (*Env, error) {
-	e := new(Env)
-	if err := e.init(c, nil); err != nil {
+	r := new(envRoom)
+	if err := r.env.init(c, &r.b, nil); err != nil {
 		return nil, err
 	}
-	return e, nil
+	return &r.env, nil
 }
 
-// init checks c and sets every field of e from it. A non-nil cache lends
-// zones and range bounds already loaded or formatted, and keeps the ones
-// init makes.
-func (e *Env) init(c Config, cache *envCache) error {
+// envRoom is an Env and its bounds, for one allocation.
+type envRoom struct {
+	env Env
+	b   bounds
+}
+
+// init checks c and sets every field of e from it, with e's bounds in *b.
+// A non-nil cache lends zones and range bounds already loaded or formatted
+// (b is then &cache.b), and keeps the ones init makes.
+func (e *Env) init(c Config, b *bounds, cache *envCache) error {
 	d, err := dialect.New(c.Dialect, c.ServerVersion)
 	if err != nil {
 		return err
@@ -179,7 +185,7 @@ func (e *Env) init(c Config, cache *envCache) error {
 	}
 	*e = Env{
 		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: z.loc, tz: z.name, tzLit: z.lit,
-		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve,
+		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve, b: b,
 	}
 	cache.bounds(e)
 	return nil
@@ -255,8 +261,8 @@ func quoteZone(name string, d dialect.Dialect) string {
 	return d.MustQuoteString(name)
 }
 
-// bounds sets e.b: the cached bounds when they were formatted for e's
-// dialect and range, else newly formatted ones (which the cache keeps).
+// bounds formats e's bounds unless the cache holds them: e.b is &c.b, which
+// keeps the bounds last formatted and boundsOf says for what.
 func (c *envCache) bounds(e *Env) {
 	if c == nil {
 		e.formatBounds()
@@ -264,11 +270,10 @@ func (c *envCache) bounds(e *Env) {
 	}
 	k := &c.boundsOf
 	if c.b.quoted[0] != "" && k.d == e.d && k.from.Equal(e.from) && k.to.Equal(e.to) {
-		e.b = c.b
 		return
 	}
 	e.formatBounds()
-	k.d, k.from, k.to, c.b = e.d, e.from, e.to, e.b
+	k.d, k.from, k.to = e.d, e.from, e.to
 }
 
 // utcNames are the lower-case request time zones that mean UTC.

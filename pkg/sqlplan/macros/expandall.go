@@ -124,7 +124,8 @@ func (s *scratch) reset() {
 	clear(s.steps)
 	clear(s.warnings)
 	clear(s.args)
-	*s = scratch{edits: s.edits[:0], steps: s.steps[:0], warnings: s.warnings[:0], args: s.args[:0], fills: s.fills}
+	s.res = Result{}
+	s.edits, s.steps, s.warnings, s.args = s.edits[:0], s.steps[:0], s.warnings[:0], s.args[:0]
 }
 
 // freshScratch is a scratch with room for its first edits, steps and

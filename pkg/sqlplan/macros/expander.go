@@ -18,7 +18,7 @@ type Expander struct {
 // caching loaded time zones by name inside the Expander, so a zone's tzdata
 // is read once per Expander, not per query).
 func (x *Expander) NewEnv(c Config) (*Env, error) {
-	if err := x.env.init(c, &x.cache); err != nil {
+	if err := x.env.init(c, &x.cache.b, &x.cache); err != nil {
 		x.env = Env{}
 		return nil, err
 	}
