@@ -37,7 +37,11 @@ func LexDialect(src string, d Dialect) ([]Token, ErrorList) {
 // is used first), for callers that manage the token memory themselves.
 func LexAppend(dst []Token, src string, d Dialect) ([]Token, ErrorList) {
 	s := Scanner{src: src, d: d, toks: dst}
-	for s.pos < len(src) {
+	for p := 0; p < len(src); p = s.pos {
+		if isSpace(src[p]) { // whitespace, the most common token, without a call
+			s.emit(Whitespace, p, s.spaceEnd(p+1))
+			continue
+		}
 		s.next()
 	}
 	return s.toks, s.errs
@@ -112,11 +116,7 @@ func (s *Scanner) next() {
 	case isIdentStart(c): // the common cases first
 		s.word(p)
 	case isSpace(c):
-		e := p + 1
-		for e < len(src) && isSpace(src[e]) {
-			e++
-		}
-		s.emit(Whitespace, p, e)
+		s.emit(Whitespace, p, s.spaceEnd(p+1))
 	case charClass[c]&classPunct != 0:
 		s.emit(Punct, p, p+1)
 	case c == '-' && s.peek(p+1) == '-', c == '#' && s.d.HashComments:
@@ -184,6 +184,14 @@ func (s *Scanner) next() {
 	default:
 		s.emit(Invalid, p, p+1)
 	}
+}
+
+// spaceEnd returns the end of the whitespace run continuing at e.
+func (s *Scanner) spaceEnd(e int) int {
+	for e < len(s.src) && isSpace(s.src[e]) {
+		e++
+	}
+	return e
 }
 
 // afterName reports whether a '.' at p directly follows a name or a closing
