@@ -36,7 +36,8 @@ type Config struct {
 }
 
 // Env is the fixed context of one expansion: dialect, time range, interval
-// and time zone. It is immutable and safe to share.
+// and time zone. One from NewEnv is immutable and safe to share; one from an
+// Expander is valid until the Expander's next call.
 type Env struct {
 	d        dialect.Dialect
 	from, to time.Time

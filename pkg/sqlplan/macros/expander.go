@@ -3,10 +3,13 @@ package macros
 import "github.com/bigtent/quarry/pkg/sqlplan/lexer"
 
 // Expander expands macros of one query after another, reusing its Env,
-// Result and buffers. What a call returns (the *Env, the *Result and its
-// slices) is valid only until the next call on the same Expander; strings
-// in them may be kept (they are immutable). The zero value is ready. Not
-// safe for concurrent use.
+// Result and buffers. What a call returns (the *Env, the *Result, its
+// slices and its Fill) is valid only until the next call on the same
+// Expander; strings in them may be kept (they are immutable). The zero
+// value is ready. Not safe for concurrent use.
+//
+// It keeps at most maxZones loaded time zones and the range bounds of the
+// last Env (queries of one dashboard share their range).
 type Expander struct {
 	env   Env
 	cache envCache
