@@ -15,11 +15,12 @@ import (
 // first blocks of a new Parser are one allocation (firstBlocks) sized for a
 // typical dashboard query; a slab that overflows gets, after that parse, a
 // first block holding everything the parse needed, so a Parser that parses
-// similar queries again stops allocating. Rare node types are allocated
-// directly.
+// similar queries again stops allocating. Less common node types have slabs
+// without a first block; the rarest are allocated directly.
 
-// maxKeptBytes bounds the memory a Parser keeps per buffer or slab after a
-// parse; a larger one (from one huge query) is dropped instead.
+// maxKeptBytes bounds what a Parser keeps after a parse: its token buffer,
+// its index, and the grown first blocks of its slabs (together) each keep
+// at most this many bytes; larger ones (from one huge query) are dropped.
 const maxKeptBytes = 1 << 20
 
 // minBlock is the smallest block: a slab without a first block starts with
@@ -80,23 +81,24 @@ func (s *slab[T]) grow(n int) {
 }
 
 // release ends a parse: the slab drops its overflow blocks (the tree keeps
-// what it uses) and, after an overflow, notes the size wanted for first.
-func (s *slab[T]) release() {
+// what it uses) and, after an overflow, notes in past the size of a first
+// block that would have held the whole parse, adding its bytes to *bytes.
+func (s *slab[T]) release(bytes *int) {
 	if s.grew {
-		s.settle()
+		s.settle(bytes)
 	}
 	s.block, s.used = s.first, 0
 }
 
-// settle notes, in past, the size of a first block that would have held
-// the whole parse, or 0 when that is more than maxKeptBytes.
-func (s *slab[T]) settle() {
+func (s *slab[T]) settle(bytes *int) {
 	n := s.past + s.used
-	if n*int(reflect.TypeFor[T]().Size()) > maxKeptBytes {
-		n = 0
-	}
+	*bytes += n * int(reflect.TypeFor[T]().Size())
 	s.grew, s.past = false, n
 }
+
+// keepFirst forgets the size noted by release: the slab keeps its first
+// block.
+func (s *slab[T]) keepFirst() { s.past = 0 }
 
 // start prepares the slab for a parse after release: it makes the larger
 // first block noted then.
@@ -231,61 +233,124 @@ func (n *nodes) init() {
 	n.statementList.init(b.statementList[:])
 }
 
-// release ends a parse (see slab.release).
+// release ends a parse (see slab.release). When the slabs that overflowed
+// would keep more than maxKeptBytes together (one huge query), they keep
+// their first blocks instead.
 func (n *nodes) release() {
-	n.scripts.release()
-	n.statements.release()
-	n.queries.release()
-	n.selects.release()
-	n.selectItems.release()
-	n.columnRefs.release()
-	n.objectNames.release()
-	n.funcs.release()
-	n.binaries.release()
-	n.literals.release()
-	n.macros.release()
-	n.clauses.release()
-	n.froms.release()
-	n.tableRefs.release()
-	n.orderBys.release()
-	n.orderItems.release()
-	n.groupBys.release()
-	n.aliases.release()
-	n.stars.release()
-	n.limits.release()
-	n.idents.release()
-	n.exprs.release()
-	n.itemLists.release()
-	n.tableLists.release()
-	n.orderLists.release()
-	n.statementList.release()
-	n.withs.release()
-	n.ctes.release()
-	n.cteLists.release()
-	n.derivedTables.release()
-	n.joins.release()
-	n.windowSpecs.release()
-	n.ins.release()
-	n.betweens.release()
-	n.casts.release()
-	n.setOps.release()
-	n.intervals.release()
-	n.cases.release()
-	n.whens.release()
-	n.whenLists.release()
-	n.variables.release()
-	n.subqueries.release()
-	n.parens.release()
-	n.tuples.release()
-	n.distincts.release()
-	n.spans.release()
-	n.unnests.release()
-	n.tableFuncs.release()
-	n.groupingSets.release()
-	n.windowClauses.release()
-	n.namedWindows.release()
-	n.windowLists.release()
-	n.exists.release()
+	bytes := 0
+	n.scripts.release(&bytes)
+	n.statements.release(&bytes)
+	n.queries.release(&bytes)
+	n.selects.release(&bytes)
+	n.selectItems.release(&bytes)
+	n.columnRefs.release(&bytes)
+	n.objectNames.release(&bytes)
+	n.funcs.release(&bytes)
+	n.binaries.release(&bytes)
+	n.literals.release(&bytes)
+	n.macros.release(&bytes)
+	n.clauses.release(&bytes)
+	n.froms.release(&bytes)
+	n.tableRefs.release(&bytes)
+	n.orderBys.release(&bytes)
+	n.orderItems.release(&bytes)
+	n.groupBys.release(&bytes)
+	n.aliases.release(&bytes)
+	n.stars.release(&bytes)
+	n.limits.release(&bytes)
+	n.idents.release(&bytes)
+	n.exprs.release(&bytes)
+	n.itemLists.release(&bytes)
+	n.tableLists.release(&bytes)
+	n.orderLists.release(&bytes)
+	n.statementList.release(&bytes)
+	n.withs.release(&bytes)
+	n.ctes.release(&bytes)
+	n.cteLists.release(&bytes)
+	n.derivedTables.release(&bytes)
+	n.joins.release(&bytes)
+	n.windowSpecs.release(&bytes)
+	n.ins.release(&bytes)
+	n.betweens.release(&bytes)
+	n.casts.release(&bytes)
+	n.setOps.release(&bytes)
+	n.intervals.release(&bytes)
+	n.cases.release(&bytes)
+	n.whens.release(&bytes)
+	n.whenLists.release(&bytes)
+	n.variables.release(&bytes)
+	n.subqueries.release(&bytes)
+	n.parens.release(&bytes)
+	n.tuples.release(&bytes)
+	n.distincts.release(&bytes)
+	n.spans.release(&bytes)
+	n.unnests.release(&bytes)
+	n.tableFuncs.release(&bytes)
+	n.groupingSets.release(&bytes)
+	n.windowClauses.release(&bytes)
+	n.namedWindows.release(&bytes)
+	n.windowLists.release(&bytes)
+	n.exists.release(&bytes)
+	if bytes > maxKeptBytes {
+		n.keepFirst()
+	}
+}
+
+// keepFirst makes every slab keep its first block (see slab.keepFirst).
+func (n *nodes) keepFirst() {
+	n.scripts.keepFirst()
+	n.statements.keepFirst()
+	n.queries.keepFirst()
+	n.selects.keepFirst()
+	n.selectItems.keepFirst()
+	n.columnRefs.keepFirst()
+	n.objectNames.keepFirst()
+	n.funcs.keepFirst()
+	n.binaries.keepFirst()
+	n.literals.keepFirst()
+	n.macros.keepFirst()
+	n.clauses.keepFirst()
+	n.froms.keepFirst()
+	n.tableRefs.keepFirst()
+	n.orderBys.keepFirst()
+	n.orderItems.keepFirst()
+	n.groupBys.keepFirst()
+	n.aliases.keepFirst()
+	n.stars.keepFirst()
+	n.limits.keepFirst()
+	n.idents.keepFirst()
+	n.exprs.keepFirst()
+	n.itemLists.keepFirst()
+	n.tableLists.keepFirst()
+	n.orderLists.keepFirst()
+	n.statementList.keepFirst()
+	n.withs.keepFirst()
+	n.ctes.keepFirst()
+	n.cteLists.keepFirst()
+	n.derivedTables.keepFirst()
+	n.joins.keepFirst()
+	n.windowSpecs.keepFirst()
+	n.ins.keepFirst()
+	n.betweens.keepFirst()
+	n.casts.keepFirst()
+	n.setOps.keepFirst()
+	n.intervals.keepFirst()
+	n.cases.keepFirst()
+	n.whens.keepFirst()
+	n.whenLists.keepFirst()
+	n.variables.keepFirst()
+	n.subqueries.keepFirst()
+	n.parens.keepFirst()
+	n.tuples.keepFirst()
+	n.distincts.keepFirst()
+	n.spans.keepFirst()
+	n.unnests.keepFirst()
+	n.tableFuncs.keepFirst()
+	n.groupingSets.keepFirst()
+	n.windowClauses.keepFirst()
+	n.namedWindows.keepFirst()
+	n.windowLists.keepFirst()
+	n.exists.keepFirst()
 }
 
 // start prepares the slabs for a parse (see slab.start).
