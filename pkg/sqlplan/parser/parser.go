@@ -17,6 +17,9 @@
 // query (WITH d AS (DELETE ...) SELECT, WITH ... INSERT, SELECT ... INTO t,
 // ClickHouse INTO OUTFILE) give the statement the write kind.
 //
+// Parse allocates a new tree for each text; a Parser parses texts one after
+// another in the same memory (its results are valid until its next call).
+//
 // Tests: go test ./pkg/sqlplan/parser compares AST dumps (ast.Dump: every
 // node with its span and text) of testdata/cases/<dialect>.txt and
 // common.txt with testdata/golden/<dialect>/*.ast; -update rewrites them.
