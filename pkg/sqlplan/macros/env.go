@@ -72,7 +72,7 @@ func (e *Env) formatBounds() {
 	var rfc [2][40]byte
 	from := e.from.AppendFormat(rfc[0][:0], time.RFC3339Nano)
 	to := e.to.AppendFormat(rfc[1][:0], time.RFC3339Nano)
-	n := len(from) + len(to) + 4 + 2*(11+14+20) // quoted bounds, Unix times (to the year 2286)
+	n := len(from) + len(to) + 4 + 2*20 // quoted bounds, Unix times in nanoseconds
 	switch e.d.Name() {
 	case dialect.BigQuery:
 		n += 2*(len(from)+len(to)) + 64 // TIMESTAMP and DATETIME literals
@@ -81,7 +81,7 @@ func (e *Env) formatBounds() {
 	}
 	var w strings.Builder
 	w.Grow(n)
-	var ends [12]int // where each piece ends in w: quoted, typed, wall, sec, milli, nano
+	var ends [6]int // where each piece ends in w: quoted, typed, wall
 	for i, r := range [2][]byte{from, to} {
 		w.WriteByte('\'')
 		w.Write(r)
@@ -106,16 +106,9 @@ func (e *Env) formatBounds() {
 		}
 		ends[4+i] = w.Len()
 	}
-	unix := [3][2]int64{
-		{e.from.Unix(), e.to.Unix()},
-		{e.from.UnixMilli(), e.to.UnixMilli()},
-		{e.from.UnixNano(), e.to.UnixNano()},
-	}
-	for j, v := range unix {
-		for i := range v {
-			w.Write(strconv.AppendInt(tmp[:0], v[i], 10))
-			ends[6+2*j+i] = w.Len()
-		}
+	var unix [2][3][2]int // where the Unix times of from and to are in w
+	for i, t := range [2]time.Time{e.from, e.to} {
+		unix[i] = writeUnix(&w, t)
 	}
 
 	s := w.String()
@@ -131,9 +124,35 @@ func (e *Env) formatBounds() {
 	}
 	e.b.typed = [2]string{piece(2), piece(3)}
 	e.b.wall = [2]string{piece(4), piece(5)}
-	e.b.sec = [2]string{piece(6), piece(7)}
-	e.b.milli = [2]string{piece(8), piece(9)}
-	e.b.nano = [2]string{piece(10), piece(11)}
+	for i, at := range unix {
+		e.b.sec[i] = s[at[0][0]:at[0][1]]
+		e.b.milli[i] = s[at[1][0]:at[1][1]]
+		e.b.nano[i] = s[at[2][0]:at[2][1]]
+	}
+}
+
+// writeUnix writes t's Unix time in nanoseconds to w, and in seconds and
+// milliseconds unless they are its leading digits (from 1970-01-01T00:00:01
+// to 2262). It returns where each text (seconds, milliseconds, nanoseconds)
+// starts and ends in w.
+func writeUnix(w *strings.Builder, t time.Time) (at [3][2]int) {
+	var tmp [24]byte
+	start := w.Len()
+	ns := t.UnixNano()
+	w.Write(strconv.AppendInt(tmp[:0], ns, 10))
+	end := w.Len()
+	at[2] = [2]int{start, end}
+	if sec := t.Unix(); sec >= 1 && ns/1e9 == sec { // no overflow
+		at[0] = [2]int{start, end - 9}
+		at[1] = [2]int{start, end - 6}
+		return at
+	}
+	for i, v := range [2]int64{t.Unix(), t.UnixMilli()} {
+		start := w.Len()
+		w.Write(strconv.AppendInt(tmp[:0], v, 10))
+		at[i] = [2]int{start, w.Len()}
+	}
+	return at
 }
 
 // NewEnv checks c and builds an Env.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -151,4 +152,33 @@ func sameEnv(e, want *macros.Env) bool {
 		}
 	}
 	return true
+}
+
+// TestEnvUnixTexts checks the epoch macros at times whose Unix texts are,
+// and are not, leading digits of the nanosecond one.
+func TestEnvUnixTexts(t *testing.T) {
+	for _, from := range []time.Time{
+		time.Date(2024, 3, 5, 14, 7, 9, 45_000_000, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 1, 0, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 500_000_000, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 58, 700_000_000, time.UTC),
+		time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		env, err := macros.NewEnv(macros.Config{Dialect: "postgres", From: from, To: from.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]int64{
+			"unixEpochFrom": from.Unix(), "from": from.UnixMilli(), "unixEpochNanoFrom": from.UnixNano(),
+		} {
+			x, err := macros.Expand(env, macros.Call{Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x.SQL != strconv.FormatInt(want, 10) {
+				t.Errorf("%s at %s = %s, want %d", name, from, x.SQL, want)
+			}
+		}
+	}
 }
