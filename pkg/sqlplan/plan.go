@@ -11,7 +11,6 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/edit"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
-	"github.com/bigtent/quarry/pkg/sqlplan/parser"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
 )
 
@@ -41,7 +40,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err != nil {
 		return nil, &Error{Message: err.Error()}
 	}
-	script, err := parser.Parse(src, req.Dialect)
+	script, err := s.parser.Parse(src, string(req.Dialect))
 	if err != nil {
 		return nil, sqlError(src, err)
 	}
