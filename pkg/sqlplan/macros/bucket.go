@@ -27,7 +27,7 @@ const (
 	bMonths
 )
 
-func (x *expander) mode(iv Interval) (bmode, int) {
+func (x *callExpander) mode(iv Interval) (bmode, int) {
 	switch {
 	case iv.Months > 0:
 		return bMonths, iv.Months
@@ -127,7 +127,7 @@ func (p sqlParts) then(s string) sqlParts {
 }
 
 // asTime converts a column of kind k to a time value ($__time).
-func (x *expander) asTime(c string, k dialect.TimeKind) string {
+func (x *callExpander) asTime(c string, k dialect.TimeKind) string {
 	if !k.IsEpoch() {
 		return c
 	}
@@ -154,7 +154,7 @@ func (x *expander) asTime(c string, k dialect.TimeKind) string {
 }
 
 // epochSeconds writes the epoch seconds of a column of kind k ($__timeEpoch).
-func (x *expander) epochSeconds(c string, k dialect.TimeKind) string {
+func (x *callExpander) epochSeconds(c string, k dialect.TimeKind) string {
 	p := paren(c)
 	tz := x.tzLit()
 	switch x.d.Name() {
@@ -214,7 +214,7 @@ func (x *expander) epochSeconds(c string, k dialect.TimeKind) string {
 // bucketEpochSeconds writes the bucket start as epoch seconds: PostgreSQL's
 // $__timeGroup (as Grafana's PostgreSQL plugin) and every dialect's
 // $__unixEpochGroup.
-func (x *expander) bucketEpochSeconds(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
+func (x *callExpander) bucketEpochSeconds(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	m, _ := x.mode(iv)
 	if m != bFixed {
 		inst, err := x.bucketInstant(c, k, iv)
@@ -267,7 +267,7 @@ func (x *expander) bucketEpochSeconds(c string, k dialect.TimeKind, iv Interval)
 
 // bucketInstant writes the bucket start as a time value: $__timeGroup for
 // BigQuery (TIMESTAMP), ClickHouse (DateTime) and DuckDB (TIMESTAMPTZ).
-func (x *expander) bucketInstant(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
+func (x *callExpander) bucketInstant(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	switch x.d.Name() {
 	case dialect.Postgres, dialect.DuckDB:
 		return x.pgBucket(c, k, iv)
@@ -281,7 +281,7 @@ func (x *expander) bucketInstant(c string, k dialect.TimeKind, iv Interval) (sql
 // --- PostgreSQL and DuckDB ---
 
 // pgLocal is the column as a zoneless wall-clock timestamp in the request zone.
-func (x *expander) pgLocal(c string, k dialect.TimeKind) string {
+func (x *callExpander) pgLocal(c string, k dialect.TimeKind) string {
 	tz := x.tzLit()
 	p := paren(c)
 	duck := x.d.Name() == dialect.DuckDB
@@ -308,7 +308,7 @@ func (x *expander) pgLocal(c string, k dialect.TimeKind) string {
 }
 
 // duckMicros is the column as epoch microseconds (DuckDB).
-func (x *expander) duckMicros(c string, k dialect.TimeKind) string {
+func (x *callExpander) duckMicros(c string, k dialect.TimeKind) string {
 	p := paren(c)
 	switch k {
 	case dialect.EpochSeconds:
@@ -328,7 +328,7 @@ func (x *expander) duckMicros(c string, k dialect.TimeKind) string {
 	return "epoch_us(" + c + ")"
 }
 
-func (x *expander) pgBucket(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
+func (x *callExpander) pgBucket(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	m, n := x.mode(iv)
 	tz := x.tzLit()
 	if m == bFixed {
@@ -383,7 +383,7 @@ func (x *expander) pgBucket(c string, k dialect.TimeKind, iv Interval) (sqlParts
 // --- BigQuery ---
 
 // bqInstant is the column as a TIMESTAMP.
-func (x *expander) bqInstant(c string, k dialect.TimeKind) string {
+func (x *callExpander) bqInstant(c string, k dialect.TimeKind) string {
 	switch k {
 	case dialect.Wall:
 		return "TIMESTAMP(" + c + ")"
@@ -401,7 +401,7 @@ func (x *expander) bqInstant(c string, k dialect.TimeKind) string {
 	return c
 }
 
-func (x *expander) bqBucket(c string, k dialect.TimeKind, iv Interval) sqlParts {
+func (x *callExpander) bqBucket(c string, k dialect.TimeKind, iv Interval) sqlParts {
 	m, n := x.mode(iv)
 	tz := x.tzLit()
 	if m == bFixed {
@@ -456,7 +456,7 @@ func (x *expander) bqBucket(c string, k dialect.TimeKind, iv Interval) sqlParts 
 
 // chDateTime is the column as a DateTime (DateTime64(3) for sub-second
 // epochs when sub is true and the server has it).
-func (x *expander) chDateTime(c string, k dialect.TimeKind, sub bool) string {
+func (x *callExpander) chDateTime(c string, k dialect.TimeKind, sub bool) string {
 	d := x.d
 	switch k {
 	case dialect.Date:
@@ -483,7 +483,7 @@ func (x *expander) chDateTime(c string, k dialect.TimeKind, sub bool) string {
 	return c
 }
 
-func (x *expander) chBucket(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
+func (x *callExpander) chBucket(c string, k dialect.TimeKind, iv Interval) (sqlParts, error) {
 	d := x.d
 	m, n := x.mode(iv)
 	tz := x.tzLit()

@@ -193,7 +193,7 @@ func expandSpec(env *Env, c Call, name string, sp spec, raw string, fill *Fill) 
 			}
 		}
 	}
-	x := expander{env: env, d: env.d, c: c, name: name, raw: raw, fill: fill}
+	x := callExpander{env: env, d: env.d, c: c, name: name, raw: raw, fill: fill}
 	return x.expand(name)
 }
 
@@ -206,7 +206,8 @@ func countText(sp spec) string {
 	}
 }
 
-type expander struct {
+// callExpander expands one macro call (an Expander expands whole queries).
+type callExpander struct {
 	env  *Env
 	d    dialect.Dialect
 	c    Call
@@ -216,9 +217,9 @@ type expander struct {
 }
 
 // macro is the macro's name for errors, e.g. "$__timeGroup".
-func (x *expander) macro() string { return "$__" + x.name }
+func (x *callExpander) macro() string { return "$__" + x.name }
 
-func (x *expander) errf(arg int, format string, a ...any) error {
+func (x *callExpander) errf(arg int, format string, a ...any) error {
 	off := x.c.Start
 	if arg > 0 && arg <= len(x.c.Args) {
 		off = x.c.Args[arg-1].Start
@@ -226,9 +227,9 @@ func (x *expander) errf(arg int, format string, a ...any) error {
 	return &Error{Offset: off, Macro: x.macro(), Arg: arg, Msg: fmt.Sprintf(format, a...)}
 }
 
-// detail joins parts into the expansion's detail, after "raw: " when the
-// expander has the macro as written, with one allocation.
-func (x *expander) detail(parts ...string) string {
+// detail joins parts into the expansion's detail, after "raw: " when x
+// has the macro as written, with one allocation.
+func (x *callExpander) detail(parts ...string) string {
 	if x.raw == "" && len(parts) == 1 {
 		return parts[0]
 	}
@@ -250,7 +251,7 @@ func (x *expander) detail(parts ...string) string {
 
 // expansion returns an Expansion whose SQL joins sql and whose Detail is
 // x.detail(detail...), with one allocation for both.
-func (x *expander) expansion(sql []string, detail ...string) Expansion {
+func (x *callExpander) expansion(sql []string, detail ...string) Expansion {
 	n := len(x.raw) + len(": ")
 	for _, p := range sql {
 		n += len(p)
@@ -289,7 +290,7 @@ func join(parts ...string) string {
 	return b.String()
 }
 
-func (x *expander) expand(name string) (Expansion, error) {
+func (x *callExpander) expand(name string) (Expansion, error) {
 	e, d, b := x.env, x.d, x.env.bounds()
 	from, to := e.from, e.to
 	args := x.c.Args
@@ -455,20 +456,20 @@ func kindNote(k dialect.TimeKind) string {
 	return " (" + k.String() + ")"
 }
 
-func (x *expander) dateRangeText() string {
+func (x *callExpander) dateRangeText() string {
 	return x.env.from.In(x.env.loc).Format("2006-01-02") + ".." + x.env.to.In(x.env.loc).Format("2006-01-02") + " (" + x.env.tz + ")"
 }
 
 // cmpPair writes "c BETWEEN lo AND hi" (PostgreSQL, DuckDB, as Grafana's
 // PostgreSQL plugin) or "c >= lo AND c <= hi" (BigQuery, ClickHouse, as
 // their plugins). Both include both ends.
-func (x *expander) cmpPair(c, lo, hi string) string {
+func (x *callExpander) cmpPair(c, lo, hi string) string {
 	p := x.cmpParts(c, lo, hi)
 	return join(p[:]...)
 }
 
 // cmpParts are the parts of cmpPair's text.
-func (x *expander) cmpParts(c, lo, hi string) [7]string {
+func (x *callExpander) cmpParts(c, lo, hi string) [7]string {
 	switch x.d.Name() {
 	case dialect.Postgres, dialect.DuckDB:
 		return [7]string{c, " BETWEEN ", lo, " AND ", hi}
@@ -476,19 +477,19 @@ func (x *expander) cmpParts(c, lo, hi string) [7]string {
 	return [7]string{c, " >= ", lo, " AND ", c, " <= ", hi}
 }
 
-func (x *expander) rangeFilter(c string, k dialect.TimeKind) string {
+func (x *callExpander) rangeFilter(c string, k dialect.TimeKind) string {
 	return x.cmpPair(c, x.lit(k, false), x.lit(k, true))
 }
 
 // rangeFilterParts are the parts of rangeFilter's text.
-func (x *expander) rangeFilterParts(c string, k dialect.TimeKind) [7]string {
+func (x *callExpander) rangeFilterParts(c string, k dialect.TimeKind) [7]string {
 	return x.cmpParts(c, x.lit(k, false), x.lit(k, true))
 }
 
 // lit writes the range start (or end, when isTo) as a literal comparable
 // with a column of kind k. Epoch bounds are rounded inward (ceil for from,
 // floor for to), which is exact for integer columns.
-func (x *expander) lit(k dialect.TimeKind, isTo bool) string {
+func (x *callExpander) lit(k dialect.TimeKind, isTo bool) string {
 	d := x.d
 	i, t := 0, x.env.from
 	if isTo {
@@ -528,7 +529,7 @@ func (x *expander) lit(k dialect.TimeKind, isTo bool) string {
 }
 
 // bareInstant is $__timeFrom() / $__timeTo() without a column.
-func (x *expander) bareInstant(isTo bool) string {
+func (x *callExpander) bareInstant(isTo bool) string {
 	i := 0
 	if isTo {
 		i = 1
@@ -557,11 +558,11 @@ func num(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-func (x *expander) tzLit() string { return x.env.tzLit }
+func (x *callExpander) tzLit() string { return x.env.tzLit }
 
 // group expands $__timeGroup, $__timeGroupAlias, $__unixEpochGroup and
 // $__unixEpochGroupAlias.
-func (x *expander) group(name string) (Expansion, error) {
+func (x *callExpander) group(name string) (Expansion, error) {
 	args := x.c.Args
 	iv, err := ParseInterval(args[1].Text)
 	if err != nil {
@@ -648,7 +649,7 @@ func parseFill(s string) (Fill, error) {
 
 // timeInterval is the ClickHouse plugin's $__timeInterval(c) (whole
 // seconds, at least 1) and $__timeInterval_ms(c) (milliseconds).
-func (x *expander) timeInterval(ms bool) (Expansion, error) {
+func (x *callExpander) timeInterval(ms bool) (Expansion, error) {
 	c := x.c.Args[0].Text
 	e, d := x.env, x.d
 	if d.Name() == dialect.ClickHouse {
