@@ -3,6 +3,8 @@ package sqlplan_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -15,8 +17,10 @@ import (
 // FuzzBuild plans arbitrary SQL with an arbitrary filter in every dialect:
 // Build never panics, fails only with a *sqlplan.Error, and what it plans
 // parses again as one statement of the same kind. Seeds: the corpus, the
-// hostile filter values and testdata/fuzz/FuzzBuild.
+// hostile filter values and testdata/fuzz/FuzzBuild. A Planner reused
+// across the inputs must plan exactly as Build does.
 func FuzzBuild(f *testing.F) {
+	var reused sqlplan.Planner
 	for _, q := range loadCorpus(f) {
 		f.Add(q.Request.RawSQL, uint8(0), "host", "=", "web-1")
 	}
@@ -39,6 +43,10 @@ func FuzzBuild(f *testing.F) {
 			req.Filters[0].Value, req.Filters[0].Values = "", []string{value, key}
 		}
 		plan, err := sqlplan.Build(context.Background(), req)
+		rplan, rerr := reused.Build(context.Background(), req)
+		if fmt.Sprintf("%#v", err) != fmt.Sprintf("%#v", rerr) || !reflect.DeepEqual(plan, rplan) {
+			t.Fatalf("a reused Planner differs from Build:\nin: %q\nBuild:   %#v %v\nPlanner: %#v %v", sql, plan, err, rplan, rerr)
+		}
 		if err != nil {
 			var pe *sqlplan.Error
 			if !errors.As(err, &pe) {
