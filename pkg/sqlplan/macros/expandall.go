@@ -112,6 +112,8 @@ type scratch struct {
 	// args holds the arguments of the calls being read, outer calls'
 	// first: a call's arguments are args[base:] while it expands.
 	args []Arg
+	// argText is where argument texts with expansions are built.
+	argText []byte
 	// fills, when set, store the first fill (res.Fill) and a later one to
 	// compare; without them each fill is allocated.
 	fills *[2]Fill
@@ -126,6 +128,7 @@ func (s *scratch) reset() {
 	clear(s.args)
 	s.res = Result{}
 	s.edits, s.steps, s.warnings, s.args = s.edits[:0], s.steps[:0], s.warnings[:0], s.args[:0]
+	s.argText = s.argText[:0]
 }
 
 // freshScratch is a scratch with room for its first edits, steps and
@@ -337,7 +340,7 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 // macros and time variables are expanded; commas split arguments only at
 // depth 0. It returns the index of the closing ")".
 func (w *walker) args(base, open int, macro string) (int, error) {
-	a := argReader{src: w.src, from: w.toks[open].End, start: -1, end: -1}
+	a := argReader{src: w.src, from: w.toks[open].End, start: -1, end: -1, buf: &w.s.argText}
 	depth := 0
 	for j := open + 1; j < len(w.toks); {
 		t := w.toks[j]
@@ -411,11 +414,13 @@ type argReader struct {
 	from int
 	// start and end span the argument's non-blank tokens (-1: none yet).
 	start, end int
-	// text is the argument with expansions, once replaced is set: the
-	// source up to the first expansion, the expansions and the source
-	// after them.
-	text     []byte
-	at       int // how far the source is copied into text
+	// (*buf)[base:] is the argument with expansions, once replaced is
+	// set: the source up to the first expansion, the expansions and the
+	// source after them. Readers of nested calls append after it and cut
+	// buf back when they flush.
+	buf      *[]byte
+	base     int
+	at       int // how far the source is copied into the text
 	replaced bool
 }
 
@@ -434,10 +439,10 @@ func (a *argReader) mark(t lexer.Token) {
 // the call: the expansion of the macro or variable starting at at.
 func (a *argReader) replace(at int, s string) {
 	if !a.replaced {
-		a.replaced, a.text, a.at = true, a.text[:0], a.from
+		a.replaced, a.base, a.at = true, len(*a.buf), a.from
 	}
-	a.text = append(a.text, a.src[a.at:at]...)
-	a.text = append(a.text, s...)
+	*a.buf = append(*a.buf, a.src[a.at:at]...)
+	*a.buf = append(*a.buf, s...)
 	a.at = a.end
 }
 
@@ -446,8 +451,9 @@ func (a *argReader) replace(at int, s string) {
 func (a *argReader) flush(t lexer.Token) Arg {
 	arg := Arg{Start: a.start, End: a.end}
 	if a.replaced {
-		a.text = append(a.text, a.src[a.at:t.Start]...)
-		arg.Text = string(bytes.TrimSpace(a.text))
+		*a.buf = append(*a.buf, a.src[a.at:t.Start]...)
+		arg.Text = string(bytes.TrimSpace((*a.buf)[a.base:]))
+		*a.buf = (*a.buf)[:a.base]
 	} else {
 		arg.Text = strings.TrimSpace(a.src[a.from:t.Start])
 	}
