@@ -62,7 +62,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		}
 		return d.ColumnKind(col)
 	}
-	env, err := macros.NewEnv(macros.Config{
+	env, err := s.macros.NewEnv(macros.Config{
 		Dialect: dialect.Name(req.Dialect), ServerVersion: req.ServerVersion,
 		From: req.TimeRange.From, To: req.TimeRange.To,
 		IntervalMs: req.IntervalMs, MaxDataPoints: req.MaxDataPoints,
@@ -71,7 +71,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err != nil {
 		return nil, &Error{Message: err.Error()}
 	}
-	mres, err := macros.ExpandAll(src, script.Tokens, env)
+	mres, err := s.macros.ExpandAll(src, script.Tokens, env)
 	if err != nil {
 		return nil, sqlError(src, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
 )
@@ -31,6 +32,7 @@ func (p *Planner) Build(ctx context.Context, req Request) (*Plan, error) {
 // scratch is the reusable state of one planning at a time.
 type scratch struct {
 	parser   parser.Parser
+	macros   macros.Expander
 	pushdown pushdown.Planner
 	// zones are the time zones loaded so far, by name (at most maxZones).
 	zones map[string]*time.Location
