@@ -77,20 +77,13 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	}
 
 	plan := &Plan{Statement: st.Kind.String(), Steps: []Step{}, Warnings: []Warning{}, Request: req}
-	var edits []pushdown.Edit
-	var adhoc []ast.Span
+	edits, adhoc := s.edits[:0], s.adhoc[:0]
 	for _, e := range mres.Edits {
 		if e.AdHoc {
 			adhoc = append(adhoc, ast.Span{Start: e.Start, End: e.End}) // the filter placement writes it
 			continue
 		}
 		edits = append(edits, pushdown.Edit{Start: e.Start, End: e.End, Text: e.Text})
-	}
-	plan.Steps = make([]Step, 0, len(mres.Steps)+2)
-	spans := make([]Span, len(mres.Steps)) // one allocation for every step's span
-	for i, s := range mres.Steps {
-		spans[i] = Span{s.Start, s.End}
-		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[i]})
 	}
 	for _, w := range mres.Warnings {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
@@ -124,10 +117,19 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	}
 	pedits, psteps, pwarns := pd.Result()
 	edits = append(edits, pedits...)
-	spans = make([]Span, len(psteps))
-	for i, s := range psteps {
-		spans[i] = Span{s.Start, s.End}
-		plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[i]})
+	s.edits, s.adhoc = edits, adhoc
+	if n := len(mres.Steps) + len(psteps); n > 0 {
+		plan.Steps = make([]Step, 0, n)
+		spans := make([]Span, n) // one allocation for every step's span
+		for i, s := range mres.Steps {
+			spans[i] = Span{s.Start, s.End}
+			plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[i]})
+		}
+		for i, s := range psteps {
+			k := len(mres.Steps) + i
+			spans[k] = Span{s.Start, s.End}
+			plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[k]})
+		}
 	}
 	for _, w := range pwarns {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
@@ -34,6 +35,10 @@ type scratch struct {
 	parser   parser.Parser
 	macros   macros.Expander
 	pushdown pushdown.Planner
+	// edits and adhoc are build's buffers; their texts stay reachable only
+	// until the next request.
+	edits []pushdown.Edit
+	adhoc []ast.Span
 	// zones are the time zones loaded so far, by name (at most maxZones).
 	zones map[string]*time.Location
 }
