@@ -212,11 +212,11 @@ func slowNormType(t string) []byte {
 func chTypeKind(t string) (TimeKind, bool) {
 	t = unwrapCH(t)
 	switch {
-	case equalFoldASCII(t, "date") || equalFoldASCII(t, "date32"):
+	case EqualFoldLower(t, "date") || EqualFoldLower(t, "date32"):
 		return Date, true
 	case hasPrefixFoldASCII(t, "datetime64"):
 		return Instant64, true
-	case equalFoldASCII(t, "datetime") || hasPrefixFoldASCII(t, "datetime("):
+	case EqualFoldLower(t, "datetime") || hasPrefixFoldASCII(t, "datetime("):
 		return Instant, true
 	}
 	return Unknown, false
@@ -240,12 +240,12 @@ func unwrapCH(t string) string {
 // prefix, ignoring ASCII case (what strings.HasPrefix(strings.ToLower(s),
 // prefix) says for the ClickHouse type names, without the copy).
 func hasPrefixFoldASCII(s, prefix string) bool {
-	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
+	return len(s) >= len(prefix) && EqualFoldLower(s[:len(prefix)], prefix)
 }
 
-// equalFoldASCII reports whether s equals the lower-case ASCII text lower,
-// ignoring ASCII case.
-func equalFoldASCII(s, lower string) bool {
+// EqualFoldLower reports whether s equals the lower-case ASCII text lower,
+// ignoring the ASCII case of s (strings.EqualFold without the Unicode work).
+func EqualFoldLower(s, lower string) bool {
 	if len(s) != len(lower) {
 		return false
 	}

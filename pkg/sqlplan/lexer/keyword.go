@@ -258,15 +258,15 @@ func LookupKeyword(word string) KW {
 		if k == KwNone {
 			return KwNone
 		}
-		if equalFoldUpper(word, keywordNames[k]) {
+		if EqualFoldUpper(word, keywordNames[k]) {
 			return k
 		}
 	}
 }
 
-// equalFoldUpper reports whether w equals the upper-case ASCII name u,
-// ignoring the case of w.
-func equalFoldUpper(w, u string) bool {
+// EqualFoldUpper reports whether w equals the upper-case ASCII name u,
+// ignoring the case of w (strings.EqualFold without the Unicode work).
+func EqualFoldUpper(w, u string) bool {
 	if len(w) != len(u) {
 		return false
 	}

@@ -299,32 +299,13 @@ func (c *envCache) bounds(e *Env) {
 // utcNames are the lower-case request time zones that mean UTC.
 var utcNames = [...]string{"", "browser", "utc", "etc/utc", "z", "gmt"}
 
-// equalFoldASCII reports whether s equals the lower-case ASCII text lower,
-// ignoring ASCII case: what s lowered equals for these zone names, without
-// the copy.
-func equalFoldASCII(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // LoadTimezone resolves a request time zone: "", "browser", "utc" and "UTC"
 // are UTC (the backend cannot know the browser's zone); anything else must
 // be an IANA name. It returns the location and the name to write in SQL.
 func LoadTimezone(tz string) (*time.Location, string, error) {
 	t := strings.TrimSpace(tz)
 	for _, utc := range utcNames {
-		if equalFoldASCII(t, utc) {
+		if dialect.EqualFoldLower(t, utc) {
 			return time.UTC, "UTC", nil
 		}
 	}

@@ -97,27 +97,9 @@ func (s *wordSet) has(w string) bool {
 		return false
 	}
 	for _, x := range s.byLen[len(w)] {
-		if equalFoldUpper(w, x) {
+		if lexer.EqualFoldUpper(w, x) {
 			return true
 		}
 	}
 	return false
-}
-
-// equalFoldUpper reports whether w equals the upper-case ASCII word u,
-// ignoring the case of w.
-func equalFoldUpper(w, u string) bool {
-	if len(w) != len(u) {
-		return false
-	}
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		if c != u[i] {
-			return false
-		}
-	}
-	return true
 }

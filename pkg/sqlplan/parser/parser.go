@@ -233,7 +233,7 @@ func (p *parser) isWordAt(n int, w string) bool { return p.isWord(p.peek(n), w) 
 
 // isWord reports whether t is a bare word equal to the upper-case w.
 func (p *parser) isWord(t lexer.Token, w string) bool {
-	return t.End-t.Start == len(w) && t.IsWord() && equalFoldUpper(p.text(t), w)
+	return t.End-t.Start == len(w) && t.IsWord() && lexer.EqualFoldUpper(p.text(t), w)
 }
 
 func isPunct(src string, t lexer.Token, c byte) bool {
