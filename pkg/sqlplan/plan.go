@@ -134,6 +134,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	for _, w := range pwarns {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
 	}
+	edit.Sort(edits) // the buffer is ours: Apply need not copy it to sort
 	out, err := applyEdits(src, edits)
 	if err != nil {
 		return nil, &Error{Message: err.Error()}

@@ -111,6 +111,10 @@ func overlaps(a, b Edit) bool {
 	return a.Start < b.End && b.Start < a.End
 }
 
+// Sort orders edits in place as Apply applies them, so that Apply need not
+// copy a slice its caller owns.
+func Sort(edits []Edit) { sortEdits(edits) }
+
 // sortEdits orders edits by Start; at the same Start, insertions (in their
 // original order) come before a replacement.
 func sortEdits(edits []Edit) {
