@@ -100,9 +100,15 @@ func pushdownCases(tb testing.TB) []*pushdownCase {
 	return out
 }
 
-// run makes the calls sqlplan.Build makes on a Planner.
+// run makes the calls sqlplan.Build makes on a new Planner.
 func (c *pushdownCase) run(tb testing.TB) {
-	pd := pushdown.New(c.opts)
+	c.runOn(tb, pushdown.New(c.opts))
+}
+
+// runOn makes the calls sqlplan.Build makes on its reused Planner pd:
+// Reset, then as run.
+func (c *pushdownCase) runOn(tb testing.TB, pd *pushdown.Planner) {
+	pd.Reset(c.opts)
 	c.cur = pd
 	for _, r := range c.refs {
 		pd.ColumnAt(r.expr, r.at)
@@ -132,6 +138,21 @@ func BenchmarkPushdown(b *testing.B) {
 	for b.Loop() {
 		for _, c := range cs {
 			c.run(b)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cs)), "ns/query")
+}
+
+// BenchmarkPushdownReused is BenchmarkPushdown with one Planner Reset
+// between queries, as sqlplan.Planner's scratch does.
+func BenchmarkPushdownReused(b *testing.B) {
+	cs := pushdownCases(b)
+	var pd pushdown.Planner
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, c := range cs {
+			c.runOn(b, &pd)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cs)), "ns/query")

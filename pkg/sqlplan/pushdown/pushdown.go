@@ -46,17 +46,20 @@ type Options struct {
 }
 
 // Planner collects the predicates and the row cap for one statement and
-// turns them into edits. Use it once: Filters, TimeRange, Partitions,
-// RowCap in any order, then Result.
+// turns them into edits. Use it once per statement: Filters, TimeRange,
+// Partitions, RowCap in any order, then Result; Reset starts the next.
 type Planner struct {
 	o Options
 	// t is the analysed FROM tree, made on first need (see analysis).
 	t        tree
 	analysed bool
-	conds    []blockConds // in the order blocks got their first predicate
-	edits    []Edit
-	steps    []Step
-	warns    []Warning
+	// conds are the predicates per block, in the order blocks got their
+	// first one; Reset keeps the slices (and their preds) for reuse.
+	conds  []blockConds
+	edits  []Edit
+	steps  []Step
+	warns  []Warning
+	result []Edit // Result's edits
 	// targetBuf is scratch space for ColumnAt's traces (most find one
 	// target: targetArr).
 	targetBuf []target
@@ -81,10 +84,18 @@ func New(o Options) *Planner {
 
 // Reset prepares p for another statement as New does, reusing p's own
 // memory: a long-lived caller keeps one Planner per goroutine. Nothing from
-// the previous statement survives.
+// the previous statement survives, though its buffers are kept: what
+// Result returned is valid until the next Reset.
 func (p *Planner) Reset(o Options) {
-	*p = Planner{o: o}
-	p.targetBuf = p.targetArr[:0]
+	p.o = o
+	p.t.reset()
+	p.analysed = false
+	p.conds = p.conds[:0]
+	p.edits, p.steps, p.warns, p.result = p.edits[:0], p.steps[:0], p.warns[:0], p.result[:0]
+	if p.targetBuf == nil {
+		p.targetBuf = p.targetArr[:0]
+	}
+	p.conjBuf = p.conjBuf[:0]
 }
 
 // analysis returns the analysed FROM tree, analysing it on first use.
@@ -97,20 +108,19 @@ func (p *Planner) analysis() *tree {
 }
 
 // Result returns the edits (unordered; apply them with the edit buffer),
-// the steps and the warnings.
+// the steps and the warnings. They are p's buffers: valid until the next
+// Reset.
 func (p *Planner) Result() ([]Edit, []Step, []Warning) {
 	// WHERE edits come first: at an offset where a WHERE and a LIMIT are
 	// both inserted (a query ending with its FROM or WHERE), the stable sort
 	// keeps the WHERE before the LIMIT.
-	var edits []Edit
-	if n := 2*len(p.conds) + len(p.edits); n > 0 {
-		edits = make([]Edit, 0, n)
-	}
+	edits := p.result[:0]
 	for _, c := range p.conds {
 		edits = appendWhereEdits(edits, c.sel, c.preds)
 	}
 	edits = append(edits, p.edits...)
 	slices.SortStableFunc(edits, func(a, b Edit) int { return cmp.Compare(a.Start, b.Start) })
+	p.result = edits
 	return edits, p.steps, p.warns
 }
 
@@ -125,6 +135,11 @@ func (p *Planner) addCond(sel *ast.Select, pred string) {
 			p.conds[i].preds = append(p.conds[i].preds, pred)
 			return
 		}
+	}
+	if n := len(p.conds); n < cap(p.conds) {
+		p.conds = p.conds[:n+1] // reuse the preds slice a previous statement left
+		p.conds[n].sel, p.conds[n].preds = sel, append(p.conds[n].preds[:0], pred)
+		return
 	}
 	p.conds = append(p.conds, blockConds{sel: sel, preds: []string{pred}})
 }

@@ -111,6 +111,13 @@ type tree struct {
 	arena     []block             // blocks are allocated here, a chunk at a time
 	srcs      []source            // sources are allocated here; blocks slice it
 
+	// Buffers kept by reset for the next statement: the chunks of blocks
+	// made beyond arenaBuf (chunks[:used] are in use) and the byDepth
+	// copy.
+	chunks     [][]block
+	used       int
+	byDepthBuf []*block
+
 	// Room for the blocks and sources of a small statement (most have one
 	// block on one table), so that most analyses allocate no slices.
 	blockBuf  [1]*block
@@ -119,17 +126,32 @@ type tree struct {
 	sourceBuf [1]source
 }
 
+// reset empties t for another statement, keeping its buffers.
+func (t *tree) reset() {
+	t.src, t.cat = "", nil
+	t.blocks, t.top, t.byDepth = t.blocks[:0], t.top[:0], nil
+	t.nested, t.partitioned = false, false
+	t.exprDepth, t.cur, t.visit = 0, nil, nil
+	t.arena, t.used = nil, 0
+	t.srcs = t.srcs[:0]
+}
+
 // analyse finds the blocks of q and their FROM items (nothing when q is
-// nil). The Planner calls it once, on first need.
+// nil). The Planner calls it once, on first need, after reset.
 func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
 	t.src, t.cat = src, cat
 	if q == nil {
 		return
 	}
-	t.blocks, t.top = t.blockBuf[:0], t.topBuf[:0]
-	t.arena, t.srcs = t.arenaBuf[:0], t.sourceBuf[:0]
+	if t.blocks == nil {
+		t.blocks, t.top = t.blockBuf[:0], t.topBuf[:0]
+	}
+	if t.srcs == nil {
+		t.srcs = t.sourceBuf[:0]
+	}
+	t.arena = t.arenaBuf[:0]
 	t.query(q, nil, 0, true)
-	t.visit, t.cur, t.arena, t.srcs = nil, nil, nil, nil
+	t.visit, t.cur, t.arena = nil, nil, nil
 }
 
 // block returns the block of sel (nil when sel is not analysed).
@@ -148,7 +170,8 @@ func (t *tree) blocksByDepth() []*block {
 		byDepth := func(a, b *block) int { return cmp.Compare(a.depth, b.depth) }
 		t.byDepth = t.blocks
 		if !slices.IsSortedFunc(t.blocks, byDepth) {
-			t.byDepth = slices.Clone(t.blocks)
+			t.byDepthBuf = append(t.byDepthBuf[:0], t.blocks...)
+			t.byDepth = t.byDepthBuf
 			slices.SortStableFunc(t.byDepth, byDepth)
 		}
 	}
@@ -169,10 +192,15 @@ func (t *tree) cteRefs(c *ast.CTE) int {
 }
 
 // newBlock allocates a block. Blocks come from chunks so that pointers to
-// them stay valid when the next chunk is made.
+// them stay valid when the next chunk is taken; chunks made for a previous
+// statement are taken again.
 func (t *tree) newBlock() *block {
 	if len(t.arena) == cap(t.arena) {
-		t.arena = make([]block, 0, max(2, 2*cap(t.arena)))
+		if t.used == len(t.chunks) {
+			t.chunks = append(t.chunks, make([]block, 0, max(2, 2*cap(t.arena))))
+		}
+		t.arena = t.chunks[t.used][:0]
+		t.used++
 	}
 	t.arena = append(t.arena, block{})
 	return &t.arena[len(t.arena)-1]
