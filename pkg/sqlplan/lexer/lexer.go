@@ -38,11 +38,18 @@ func LexDialect(src string, d Dialect) ([]Token, ErrorList) {
 func LexAppend(dst []Token, src string, d Dialect) ([]Token, ErrorList) {
 	s := Scanner{src: src, d: d, toks: dst}
 	for p := 0; p < len(src); p = s.pos {
-		if isSpace(src[p]) { // whitespace, the most common token, without a call
+		// The most common tokens without next's dispatch: whitespace,
+		// words and the one-byte punctuation.
+		switch c := charClass[src[p]]; {
+		case c&classSpace != 0:
 			s.emit(Whitespace, p, s.spaceEnd(p+1))
-			continue
+		case c&classIdentStart != 0:
+			s.word(p)
+		case c&classPunct != 0:
+			s.emit(Punct, p, p+1)
+		default:
+			s.next()
 		}
-		s.next()
 	}
 	return s.toks, s.errs
 }
