@@ -167,6 +167,10 @@ type nodes struct {
 	namedWindows  slab[ast.NamedWindow]
 	windowLists   slab[*ast.NamedWindow]
 	exists        slab[ast.Exists]
+
+	// resized is set by a release that noted a larger first block for some
+	// slab; start has nothing to do otherwise.
+	resized bool
 }
 
 // firstBlocks are the first blocks of the slabs, allocated together. The
@@ -294,6 +298,7 @@ func (n *nodes) release() {
 	if bytes > maxKeptBytes {
 		n.keepFirst()
 	}
+	n.resized = bytes > 0
 }
 
 // keepFirst makes every slab keep its first block (see slab.keepFirst).
@@ -355,6 +360,10 @@ func (n *nodes) keepFirst() {
 
 // start prepares the slabs for a parse (see slab.start).
 func (n *nodes) start() {
+	if !n.resized {
+		return
+	}
+	n.resized = false
 	n.scripts.start()
 	n.statements.start()
 	n.queries.start()
