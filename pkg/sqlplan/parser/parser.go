@@ -112,17 +112,30 @@ func (p *parser) parse(src string, d lexer.Dialect, toks []lexer.Token, sig []in
 	n := len(toks)
 	toks = append(toks, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
 	sig = buffer(sig, n+1)
+	// The brackets are matched in the same pass (unless lexing failed):
+	// open holds the offsets of the unclosed ones.
+	var buf [32]int
+	open := buf[:0]
+	errs := lexErrs
 	for i := range toks {
-		if !toks[i].Trivia() {
-			sig = append(sig, int32(i))
+		t := &toks[i]
+		if t.Trivia() {
+			continue
+		}
+		sig = append(sig, int32(i))
+		if t.Kind == lexer.Punct && len(errs) == 0 {
+			var err *lexer.Error
+			if open, err = matchBracket(src, open, t.Start); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
-	p.state = state{src: src, d: d, toks: toks, sig: sig, errs: lexErrs}
-	p.seek(0)
-	if len(lexErrs) == 0 {
-		p.checkBrackets()
+	if len(errs) == 0 && len(open) > 0 {
+		errs = append(errs, unclosedBracket(src, open[len(open)-1]))
 	}
-	p.bracketErrs = len(p.errs) > 0
+	p.state = state{src: src, d: d, toks: toks, sig: sig, errs: errs}
+	p.seek(0)
+	p.bracketErrs = len(errs) > 0
 	script := p.parseScript()
 	script.Tokens = toks[:n:n]
 	if len(p.errs) > 0 {
@@ -319,40 +332,33 @@ func (p *parser) expectClosing(c byte, prefix string, open int) bool {
 	return p.expectPunct(c, prefix+posText(p.src, open))
 }
 
-// checkBrackets reports unbalanced ( [ { with their positions.
-func (p *parser) checkBrackets() {
-	var buf [32]lexer.Token
-	stack := buf[:0]
-	for _, i := range p.sig { // brackets are significant tokens
-		t := &p.toks[i]
-		if t.Kind != lexer.Punct {
-			continue
+// matchBracket matches the punctuation at off against the unclosed brackets
+// open (offsets, innermost last) and returns them updated, or an error when
+// a closer does not match.
+func matchBracket(src string, open []int, off int) ([]int, *lexer.Error) {
+	switch c := src[off]; c {
+	case '(', '[', '{':
+		return append(open, off), nil
+	case ')', ']', '}':
+		opener := openerOf(c)
+		if len(open) == 0 {
+			return open, lexer.NewError(src, off,
+				"unbalanced '"+string(c)+"': no matching '"+string(opener)+"' before it")
 		}
-		switch c := p.src[t.Start]; c {
-		case '(', '[', '{':
-			stack = append(stack, *t)
-		case ')', ']', '}':
-			open := openerOf(c)
-			if len(stack) == 0 {
-				p.errs = append(p.errs, lexer.NewError(p.src, t.Start,
-					"unbalanced '"+string(c)+"': no matching '"+string(open)+"' before it"))
-				return
-			}
-			top := stack[len(stack)-1]
-			if p.src[top.Start] != open {
-				p.errs = append(p.errs, lexer.NewError(p.src, t.Start,
-					"unbalanced brackets: '"+string(c)+"' closes the '"+p.src[top.Start:top.Start+1]+"' opened at "+posText(p.src, top.Start)))
-				return
-			}
-			stack = stack[:len(stack)-1]
+		top := open[len(open)-1]
+		if src[top] != opener {
+			return open, lexer.NewError(src, off,
+				"unbalanced brackets: '"+string(c)+"' closes the '"+src[top:top+1]+"' opened at "+posText(src, top))
 		}
+		return open[:len(open)-1], nil
 	}
-	if len(stack) > 0 {
-		top := stack[len(stack)-1]
-		closeC := closerOf(p.src[top.Start])
-		p.errs = append(p.errs, lexer.NewError(p.src, top.Start,
-			"unbalanced '"+p.src[top.Start:top.Start+1]+"': missing the closing '"+string(closeC)+"'"))
-	}
+	return open, nil
+}
+
+// unclosedBracket is the error for the bracket at off left open.
+func unclosedBracket(src string, off int) *lexer.Error {
+	return lexer.NewError(src, off,
+		"unbalanced '"+src[off:off+1]+"': missing the closing '"+string(closerOf(src[off]))+"'")
 }
 
 func openerOf(c byte) byte {
