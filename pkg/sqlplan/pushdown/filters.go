@@ -38,8 +38,11 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 			}
 			p.addCond(tg.b.sel, pred)
 			sp := tg.b.sel.Span
-			p.steps = append(p.steps, Step{Kind: "pushdown", Start: sp.Start, End: sp.End,
-				Detail: "ad hoc filter on " + f.Key + ": " + pred + " added to the WHERE of " + p.blockName(tg.b)})
+			d := append(p.detail[:0], "ad hoc filter on "...)
+			d = append(append(append(d, f.Key...), ": "...), pred...)
+			d = appendBlockName(append(d, " added to the WHERE of "...), tg.b)
+			p.detail = d
+			p.steps = append(p.steps, Step{Kind: "pushdown", Start: sp.Start, End: sp.End, Detail: string(d)})
 			if tg.note != "" {
 				p.warn("ambiguous_pushdown", sp.Start, "ad hoc filter %s: %s", f.Key, tg.note)
 			}
@@ -250,9 +253,15 @@ func (p *Planner) anyNumeric(col string) bool {
 	return found && num
 }
 
-// blockName names a block for step details: its tables, or "the query".
+// blockName names a block for step details: its tables, or "the query
+// block".
 func (p *Planner) blockName(b *block) string {
-	var sb strings.Builder
+	return string(appendBlockName(nil, b))
+}
+
+// appendBlockName appends blockName(b) to dst.
+func appendBlockName(dst []byte, b *block) []byte {
+	n := len(dst)
 	for i := range b.sources {
 		name := b.sources[i].tableName
 		if name == "" {
@@ -261,15 +270,15 @@ func (p *Planner) blockName(b *block) string {
 		if name == "" {
 			continue
 		}
-		if sb.Len() == 0 {
-			sb.WriteString("the query block on ")
+		if len(dst) == n {
+			dst = append(dst, "the query block on "...)
 		} else {
-			sb.WriteString(", ")
+			dst = append(dst, ", "...)
 		}
-		sb.WriteString(name)
+		dst = append(dst, name...)
 	}
-	if sb.Len() == 0 {
-		return "the query block"
+	if len(dst) == n {
+		dst = append(dst, "the query block"...)
 	}
-	return sb.String()
+	return dst
 }

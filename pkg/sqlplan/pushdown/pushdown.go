@@ -66,6 +66,8 @@ type Planner struct {
 	targetArr [1]target
 	// conjBuf is scratch space for the conjuncts of a WHERE.
 	conjBuf []ast.Expr
+	// detail is scratch space for a step's detail text.
+	detail []byte
 }
 
 // blockConds are the predicates to AND into one block's WHERE.

@@ -78,8 +78,11 @@ func (p *Planner) TimeRange(expand ExpandFunc) error {
 				}
 				p.addCond(tg.b.sel, text)
 				sp := tg.b.sel.Span
-				p.steps = append(p.steps, Step{Kind: "timepushdown", Start: sp.Start, End: sp.End,
-					Detail: fmt.Sprintf("$%s(%s) also applied inside %s as %s", m.Name, ref.Text(p.o.Src), p.blockName(tg.b), text)})
+				d := append(append(append(p.detail[:0], '$'), m.Name...), '(')
+				d = append(append(d, ref.Text(p.o.Src)...), ") also applied inside "...)
+				d = append(append(appendBlockName(d, tg.b), " as "...), text...)
+				p.detail = d
+				p.steps = append(p.steps, Step{Kind: "timepushdown", Start: sp.Start, End: sp.End, Detail: string(d)})
 				if part := partitionOf(tg.table); part != nil && part.Kind == catalog.PartitionColumn && strings.EqualFold(part.Column, tg.colName) {
 					p.steps = append(p.steps, Step{Kind: "partition", Start: sp.Start, End: sp.End,
 						Detail: fmt.Sprintf("the pushed time range is on the partition column %s, so the engine can prune partitions", tg.colName)})
@@ -298,7 +301,7 @@ func (p *Planner) Partitions() {
 					Detail: fmt.Sprintf("%s is ingestion-time partitioned by %s (%s): %s", s.tableName, part.Column, g, pred)})
 			case catalog.PartitionColumn:
 				p.steps = append(p.steps, Step{Kind: "partition", Start: sp.Start, End: sp.End,
-					Detail: fmt.Sprintf("%s is partitioned by %s and the time filter is on it: only the partitions of the range are read", s.tableName, part.Column)})
+					Detail: s.tableName + " is partitioned by " + part.Column + " and the time filter is on it: only the partitions of the range are read"})
 			}
 		}
 	}
