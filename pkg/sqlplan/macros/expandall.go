@@ -68,8 +68,8 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 // expandAll is ExpandAll appending to the storage in s, which it resets.
 func expandAll(s *scratch, src string, toks []lexer.Token, env *Env) (*Result, error) {
 	s.reset()
-	w := walker{src: src, toks: toks, env: env, res: &s.res, s: s}
-	for i := 0; i < len(toks); {
+	w := walker{src: src, toks: toks, env: env, res: &s.res, s: s, brackets: -1}
+	for i := w.skip(0); i < len(toks); i = w.skip(i) {
 		t := toks[i]
 		switch t.Kind {
 		case lexer.Comment:
@@ -99,6 +99,45 @@ func expandAll(s *scratch, src string, toks []lexer.Token, env *Env) (*Result, e
 		i++
 	}
 	return w.res, nil
+}
+
+// skip returns the index of the first token from toks[i] on that can
+// need the walker: one holding a '$' (macros, $var and ${var} variables,
+// "$__" in comments and strings) or "[[" ([[var]] variables). Every other
+// token is left alone, so the walker jumps over them with a byte search
+// and a binary search instead of visiting each one.
+func (w *walker) skip(i int) int {
+	if i >= len(w.toks) {
+		return i
+	}
+	from := w.toks[i].Start
+	p := strings.IndexByte(w.src[from:], '$')
+	if p >= 0 {
+		p += from
+	} else {
+		p = len(w.src)
+	}
+	if w.brackets < from {
+		w.brackets = len(w.src)
+		if b := strings.Index(w.src[from:], "[["); b >= 0 {
+			w.brackets = from + b
+		}
+	}
+	p = min(p, w.brackets)
+	if p == len(w.src) {
+		return len(w.toks)
+	}
+	// The first token that ends after p: the one holding p.
+	lo, hi := i, len(w.toks)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if w.toks[m].End <= p {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // scratch is the storage of one expansion: the Result and what its slices
@@ -188,6 +227,9 @@ type walker struct {
 	env  *Env
 	res  *Result
 	s    *scratch // res and the storage its slices and the walker use
+	// brackets is the offset of the next "[[" that skip found (len(src):
+	// none), -1 before the first search.
+	brackets int
 }
 
 // warn adds a warning whose message is the concatenation of msg.
