@@ -44,13 +44,17 @@ func appendCatalogName(dst []byte, parts []ast.Ident) []byte {
 	return dst
 }
 
-// column finds a column of t by name.
+// column finds a column of t by name: the first whose name matches as
+// written or, when either has quotes or surrounding spaces, without them
+// (case-insensitively).
 func column(t *catalog.Table, name string) (*catalog.Column, bool) {
 	if t == nil {
 		return nil, false
 	}
+	plainName, bareName := plain(name), bareOf(name)
 	for i := range t.Columns {
-		if sameName(t.Columns[i].Name, name) {
+		have := t.Columns[i].Name
+		if strings.EqualFold(have, name) || !(plainName && plain(have)) && strings.EqualFold(bareOf(have), bareName) {
 			return &t.Columns[i], true
 		}
 	}
@@ -70,16 +74,6 @@ func bare(s string) string {
 		}
 	}
 	return string(b)
-}
-
-func sameName(a, b string) bool {
-	if strings.EqualFold(a, b) {
-		return true // quotes and white space are at the same places
-	}
-	if plain(a) && plain(b) {
-		return false
-	}
-	return strings.EqualFold(bare(a), bare(b))
 }
 
 // plain reports whether bare(s) == s: s holds no identifier quote and

@@ -539,12 +539,18 @@ func (t *tree) findSubqueriesIn(n ast.Node) {
 	}
 }
 
-// mayHoldQuery reports whether text may hold a query: every query has a
-// SELECT, WITH, VALUES or FROM keyword, and a node's span covers the tokens
-// of its children. (Words in strings, comments and longer names match too;
-// that only costs a walk.)
+// mayHoldQuery reports whether text, an expression's, may hold a query:
+// the parser reads a query inside an expression only after a '(' (a
+// subquery, EXISTS, IN, ANY, ARRAY), every query has a SELECT, WITH, VALUES
+// or FROM keyword, and a node's span covers the tokens of its children.
+// (Words in strings, comments and longer names match too; that only costs a
+// walk.)
 func mayHoldQuery(text string) bool {
-	for i := 0; i < len(text); i++ {
+	open := strings.IndexByte(text, '(')
+	if open < 0 {
+		return false
+	}
+	for i := open + 1; i < len(text); i++ {
 		if w := queryWordAt[text[i]]; w != 0 {
 			word := queryWords[w]
 			if len(text)-i >= len(word) && asciiFoldPrefix(text[i:], word) {
