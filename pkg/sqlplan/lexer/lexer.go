@@ -37,12 +37,28 @@ func LexDialect(src string, d Dialect) ([]Token, ErrorList) {
 // is used first), for callers that manage the token memory themselves.
 func LexAppend(dst []Token, src string, d Dialect) ([]Token, ErrorList) {
 	s := Scanner{src: src, d: d, toks: dst}
+	s.run()
+	return s.toks, s.errs
+}
+
+// LexAppendSignificant is LexAppend that also appends a copy of each
+// significant token (not whitespace or a comment) to sig, for a parser
+// that walks only those.
+func LexAppendSignificant(dst, sig []Token, src string, d Dialect) ([]Token, []Token, ErrorList) {
+	s := Scanner{src: src, d: d, toks: dst, sig: sig, keepSig: true}
+	s.run()
+	return s.toks, s.sig, s.errs
+}
+
+// run scans the whole source.
+func (s *Scanner) run() {
+	src := s.src
 	for p := 0; p < len(src); p = s.pos {
 		// The most common tokens without next's dispatch: whitespace,
 		// words and the one-byte punctuation.
 		switch c := charClass[src[p]]; {
 		case c&classSpace != 0:
-			s.emit(Whitespace, p, s.spaceEnd(p+1))
+			s.emitTrivia(Whitespace, p, s.spaceEnd(p+1))
 		case c&classIdentStart != 0:
 			s.word(p)
 		case c&classPunct != 0:
@@ -51,7 +67,6 @@ func LexAppend(dst []Token, src string, d Dialect) ([]Token, ErrorList) {
 			s.next()
 		}
 	}
-	return s.toks, s.errs
 }
 
 // Scanner holds the lexing state of one source text.
@@ -61,11 +76,30 @@ type Scanner struct {
 	pos  int
 	toks []Token
 	errs ErrorList
+	// sig are the significant tokens, collected when keepSig is set.
+	sig     []Token
+	keepSig bool
 }
 
+// emit appends a significant token (see add).
 func (s *Scanner) emit(kind Kind, start, end int) {
+	s.add(Token{Start: start, End: end, Kind: kind})
+}
+
+// emitTrivia is emit for whitespace and comments.
+func (s *Scanner) emitTrivia(kind Kind, start, end int) {
 	s.toks = append(s.toks, Token{Start: start, End: end, Kind: kind})
 	s.pos = end
+}
+
+// add appends the significant token t (and, when they are kept, its copy
+// to sig) and moves past it.
+func (s *Scanner) add(t Token) {
+	s.toks = append(s.toks, t)
+	if s.keepSig {
+		s.sig = append(s.sig, t)
+	}
+	s.pos = t.End
 }
 
 func (s *Scanner) errorf(off int, msg string) {
@@ -123,7 +157,7 @@ func (s *Scanner) next() {
 	case isIdentStart(c): // the common cases first
 		s.word(p)
 	case isSpace(c):
-		s.emit(Whitespace, p, s.spaceEnd(p+1))
+		s.emitTrivia(Whitespace, p, s.spaceEnd(p+1))
 	case charClass[c]&classPunct != 0:
 		s.emit(Punct, p, p+1)
 	case c == '-' && s.peek(p+1) == '-', c == '#' && s.d.HashComments:
@@ -232,7 +266,7 @@ func (s *Scanner) lineComment(p int) {
 	if e > p && s.src[e-1] == '\r' {
 		e--
 	}
-	s.emit(Comment, p, e)
+	s.emitTrivia(Comment, p, e)
 }
 
 func (s *Scanner) blockComment(p int) {
@@ -245,7 +279,7 @@ func (s *Scanner) blockComment(p int) {
 			depth--
 			i += 2
 			if depth == 0 || !s.d.NestedComments {
-				s.emit(Comment, p, i)
+				s.emitTrivia(Comment, p, i)
 				return
 			}
 		case src[i] == '/' && i+1 < len(src) && src[i+1] == '*' && s.d.NestedComments:
@@ -256,7 +290,7 @@ func (s *Scanner) blockComment(p int) {
 		}
 	}
 	s.errorf(p, "unterminated /* comment: add the closing */")
-	s.emit(Comment, p, len(src))
+	s.emitTrivia(Comment, p, len(src))
 }
 
 // quoted scans a quoted token whose prefix starts at start and whose opening
@@ -394,8 +428,7 @@ func (s *Scanner) word(p int) {
 		}
 	}
 	if kw := LookupKeyword(src[p:e]); kw != KwNone {
-		s.toks = append(s.toks, Token{Start: p, End: e, Kind: Keyword, Kw: kw})
-		s.pos = e
+		s.add(Token{Start: p, End: e, Kind: Keyword, Kw: kw})
 		return
 	}
 	s.emit(Ident, p, e)

@@ -67,7 +67,7 @@ func ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.ErrorList) {
 // zero value is ready. A Parser is not safe for concurrent use.
 type Parser struct {
 	toks []lexer.Token
-	sig  []int32
+	sig  []lexer.Token
 	p    parser
 	// ready is set once the slabs have their first blocks.
 	ready bool
@@ -100,40 +100,21 @@ func (pr *Parser) ParseDialect(src string, d lexer.Dialect) (*ast.Script, lexer.
 	return script, errs
 }
 
-// parse lexes src into the token buffer toks, indexes the significant
-// tokens in the buffer sig and parses them with a fresh state. It returns
+// parse lexes src into the token buffer toks, copies the significant
+// tokens to the buffer sig and parses them with a fresh state. It returns
 // the script and the buffers (grown if they were too small); the errors
 // are in p.errs.
-func (p *parser) parse(src string, d lexer.Dialect, toks []lexer.Token, sig []int32) (*ast.Script, []lexer.Token, []int32) {
+func (p *parser) parse(src string, d lexer.Dialect, toks, sig []lexer.Token) (*ast.Script, []lexer.Token, []lexer.Token) {
 	// Dashboard SQL has about 0.35 tokens per byte (at most 0.47 in the
-	// corpus). An end-of-input token follows the tokens in the same array;
-	// the parser walks the significant ones by index.
-	toks, lexErrs := lexer.LexAppend(buffer(toks, len(src)*2/5+8), src, d)
+	// corpus), about 0.2 of them significant. The parser walks a copy of
+	// the significant ones, ended by an end-of-input token.
+	toks, sig, errs := lexer.LexAppendSignificant(buffer(toks, len(src)*2/5+8), buffer(sig, len(src)/3+8), src, d)
 	n := len(toks)
-	toks = append(toks, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
-	sig = buffer(sig, n+1)
-	// The brackets are matched in the same pass (unless lexing failed):
-	// open holds the offsets of the unclosed ones.
-	var buf [32]int
-	open := buf[:0]
-	errs := lexErrs
-	for i := range toks {
-		t := &toks[i]
-		if t.Trivia() {
-			continue
-		}
-		sig = append(sig, int32(i))
-		if t.Kind == lexer.Punct && len(errs) == 0 {
-			var err *lexer.Error
-			if open, err = matchBracket(src, open, t.Start); err != nil {
-				errs = append(errs, err)
-			}
-		}
+	sig = append(sig, lexer.Token{Start: len(src), End: len(src), Kind: kindEOF})
+	if len(errs) == 0 {
+		errs = checkBrackets(src, sig)
 	}
-	if len(errs) == 0 && len(open) > 0 {
-		errs = append(errs, unclosedBracket(src, open[len(open)-1]))
-	}
-	p.state = state{src: src, d: d, toks: toks, sig: sig, errs: errs}
+	p.state = state{src: src, d: d, sig: sig, errs: errs}
 	p.seek(0)
 	p.bracketErrs = len(errs) > 0
 	script := p.parseScript()
@@ -175,10 +156,9 @@ type parser struct {
 type state struct {
 	src string
 	d   lexer.Dialect
-	// toks are the tokens and a final kindEOF token; sig indexes the
-	// significant ones (not whitespace or comments), ending with kindEOF.
-	toks []lexer.Token
-	sig  []int32
+	// sig are the significant tokens (not whitespace or comments) and a
+	// final kindEOF token.
+	sig []lexer.Token
 	// pos is the position in sig; t is the token there (see seek).
 	pos  int
 	t    lexer.Token
@@ -198,7 +178,7 @@ type state struct {
 func (p *parser) fromFirst() bool { return p.d.Name == "duckdb" }
 
 // tok returns the significant token i.
-func (p *parser) tok(i int) lexer.Token { return p.toks[p.sig[i]] }
+func (p *parser) tok(i int) lexer.Token { return p.sig[i] }
 
 func (p *parser) cur() lexer.Token { return p.t }
 
@@ -330,6 +310,26 @@ func (p *parser) expectClosing(c byte, prefix string, open int) bool {
 		return true
 	}
 	return p.expectPunct(c, prefix+posText(p.src, open))
+}
+
+// checkBrackets reports the first unbalanced ( [ { or closer among the
+// significant tokens toks (brackets are significant).
+func checkBrackets(src string, toks []lexer.Token) lexer.ErrorList {
+	var buf [32]int
+	open := buf[:0] // offsets of the unclosed brackets, innermost last
+	for i := range toks {
+		if toks[i].Kind != lexer.Punct {
+			continue
+		}
+		var err *lexer.Error
+		if open, err = matchBracket(src, open, toks[i].Start); err != nil {
+			return lexer.ErrorList{err}
+		}
+	}
+	if len(open) > 0 {
+		return lexer.ErrorList{unclosedBracket(src, open[len(open)-1])}
+	}
+	return nil
 }
 
 // matchBracket matches the punctuation at off against the unclosed brackets
