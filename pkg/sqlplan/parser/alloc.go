@@ -72,6 +72,18 @@ func (s *slab[T]) copyOf(xs []T) []T {
 	return out
 }
 
+// one returns a slice of just v in the slab, without spare capacity (see
+// copyOf).
+func (s *slab[T]) one(v T) []T {
+	if s.used == len(s.block) {
+		s.grow(1)
+	}
+	out := s.block[s.used : s.used+1 : s.used+1]
+	out[0] = v
+	s.used++
+	return out
+}
+
 // grow moves to a new block with room for n values. Blocks after the
 // first double the slab's capacity, so a huge query needs few of them.
 func (s *slab[T]) grow(n int) {

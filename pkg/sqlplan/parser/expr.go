@@ -944,13 +944,13 @@ func (p *parser) parseNameOrCall() ast.Expr {
 		id := p.identFromToken(t)
 		return &ast.Func{Span: ast.Span{Start: start, End: t.End}, Name: &ast.ObjectName{Span: id.Span, Parts: []ast.Ident{id}}}
 	}
+	first := p.parseIdent()
+	if !p.isPunct('.') { // one part, the common case: no buffer to copy
+		return p.nameOrCall(start, p.nodes.idents.one(first))
+	}
 	var buf [4]ast.Ident
-	parts := buf[:0]
+	parts := append(buf[:0], first)
 	for {
-		parts = append(parts, p.parseIdent())
-		if !p.isPunct('.') {
-			break
-		}
 		n := p.peek(1)
 		if n.Kind == lexer.Operator && p.text(n) == "*" {
 			p.advance()
@@ -960,11 +960,22 @@ func (p *parser) parseNameOrCall() ast.Expr {
 			break
 		}
 		p.advance()
+		parts = append(parts, p.parseIdent())
+		if !p.isPunct('.') {
+			break
+		}
 	}
+	return p.nameOrCall(start, p.nodes.idents.copyOf(parts))
+}
+
+// nameOrCall returns the name that started at start with its parts (in the
+// slab) as a function call if '(' follows, else as a column reference.
+func (p *parser) nameOrCall(start int, parts []ast.Ident) ast.Expr {
+	span := ast.Span{Start: start, End: p.lastEnd}
 	if p.isPunct('(') {
-		return p.parseCall(p.nodes.objectName(ast.Span{Start: start, End: p.lastEnd}, parts))
+		return p.parseCall(p.nodes.objectNames.put(ast.ObjectName{Span: span, Parts: parts}))
 	}
-	return p.nodes.columnRef(ast.Span{Start: start, End: p.lastEnd}, parts)
+	return p.nodes.columnRefs.put(ast.ColumnRef{Span: span, Parts: parts})
 }
 
 // parseStar parses * (at the current token) with EXCEPT / EXCLUDE / REPLACE.
