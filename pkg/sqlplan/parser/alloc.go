@@ -434,11 +434,6 @@ func (n *nodes) start() {
 // ident returns the address of a copy of id.
 func (n *nodes) ident(id ast.Ident) *ast.Ident { return n.idents.put(id) }
 
-// columnRef returns a column reference with a copy of parts.
-func (n *nodes) columnRef(span ast.Span, parts []ast.Ident) *ast.ColumnRef {
-	return n.columnRefs.put(ast.ColumnRef{Span: span, Parts: n.idents.copyOf(parts)})
-}
-
 // objectName returns a name with a copy of parts.
 func (n *nodes) objectName(span ast.Span, parts []ast.Ident) *ast.ObjectName {
 	return n.objectNames.put(ast.ObjectName{Span: span, Parts: n.idents.copyOf(parts)})
