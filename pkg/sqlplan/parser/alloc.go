@@ -96,10 +96,11 @@ func (s *slab[T]) grow(n int) {
 // what it uses) and, after an overflow, notes in past the size of a first
 // block that would have held the whole parse, adding its bytes to *bytes.
 func (s *slab[T]) release(bytes *int) {
-	if s.grew {
+	if s.grew { // only a slab that grew has left its first block
 		s.settle(bytes)
+		s.block = s.first
 	}
-	s.block, s.used = s.first, 0
+	s.used = 0
 }
 
 func (s *slab[T]) settle(bytes *int) {

@@ -318,12 +318,18 @@ func checkBrackets(src string, toks []lexer.Token) lexer.ErrorList {
 	var buf [32]int
 	open := buf[:0] // offsets of the unclosed brackets, innermost last
 	for i := range toks {
-		if toks[i].Kind != lexer.Punct {
+		t := &toks[i]
+		if t.Kind != lexer.Punct {
 			continue
 		}
-		var err *lexer.Error
-		if open, err = matchBracket(src, open, toks[i].Start); err != nil {
-			return lexer.ErrorList{err}
+		switch c := src[t.Start]; c {
+		case '(', '[', '{':
+			open = append(open, t.Start)
+		case ')', ']', '}':
+			if len(open) == 0 || src[open[len(open)-1]] != openerOf(c) {
+				return lexer.ErrorList{unmatchedCloser(src, open, t.Start)}
+			}
+			open = open[:len(open)-1]
 		}
 	}
 	if len(open) > 0 {
@@ -332,27 +338,16 @@ func checkBrackets(src string, toks []lexer.Token) lexer.ErrorList {
 	return nil
 }
 
-// matchBracket matches the punctuation at off against the unclosed brackets
-// open (offsets, innermost last) and returns them updated, or an error when
-// a closer does not match.
-func matchBracket(src string, open []int, off int) ([]int, *lexer.Error) {
-	switch c := src[off]; c {
-	case '(', '[', '{':
-		return append(open, off), nil
-	case ')', ']', '}':
-		opener := openerOf(c)
-		if len(open) == 0 {
-			return open, lexer.NewError(src, off,
-				"unbalanced '"+string(c)+"': no matching '"+string(opener)+"' before it")
-		}
-		top := open[len(open)-1]
-		if src[top] != opener {
-			return open, lexer.NewError(src, off,
-				"unbalanced brackets: '"+string(c)+"' closes the '"+src[top:top+1]+"' opened at "+posText(src, top))
-		}
-		return open[:len(open)-1], nil
+// unmatchedCloser is the error for the closing bracket at off that does
+// not close the innermost of the brackets open.
+func unmatchedCloser(src string, open []int, off int) *lexer.Error {
+	c := src[off]
+	if len(open) == 0 {
+		return lexer.NewError(src, off, "unbalanced '"+string(c)+"': no matching '"+string(openerOf(c))+"' before it")
 	}
-	return open, nil
+	top := open[len(open)-1]
+	return lexer.NewError(src, off,
+		"unbalanced brackets: '"+string(c)+"' closes the '"+src[top:top+1]+"' opened at "+posText(src, top))
 }
 
 // unclosedBracket is the error for the bracket at off left open.
