@@ -17,10 +17,11 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 		return p.explicit(fs, adhoc)
 	}
 	for _, f := range fs {
-		parts, err := KeyParts(f.Key)
+		parts, err := appendKeyParts(p.keyParts[:0], f.Key)
 		if err != nil {
 			return err
 		}
+		p.keyParts = parts
 		targets, how, err := p.place(parts)
 		if err != nil {
 			return err
@@ -128,7 +129,8 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 				}
 				tr := &tracer{t: t, quote: quote, path: pathOf(parts[2:])}
 				qual := [1]ast.Ident{{Name: parts[0]}}
-				if tg, st := tr.traceRef(nil, b, qual[:], parts[1], ""); st == found {
+				if tg, st := tr.traceRef(p.targetBuf[:0], b, qual[:], parts[1], ""); st == found {
+					p.targetBuf = tg[:0]
 					return tg, "", nil
 				}
 			}
@@ -138,12 +140,13 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 	tr := &tracer{t: t, quote: quote, path: pathOf(parts[1:])}
 
 	// Follow the column down from the outermost blocks.
-	var out []target
+	out := p.targetBuf[:0]
 	for _, b := range t.top {
 		if tg, st := tr.traceRef(out, b, nil, col, ""); st == found {
 			out = tg
 		}
 	}
+	p.targetBuf = out[:0]
 	if len(out) > 0 {
 		return out, "", nil
 	}
@@ -166,7 +169,7 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 			s := &b.sources[i]
 			switch {
 			case s.kind == srcBase && s.table != nil:
-				if _, ok := column(s.table, col); ok {
+				if _, ok := t.column(s.table, col); ok {
 					sure = append(sure, tr.here(b, s, nil, col, "", ""))
 				}
 			case s.kind == srcBase && len(b.sources) == 1:

@@ -50,6 +50,11 @@ var ErrBadKey = errors.New("filter key must be an identifier or a dotted path (l
 // after the first character); anything else - quotes, spaces, operators,
 // comment starters, NUL - is an error wrapping ErrBadKey.
 func KeyParts(key string) ([]string, error) {
+	return appendKeyParts(nil, key)
+}
+
+// appendKeyParts is KeyParts appending the parts to dst.
+func appendKeyParts(dst []string, key string) ([]string, error) {
 	if key == "" {
 		return nil, fmt.Errorf("empty filter key: %w", ErrBadKey)
 	}
@@ -59,8 +64,9 @@ func KeyParts(key string) ([]string, error) {
 	if !utf8.ValidString(key) {
 		return nil, fmt.Errorf("filter key %q is not valid UTF-8: %w", key, ErrBadKey)
 	}
-	parts := strings.Split(key, ".")
-	for _, p := range parts {
+	for rest, more := key, true; more; {
+		var p string
+		p, rest, more = strings.Cut(rest, ".")
 		if p == "" {
 			return nil, fmt.Errorf("filter key %q has an empty part: %w", key, ErrBadKey)
 		}
@@ -70,8 +76,9 @@ func KeyParts(key string) ([]string, error) {
 				return nil, fmt.Errorf("filter key %q: character %q is not allowed: %w", key, r, ErrBadKey)
 			}
 		}
+		dst = append(dst, p)
 	}
-	return parts, nil
+	return dst, nil
 }
 
 // Predicate renders filter f as a boolean SQL expression on the column

@@ -66,8 +66,10 @@ type Planner struct {
 	targetArr [1]target
 	// conjBuf is scratch space for the conjuncts of a WHERE.
 	conjBuf []ast.Expr
-	// detail is scratch space for a step's detail text.
-	detail []byte
+	// detail is scratch space for a step's detail text; keyParts for the
+	// parts of a filter key.
+	detail   []byte
+	keyParts []string
 }
 
 // blockConds are the predicates to AND into one block's WHERE.

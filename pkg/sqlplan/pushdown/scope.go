@@ -111,6 +111,11 @@ type tree struct {
 	arena     []block             // blocks are allocated here, a chunk at a time
 	srcs      []source            // sources are allocated here; blocks slice it
 
+	// The last column lookup (see column): table, name and answer.
+	colTable *catalog.Table
+	colName  string
+	colFound *catalog.Column
+
 	// Buffers kept by reset for the next statement: the chunks of blocks
 	// made beyond arenaBuf (chunks[:used] are in use) and the byDepth
 	// copy.
@@ -134,6 +139,21 @@ func (t *tree) reset() {
 	t.exprDepth, t.cur, t.visit = 0, nil, nil
 	t.arena, t.used = nil, 0
 	t.srcs = t.srcs[:0]
+	t.colTable, t.colName, t.colFound = nil, "", nil
+}
+
+// column is column(tab, name), remembering the last answer: a trace asks
+// for the same column of the same table several times in a row (the
+// source that provides it, then the target on it).
+func (t *tree) column(tab *catalog.Table, name string) (*catalog.Column, bool) {
+	if tab == nil {
+		return nil, false
+	}
+	if tab != t.colTable || name != t.colName {
+		t.colFound, _ = column(tab, name)
+		t.colTable, t.colName = tab, name
+	}
+	return t.colFound, t.colFound != nil
 }
 
 // analyse finds the blocks of q and their FROM items (nothing when q is
@@ -394,7 +414,7 @@ func (t *tree) provides(s *source, col string) answer {
 		if s.table == nil {
 			return maybe
 		}
-		if _, ok := column(s.table, col); ok {
+		if _, ok := t.column(s.table, col); ok {
 			return yes
 		}
 		return no

@@ -147,7 +147,7 @@ func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note st
 	name := col
 	var cc *catalog.Column
 	if s.table != nil {
-		if c, ok := column(s.table, col); ok {
+		if c, ok := tr.t.column(s.table, col); ok {
 			name, cc = c.Name, c
 		}
 	}
