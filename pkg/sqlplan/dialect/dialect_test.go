@@ -283,7 +283,7 @@ func TestTypeKindNormalisation(t *testing.T) {
 		for _, s := range []string{
 			"timestamp(3)  WITH time zone", "timestamp (3) with time zone", "TIMESTAMP", " date ", "timestamp_ms",
 			"timestamptz(6)", "timestamp(3)with time zone", "ti mestamp", "timestamp\u00a0with time zone",
-			"x(timestamp)", "DateTime", "timestamp(", "timestamp)", "\tTIMESTAMP\n(6)\n",
+			"x(timestamp)", "DateTime", "timestamp(", "timestamp)", "\tTIMESTAMP\n(6)\n", "(3)timestamp", "bigint", "",
 		} {
 			k, ok := d.TypeKind(s)
 			wk, wok := d.namedKind(slowNormType(strings.TrimSpace(s)))

@@ -1,7 +1,6 @@
 package dialect
 
 import (
-	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -107,6 +106,9 @@ func (d Dialect) TypeKind(typ string) (TimeKind, bool) {
 	if d.name == ClickHouse {
 		return chTypeKind(t)
 	}
+	if t == "" || t[0] < utf8.RuneSelf && t[0]|0x20 != 't' && t[0]|0x20 != 'd' && t[0] != '(' {
+		return Unknown, false // every name namedKind knows starts with t or d
+	}
 	var buf [maxTypeLen]byte
 	lt, ok := normType(buf[:0], t)
 	if !ok {
@@ -153,45 +155,48 @@ func normType(dst []byte, t string) ([]byte, bool) {
 	if len(t) > maxTypeLen {
 		return nil, false
 	}
-	for i := 0; i < len(t); i++ {
-		if t[i] >= utf8.RuneSelf {
-			return nil, false
-		}
-	}
-	var raw, tmp [maxTypeLen]byte
-	f := appendFields(tmp[:0], append(raw[:0], t...))
-	if i := bytes.IndexByte(f, '('); i >= 0 {
-		if j := bytes.IndexByte(f[i:], ')'); j >= 0 {
-			var cut [maxTypeLen]byte
-			c := append(append(cut[:0], f[:i]...), f[i+j+1:]...)
-			return appendFields(dst, c), true
-		}
-	}
-	return append(dst, f...), true
-}
-
-// appendFields appends s's whitespace-separated ASCII fields to dst, lower
-// case and joined by single spaces.
-func appendFields(dst, s []byte) []byte {
 	start := len(dst)
-	space := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
+	space, dropped := false, false
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			// the common case: kept as it is
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= utf8.RuneSelf:
+			return nil, false
+		case c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
 			space = true
 			continue
+		case c == '(' && !dropped:
+			// The first "(…)" is dropped; the words around it join
+			// unless whitespace separates them.
+			if j := strings.IndexByte(t[i:], ')'); j >= 0 {
+				if !isASCII(t[i : i+j]) {
+					return nil, false
+				}
+				dropped = true
+				i += j
+				continue
+			}
 		}
 		if space && len(dst) > start {
 			dst = append(dst, ' ')
 		}
 		space = false
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
 		dst = append(dst, c)
 	}
-	return dst
+	return dst, true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // slowNormType is normType for any text (non-ASCII or long type names).
