@@ -401,7 +401,10 @@ func (p *parser) parseIdent() ast.Ident {
 	switch t.Kind {
 	case lexer.Ident, lexer.Keyword, lexer.QuotedIdent, lexer.String, lexer.Variable, lexer.Macro, lexer.Param:
 		p.advance()
-		id := p.identFromToken(t)
+		id := ast.Ident{Span: ast.Span{Start: t.Start, End: t.End}, Name: p.text(t)}
+		if t.Kind == lexer.QuotedIdent || t.Kind == lexer.String {
+			id = p.quotedIdent(t)
+		}
 		// Glue adjacent template pieces: events_$env, ${prefix}_logs.
 		for {
 			n := p.cur()
@@ -421,12 +424,16 @@ func (p *parser) parseIdent() ast.Ident {
 
 // identFromToken builds an Ident, undoing quotes.
 func (p *parser) identFromToken(t lexer.Token) ast.Ident {
-	s := p.text(t)
-	id := ast.Ident{Span: ast.Span{Start: t.Start, End: t.End}, Name: s}
-	if t.Kind != lexer.QuotedIdent && t.Kind != lexer.String {
-		return id
+	if t.Kind == lexer.QuotedIdent || t.Kind == lexer.String {
+		return p.quotedIdent(t)
 	}
-	id.Quoted = true
+	return ast.Ident{Span: ast.Span{Start: t.Start, End: t.End}, Name: p.src[t.Start:t.End]}
+}
+
+// quotedIdent is identFromToken for a quoted identifier or a string.
+func (p *parser) quotedIdent(t lexer.Token) ast.Ident {
+	s := p.text(t)
+	id := ast.Ident{Span: ast.Span{Start: t.Start, End: t.End}, Name: s, Quoted: true}
 	if len(s) < 2 {
 		return id
 	}
