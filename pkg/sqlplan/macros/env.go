@@ -48,6 +48,9 @@ type Env struct {
 	fill     string
 	resolve  TypeResolver
 	b        *bounds // the range bounds, formatted once (see init)
+	// cache is the Expander's cache (nil for an Env from NewEnv): it
+	// keeps recent $__timeFilter expansions.
+	cache *envCache
 }
 
 // bounds are the range bounds as most macros write them, formatted once per
@@ -205,7 +208,7 @@ func (e *Env) init(c Config, b *bounds, cache *envCache) error {
 	}
 	*e = Env{
 		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: z.loc, tz: z.name, tzLit: z.lit,
-		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve, b: b,
+		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve, b: b, cache: cache,
 	}
 	cache.bounds(e)
 	return nil
@@ -226,6 +229,56 @@ type envCache struct {
 		from, to time.Time
 	}
 	b bounds
+	// boundsGen counts the times b was formatted: filters made with other
+	// bounds are stale.
+	boundsGen uint64
+
+	filters    [maxFilters]filterExp
+	nextFilter int // the entry the next new filter replaces
+}
+
+// maxFilters bounds envCache.filters: a dashboard's queries filter on a
+// few time columns.
+const maxFilters = 8
+
+// filterExp is a $__timeFilter expansion kept for the queries after: its
+// text depends only on the macro as written, the column, its kind, the
+// range bounds (with the dialect) and, for dates, the time zone.
+type filterExp struct {
+	gen uint64 // boundsGen when made; 0 for an unused entry
+	// key is the macro as written followed by the column (a copy, not a
+	// piece of the query's SQL, which the cache must not keep alive).
+	key    string
+	rawLen int // the macro's length in key
+	kind   dialect.TimeKind
+	loc    *time.Location
+	exp    Expansion
+}
+
+// filter returns the kept expansion of raw on column col of kind k in e,
+// if there is one.
+func (c *envCache) filter(e *Env, raw, col string, k dialect.TimeKind) (Expansion, bool) {
+	if c == nil {
+		return Expansion{}, false
+	}
+	for i := range c.filters {
+		f := &c.filters[i]
+		if f.gen == c.boundsGen && f.kind == k && f.loc == e.loc && f.rawLen == len(raw) &&
+			len(f.key) == len(raw)+len(col) && f.key[len(raw):] == col && f.key[:len(raw)] == raw {
+			return f.exp, true
+		}
+	}
+	return Expansion{}, false
+}
+
+// keepFilter keeps exp, the expansion of raw on column col of kind k in
+// e, for filter.
+func (c *envCache) keepFilter(e *Env, raw, col string, k dialect.TimeKind, exp Expansion) {
+	if c == nil {
+		return
+	}
+	c.filters[c.nextFilter] = filterExp{gen: c.boundsGen, key: raw + col, rawLen: len(raw), kind: k, loc: e.loc, exp: exp}
+	c.nextFilter = (c.nextFilter + 1) % maxFilters
 }
 
 // maxZones bounds envCache.zones: requests of one data source use few.
@@ -294,6 +347,7 @@ func (c *envCache) bounds(e *Env) {
 	}
 	e.formatBounds()
 	k.d, k.from, k.to = e.d, e.from, e.to
+	c.boundsGen++
 }
 
 // utcNames are the lower-case request time zones that mean UTC.

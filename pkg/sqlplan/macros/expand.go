@@ -313,8 +313,13 @@ func (x *callExpander) expand(name string) (Expansion, error) {
 		return x.expansion(sql[:], "epoch seconds of ", col(0), kindNote(k)), nil
 	case "timeFilter":
 		k := e.kindOf(args[0])
+		if exp, ok := e.cache.filter(e, x.raw, col(0), k); ok {
+			return exp, nil
+		}
 		sql := x.rangeFilterParts(col(0), k)
-		return x.expansion(sql[:], "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1]), nil
+		exp := x.expansion(sql[:], "time filter on ", col(0), kindNote(k), " ", b.rfc[0], "..", b.rfc[1])
+		e.cache.keepFilter(e, x.raw, col(0), k, exp)
+		return exp, nil
 	case "timeFilter_ms":
 		k := e.kindOf(args[0])
 		if d.Name() == dialect.ClickHouse && d.Has(dialect.UnixTimestamp64) && (k == dialect.Unknown || k == dialect.Instant64) {

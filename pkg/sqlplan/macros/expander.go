@@ -8,8 +8,11 @@ import "github.com/bigtent/quarry/pkg/sqlplan/lexer"
 // Expander; strings in them may be kept (they are immutable). The zero
 // value is ready. Not safe for concurrent use.
 //
-// It keeps at most maxZones loaded time zones and the range bounds of the
-// last Env (queries of one dashboard share their range).
+// It keeps at most maxZones loaded time zones, the range bounds of the
+// last Env (queries of one dashboard share their range) and, for those
+// bounds, the last maxFilters $__timeFilter expansions (queries filter on
+// few time columns; expansions are immutable strings, so one may be handed
+// out again).
 type Expander struct {
 	env   Env
 	cache envCache
