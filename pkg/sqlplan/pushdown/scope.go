@@ -105,11 +105,14 @@ type tree struct {
 	byDepth []*block
 
 	// Analysis state.
-	exprDepth int                 // > 0 while analysing subqueries inside expressions
-	cur       *block              // the block whose expressions visit walks
-	visit     func(ast.Node) bool // visitExpr, made on first need
-	arena     []block             // blocks are allocated here, a chunk at a time
-	srcs      []source            // sources are allocated here; blocks slice it
+	// exprQueries is unset when no expression of the statement can hold a
+	// query (see mayHoldQuery), so that no expression needs a look.
+	exprQueries bool
+	exprDepth   int                 // > 0 while analysing subqueries inside expressions
+	cur         *block              // the block whose expressions visit walks
+	visit       func(ast.Node) bool // visitExpr, made on first need
+	arena       []block             // blocks are allocated here, a chunk at a time
+	srcs        []source            // sources are allocated here; blocks slice it
 
 	// The last column lookup (see column): table, name and answer.
 	colTable *catalog.Table
@@ -136,7 +139,7 @@ func (t *tree) reset() {
 	t.src, t.cat = "", nil
 	t.blocks, t.top, t.byDepth = t.blocks[:0], t.top[:0], nil
 	t.nested, t.partitioned = false, false
-	t.exprDepth, t.cur, t.visit = 0, nil, nil
+	t.exprQueries, t.exprDepth, t.cur, t.visit = false, 0, nil, nil
 	t.arena, t.used = nil, 0
 	t.srcs = t.srcs[:0]
 	t.colTable, t.colName, t.colFound = nil, "", nil
@@ -170,6 +173,8 @@ func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
 		t.srcs = t.sourceBuf[:0]
 	}
 	t.arena = t.arenaBuf[:0]
+	text := q.Span.Text(src)
+	t.exprQueries = text == "" || mayHoldQuery(text)
 	t.query(q, nil, 0, true)
 	t.visit, t.cur, t.arena = nil, nil, nil
 }
@@ -533,6 +538,9 @@ func branches(s ast.SetExpr, out []*ast.Select) []*ast.Select {
 // list, WHERE, PREWHERE, HAVING, QUALIFY, join conditions) so that macros
 // there resolve their columns.
 func (t *tree) exprSubqueries(sel *ast.Select, b *block) {
+	if !t.exprQueries {
+		return
+	}
 	prev := t.cur
 	t.cur = b
 	for _, it := range sel.Items {
@@ -559,26 +567,38 @@ func (t *tree) findSubqueriesIn(n ast.Node) {
 	}
 }
 
-// mayHoldQuery reports whether text, an expression's, may hold a query:
-// the parser reads a query inside an expression only after a '(' (a
-// subquery, EXISTS, IN, ANY, ARRAY), every query has a SELECT, WITH, VALUES
-// or FROM keyword, and a node's span covers the tokens of its children.
-// (Words in strings, comments and longer names match too; that only costs a
-// walk.)
+// mayHoldQuery reports whether text, an expression's, may hold a query.
+// The parser reads a query inside an expression only after a '(' (a
+// subquery, EXISTS, IN, ANY, ARRAY), and the query starts with SELECT, WITH,
+// VALUES or FROM, maybe after more '(' and white space; a node's span covers
+// the tokens of its children. So it looks after each '(' for one of those
+// words; a comment or a non-ASCII byte there counts as a maybe. (Longer
+// names starting with the words match too; that only costs a walk.)
 func mayHoldQuery(text string) bool {
-	open := strings.IndexByte(text, '(')
-	if open < 0 {
-		return false
-	}
-	for i := open + 1; i < len(text); i++ {
-		if w := queryWordAt[text[i]]; w != 0 {
-			word := queryWords[w]
+	for {
+		open := strings.IndexByte(text, '(')
+		if open < 0 {
+			return false
+		}
+		text = text[open+1:]
+		i := 0
+		for i < len(text) && (text[i] <= ' ' || text[i] == '(') {
+			i++
+		}
+		if i == len(text) {
+			return false
+		}
+		switch c := text[i]; {
+		case c == '-' || c == '/' || c == '#' || c >= 0x7f:
+			return true
+		case queryWordAt[c] != 0:
+			word := queryWords[queryWordAt[c]]
 			if len(text)-i >= len(word) && asciiFoldPrefix(text[i:], word) {
 				return true
 			}
 		}
+		text = text[i:]
 	}
-	return false
 }
 
 // queryWords are the words a query starts with; queryWordAt maps the first

@@ -12,7 +12,11 @@ func TestMayHoldQuery(t *testing.T) {
 		"x IN (WITH a AS (SELECT 1) TABLE a)": true,
 		"x IN (VALUES (1))":                   true,
 		"(FROM t)":                            true,
-		"EXTRACT(hour FROM ts)":               true, // a false positive: only costs a walk
+		"EXTRACT(hour FROM ts)":               false,
+		"f(x) + ((\n\tselect 1))":             true,
+		"f(a, (SELECT 1))":                    true,
+		"( -- a comment\n SELECT 1)":          true, // a maybe: comments are not read
+		"max(selected)":                       true, // a false positive: only costs a walk
 		"Sel ect":                             false,
 	} {
 		if got := mayHoldQuery(text); got != want {
