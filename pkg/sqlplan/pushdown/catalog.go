@@ -12,22 +12,25 @@ import (
 // identifier quotes ignored, qualified names matched by suffix) without
 // allocating.
 
-// lookupTable finds a table by name in c.
+// lookupTable finds a table by name in c: the first of the same name, else
+// the first whose qualified name ends with the other.
 func lookupTable(c *catalog.Catalog, name string) *catalog.Table {
 	if c == nil {
 		return nil
 	}
 	name = bareOf(name)
-	for i := range c.Tables {
-		if strings.EqualFold(bareOf(c.Tables[i].Name), name) {
-			return &c.Tables[i]
-		}
-	}
+	suffix := -1
 	for i := range c.Tables {
 		have := bareOf(c.Tables[i].Name)
-		if hasSuffixName(have, name) || hasSuffixName(name, have) {
+		if strings.EqualFold(have, name) {
 			return &c.Tables[i]
 		}
+		if suffix < 0 && (hasSuffixName(have, name) || hasSuffixName(name, have)) {
+			suffix = i
+		}
+	}
+	if suffix >= 0 {
+		return &c.Tables[suffix]
 	}
 	return nil
 }
