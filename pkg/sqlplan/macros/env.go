@@ -177,7 +177,7 @@ type envRoom struct {
 // A non-nil cache lends zones and range bounds already loaded or formatted
 // (b is then &cache.b), and keeps the ones init makes.
 func (e *Env) init(c Config, b *bounds, cache *envCache) error {
-	d, err := dialect.New(c.Dialect, c.ServerVersion)
+	d, err := cache.dialect(c.Dialect, c.ServerVersion)
 	if err != nil {
 		return err
 	}
@@ -215,9 +215,10 @@ func (e *Env) init(c Config, b *bounds, cache *envCache) error {
 }
 
 // envCache is what an Expander keeps between NewEnv calls: the zones it
-// loaded and the last range bounds it formatted (the queries of one
-// dashboard share their range). The methods work on a nil cache, which
-// keeps nothing.
+// loaded, the last dialect, the last range bounds it formatted (the
+// queries of one dashboard share their range) and the $__timeFilter
+// expansions made with them. The methods work on a nil cache, which keeps
+// nothing.
 type envCache struct {
 	zones [maxZones]zone
 	next  int // the entry the next new zone replaces
@@ -233,8 +234,18 @@ type envCache struct {
 	// bounds are stale.
 	boundsGen uint64
 
+	dialectOf dialectKey // the last dialect made
+
 	filters    [maxFilters]filterExp
 	nextFilter int // the entry the next new filter replaces
+}
+
+// dialectKey is a dialect and what dialect.New was given for it.
+type dialectKey struct {
+	ok      bool
+	name    dialect.Name
+	version string
+	d       dialect.Dialect
 }
 
 // maxFilters bounds envCache.filters: a dashboard's queries filter on a
@@ -279,6 +290,24 @@ func (c *envCache) keepFilter(e *Env, raw, col string, k dialect.TimeKind, exp E
 	}
 	c.filters[c.nextFilter] = filterExp{gen: c.boundsGen, key: raw + col, rawLen: len(raw), kind: k, loc: e.loc, exp: exp}
 	c.nextFilter = (c.nextFilter + 1) % maxFilters
+}
+
+// dialect returns dialect.New(name, version), from the cache when the last
+// call asked for the same.
+func (c *envCache) dialect(name dialect.Name, version string) (dialect.Dialect, error) {
+	if c == nil {
+		return dialect.New(name, version)
+	}
+	k := &c.dialectOf
+	if k.ok && k.name == name && k.version == version {
+		return k.d, nil
+	}
+	d, err := dialect.New(name, version)
+	if err != nil {
+		return d, err
+	}
+	*k = dialectKey{ok: true, name: name, version: version, d: d}
+	return d, nil
 }
 
 // maxZones bounds envCache.zones: requests of one data source use few.
