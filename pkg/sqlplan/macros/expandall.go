@@ -119,7 +119,7 @@ func (w *walker) skip(i int) int {
 	}
 	if w.brackets < from {
 		w.brackets = len(w.src)
-		if b := strings.Index(w.src[from:], "[["); b >= 0 {
+		if b := indexBrackets(w.src[from:]); b >= 0 {
 			w.brackets = from + b
 		}
 	}
@@ -138,6 +138,21 @@ func (w *walker) skip(i int) int {
 		}
 	}
 	return lo
+}
+
+// indexBrackets is strings.Index(s, "[["), cheaper for the usual SQL with
+// few or no '['.
+func indexBrackets(s string) int {
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '[')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		if i < len(s) && s[i] == '[' {
+			return i - 1
+		}
+	}
 }
 
 // scratch is the storage of one expansion: the Result and what its slices
