@@ -177,6 +177,11 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 			}
 		}
 	}
+	if len(sure) == 0 {
+		if semi := semiJoinTargets(t, blocks, tr, col); len(semi) > 0 {
+			return semi, fmt.Sprintf("the query does not select %s; it restricts the rows through the subquery of a positive IN or EXISTS whose table has it, so the filter went into that subquery", col), nil
+		}
+	}
 	if len(sure) > 0 {
 		how := ""
 		if len(sure) > 1 {
@@ -284,4 +289,53 @@ func appendBlockName(dst []byte, b *block) []byte {
 		dst = append(dst, "the query block"...)
 	}
 	return dst
+}
+
+// semiJoinTargets finds the subqueries that only restrict a block's rows -
+// the query of a positive IN or EXISTS that is one of the block's WHERE
+// conjuncts - whose own tables have the column col. Filtering such a
+// subquery keeps the rows whose match satisfies the filter, which is what
+// the viewer asks for. A negated (NOT IN, NOT EXISTS) or OR-ed subquery
+// is never a target: filtering it would let more rows through, not fewer.
+func semiJoinTargets(t *tree, blocks []*block, tr *tracer, col string) []target {
+	var out []target
+	for _, b := range blocks {
+		if b.inExpr || b.sel == nil || b.sel.Where == nil {
+			continue
+		}
+		for _, c := range conjuncts(b.sel.Where.Expr, nil) {
+			var q *ast.Query
+			switch x := c.(type) {
+			case *ast.In:
+				if !x.Not {
+					q = x.Query
+				}
+			case *ast.Exists:
+				if !x.Not {
+					q = x.Query
+				}
+			}
+			if q == nil {
+				continue
+			}
+			sel, ok := q.Body.(*ast.Select)
+			if !ok {
+				continue
+			}
+			sb := t.block(sel)
+			if sb == nil {
+				continue
+			}
+			for i := range sb.sources {
+				s := &sb.sources[i]
+				if s.kind != srcBase || s.table == nil {
+					continue
+				}
+				if _, ok := t.column(s.table, col); ok {
+					out = append(out, tr.here(sb, s, nil, col, "", ""))
+				}
+			}
+		}
+	}
+	return out
 }
