@@ -48,15 +48,22 @@ func planOnce(p func(context.Context, sqlplan.Request) (*sqlplan.Plan, error), r
 	return outcome{plan: plan}
 }
 
+// buildAll plans every request with the package-level Build: the outcomes
+// a Planner must reproduce.
+func buildAll(reqs []sqlplan.Request) []outcome {
+	out := make([]outcome, len(reqs))
+	for i, r := range reqs {
+		out[i] = planOnce(sqlplan.Build, r)
+	}
+	return out
+}
+
 // TestPlannerReuseMatchesBuild: a Planner reused over the corpus, forwards
 // and backwards, gives exactly what a fresh Build gives, so no state leaks
 // from one request into the next.
 func TestPlannerReuseMatchesBuild(t *testing.T) {
 	reqs := reuseRequests(t)
-	want := make([]outcome, len(reqs))
-	for i, r := range reqs {
-		want[i] = planOnce(sqlplan.Build, r)
-	}
+	want := buildAll(reqs)
 	var p sqlplan.Planner
 	order := make([]int, len(reqs))
 	for i := range order {
@@ -79,10 +86,7 @@ func TestPlannerReuseMatchesBuild(t *testing.T) {
 // data source instance is) plans every request as Build does.
 func TestPlannerConcurrent(t *testing.T) {
 	reqs := reuseRequests(t)
-	want := make([]outcome, len(reqs))
-	for i, r := range reqs {
-		want[i] = planOnce(sqlplan.Build, r)
-	}
+	want := buildAll(reqs)
 	var p sqlplan.Planner
 	var wg sync.WaitGroup
 	errs := make(chan string, 4)
