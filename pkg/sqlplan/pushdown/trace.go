@@ -21,6 +21,14 @@ type target struct {
 	// note explains a guess (no catalog, several candidates); "" when the
 	// placement is certain.
 	note string
+	// src is the FROM item of b the column comes from (a stand-in
+	// without name when the column is left unqualified); path is the
+	// quoted field path colText ends with.
+	src  *source
+	path string
+	// above is the join that made the filter go above it: the outer join
+	// whose optional side holds the column's table ("" when none).
+	above ast.JoinKind
 }
 
 // status says how a trace ended.
@@ -39,6 +47,10 @@ type tracer struct {
 	// path is the field path after the column (dotted keys), already quoted
 	// with a leading '.', or "".
 	path string
+	// place is set when tracing where a filter goes: the trace then stops
+	// at a derived table or CTE on the optional side of an outer join (the
+	// filter goes in the WHERE above the join, not inside it).
+	place bool
 }
 
 // traceBody appends to dst where a predicate on output column col of a
@@ -115,7 +127,7 @@ func (tr *tracer) traceRef(dst []target, b *block, qual []ast.Ident, col, text s
 	if s == nil {
 		return dst, notFound
 	}
-	if s.kind == srcCTE || s.kind == srcDerived {
+	if (s.kind == srcCTE || s.kind == srcDerived) && !(tr.place && s.optional != "") {
 		if s.query != nil {
 			inner := col
 			if len(s.cols) > 0 {
@@ -138,7 +150,11 @@ func (tr *tracer) traceRef(dst []target, b *block, qual []ast.Ident, col, text s
 			}
 		}
 	}
-	return append(dst, tr.here(b, s, qual, col, text, note)), found
+	tg := tr.here(b, s, qual, col, text, note)
+	if tr.place && s.optional != "" && (s.kind == srcCTE || s.kind == srcDerived) {
+		tg.above = s.optional
+	}
+	return append(dst, tg), found
 }
 
 // here is the target "in block b, on column col of source s". A tracer
@@ -156,11 +172,11 @@ func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note st
 		switch {
 		case s.kind == srcUnnest || s.kind == srcArrayJoin || s.qual == "":
 			// The alias names the column itself; nothing to qualify with.
-		case len(qual) > 0 || tr.shared(b, s, col):
+		case len(qual) > 0 || s.optional != "" || tr.shared(b, s, col):
 			text = s.qual + "." + text
 		}
 	}
-	return target{b: b, colText: text + tr.path, table: s.table, colName: name, column: cc, note: note}
+	return target{b: b, colText: text + tr.path, table: s.table, colName: name, column: cc, note: note, src: s, path: tr.path}
 }
 
 // shared reports whether a source of b other than s may also provide col,
