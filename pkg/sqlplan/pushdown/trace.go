@@ -123,10 +123,51 @@ func (tr *tracer) traceSelect(dst []target, sel *ast.Select, col string, item *a
 // comes from. text is how the block's SQL names the column ("" to build a
 // name).
 func (tr *tracer) traceRef(dst []target, b *block, qual []ast.Ident, col, text string) ([]target, status) {
+	if tr.place && len(qual) == 0 {
+		// Placing a filter on a column several FROM items surely have:
+		// it keeps the matching rows of each of them.
+		if n := tr.countSure(b, col); n > 1 {
+			for i := range b.sources {
+				if s := &b.sources[i]; tr.t.provides(s, col) == yes {
+					dst, _ = tr.traceSource(dst, b, s, qual, col, "", "")
+				}
+			}
+			return dst, found
+		}
+	}
 	s, note := tr.pick(b, qual, col)
 	if s == nil {
 		return dst, notFound
 	}
+	return tr.traceSource(dst, b, s, qual, col, text, note)
+}
+
+// countSure counts the FROM items of b that surely provide col (0 when
+// they all refer to one CTE: a predicate in its body serves them all).
+func (tr *tracer) countSure(b *block, col string) int {
+	n := 0
+	var first *source
+	same := true
+	for i := range b.sources {
+		s := &b.sources[i]
+		if tr.t.provides(s, col) != yes {
+			continue
+		}
+		if first == nil {
+			first = s
+		} else if s.kind != srcCTE || s.cte != first.cte {
+			same = false
+		}
+		n++
+	}
+	if same {
+		return 0
+	}
+	return n
+}
+
+// traceSource is traceRef on the chosen source s of b.
+func (tr *tracer) traceSource(dst []target, b *block, s *source, qual []ast.Ident, col, text, note string) ([]target, status) {
 	if (s.kind == srcCTE || s.kind == srcDerived) && !(tr.place && s.optional != "") {
 		if s.query != nil {
 			inner := col
