@@ -9,6 +9,7 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 	"github.com/bigtent/quarry/pkg/sqlplan/edit"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
@@ -44,6 +45,9 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err != nil {
 		return nil, sqlError(src, err)
 	}
+	if refused := s.guard.Check(src, script, string(req.Dialect), &req.Options); len(refused) > 0 {
+		return nil, refusalError(src, refused)
+	}
 	st, err := readOnlyStatement(src, script)
 	if err != nil {
 		return nil, err
@@ -66,7 +70,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		Dialect: dialect.Name(req.Dialect), ServerVersion: req.ServerVersion,
 		From: req.TimeRange.From, To: req.TimeRange.To,
 		IntervalMs: req.IntervalMs, MaxDataPoints: req.MaxDataPoints,
-		Timezone: req.Timezone, Fill: req.Fill, Resolve: resolve,
+		Timezone: req.Timezone, Fill: req.Fill, Resolve: resolve, Variables: macroVariables(req.Variables),
 	})
 	if err != nil {
 		return nil, &Error{Message: err.Error()}
@@ -186,12 +190,43 @@ func readOnlyStatement(src string, s *ast.Script) (*ast.Statement, error) {
 	return st, nil
 }
 
+// macroVariables is the request's variables as the macro expansion takes
+// them (nil when there are none: no allocation).
+func macroVariables(vs map[string]VariableValue) map[string]macros.Variable {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make(map[string]macros.Variable, len(vs))
+	for k, v := range vs {
+		out[k] = macros.Variable{Values: v.Values, Multi: v.Multi}
+	}
+	return out
+}
+
 func pushdownFilters(fs []Filter) []pushdown.Filter {
 	out := make([]pushdown.Filter, len(fs))
 	for i, f := range fs {
 		out[i] = pushdown.Filter{Key: f.Key, Operator: f.Operator, Value: f.Value, Values: f.Values}
 	}
 	return out
+}
+
+// refusalError turns the trust guard's refusals into one positioned error
+// (the first refusal) that lists each refusal as a "refused" step.
+func refusalError(src string, refused []guard.Refusal) *Error {
+	first := refused[0]
+	msg := first.Message()
+	if len(refused) > 1 {
+		msg += fmt.Sprintf(" (and %d more refusals: see the plan steps)", len(refused)-1)
+	}
+	e := posError(src, first.Start, msg)
+	e.Steps = make([]Step, len(refused))
+	spans := make([]Span, len(refused))
+	for i, r := range refused {
+		spans[i] = Span{r.Start, r.End}
+		e.Steps[i] = Step{Kind: "refused", Detail: r.Message(), Span: &spans[i]}
+	}
+	return e
 }
 
 // warning turns a warning at a byte offset (-1: none) into a Warning.
