@@ -103,7 +103,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		}
 	} else {
 		if err := pd.Filters(pushdownFilters(req.Filters), adhoc); err != nil {
-			return nil, &Error{Message: err.Error()}
+			return nil, sqlError(src, err) // positioned when it is about a place in the SQL
 		}
 		expand := func(name, arg string, at int) (string, error) {
 			x, err := macros.Expand(env, macros.Call{Name: name, Start: at, End: at, Parens: true,
