@@ -44,6 +44,9 @@ type Cache[V any] struct {
 	ttl      time.Duration
 	maxBytes int64
 	now      func() time.Time
+	// settled, when set (tests), is called after a load's outcome is
+	// stored or dropped.
+	settled func(key string)
 
 	mu      sync.Mutex
 	used    int64
@@ -73,6 +76,10 @@ type flight[V any] struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	// abandoned is set (under Cache.mu) when every waiter left: the load
+	// is cancelled, the flight is out of Cache.flights so that no new
+	// caller joins it, and its outcome is never stored.
+	abandoned bool
 }
 
 // New returns a cache keeping entries for ttl and at most maxBytes in total.
@@ -159,7 +166,9 @@ func (c *Cache[V]) Stats() Stats {
 // callers of the same key and caches its result when it succeeds. The load
 // runs detached from any single caller's cancellation (it keeps the first
 // caller's context values); it is cancelled when every waiting caller has
-// gone. A panic in load becomes an error.
+// gone, and a caller that comes after that starts a new load: a cancelled
+// load is never handed to a new caller, nor stored. A panic in load
+// becomes an error.
 func (c *Cache[V]) Do(ctx context.Context, key string, load Loader[V]) (V, Outcome, error) {
 	var zero V
 	c.mu.Lock()
@@ -193,6 +202,10 @@ func (c *Cache[V]) Do(ctx context.Context, key string, load Loader[V]) (V, Outco
 		c.mu.Lock()
 		f.waiters--
 		if f.waiters == 0 {
+			f.abandoned = true
+			if c.flights[key] == f {
+				delete(c.flights, key)
+			}
 			f.cancel()
 		}
 		c.mu.Unlock()
@@ -212,10 +225,15 @@ func (c *Cache[V]) run(ctx context.Context, key string, f *flight[V], load Loade
 	}()
 	f.cancel()
 	c.mu.Lock()
-	delete(c.flights, key)
-	if f.err == nil {
+	if c.flights[key] == f {
+		delete(c.flights, key)
+	}
+	if f.err == nil && !f.abandoned {
 		c.setLocked(key, f.val, size)
 	}
 	c.mu.Unlock()
 	close(f.done)
+	if c.settled != nil {
+		c.settled(key)
+	}
 }
