@@ -213,6 +213,32 @@ func (c *Cache[V]) Do(ctx context.Context, key string, load Loader[V]) (V, Outco
 	}
 }
 
+// Refresh runs load for key in the caller's goroutine, never serving a
+// stored value nor joining a load in flight, and stores its result when it
+// succeeds, for later callers of Do. Alert rules use it: they must see the
+// warehouse as it is now, not a dashboard's cached result. A panic in load
+// becomes an error.
+func (c *Cache[V]) Refresh(ctx context.Context, key string, load Loader[V]) (v V, err error) {
+	c.mu.Lock()
+	c.stats.Misses++
+	c.mu.Unlock()
+	var size int64
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("cache loader panicked: %v", r)
+			}
+		}()
+		v, size, err = load(ctx)
+	}()
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	c.Set(key, v, size)
+	return v, nil
+}
+
 func (c *Cache[V]) run(ctx context.Context, key string, f *flight[V], load Loader[V]) {
 	var size int64
 	func() {

@@ -324,3 +324,32 @@ func BenchmarkConcurrentIdentical(b *testing.B) {
 	}
 	b.ReportMetric(float64(loads.Load())/float64(b.N), "loads/100calls")
 }
+
+func TestRefreshNeverServesStoredValues(t *testing.T) {
+	c, _ := newTest(time.Minute, 1<<20)
+	loads := 0
+	load := func(v string) Loader[string] {
+		return func(context.Context) (string, int64, error) { loads++; return v, 1, nil }
+	}
+	if v, o, err := c.Do(context.Background(), "k", load("old")); err != nil || v != "old" || o != Miss {
+		t.Fatalf("Do = %q %v %v", v, o, err)
+	}
+	if v, err := c.Refresh(context.Background(), "k", load("new")); err != nil || v != "new" || loads != 2 {
+		t.Fatalf("Refresh = %q %v after %d loads, want new from a second load", v, err, loads)
+	}
+	// The fresh result replaces the stored one for later callers.
+	if v, o, _ := c.Do(context.Background(), "k", load("unused")); v != "new" || o != Hit || loads != 2 {
+		t.Fatalf("Do after Refresh = %q %v (%d loads), want the refreshed value as a hit", v, o, loads)
+	}
+	// A failed refresh keeps the stored value and reports its error.
+	boom := errors.New("boom")
+	if _, err := c.Refresh(context.Background(), "k", func(context.Context) (string, int64, error) { return "", 0, boom }); !errors.Is(err, boom) {
+		t.Fatalf("Refresh error = %v", err)
+	}
+	if _, err := c.Refresh(context.Background(), "k", func(context.Context) (string, int64, error) { panic("loader bug") }); err == nil {
+		t.Fatal("a panicking refresh returned no error")
+	}
+	if v, ok := c.Get("k"); !ok || v != "new" {
+		t.Fatalf("stored %q %v after failed refreshes, want new", v, ok)
+	}
+}
