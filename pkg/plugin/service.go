@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -24,6 +25,7 @@ import (
 	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 )
 
@@ -57,9 +59,11 @@ type Service struct {
 	deps    Deps
 	secrets []string
 	planner sqlplan.Planner // keeps its buffers between queries
+	access  guard.Options   // the trust allow-lists and name defaults
 
-	version versionCache
-	catalog catalogCache
+	version   versionCache
+	catalog   catalogCache
+	functions functionCache
 }
 
 // versionCache holds the server version once known. The lookup runs with
@@ -87,10 +91,32 @@ type result struct {
 
 // NewService wraps an open engine. The Service owns it: Close closes it.
 func NewService(cfg Config, eng engine.Engine, deps Deps) *Service {
-	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults()}
+	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults(), access: accessOptions(cfg)}
 	s.cache = cache.New[*result](time.Duration(*cfg.CacheTTL), cfg.CacheMaxBytes)
 	s.secrets = secretValues(cfg.Secrets)
 	return s
+}
+
+// accessOptions are the planner's trust options of cfg: the allow-lists,
+// and the engine's default database and schema (from its own jsonData)
+// that unqualified table names resolve to.
+func accessOptions(cfg Config) guard.Options {
+	o := cfg.Access.guardOptions()
+	var names struct {
+		Database       string `json:"database"`
+		DefaultProject string `json:"defaultProject"`
+		DefaultDataset string `json:"defaultDataset"`
+	}
+	_ = json.Unmarshal(cfg.EngineJSON, &names) // validated by the engine
+	switch cfg.Engine {
+	case "clickhouse":
+		o.DefaultDatabase = names.Database
+	case "postgres":
+		o.DefaultDatabase = names.Database
+	case "bigquery":
+		o.DefaultDatabase, o.DefaultSchema = names.DefaultProject, names.DefaultDataset
+	}
+	return o
 }
 
 // Config returns the data source configuration.
@@ -123,7 +149,7 @@ func (s *Service) Request(q Query) sqlplan.Request {
 	}
 	return sqlplan.Request{
 		RawSQL:        q.Model.RawSQL,
-		Format:        q.Model.Format,
+		Format:        planFormat(q.Model.Format),
 		TimeRange:     q.TimeRange,
 		IntervalMs:    q.Interval.Milliseconds(),
 		MaxDataPoints: q.MaxDataPoints,
@@ -140,6 +166,9 @@ func (s *Service) Plan(ctx context.Context, req sqlplan.Request) (*sqlplan.Plan,
 	ctx, span := s.deps.Tracer.Start(ctx, "quarry.plan")
 	defer span.End()
 	req.Dialect = s.eng.Dialect()
+	// The data source's allow-lists always win: a /plan or /estimate body
+	// cannot widen them.
+	req.Options = s.access
 	if req.ServerVersion == "" {
 		req.ServerVersion = s.serverVersion(ctx)
 	}
@@ -355,7 +384,11 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 	if q.Variable {
 		fr, err = variableFrames(r.table, q.RefID)
 	} else {
-		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: q.Model.Format, Name: q.RefID, Fill: plan.Fill,
+		format := q.Model.Format
+		if format == FormatAuto {
+			format = frames.AutoFormat(r.table)
+		}
+		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: format, Name: q.RefID, Fill: plan.Fill,
 			TimeRange: q.TimeRange, Interval: q.Interval, Location: location(plan.Request.Timezone)})
 	}
 	if err != nil {
