@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bigtent/quarry/pkg/catalog"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // Dialect names a SQL dialect the planner understands.
@@ -50,6 +51,10 @@ type Request struct {
 	Catalog       *catalog.Catalog `json:"catalog,omitempty"`
 	// Fill overrides the fill mode of $__timeGroup (e.g. "0", "NULL", "previous").
 	Fill string `json:"fill,omitempty"`
+	// Altinity holds the Altinity ClickHouse plugin's query settings
+	// (database, table, dateTimeColDataType, …) under their own JSON names,
+	// for its macros ($table, $timeFilter, $rateColumns, …).
+	stmtmacro.Altinity
 }
 
 // TimeRange is the dashboard's absolute time range.
