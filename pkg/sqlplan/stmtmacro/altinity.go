@@ -112,7 +112,9 @@ func (x *expansion) columns(s *stmt, ms bool, prefix, suffix string) error {
 // rateColumns is $rateColumns(key, value): $columns with each value divided
 // by the seconds since the previous bucket.
 func (x *expansion) rateColumns(s *stmt) error {
-	return x.columns(s, false, "SELECT t, arrayMap(a -> (a.1, a.2/"+x.secondsSincePrev()+"), groupArr) FROM (", ")")
+	// The plugin leaves the array unnamed; naming it groupArr, like
+	// $columns' array, changes no value and lets a caller refer to it.
+	return x.columns(s, false, "SELECT t, arrayMap(a -> (a.1, a.2/"+x.secondsSincePrev()+"), groupArr) AS groupArr FROM (", ")")
 }
 
 // rate is $rate(v1 AS a1, …): each value per second of its bucket.
@@ -232,15 +234,19 @@ func (x *expansion) aggregated(s *stmt, kind string) error {
 		}
 		values = append(values, v+" AS "+a)
 		aggs = append(aggs, agg+"("+a+kind+") AS "+a+kind+"Agg")
+		// The plugin divides the differences by 1 so that every branch is
+		// Float64 (if() of nan and an Int64 has no common type).
 		var f string
+		d, kc := x.diff(a), x.keyChanged(sa)
 		switch kind {
 		case "Rate":
 			f = a + " / " + x.secondsSincePrev()
-		case "PerSecond", "Increase", "Delta":
-			f = x.counterValue(kind, a, x.keyChanged(sa))
-			if kind == "Increase" { // the plugin marks a reset as nan here
-				f = "if(" + x.diff(a) + " < 0 OR " + x.keyChanged(sa) + ", nan, " + x.diff(a) + ")"
-			}
+		case "PerSecond":
+			f = "if(" + d + " < 0 OR " + kc + ", nan, " + d + " / " + x.secondsSincePrev() + ")"
+		case "Increase":
+			f = "if(" + d + " < 0 OR " + kc + ", nan, " + d + " / 1)"
+		case "Delta":
+			f = "if(" + kc + ", 0, " + d + " / 1)"
 		}
 		finals = append(finals, f+" AS "+a+kind)
 	}
