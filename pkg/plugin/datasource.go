@@ -195,9 +195,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		if h.Step != "" {
 			res.Message = fmt.Sprintf("%s failed: %s", h.Step, h.Message)
 		}
-		if h.Hint != "" {
-			res.Message += ". " + h.Hint
-		}
+		// The hint, version and capabilities are facts of their own in the
+		// details (the config page shows each once); the message does not
+		// repeat them.
 	}
 	return res, nil
 }

@@ -17,7 +17,7 @@ import (
 type QueryModel struct {
 	RawSQL string `json:"rawSql"`
 	// Format is table (default), time_series, time_series_long,
-	// time_series_multi, logs or annotations.
+	// time_series_multi, logs, annotations or auto (FormatAuto).
 	Format sqlplan.Format `json:"format"`
 	// Fill overrides the fill of $__timeGroup: "NULL", "previous" or a number.
 	Fill string `json:"fill,omitempty"`
@@ -52,6 +52,19 @@ type Query struct {
 	Variable bool
 }
 
+// FormatAuto asks for time_series when the result has a time column and a
+// numeric column, else table. The backend resolves it once the result's
+// columns are known (frames.AutoFormat); the planner plans it as a table.
+const FormatAuto sqlplan.Format = "auto"
+
+// planFormat is the format the planner sees: auto plans as a table.
+func planFormat(f sqlplan.Format) sqlplan.Format {
+	if f == FormatAuto {
+		return sqlplan.FormatTable
+	}
+	return f
+}
+
 // QueryTypeVariable is the DataQuery.QueryType of a template-variable query.
 const QueryTypeVariable = "variable"
 
@@ -69,11 +82,11 @@ func DecodeQuery(q backend.DataQuery) (Query, error) {
 	}
 	switch m.Format {
 	case sqlplan.FormatTable, sqlplan.FormatTimeSeries, sqlplan.FormatTimeSeriesLong, sqlplan.FormatTimeSeriesMulti,
-		sqlplan.FormatLogs, sqlplan.FormatAnnotations:
+		sqlplan.FormatLogs, sqlplan.FormatAnnotations, FormatAuto:
 	case "timeseries", "time series":
 		m.Format = sqlplan.FormatTimeSeries
 	default:
-		return Query{}, fmt.Errorf("query %s: format %q is not one of table, time_series, time_series_long, time_series_multi, logs, annotations", q.RefID, m.Format)
+		return Query{}, fmt.Errorf("query %s: format %q is not one of auto, table, time_series, time_series_long, time_series_multi, logs, annotations", q.RefID, m.Format)
 	}
 	if m.MaxRows < 0 {
 		return Query{}, fmt.Errorf("query %s: maxRows must be positive, got %d", q.RefID, m.MaxRows)

@@ -27,6 +27,7 @@ const (
 	RouteSchemaDatasets = "schema/datasets"
 	RouteSchemaTables   = "schema/tables"
 	RouteSchemaColumns  = "schema/columns"
+	RouteSchemaFuncs    = "schema/functions"
 	RouteMacros         = "macros"
 	RouteTagKeys        = "tag-keys"
 	RouteTagValues      = "tag-values"
@@ -35,7 +36,7 @@ const (
 // Routes lists every resource route.
 func Routes() []string {
 	return []string{RoutePlan, RouteEstimate, RouteSchemaDatasets, RouteSchemaTables, RouteSchemaColumns,
-		RouteMacros, RouteTagKeys, RouteTagValues}
+		RouteSchemaFuncs, RouteMacros, RouteTagKeys, RouteTagValues}
 }
 
 // Bounds of the ad hoc filter resources.
@@ -158,6 +159,12 @@ func (d *Datasource) resource(ctx context.Context, method, path, rawURL string, 
 			return nil, badRequest("schema/columns: the table parameter is required (e.g. ?dataset=sample&table=http_requests)")
 		}
 		return s.eng.Columns(ctx, params.Get("dataset"), params.Get("table"))
+	case RouteSchemaFuncs:
+		fs, err := s.Functions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"functions": fs}, nil
 	case RouteMacros:
 		return map[string]any{"macros": macroDocs()}, nil
 	case RouteTagKeys:
@@ -248,6 +255,12 @@ func decodePlanRequest(method string, body []byte, d sqlplan.Dialect) (sqlplan.R
 		}
 	}
 	obj["dialect"], _ = json.Marshal(d)
+	if raw, ok := obj["format"]; ok {
+		var f string
+		if json.Unmarshal(raw, &f) == nil && sqlplan.Format(f) == FormatAuto {
+			obj["format"], _ = json.Marshal(planFormat(FormatAuto))
+		}
+	}
 	body, _ = json.Marshal(obj)
 	req, err := sqlplan.DecodeRequest(bytes.NewReader(body))
 	if err != nil {

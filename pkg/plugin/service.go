@@ -59,9 +59,10 @@ type Service struct {
 	secrets []string
 	planner sqlplan.Planner // keeps its buffers between queries
 
-	mu      sync.Mutex
-	version string // server version, once known
-	catalog catalogCache
+	mu        sync.Mutex
+	version   string // server version, once known
+	catalog   catalogCache
+	functions functionCache
 }
 
 // result is what the cache holds: one execution's typed table.
@@ -113,7 +114,7 @@ func (s *Service) Request(q Query) sqlplan.Request {
 	}
 	return sqlplan.Request{
 		RawSQL:        q.Model.RawSQL,
-		Format:        q.Model.Format,
+		Format:        planFormat(q.Model.Format),
 		TimeRange:     q.TimeRange,
 		IntervalMs:    q.Interval.Milliseconds(),
 		MaxDataPoints: q.MaxDataPoints,
@@ -285,7 +286,11 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 	if q.Variable {
 		fr, err = variableFrames(r.table, q.RefID)
 	} else {
-		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: q.Model.Format, Name: q.RefID, Fill: plan.Fill,
+		format := q.Model.Format
+		if format == FormatAuto {
+			format = frames.AutoFormat(r.table)
+		}
+		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: format, Name: q.RefID, Fill: plan.Fill,
 			TimeRange: q.TimeRange, Interval: q.Interval, Location: location(plan.Request.Timezone)})
 	}
 	if err != nil {
