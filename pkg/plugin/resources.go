@@ -57,6 +57,9 @@ type ErrorDetail struct {
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Snippet string `json:"snippet,omitempty"`
+	// Steps are the planner's "refused" steps when the trust guard refused
+	// the query.
+	Steps []sqlplan.Step `json:"steps,omitempty"`
 }
 
 // httpError is an error with a status code for a resource response.
@@ -106,7 +109,7 @@ func errorJSON(err error) (int, []byte) {
 	switch {
 	case errors.As(err, &pe):
 		status = http.StatusBadRequest
-		detail = ErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column, Snippet: pe.Snippet}
+		detail = ErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column, Snippet: pe.Snippet, Steps: pe.Steps}
 	case errors.As(err, &be):
 		status = http.StatusBadRequest
 	case errors.As(err, &he):

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -25,6 +26,7 @@ import (
 	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 )
 
@@ -58,6 +60,7 @@ type Service struct {
 	deps    Deps
 	secrets []string
 	planner sqlplan.Planner // keeps its buffers between queries
+	access  guard.Options   // the trust allow-lists and name defaults
 
 	mu        sync.Mutex
 	version   string // server version, once known
@@ -74,7 +77,7 @@ type result struct {
 
 // NewService wraps an open engine. The Service owns it: Close closes it.
 func NewService(cfg Config, eng engine.Engine, deps Deps) *Service {
-	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults()}
+	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults(), access: accessOptions(cfg)}
 	s.cache = cache.New[*result](time.Duration(*cfg.CacheTTL), cfg.CacheMaxBytes)
 	for _, v := range cfg.Secrets {
 		if len(v) >= 4 {
@@ -82,6 +85,28 @@ func NewService(cfg Config, eng engine.Engine, deps Deps) *Service {
 		}
 	}
 	return s
+}
+
+// accessOptions are the planner's trust options of cfg: the allow-lists,
+// and the engine's default database and schema (from its own jsonData)
+// that unqualified table names resolve to.
+func accessOptions(cfg Config) guard.Options {
+	o := cfg.Access.guardOptions()
+	var names struct {
+		Database       string `json:"database"`
+		DefaultProject string `json:"defaultProject"`
+		DefaultDataset string `json:"defaultDataset"`
+	}
+	_ = json.Unmarshal(cfg.EngineJSON, &names) // validated by the engine
+	switch cfg.Engine {
+	case "clickhouse":
+		o.DefaultDatabase = names.Database
+	case "postgres":
+		o.DefaultDatabase = names.Database
+	case "bigquery":
+		o.DefaultDatabase, o.DefaultSchema = names.DefaultProject, names.DefaultDataset
+	}
+	return o
 }
 
 // Config returns the data source configuration.
@@ -132,6 +157,9 @@ func (s *Service) Plan(ctx context.Context, req sqlplan.Request) (*sqlplan.Plan,
 	ctx, span := s.deps.Tracer.Start(ctx, "quarry.plan")
 	defer span.End()
 	req.Dialect = s.eng.Dialect()
+	// The data source's allow-lists always win: a /plan or /estimate body
+	// cannot widen them.
+	req.Options = s.access
 	if req.ServerVersion == "" {
 		req.ServerVersion = s.serverVersion(ctx)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 )
 
 // Defaults for the data source settings.
@@ -43,6 +44,26 @@ type Settings struct {
 	// Budget refuses queries whose estimate exceeds it; jsonData keys
 	// maxBytes, maxUSD and maxEstimatedRows (0 = unlimited).
 	Budget engine.Budget `json:"-"`
+	// Access holds the trust allow-lists, jsonData keys allowedFunctions,
+	// allowedTableFunctions, allowedSchemas, allowedDatabases and
+	// allowedDatasets (lists of names; empty: the planner's defaults).
+	Access AccessJSON `json:"-"`
+}
+
+// AccessJSON is the jsonData form of the trust allow-lists. The planner
+// refuses what they do not open (see README, Security).
+type AccessJSON struct {
+	AllowedFunctions      []string `json:"allowedFunctions,omitempty"`
+	AllowedTableFunctions []string `json:"allowedTableFunctions,omitempty"`
+	AllowedSchemas        []string `json:"allowedSchemas,omitempty"`
+	AllowedDatabases      []string `json:"allowedDatabases,omitempty"`
+	AllowedDatasets       []string `json:"allowedDatasets,omitempty"`
+}
+
+// guardOptions returns the allow-lists as the planner's options.
+func (a AccessJSON) guardOptions() guard.Options {
+	return guard.Options{AllowedFunctions: a.AllowedFunctions, AllowedTableFunctions: a.AllowedTableFunctions,
+		AllowedSchemas: a.AllowedSchemas, AllowedDatabases: a.AllowedDatabases, AllowedDatasets: a.AllowedDatasets}
 }
 
 // BudgetJSON is the budget's jsonData form (also in /estimate replies).
@@ -53,9 +74,11 @@ type BudgetJSON struct {
 }
 
 // commonKeys are the jsonData keys owned by Settings and Budget; the engine
-// never sees them.
+// never sees them. allowedDatasets is not among them: BigQuery also checks
+// the dry run's referenced tables against it.
 var commonKeys = []string{"engine", "maxRows", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
-	"maxBytes", "maxUSD", "maxEstimatedRows"}
+	"maxBytes", "maxUSD", "maxEstimatedRows",
+	"allowedFunctions", "allowedTableFunctions", "allowedSchemas", "allowedDatabases"}
 
 // EngineNames are the engine names Settings.Engine accepts.
 func EngineNames() []string { return []string{"duckdb", "postgres", "clickhouse", "bigquery"} }
@@ -96,6 +119,9 @@ func parseConfig(jsonData []byte, secure map[string]string) (Config, error) {
 		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
 	}
 	cfg.Budget = engine.Budget{MaxBytes: b.MaxBytes, MaxUSD: b.MaxUSD, MaxRows: b.MaxEstimatedRows}
+	if err := json.Unmarshal(jsonData, &cfg.Access); err != nil {
+		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	}
 	for _, k := range commonKeys {
 		delete(raw, k)
 	}
@@ -168,6 +194,15 @@ func (c Config) validate() error {
 	}
 	if c.Budget.MaxRows < 0 {
 		bad("maxEstimatedRows", "must be 0 (unlimited) or positive, got %d", c.Budget.MaxRows)
+	}
+	if err := c.Access.guardOptions().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("settings: %w", err))
+	}
+	if len(c.Access.AllowedTableFunctions) > 0 && c.Engine != "clickhouse" {
+		bad("allowedTableFunctions", "applies to ClickHouse only; for %s use allowedFunctions", c.Engine)
+	}
+	if len(c.Access.AllowedDatasets) > 0 && c.Engine != "bigquery" {
+		bad("allowedDatasets", "applies to BigQuery only; for %s use allowedSchemas", c.Engine)
 	}
 	return errors.Join(errs...)
 }

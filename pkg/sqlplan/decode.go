@@ -100,7 +100,7 @@ func (r Request) validate(load func(string) (*time.Location, error)) error {
 				i+1, f.Key, f.Operator)
 		}
 	}
-	return nil
+	return r.Options.Validate()
 }
 
 // ErrorReply is the JSON body of a failed plan: {"error": {...}}.

@@ -9,6 +9,7 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 	"github.com/bigtent/quarry/pkg/sqlplan/edit"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
@@ -46,6 +47,9 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	script, err := s.parser.Parse(src, string(req.Dialect))
 	if err != nil {
 		return nil, sqlError(src, err)
+	}
+	if refused := s.guard.Check(src, script, string(req.Dialect), &req.Options); len(refused) > 0 {
+		return nil, refusalError(src, refused)
 	}
 	st, err := readOnlyStatement(src, script)
 	if err != nil {
@@ -195,6 +199,24 @@ func pushdownFilters(fs []Filter) []pushdown.Filter {
 		out[i] = pushdown.Filter{Key: f.Key, Operator: f.Operator, Value: f.Value, Values: f.Values}
 	}
 	return out
+}
+
+// refusalError turns the trust guard's refusals into one positioned error
+// (the first refusal) that lists each refusal as a "refused" step.
+func refusalError(src string, refused []guard.Refusal) *Error {
+	first := refused[0]
+	msg := first.Message()
+	if len(refused) > 1 {
+		msg += fmt.Sprintf(" (and %d more refusals: see the plan steps)", len(refused)-1)
+	}
+	e := posError(src, first.Start, msg)
+	e.Steps = make([]Step, len(refused))
+	spans := make([]Span, len(refused))
+	for i, r := range refused {
+		spans[i] = Span{r.Start, r.End}
+		e.Steps[i] = Step{Kind: "refused", Detail: r.Message(), Span: &spans[i]}
+	}
+	return e
 }
 
 // warning turns a warning at a byte offset (-1: none) into a Warning.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bigtent/quarry/pkg/catalog"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
@@ -51,6 +52,12 @@ type Request struct {
 	Catalog       *catalog.Catalog `json:"catalog,omitempty"`
 	// Fill overrides the fill mode of $__timeGroup (e.g. "0", "NULL", "previous").
 	Fill string `json:"fill,omitempty"`
+	// Options are the data source's trust allow-lists (allowedFunctions,
+	// allowedTableFunctions, allowedSchemas, allowedDatabases,
+	// allowedDatasets) and the default database and schema that
+	// unqualified names resolve to. The plugin always sets them from the
+	// data source's settings; a /plan body cannot widen them.
+	guard.Options
 	// Altinity holds the Altinity ClickHouse plugin's query settings
 	// (database, table, dateTimeColDataType, …) under their own JSON names,
 	// for its macros ($table, $timeFilter, $rateColumns, …).
@@ -89,9 +96,9 @@ type Plan struct {
 	Request Request `json:"-"`
 }
 
-// Step is one edit the planner made.
+// Step is one edit the planner made, or one thing it refused.
 type Step struct {
-	Kind   string `json:"kind"` // macro, pushdown, timepushdown, partition, limit, variable, ...
+	Kind   string `json:"kind"` // macro, pushdown, timepushdown, partition, limit, variable, refused, ...
 	Detail string `json:"detail"`
 	Span   *Span  `json:"span,omitempty"`
 }
@@ -141,6 +148,10 @@ type Error struct {
 	Snippet string `json:"snippet,omitempty"`
 	// Offset is the byte offset of the error.
 	Offset int `json:"-"`
+	// Steps are the refusals of the trust guard (kind "refused"), one per
+	// refused function, table, setting or statement; the first is the
+	// error's message and position.
+	Steps []Step `json:"steps,omitempty"`
 }
 
 func (e *Error) Error() string {
