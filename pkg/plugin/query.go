@@ -50,6 +50,16 @@ type Query struct {
 	MaxDataPoints int64
 	// Variable asks for a template-variable frame (text, value).
 	Variable bool
+	// Fresh skips the results the cache holds and the identical queries in
+	// flight: the query runs now (its result is then stored for others).
+	// Alert rule evaluations are fresh.
+	Fresh bool
+}
+
+// fromAlert reports whether Grafana's alerting engine sent the request: it
+// sets the FromAlert header to "true" (backend.FromAlertHeaderName).
+func fromAlert(req *backend.QueryDataRequest) bool {
+	return req.Headers[backend.FromAlertHeaderName] == "true" || req.GetHTTPHeader(backend.FromAlertHeaderName) == "true"
 }
 
 // FormatAuto asks for time_series when the result has a time column and a
