@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // QueryModel is the JSON of one panel, alert, annotation or variable query.
@@ -34,6 +35,10 @@ type QueryModel struct {
 	Filters      []sqlplan.Filter `json:"filters,omitempty"`
 	// Hide skips the query (Grafana's eye toggle).
 	Hide bool `json:"hide,omitempty"`
+	// Altinity is the Altinity ClickHouse plugin's query settings (database,
+	// table, dateTimeColDataType, dateColDataType, dateTimeType, round,
+	// intervalFactor, skip_comments, extrapolate, …) for its macros.
+	stmtmacro.Altinity
 }
 
 // Query is one decoded query with its request context.
@@ -125,7 +130,7 @@ func QueryFromRequest(refID string, r sqlplan.Request) Query {
 		RefID: refID,
 		Model: QueryModel{
 			RawSQL: r.RawSQL, Format: r.Format, Fill: r.Fill, MaxRows: r.MaxRows,
-			Timezone: r.Timezone, Filters: r.Filters,
+			Timezone: r.Timezone, Filters: r.Filters, Altinity: r.Altinity,
 		},
 		TimeRange:     r.TimeRange,
 		Interval:      time.Duration(r.IntervalMs) * time.Millisecond,

@@ -157,6 +157,7 @@ func (s *Service) Request(q Query) sqlplan.Request {
 		Filters:       q.Model.filters(),
 		MaxRows:       maxRows,
 		Fill:          q.Model.Fill,
+		Altinity:      q.Model.Altinity,
 	}
 }
 
