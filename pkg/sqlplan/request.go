@@ -68,7 +68,6 @@ type Request struct {
 	guard.Options
 }
 
-
 // VariableValue is one template variable's current value. In JSON it is a
 // string, number or boolean (one value) or an array of them (a multi-value
 // selection, written as a list even with one element).
