@@ -36,6 +36,9 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err := req.validate(s.loadZone); err != nil {
 		return nil, &Error{Message: err.Error()}
 	}
+	if plan, done, err := expandStatementMacros(ctx, req, s); done {
+		return plan, err
+	}
 	src := req.RawSQL
 	d, err := dialect.New(dialect.Name(req.Dialect), req.ServerVersion)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/sqlplan/guard"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // Dialect names a SQL dialect the planner understands.
@@ -66,6 +67,10 @@ type Request struct {
 	// unqualified names resolve to. The plugin always sets them from the
 	// data source's settings; a /plan body cannot widen them.
 	guard.Options
+	// Altinity holds the Altinity ClickHouse plugin's query settings
+	// (database, table, dateTimeColDataType, …) under their own JSON names,
+	// for its macros ($table, $timeFilter, $rateColumns, …).
+	stmtmacro.Altinity
 }
 
 // VariableValue is one template variable's current value. In JSON it is a
