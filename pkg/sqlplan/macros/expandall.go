@@ -28,6 +28,7 @@ type Step struct {
 
 // Warning is something the user should know (sqlplan.Warning with a byte
 // offset instead of line:column). Codes: unreplaced_variable,
+// variable_in_string, macro_in_string,
 // macro_in_comment, conflicting_fill.
 type Warning struct {
 	Code    string
@@ -89,6 +90,9 @@ func expandAll(s *scratch, src string, toks []lexer.Token, env *Env) (*Result, e
 			continue
 		case lexer.String:
 			w.checkTrivia(t, "macro_in_string", "a string literal")
+			if err := w.stringVariables(t); err != nil {
+				return nil, err
+			}
 		case lexer.Variable:
 			if text, ok, err := w.variable(t); err != nil {
 				return nil, err
@@ -267,37 +271,153 @@ func (w *walker) checkTrivia(t lexer.Token, code, where string) {
 }
 
 // variable expands a Grafana global in ${...}/[[...]] form; other
-// variables get a warning.
+// variables get a warning. A date format of $__from/$__to is written as a
+// quoted string literal of the dialect, never as bare text such as
+// 2024-01-01 (which SQL reads as arithmetic).
 func (w *walker) variable(t lexer.Token) (string, bool, error) {
 	raw := t.Text(w.src)
 	name, format := t.VariableParts(w.src)
-	if g, ok := strings.CutPrefix(name, "__"); ok {
-		switch g {
-		case "from", "to":
-			s, err := w.env.global(g == "to", format)
-			if err != nil {
+	text, date, ok, err := w.timeVariable(name, format, t.Start, t.End)
+	if err != nil {
+		return "", false, err
+	}
+	if ok {
+		if date {
+			if text, err = w.env.d.QuoteString(text); err != nil {
 				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: err.Error()}
 			}
-			return w.variableStep(t, raw, s), true, nil
-		case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
-			if format == "" {
-				exp, err := Expand(w.env, Call{Name: g, Start: t.Start, End: t.End})
-				if err != nil {
-					return "", false, err
-				}
-				return w.variableStep(t, raw, exp.SQL), true, nil
-			}
 		}
+		return w.variableStep(t.Start, t.End, raw, text), true, nil
 	}
 	w.warn("unreplaced_variable", t.Start, "template variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
 	return "", false, nil
 }
 
-// variableStep adds the step of variable t (raw as written) expanded to
-// text, and returns text as a suffix of the step's detail: one allocation.
-func (w *walker) variableStep(t lexer.Token, raw, text string) string {
+// timeVariable is the value of the Grafana time variable name ("__from",
+// "__interval", ...) in format, as unquoted text, and whether it is a
+// formatted date (which needs quoting outside a string literal). ok is
+// false when name is no time variable the backend can replace.
+func (w *walker) timeVariable(name, format string, start, end int) (text string, date, ok bool, err error) {
+	g, isGlobal := strings.CutPrefix(name, "__")
+	if !isGlobal {
+		return "", false, false, nil
+	}
+	switch g {
+	case "from", "to":
+		s, err := w.env.global(g == "to", format)
+		if err != nil {
+			return "", false, false, &Error{Offset: start, Macro: w.src[start:end], Msg: err.Error()}
+		}
+		return s, isDateFormat(format), true, nil
+	case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
+		if format == "" {
+			exp, err := Expand(w.env, Call{Name: g, Start: start, End: end})
+			if err != nil {
+				return "", false, false, err
+			}
+			return exp.SQL, false, true, nil
+		}
+	}
+	return "", false, false, nil
+}
+
+// isDateFormat reports whether a $__from/$__to format gives text rather
+// than an epoch number.
+func isDateFormat(format string) bool {
+	switch format {
+	case "", "raw", "text", "date:seconds":
+		return false
+	}
+	return true
+}
+
+// stringVariables expands the Grafana time variables written ${__name} or
+// ${__name:format} inside the string literal t, as Grafana's own
+// interpolation does ('${__from:date:iso}' is a common way to write a
+// timestamp literal). The value is written inside the literal unquoted,
+// so one holding a quote, a backslash or a control character is left
+// alone with a warning, as is a format the backend does not know.
+func (w *walker) stringVariables(t lexer.Token) error {
+	text := t.Text(w.src)
+	for from := 0; ; {
+		i := strings.Index(text[from:], "${__")
+		if i < 0 {
+			return nil
+		}
+		i += from
+		j := strings.IndexByte(text[i:], '}')
+		if j < 0 {
+			return nil
+		}
+		j += i + 1
+		from = j
+		inner := text[i+2 : j-1]
+		name, format, _ := strings.Cut(inner, ":")
+		if !validVariableName(name) {
+			continue
+		}
+		start, end := t.Start+i, t.Start+j
+		raw := text[i:j]
+		val, _, ok, err := w.timeVariable(name, format, start, end)
+		switch {
+		case err != nil:
+			w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: ", errorMessage(err))
+			continue
+		case !ok:
+			if _, global := strings.CutPrefix(name, "__"); global && !grafanaGlobals[name[2:]] {
+				w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: it is not a variable the backend can replace")
+			}
+			continue
+		case !safeInString(val):
+			w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: its value holds a quote, a backslash or a control character")
+			continue
+		}
+		w.addEdit(Edit{Start: start, End: end, Text: w.variableStep(start, end, raw, val)})
+	}
+}
+
+// validVariableName reports whether s is a variable name: letters, digits
+// and underscores.
+func validVariableName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) || s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// safeInString reports whether s can be written inside any dialect's
+// string literal as it is: no quote of any kind, no backslash, no control
+// character.
+func safeInString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'', c == '"', c == '`', c == '\\', c < 0x20, c == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
+// errorMessage is the message of an *Error without its position and
+// macro, or err's text.
+func errorMessage(err error) string {
+	if e, ok := AsError(err); ok {
+		return e.Msg
+	}
+	return err.Error()
+}
+
+// variableStep adds the step of the variable at src[start:end] (raw as
+// written) expanded to text, and returns text as a suffix of the step's
+// detail: one allocation.
+func (w *walker) variableStep(start, end int, raw, text string) string {
 	detail := join(raw, " = ", text)
-	w.addStep(Step{Kind: "variable", Detail: detail, Start: t.Start, End: t.End})
+	w.addStep(Step{Kind: "variable", Detail: detail, Start: start, End: end})
 	return detail[len(detail)-len(text):]
 }
 
