@@ -190,9 +190,10 @@ func checkNames(m *Model) error {
 	return nil
 }
 
-// isBare reports whether name can be written without quotes in every
-// dialect: lower-case letters, digits and underscores, not a keyword.
-func isBare(name string) bool {
+// isPlain reports whether name is lower-case letters, digits and
+// underscores, not starting with a digit: a name no dialect needs to quote
+// unless it is a keyword.
+func isPlain(name string) bool {
 	if name == "" || name[0] >= '0' && name[0] <= '9' {
 		return false
 	}
@@ -202,12 +203,21 @@ func isBare(name string) bool {
 			return false
 		}
 	}
-	return lexer.LookupKeyword(name) == lexer.KwNone
+	return true
+}
+
+// isBare reports whether name can be written without quotes: a plain name
+// that is not a keyword. Keywords are quoted even where a dialect would
+// take them bare: which words are reserved differs between engines and
+// versions (PostgreSQL reads a bare user as CURRENT_USER), and the
+// planner's tolerant parser is no authority on that.
+func (w writer) isBare(name string) bool {
+	return isPlain(name) && lexer.LookupKeyword(name) == lexer.KwNone
 }
 
 // ident writes one identifier, quoted only when it needs quotes.
 func (w writer) ident(name string) string {
-	if isBare(name) {
+	if w.isBare(name) {
 		return name
 	}
 	return w.d.QuoteIdent(name)

@@ -46,7 +46,7 @@ const FILLS: Array<SelectableValue<string>> = [
   { label: 'previous', value: 'previous' },
 ];
 
-const LABEL = 12;
+const LABEL = 14;
 
 /**
  * BuilderEditor edits the builder model with schema pickers. Each edit asks the
@@ -345,12 +345,12 @@ export function BuilderEditor({ model, format, sql, engine, schema, writeSql, on
             aria-label={`Direction ${i + 1}`}
             width={12}
             options={[
-              { label: 'ASC', value: false },
-              { label: 'DESC', value: true },
+              { label: 'ASC', value: 'ASC' },
+              { label: 'DESC', value: 'DESC' },
             ]}
-            value={Boolean(o.desc)}
-            onChange={(v: SelectableValue<boolean>) =>
-              set({ orderBy: replace(orderBy, i, { ...o, desc: v.value || undefined }) })
+            value={o.desc ? 'DESC' : 'ASC'}
+            onChange={(v: SelectableValue<string>) =>
+              set({ orderBy: replace(orderBy, i, { ...o, desc: v.value === 'DESC' || undefined }) })
             }
           />
           <IconButton
