@@ -14,11 +14,13 @@ import (
 
 // Defaults for the data source settings.
 const (
-	DefaultMaxRows       = 100_000
-	DefaultQueryTimeout  = 60 * time.Second
-	DefaultCacheTTL      = 30 * time.Second
-	DefaultCacheMaxBytes = 64 << 20
-	DefaultConcurrency   = 4
+	DefaultMaxRows = 100_000
+	// DefaultMaxResultBytes caps one result's values at 256 MiB.
+	DefaultMaxResultBytes = 256 << 20
+	DefaultQueryTimeout   = 60 * time.Second
+	DefaultCacheTTL       = 30 * time.Second
+	DefaultCacheMaxBytes  = 64 << 20
+	DefaultConcurrency    = 4
 )
 
 // Settings are the engine-independent part of a data source's jsonData.
@@ -30,6 +32,10 @@ type Settings struct {
 	// MaxRows is the default row cap of a query (a query may lower or raise it
 	// up to this value); 0 means DefaultMaxRows.
 	MaxRows int64 `json:"maxRows"`
+	// MaxResultBytes caps the size of one query's result in bytes: the
+	// result stops there, with a notice, like at the row cap; 0 means
+	// DefaultMaxResultBytes.
+	MaxResultBytes int64 `json:"maxResultBytes"`
 	// QueryTimeout bounds one query ("30s", or a number of seconds).
 	QueryTimeout Duration `json:"queryTimeout"`
 	// CacheTTL keeps identical results ("0" disables the cache).
@@ -76,7 +82,7 @@ type BudgetJSON struct {
 // commonKeys are the jsonData keys owned by Settings and Budget; the engine
 // never sees them. allowedDatasets is not among them: BigQuery also checks
 // the dry run's referenced tables against it.
-var commonKeys = []string{"engine", "maxRows", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
+var commonKeys = []string{"engine", "maxRows", "maxResultBytes", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
 	"maxBytes", "maxUSD", "maxEstimatedRows",
 	"allowedFunctions", "allowedTableFunctions", "allowedSchemas", "allowedDatabases"}
 
@@ -143,6 +149,9 @@ func (s Settings) withDefaults() Settings {
 	if s.MaxRows == 0 {
 		s.MaxRows = DefaultMaxRows
 	}
+	if s.MaxResultBytes == 0 {
+		s.MaxResultBytes = DefaultMaxResultBytes
+	}
 	if s.QueryTimeout == 0 {
 		s.QueryTimeout = Duration(DefaultQueryTimeout)
 	}
@@ -173,6 +182,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxRows < 0 {
 		bad("maxRows", "must be positive, got %d", c.MaxRows)
+	}
+	if c.MaxResultBytes < 0 {
+		bad("maxResultBytes", "must be positive (bytes; default %d, 256 MiB), got %d", int64(DefaultMaxResultBytes), c.MaxResultBytes)
 	}
 	if c.QueryTimeout < 0 {
 		bad("queryTimeout", "must be positive, got %s", time.Duration(c.QueryTimeout))

@@ -36,6 +36,9 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err := req.validate(s.loadZone); err != nil {
 		return nil, &Error{Message: err.Error()}
 	}
+	if plan, done, err := expandStatementMacros(ctx, req, s); done {
+		return plan, err
+	}
 	src := req.RawSQL
 	d, err := dialect.New(dialect.Name(req.Dialect), req.ServerVersion)
 	if err != nil {
@@ -70,7 +73,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		Dialect: dialect.Name(req.Dialect), ServerVersion: req.ServerVersion,
 		From: req.TimeRange.From, To: req.TimeRange.To,
 		IntervalMs: req.IntervalMs, MaxDataPoints: req.MaxDataPoints,
-		Timezone: req.Timezone, Fill: req.Fill, Resolve: resolve,
+		Timezone: req.Timezone, Fill: req.Fill, Resolve: resolve, Variables: macroVariables(req.Variables),
 	})
 	if err != nil {
 		return nil, &Error{Message: err.Error()}
@@ -103,7 +106,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		}
 	} else {
 		if err := pd.Filters(pushdownFilters(req.Filters), adhoc); err != nil {
-			return nil, &Error{Message: err.Error()}
+			return nil, sqlError(src, err) // positioned when it is about a place in the SQL
 		}
 		expand := func(name, arg string, at int) (string, error) {
 			x, err := macros.Expand(env, macros.Call{Name: name, Start: at, End: at, Parens: true,
@@ -188,6 +191,19 @@ func readOnlyStatement(src string, s *ast.Script) (*ast.Statement, error) {
 		return nil, posError(src, st.Start, "could not find the query of this SELECT statement")
 	}
 	return st, nil
+}
+
+// macroVariables is the request's variables as the macro expansion takes
+// them (nil when there are none: no allocation).
+func macroVariables(vs map[string]VariableValue) map[string]macros.Variable {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make(map[string]macros.Variable, len(vs))
+	for k, v := range vs {
+		out[k] = macros.Variable{Values: v.Values, Multi: v.Multi}
+	}
+	return out
 }
 
 func pushdownFilters(fs []Filter) []pushdown.Filter {
