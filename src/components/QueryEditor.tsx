@@ -14,6 +14,7 @@ import { PlanView } from './query/PlanView';
 import { buildPlanRequest, markersFrom } from './query/planRequest';
 import { SqlEditor } from './query/SqlEditor';
 import { useDryRun } from './query/useDryRun';
+import { AltinityOptions, usesAltinityMacros } from './query/AltinityOptions';
 
 export type Props = QueryEditorProps<DataSource, QuarryQuery, QuarryOptions>;
 
@@ -117,6 +118,7 @@ export function QueryEditor(props: Props) {
         </Stack>
       </Stack>
       <BudgetWarning dryRun={estimate} />
+      {usesAltinityMacros(rawSql) && <AltinityOptions query={query} onChange={onChange} />}
       <ModeRefusal state={modeSwitch} />
       {modeSwitch.mode === 'builder' ? (
         <BuilderEditor
