@@ -4,7 +4,7 @@ import { DataQueryRequest, GrafanaTheme2, QueryEditorProps } from '@grafana/data
 import { Button, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 
 import type { DataSource } from '../datasource';
-import { toFilters } from '../datasource';
+import { toFilters } from '../filters';
 import { Estimate, Format, Plan, QuarryOptions, QuarryQuery } from '../types';
 import { BudgetWarning, CostBadge } from './query/CostBadge';
 import { PlanView } from './query/PlanView';
