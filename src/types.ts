@@ -6,7 +6,8 @@ export type Engine = 'duckdb' | 'postgres' | 'clickhouse' | 'bigquery';
 export const ENGINES: Engine[] = ['duckdb', 'postgres', 'clickhouse', 'bigquery'];
 
 /** Frame shapes the backend builds (the query model's `format`). */
-export type Format = 'auto' | 'table' | 'time_series' | 'time_series_long' | 'time_series_multi' | 'logs' | 'annotations';
+export type Format =
+  'auto' | 'table' | 'time_series' | 'time_series_long' | 'time_series_multi' | 'logs' | 'annotations';
 
 /** The query model sent to the backend. */
 export interface QuarryQuery extends DataQuery {

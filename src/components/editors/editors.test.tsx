@@ -2,7 +2,6 @@ import { act, fireEvent, render, screen } from '@testing-library/react';
 import React, { useState } from 'react';
 import { AnnotationQuery, dateTime, FieldType, toDataFrame } from '@grafana/data';
 
-import { PlanFailure } from '../../api';
 import type { DataSource } from '../../datasource';
 import { QuarryQuery } from '../../types';
 import type { EditorMarker } from '../query/SqlEditor';
@@ -119,6 +118,7 @@ describe('AnnotationEditor', () => {
           datasource={fakeDatasource(jest.fn().mockResolvedValue({}))}
           query={anno.target!}
           onChange={(t) => setAnno({ ...anno, target: t })}
+          onRunQuery={jest.fn()}
           annotation={anno}
           onAnnotationChange={(a) => {
             last = a;

@@ -31,7 +31,7 @@ function client(): ResourceClient {
     }),
     postResource: jest.fn(),
   };
-  return new ResourceClient(caller);
+  return new ResourceClient(caller as unknown as ConstructorParameters<typeof ResourceClient>[0]);
 }
 
 describe('SqlEditor completion provider', () => {
