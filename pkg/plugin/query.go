@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // QueryModel is the JSON of one panel, alert, annotation or variable query.
@@ -34,6 +35,10 @@ type QueryModel struct {
 	Filters      []sqlplan.Filter `json:"filters,omitempty"`
 	// Hide skips the query (Grafana's eye toggle).
 	Hide bool `json:"hide,omitempty"`
+	// Altinity is the Altinity ClickHouse plugin's query settings (database,
+	// table, dateTimeColDataType, dateColDataType, dateTimeType, round,
+	// intervalFactor, skip_comments, extrapolate, …) for its macros.
+	stmtmacro.Altinity
 }
 
 // Query is one decoded query with its request context.
@@ -45,6 +50,16 @@ type Query struct {
 	MaxDataPoints int64
 	// Variable asks for a template-variable frame (text, value).
 	Variable bool
+	// Fresh skips the results the cache holds and the identical queries in
+	// flight: the query runs now (its result is then stored for others).
+	// Alert rule evaluations are fresh.
+	Fresh bool
+}
+
+// fromAlert reports whether Grafana's alerting engine sent the request: it
+// sets the FromAlert header to "true" (backend.FromAlertHeaderName).
+func fromAlert(req *backend.QueryDataRequest) bool {
+	return req.Headers[backend.FromAlertHeaderName] == "true" || req.GetHTTPHeader(backend.FromAlertHeaderName) == "true"
 }
 
 // FormatAuto asks for time_series when the result has a time column and a
@@ -115,7 +130,7 @@ func QueryFromRequest(refID string, r sqlplan.Request) Query {
 		RefID: refID,
 		Model: QueryModel{
 			RawSQL: r.RawSQL, Format: r.Format, Fill: r.Fill, MaxRows: r.MaxRows,
-			Timezone: r.Timezone, Filters: r.Filters,
+			Timezone: r.Timezone, Filters: r.Filters, Altinity: r.Altinity,
 		},
 		TimeRange:     r.TimeRange,
 		Interval:      time.Duration(r.IntervalMs) * time.Millisecond,

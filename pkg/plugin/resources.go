@@ -31,12 +31,14 @@ const (
 	RouteMacros         = "macros"
 	RouteTagKeys        = "tag-keys"
 	RouteTagValues      = "tag-values"
+	RouteBuilderParse   = "builder/parse"
+	RouteBuilderSQL     = "builder/sql"
 )
 
 // Routes lists every resource route.
 func Routes() []string {
 	return []string{RoutePlan, RouteEstimate, RouteSchemaDatasets, RouteSchemaTables, RouteSchemaColumns,
-		RouteSchemaFuncs, RouteMacros, RouteTagKeys, RouteTagValues}
+		RouteSchemaFuncs, RouteMacros, RouteTagKeys, RouteTagValues, RouteBuilderParse, RouteBuilderSQL}
 }
 
 // Bounds of the ad hoc filter resources.
@@ -57,6 +59,9 @@ type ErrorDetail struct {
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Snippet string `json:"snippet,omitempty"`
+	// Steps are the planner's "refused" steps when the trust guard refused
+	// the query.
+	Steps []sqlplan.Step `json:"steps,omitempty"`
 }
 
 // httpError is an error with a status code for a resource response.
@@ -106,7 +111,7 @@ func errorJSON(err error) (int, []byte) {
 	switch {
 	case errors.As(err, &pe):
 		status = http.StatusBadRequest
-		detail = ErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column, Snippet: pe.Snippet}
+		detail = ErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column, Snippet: pe.Snippet, Steps: pe.Steps}
 	case errors.As(err, &be):
 		status = http.StatusBadRequest
 	case errors.As(err, &he):
@@ -167,6 +172,10 @@ func (d *Datasource) resource(ctx context.Context, method, path, rawURL string, 
 		return map[string]any{"functions": fs}, nil
 	case RouteMacros:
 		return map[string]any{"macros": macroDocs()}, nil
+	case RouteBuilderParse:
+		return BuilderParse(method, body, s.eng.Dialect())
+	case RouteBuilderSQL:
+		return BuilderSQL(method, body, s.eng.Dialect())
 	case RouteTagKeys:
 		dataset, table := s.adhocTable(params)
 		return s.TagKeys(ctx, dataset, table)

@@ -16,6 +16,7 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/oracletest"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 func loadCorpus(t testing.TB) []oracletest.Query {
@@ -52,7 +53,8 @@ func TestCorpusSize(t *testing.T) {
 func TestCorpusParses(t *testing.T) {
 	for _, q := range loadCorpus(t) {
 		t.Run(q.Name, func(t *testing.T) {
-			script, err := parser.Parse(q.Request.RawSQL, q.Dialect)
+			src := expandStatementMacros(t, q.Request)
+			script, err := parser.Parse(src, q.Dialect)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
@@ -61,7 +63,7 @@ func TestCorpusParses(t *testing.T) {
 			}
 			st := script.Statements[0]
 			if st.Kind == ast.StmtSelect {
-				checkStructure(t, q.Request.RawSQL, st)
+				checkStructure(t, src, st)
 			}
 			plan, err := sqlplan.Build(context.Background(), q.Request)
 			if err != nil {
@@ -76,6 +78,18 @@ func TestCorpusParses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// expandStatementMacros is the query's text after its statement and
+// Altinity macros (the text the planner parses).
+func expandStatementMacros(t testing.TB, r sqlplan.Request) string {
+	t.Helper()
+	res, err := stmtmacro.Expand(r.RawSQL, stmtmacro.Options{Dialect: string(r.Dialect), ServerVersion: r.ServerVersion,
+		From: r.TimeRange.From, To: r.TimeRange.To, IntervalMs: r.IntervalMs, MaxDataPoints: r.MaxDataPoints, Altinity: r.Altinity})
+	if err != nil {
+		t.Fatalf("statement macros: %v", err)
+	}
+	return res.SQL
 }
 
 // checkStructure checks that every SELECT block that has FROM in its text

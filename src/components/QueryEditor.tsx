@@ -7,6 +7,9 @@ import type { DataSource } from '../datasource';
 import { toFilters } from '../filters';
 import { dashboardVariableNames, dashboardVariableValues } from '../templateVars';
 import { Estimate, Format, Plan, QuarryOptions, QuarryQuery } from '../types';
+import { BuilderEditor } from './builder/BuilderEditor';
+import { emptyModel } from './builder/model';
+import { ModeRefusal, ModeToggle, useModeSwitch } from './builder/ModeSwitch';
 import { BudgetWarning, CostBadge } from './query/CostBadge';
 import { PlanView } from './query/PlanView';
 import { buildPlanRequest, markersFrom } from './query/planRequest';
@@ -65,6 +68,7 @@ export function QueryEditor(props: Props) {
         onRunQuery={onRunQuery}
         range={range}
         request={request}
+        builder
       />
     </div>
   );
@@ -79,6 +83,8 @@ export interface PlannedProps {
   request?: DataQueryRequest<QuarryQuery>;
   /** Initial editor height in pixels. */
   height?: number;
+  /** builder offers the Builder/Code toggle (the panel query editor; not the variable and annotation editors). */
+  builder?: boolean;
 }
 
 /**
@@ -88,7 +94,16 @@ export interface PlannedProps {
  * SQL, format, time-range bucket or variables change; a new change aborts the
  * request in flight.
  */
-export function PlannedSqlEditor({ datasource, query, onChange, onRunQuery, range, request, height }: PlannedProps) {
+export function PlannedSqlEditor({
+  datasource,
+  query,
+  onChange,
+  onRunQuery,
+  range,
+  request,
+  height,
+  builder,
+}: PlannedProps) {
   const [showPlan, setShowPlan] = useState(false);
   const format: Format = query.format ?? 'table';
   const rawSql = query.rawSql ?? '';
@@ -161,10 +176,24 @@ export function PlannedSqlEditor({ datasource, query, onChange, onRunQuery, rang
     [onChange, query]
   );
 
+  // Builder/Code modes (src/components/builder): both edit rawSql, so the cost badge and plan follow either.
+  const modeSwitch = useModeSwitch(query, datasource.resources, onChange);
+  const writeSql = useCallback(
+    (m: NonNullable<QuarryQuery['builder']>) => datasource.resources.builderSql(m),
+    [datasource]
+  );
+  const onBuilderChange = useCallback(
+    (builder: NonNullable<QuarryQuery['builder']>, sql: string) => onChange({ ...query, builder, rawSql: sql }),
+    [onChange, query]
+  );
+
   return (
     <>
       <Stack direction="row" alignItems="center" justifyContent="space-between" wrap="wrap" gap={1}>
-        <CostBadge dryRun={estimate} />
+        <Stack direction="row" alignItems="center" gap={1}>
+          {builder && <ModeToggle state={modeSwitch} />}
+          <CostBadge dryRun={estimate} />
+        </Stack>
         <Stack direction="row" gap={1}>
           <Button
             size="sm"
@@ -183,16 +212,29 @@ export function PlannedSqlEditor({ datasource, query, onChange, onRunQuery, rang
         </Stack>
       </Stack>
       <BudgetWarning dryRun={estimate} />
-      <SqlEditor
-        value={rawSql}
-        engine={datasource.engine}
-        resources={datasource.resources}
-        onChange={setSql}
-        onRun={onRunQuery}
-        markers={markers}
-        height={height}
-        variables={dashboardVariableNames}
-      />
+      {builder && <ModeRefusal state={modeSwitch} />}
+      {builder && modeSwitch.mode === 'builder' ? (
+        <BuilderEditor
+          model={query.builder ?? emptyModel(format)}
+          format={format}
+          sql={rawSql}
+          engine={datasource.engine}
+          schema={datasource.resources}
+          writeSql={writeSql}
+          onChange={onBuilderChange}
+        />
+      ) : (
+        <SqlEditor
+          value={rawSql}
+          engine={datasource.engine}
+          resources={datasource.resources}
+          onChange={setSql}
+          onRun={onRunQuery}
+          markers={markers}
+          height={height}
+          variables={dashboardVariableNames}
+        />
+      )}
       {showPlan && <PlanView dryRun={plan} />}
     </>
   );

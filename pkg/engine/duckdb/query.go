@@ -59,7 +59,7 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 			return err
 		}
 		defer rows.Close()
-		t, err = e.readRows(ctx, rows, plan.RowCap, opts.NumericAsFloat)
+		t, err = e.readRows(ctx, rows, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes})
 		return err
 	})
 	if err != nil {
@@ -72,44 +72,90 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 
 // withStmt prepares sql as a single statement on a pooled connection,
 // checks that it is read-only, and calls fn with it.
+//
+// Preparing binds the statement, which can be slow (a view over a large
+// file, a deep query), and DuckDB's Prepare takes no context. So the
+// connection is owned by a goroutine that prepares; the caller waits for
+// the statement or for ctx, whichever comes first. When ctx ends first the
+// caller returns at once and the goroutine closes the statement and hands
+// the connection back when the bind finishes: a slow bind is cancelled like
+// a slow run, as the caller sees it.
 func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) error) error {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*duck.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
+	type prepared struct {
+		stmt *duck.Stmt
+		err  error
+	}
+	ready := make(chan prepared, 1)
+	finished := make(chan struct{}) // closed when nobody uses the statement any more
+	go func() {
+		defer conn.Close()
+		err := conn.Raw(func(dc any) error {
+			stmt, err := prepareOne(dc, sql)
+			ready <- prepared{stmt, err}
+			if err != nil {
+				return nil
+			}
+			<-finished
+			return stmt.Close()
+		})
+		if err != nil {
+			select {
+			case ready <- prepared{nil, err}: // Raw itself failed
+			default:
+			}
 		}
+	}()
+	select {
+	case p := <-ready:
+		if p.err != nil {
+			return p.err
+		}
+		defer close(finished)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Prepare (not PrepareContext): with several statements the driver
-		// would execute all but the last one while preparing.
-		ds, err := c.Prepare(sql)
-		if err != nil {
-			if strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "prepare") {
-				return fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
-			}
-			return err
+		return fn(p.stmt)
+	case <-ctx.Done():
+		close(finished)
+		return ctx.Err()
+	}
+}
+
+// prepareOne prepares sql on the driver connection dc as exactly one
+// statement and checks that DuckDB classifies it as SELECT or EXPLAIN.
+func prepareOne(dc any, sql string) (*duck.Stmt, error) {
+	c, ok := dc.(*duck.Conn)
+	if !ok {
+		return nil, fmt.Errorf("unexpected driver connection %T", dc)
+	}
+	// Prepare (not PrepareContext): with several statements the driver
+	// would execute all but the last one while preparing.
+	ds, err := c.Prepare(sql)
+	if err != nil {
+		if strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "prepare") {
+			return nil, fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
 		}
-		stmt, ok := ds.(*duck.Stmt)
-		if !ok {
-			_ = ds.Close()
-			return fmt.Errorf("unexpected driver statement %T", ds)
-		}
-		defer stmt.Close()
-		typ, err := stmt.StatementType()
-		if err != nil {
-			return err
-		}
-		if typ != duck.STATEMENT_TYPE_SELECT && typ != duck.STATEMENT_TYPE_EXPLAIN {
-			return fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
-		}
-		return fn(stmt)
-	})
+		return nil, err
+	}
+	stmt, ok := ds.(*duck.Stmt)
+	if !ok {
+		_ = ds.Close()
+		return nil, fmt.Errorf("unexpected driver statement %T", ds)
+	}
+	typ, err := stmt.StatementType()
+	if err != nil {
+		_ = stmt.Close()
+		return nil, err
+	}
+	if typ != duck.STATEMENT_TYPE_SELECT && typ != duck.STATEMENT_TYPE_EXPLAIN {
+		_ = stmt.Close()
+		return nil, fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
+	}
+	return stmt, nil
 }
 
 func stmtTypeName(t duck.StmtType) string {
@@ -129,8 +175,8 @@ func stmtTypeName(t duck.StmtType) string {
 	return fmt.Sprintf("statement type %d", t)
 }
 
-// readRows converts driver rows into a table capped at maxRows.
-func (e *Engine) readRows(ctx context.Context, rows driver.Rows, maxRows int64, numericAsFloat bool) (*frames.Table, error) {
+// readRows converts driver rows into a table with the caps of o.
+func (e *Engine) readRows(ctx context.Context, rows driver.Rows, o frames.TableOptions) (*frames.Table, error) {
 	names := rows.Columns()
 	typed, ok := rows.(driver.RowsColumnTypeDatabaseTypeName)
 	if !ok {
@@ -140,10 +186,10 @@ func (e *Engine) readRows(ctx context.Context, rows driver.Rows, maxRows int64, 
 	for i, n := range names {
 		specs[i] = columnSpec(e.typeMap, n, typed.ColumnTypeDatabaseTypeName(i))
 	}
-	t := frames.NewTable(specs, frames.TableOptions{MaxRows: maxRows, NumericAsFloat: numericAsFloat})
+	t := frames.NewTable(specs, o)
 	writers := make([]writer, len(specs))
 	for i := range specs {
-		w, err := newWriter(t.Column(i), numericAsFloat)
+		w, err := newWriter(t.Column(i), o.NumericAsFloat)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +203,7 @@ func (e *Engine) readRows(ctx context.Context, rows driver.Rows, maxRows int64, 
 			if err := t.Commit(pending); err != nil {
 				return nil, err
 			}
-			pending = 0
+			pending, room = 0, t.Room() // 0 once the byte cap cut the table
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}

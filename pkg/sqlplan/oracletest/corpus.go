@@ -19,6 +19,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // Query is one corpus query: a realistic dashboard query and the request
@@ -79,6 +80,8 @@ type overrides struct {
 	Timezone *string          `json:"timezone"`
 	MaxRows  *int64           `json:"maxRows"`
 	Filters  []sqlplan.Filter `json:"filters"`
+	// Altinity is the Altinity plugin's query model (for its macros).
+	Altinity *stmtmacro.Altinity `json:"altinity"`
 }
 
 // LoadCorpus reads testdata/corpus/<dialect>.txtar under dir (the
@@ -154,6 +157,9 @@ func LoadDialect(dir string, d sqlplan.Dialect) ([]Query, error) {
 				req.MaxRows = *o.MaxRows
 			}
 			req.Filters = o.Filters
+			if o.Altinity != nil {
+				req.Altinity = *o.Altinity
+			}
 		}
 		out = append(out, Query{Name: n, Dialect: d, Request: req})
 	}

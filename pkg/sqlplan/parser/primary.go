@@ -24,6 +24,9 @@ func (p *parser) isTypedLiteral() bool {
 
 // parsePrimary parses an operand.
 func (p *parser) parsePrimary() ast.Expr {
+	if p.t.Kind == lexer.Keyword {
+		p.keywordAsName()
+	}
 	t := p.cur()
 	start := t.Start
 	switch t.Kind {
@@ -105,7 +108,7 @@ func (p *parser) parseKeywordPrimary() ast.Expr {
 			return p.parseCast()
 		}
 	case lexer.KwExtract:
-		if call {
+		if call && !(p.d.ClickHouse && !p.isKwAt(3, lexer.KwFrom)) { // ClickHouse extract(haystack, pattern) is a regex function
 			return p.parseExtract()
 		}
 	case lexer.KwInterval:
