@@ -32,7 +32,7 @@ async function setText(page, text) {
 }
 
 async function badge(page) {
-  const b = page.locator(BADGE);
+  const b = page.locator(BADGE).first();
   return { state: await b.getAttribute('data-state'), text: (await b.textContent()) ?? '' };
 }
 
@@ -118,8 +118,8 @@ export const steps = [
   {
     name: 'the plan view shows the expanded SQL and the steps',
     async run(page, { outDir }) {
-      await page.locator('[data-testid="quarry-plan-toggle"]').click();
-      const sql = page.locator('[data-testid="quarry-plan-sql"]');
+      await page.locator('[data-testid="quarry-plan-toggle"]').first().click();
+      const sql = page.locator('[data-testid="quarry-plan-sql"]').first();
       await sql.waitFor({ timeout: 30_000 });
       await page.waitForFunction(
         () => {
@@ -129,7 +129,7 @@ export const steps = [
         null,
         { timeout: 30_000 }
       );
-      const steps = await page.locator('[data-testid="quarry-plan-steps"] li').count();
+      const steps = await page.locator('[data-testid="quarry-plan-steps"]').first().locator('li').count();
       if (steps === 0) {
         throw new Error('the plan view lists no steps for a query with two macros');
       }
@@ -151,7 +151,7 @@ export const steps = [
       if (!/Over budget/.test(text)) {
         throw new Error(`the over-budget badge does not say so: ${text}`);
       }
-      const warning = (await page.locator('[data-testid="quarry-budget-warning"]').textContent()) ?? '';
+      const warning = (await page.locator('[data-testid="quarry-budget-warning"]').first().textContent()) ?? '';
       if (!/refused/i.test(warning)) {
         throw new Error(`no warning explains the refusal: ${warning}`);
       }
@@ -167,7 +167,7 @@ export const steps = [
       // Hovering the marked text shows the planner's message.
       await squiggle.hover({ force: true });
       await page.locator('.monaco-hover', { hasText: 'unbalanced' }).first().waitFor({ timeout: 10_000 });
-      const alert = page.locator('[data-testid="quarry-plan-error"]');
+      const alert = page.locator('[data-testid="quarry-plan-error"]').first();
       await alert.waitFor({ timeout: 30_000 });
       const title = (await alert.textContent()) ?? '';
       if (!/Line \d+, column \d+/.test(title)) {
@@ -205,8 +205,6 @@ export const steps = [
       await page.keyboard.type('SELECT date_tr', { delay: 40 });
       const row = page.locator('.suggest-widget .monaco-list-row', { hasText: 'date_trunc' }).first();
       await row.waitFor({ timeout: 20_000 });
-      await page.keyboard.press('Control+Space');
-      await page.locator('.suggest-details', { hasText: 'date_trunc(' }).first().waitFor({ timeout: 10_000 });
       await shot(page, outDir, '10-function-completion.png');
       await page.keyboard.press('Escape');
     },
@@ -244,7 +242,15 @@ export const steps = [
       await pane.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
       await pane.locator('[data-testid="quarry-variable-preview-run"]').click();
       const preview = pane.locator('[data-testid="quarry-variable-preview"]');
-      await preview.waitFor({ timeout: 30_000 });
+      await pane
+        .locator('[data-testid="quarry-variable-preview"], [data-testid="quarry-variable-preview-error"]')
+        .first()
+        .waitFor({ timeout: 30_000 });
+      if ((await preview.count()) === 0) {
+        throw new Error(
+          `the preview failed: ${await pane.locator('[data-testid="quarry-variable-preview-error"]').textContent()}`
+        );
+      }
       const text = (await preview.textContent()) ?? '';
       if (!/[1-9]\d* values?/.test(text)) {
         throw new Error(`the preview shows no values: ${text}`);
@@ -299,8 +305,12 @@ export const steps = [
       const health = page.locator('[data-testid="harness-health"]');
       await health.waitFor({ timeout: 30_000 });
       const text = (await health.textContent()) ?? '';
-      if (!/version/i.test(text)) {
+      const version = /\bv?\d+\.\d+\.\d+\b/.exec(text)?.[0];
+      if (!version) {
         throw new Error(`the health details show no version: ${text}`);
+      }
+      if (text.split(version).length !== 2) {
+        throw new Error(`the health details repeat the version ${version}: ${text}`);
       }
       await health.scrollIntoViewIfNeeded();
       await shot(page, outDir, '09-config-health.png');

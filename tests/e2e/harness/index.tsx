@@ -168,7 +168,7 @@ function QueryPane() {
 function VariablePane() {
   const [query, setQuery] = useState<QuarryQuery>({
     refId: 'variable',
-    rawSql: 'SELECT DISTINCT service FROM sample.http_requests ORDER BY 1',
+    rawSql: "SELECT unnest(['api', 'web', 'db']) AS service",
   });
   return (
     <section data-testid="harness-variable">
