@@ -17,6 +17,16 @@ export interface QuarryQuery extends DataQuery {
   maxRows?: number;
   /** Overrides the fill of $__timeGroup ("0", "NULL", "previous"). */
   fill?: string;
+  /** The Altinity ClickHouse plugin's query model, read by its macros ($table, $timeFilter, $rateColumns…). */
+  database?: string;
+  table?: string;
+  dateTimeColDataType?: string;
+  dateColDataType?: string;
+  dateTimeType?: string;
+  round?: string;
+  intervalFactor?: number;
+  skip_comments?: boolean;
+  extrapolate?: boolean;
   /** BigQuery only: per-query processing location and priority. */
   location?: string;
   priority?: 'INTERACTIVE' | 'BATCH';

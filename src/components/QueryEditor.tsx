@@ -16,6 +16,7 @@ import { buildPlanRequest, markersFrom } from './query/planRequest';
 import { QueryOptions } from './query/QueryOptions';
 import { SqlEditor } from './query/SqlEditor';
 import { useDryRun } from './query/useDryRun';
+import { AltinityOptions, usesAltinityMacros } from './query/AltinityOptions';
 
 export type Props = QueryEditorProps<DataSource, QuarryQuery, QuarryOptions>;
 
@@ -212,6 +213,7 @@ export function PlannedSqlEditor({
         </Stack>
       </Stack>
       <BudgetWarning dryRun={estimate} />
+      {usesAltinityMacros(rawSql) && <AltinityOptions query={query} onChange={onChange} />}
       {builder && <ModeRefusal state={modeSwitch} />}
       {builder && modeSwitch.mode === 'builder' ? (
         <BuilderEditor
