@@ -16,7 +16,6 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/oracletest"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
-	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 func loadCorpus(t testing.TB) []oracletest.Query {
@@ -53,7 +52,7 @@ func TestCorpusSize(t *testing.T) {
 func TestCorpusParses(t *testing.T) {
 	for _, q := range loadCorpus(t) {
 		t.Run(q.Name, func(t *testing.T) {
-			src := expandStatementMacros(t, q.Request)
+			src := expandStatementMacros(t, q)
 			script, err := parser.Parse(src, q.Dialect)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
@@ -82,14 +81,13 @@ func TestCorpusParses(t *testing.T) {
 
 // expandStatementMacros is the query's text after its statement and
 // Altinity macros (the text the planner parses).
-func expandStatementMacros(t testing.TB, r sqlplan.Request) string {
+func expandStatementMacros(t testing.TB, q oracletest.Query) string {
 	t.Helper()
-	res, err := stmtmacro.Expand(r.RawSQL, stmtmacro.Options{Dialect: string(r.Dialect), ServerVersion: r.ServerVersion,
-		From: r.TimeRange.From, To: r.TimeRange.To, IntervalMs: r.IntervalMs, MaxDataPoints: r.MaxDataPoints, Altinity: r.Altinity})
+	src, err := q.ParserText()
 	if err != nil {
-		t.Fatalf("statement macros: %v", err)
+		t.Fatal(err)
 	}
-	return res.SQL
+	return src
 }
 
 // checkStructure checks that every SELECT block that has FROM in its text

@@ -175,3 +175,16 @@ func Names(qs []Query) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ParserText is the query's text after its statement and Altinity macros:
+// the text the planner's parser reads (statement macros expand before
+// parsing).
+func (q Query) ParserText() (string, error) {
+	r := q.Request
+	res, err := stmtmacro.Expand(r.RawSQL, stmtmacro.Options{Dialect: string(r.Dialect), ServerVersion: r.ServerVersion,
+		From: r.TimeRange.From, To: r.TimeRange.To, IntervalMs: r.IntervalMs, MaxDataPoints: r.MaxDataPoints, Altinity: r.Altinity})
+	if err != nil {
+		return "", fmt.Errorf("%s: statement macros: %w", q.Name, err)
+	}
+	return res.SQL, nil
+}
