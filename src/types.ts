@@ -6,7 +6,8 @@ export type Engine = 'duckdb' | 'postgres' | 'clickhouse' | 'bigquery';
 export const ENGINES: Engine[] = ['duckdb', 'postgres', 'clickhouse', 'bigquery'];
 
 /** Frame shapes the backend builds (the query model's `format`). */
-export type Format = 'table' | 'time_series' | 'time_series_long' | 'time_series_multi' | 'logs' | 'annotations';
+export type Format =
+  'auto' | 'table' | 'time_series' | 'time_series_long' | 'time_series_multi' | 'logs' | 'annotations';
 
 /** The query model sent to the backend. */
 export interface QuarryQuery extends DataQuery {
@@ -227,6 +228,15 @@ export interface MacroDoc {
   example?: string;
 }
 
+/** A function of the connected server (GET /schema/functions). */
+export interface ServerFunction {
+  name: string;
+  signature?: string;
+  returns?: string;
+  kind: 'scalar' | 'aggregate' | 'window' | 'table';
+  description?: string;
+}
+
 export interface ColumnInfo {
   name: string;
   type: string;
@@ -252,4 +262,6 @@ export interface PlanRequest {
   timezone?: string;
   filters?: QuarryFilter[];
   maxRows?: number;
+  /** The dashboard's current variable values, {"name": value | [values]}. */
+  variables?: Record<string, string | string[]>;
 }

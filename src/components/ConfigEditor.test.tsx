@@ -121,8 +121,49 @@ describe('ConfigEditor', () => {
     const changes: Options[] = [];
     render(<Stateful initial={options({ engine: 'duckdb' })} onChange={(o) => changes.push(o)} />);
     fireEvent.change(screen.getByLabelText('Maximum bytes scanned'), { target: { value: '1073741824' } });
+    fireEvent.blur(screen.getByLabelText('Maximum bytes scanned'));
     expect(changes[changes.length - 1].jsonData.maxBytes).toBe(1073741824);
     fireEvent.change(screen.getByLabelText('Query timeout'), { target: { value: 'soon' } });
     expect(screen.getByText(/Use a duration such as/)).toBeInTheDocument();
+  });
+
+  it('keeps "6." and "1e" as typed until blur, then stores the number', () => {
+    const changes: Options[] = [];
+    render(<Stateful initial={options({ engine: 'bigquery' })} onChange={(o) => changes.push(o)} />);
+    const price = screen.getByLabelText('Price per TiB (USD)') as HTMLInputElement;
+    fireEvent.change(price, { target: { value: '6.' } });
+    expect(price.value).toBe('6.');
+    fireEvent.change(price, { target: { value: '6.2' } });
+    expect(price.value).toBe('6.2');
+    fireEvent.change(price, { target: { value: '6.25' } });
+    fireEvent.blur(price);
+    expect(changes[changes.length - 1].jsonData.pricePerTiB).toBe(6.25);
+    const rows = screen.getByLabelText('Maximum estimated rows') as HTMLInputElement;
+    fireEvent.change(rows, { target: { value: '1e' } });
+    expect(rows.value).toBe('1e');
+    fireEvent.blur(rows);
+    expect(screen.getByText('Maximum estimated rows must be a number')).toBeInTheDocument();
+    fireEvent.change(rows, { target: { value: '1e6' } });
+    fireEvent.blur(rows);
+    expect(changes[changes.length - 1].jsonData.maxEstimatedRows).toBe(1_000_000);
+  });
+
+  it("switching engine clears the other engine's keys and says which", () => {
+    const changes: Options[] = [];
+    render(
+      <Stateful
+        initial={options({ engine: 'postgres', host: 'db.internal', port: 5432, user: 'grafana', maxRows: 500 })}
+        onChange={(o) => changes.push(o)}
+      />
+    );
+    fireEvent.click(screen.getByLabelText('ClickHouse'));
+    const j = changes[changes.length - 1].jsonData;
+    expect(j.engine).toBe('clickhouse');
+    expect(j.host).toBeUndefined();
+    expect(j.port).toBeUndefined();
+    expect(j.user).toBeUndefined();
+    expect(j.maxRows).toBe(500);
+    expect(screen.getByTestId('quarry-engine-cleared')).toHaveTextContent('host, port, user');
+    expect((screen.getByLabelText('Host') as HTMLInputElement).value).toBe('');
   });
 });

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useEffect, useState } from 'react';
 import { Field, Input, SecretInput, SecretTextArea } from '@grafana/ui';
 
 import { ConfigProps, isConfigured, JsonKey, resetSecure, SecureKey, setJson, setSecure, toNumber } from './helpers';
@@ -13,21 +13,47 @@ interface TextProps {
   invalid?: string;
 }
 
-/** JsonInput edits one jsonData key as text or as a number. */
+/**
+ * JsonInput edits one jsonData key as text or as a number. A numeric field
+ * keeps what is typed ("6.", "1e") until blur, then stores the number; text
+ * that is not a number stays in the field with an error and is not stored.
+ */
 export function JsonInput({ props, name, label, description, placeholder, numeric, invalid }: TextProps) {
   const value = props.options.jsonData[name];
+  const shown = value === undefined || value === null ? '' : String(value);
+  const [draft, setDraft] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    // A change from outside (engine switch, reset) replaces the draft.
+    setDraft((d) => (d !== undefined && toNumber(d) === value ? d : undefined));
+  }, [value]);
+  const text = numeric && draft !== undefined ? draft : shown;
+  const notNumber = numeric && draft !== undefined && draft.trim() !== '' && toNumber(draft) === undefined;
+  const error = invalid ?? (notNumber ? `${label} must be a number` : undefined);
   return (
-    <Field label={label} description={description} invalid={Boolean(invalid)} error={invalid}>
+    <Field label={label} description={description} invalid={Boolean(error)} error={error}>
       <Input
         id={`quarry-${name}`}
         aria-label={label}
         width={40}
-        value={value === undefined || value === null ? '' : String(value)}
+        value={text}
         placeholder={placeholder}
         inputMode={numeric ? 'decimal' : undefined}
         onChange={(e) => {
-          const text = e.currentTarget.value;
-          setJson(props, name, (numeric ? toNumber(text) : text) as never);
+          const t = e.currentTarget.value;
+          if (numeric) {
+            setDraft(t);
+            return;
+          }
+          setJson(props, name, t as never);
+        }}
+        onBlur={() => {
+          if (numeric && draft !== undefined) {
+            const n = toNumber(draft);
+            if (draft.trim() === '' || n !== undefined) {
+              setJson(props, name, n as never);
+              setDraft(undefined);
+            }
+          }
         }}
       />
     </Field>
