@@ -8,3 +8,6 @@ var (
 	ExplainEstimateSQL = explainEstimateSQL
 	PartStatsSQL       = partStatsSQL
 )
+
+// DistributedArgs exposes distributedArgs to the external tests.
+var DistributedArgs = distributedArgs
