@@ -73,10 +73,10 @@ func cases() map[string]*data.Frame {
 			f.RefID = "A"
 			f.Meta = &data.FrameMeta{
 				Type: data.FrameTypeTimeSeriesWide, TypeVersion: data.FrameTypeVersion{0, 1},
-				ExecutedQueryString: "SELECT 1 -- ünïcode",
-				Notices:             []data.Notice{{Severity: data.NoticeSeverityWarning, Text: "results truncated"}},
-				Stats:               []data.QueryStat{{FieldConfig: data.FieldConfig{DisplayName: "rows"}, Value: 2}},
-				Custom:              map[string]any{"steps": []any{map[string]any{"kind": "cap"}}},
+				ExecutedQueryString:    "SELECT 1 -- ünïcode",
+				Notices:                []data.Notice{{Severity: data.NoticeSeverityWarning, Text: "results truncated"}},
+				Stats:                  []data.QueryStat{{FieldConfig: data.FieldConfig{DisplayName: "rows"}, Value: 2}},
+				Custom:                 map[string]any{"steps": []any{map[string]any{"kind": "cap"}}},
 				PreferredVisualization: data.VisTypeGraph,
 			}
 			return f
