@@ -63,6 +63,9 @@ type Decision struct {
 	Column string
 	// Bucket is the bucket length of the Buckets shape.
 	Bucket time.Duration
+	// Output is the 0-based position of the time among the result's
+	// columns (the bucket, or the ordering time of raw rows).
+	Output int
 	// Span is where the reason points in the SQL: the offending part, or
 	// the filter of a safe query.
 	Span ast.Span
@@ -360,7 +363,24 @@ func (a *analyzer) run(st *ast.Statement) Decision {
 	if !a.isTime(sel, orderFirst, colText, nil) {
 		return a.unsafe(orderFirst, "ORDER BY other than time (%s)", a.text(orderFirst))
 	}
-	return Decision{Safe: true, Shape: Rows, Column: a.text(col), Span: filter.Span,
+	out := -1
+	if item := a.itemFor(sel, orderFirst); item != nil {
+		out = a.index(sel, item)
+	} else {
+		for i, it := range sel.Items {
+			if a.isTime(sel, it.Expr, colText, nil) {
+				out = i
+				break
+			}
+		}
+	}
+	if out < 0 {
+		return a.unsafe(orderFirst, "the ordering time %s is not an output column", a.text(orderFirst))
+	}
+	if star := a.starBefore(sel, out); star != nil {
+		return a.unsafe(star, "a * before the time column hides its position")
+	}
+	return Decision{Safe: true, Shape: Rows, Column: a.text(col), Span: filter.Span, Output: out,
 		Reason: fmt.Sprintf("raw rows filtered by $%s(%s) and ordered by time", filter.Name, a.text(col))}
 }
 
@@ -411,7 +431,20 @@ func (a *analyzer) buckets(sel *ast.Select, filter *ast.Macro, col string, group
 	if err != nil {
 		return a.unsafe(g, "%s", err.Error())
 	}
-	return Decision{Safe: true, Shape: Buckets, Column: a.text(filter.Args[0]), Bucket: step, Span: g.Span,
+	out := -1
+	for i, it := range sel.Items {
+		if within(it.Span, g.Span) {
+			out = i
+			break
+		}
+	}
+	if out < 0 || !within(g.Span, sel.Items[out].Expr.NodeSpan()) {
+		return a.unsafe(g, "the time bucket is not an output column of its own")
+	}
+	if star := a.starBefore(sel, out); star != nil {
+		return a.unsafe(star, "a * before the time bucket hides its position")
+	}
+	return Decision{Safe: true, Shape: Buckets, Column: a.text(filter.Args[0]), Bucket: step, Span: g.Span, Output: out,
 		Reason: fmt.Sprintf("%s buckets of %s filtered by $%s, every output computed within its bucket",
 			macros.FormatInterval(step), a.text(filter.Args[0]), filter.Name)}
 }
@@ -477,6 +510,26 @@ func (a *analyzer) groupedByBucket(sel *ast.Select, g *ast.Macro) bool {
 		}
 	}
 	return false
+}
+
+// index is item's position among sel's outputs (-1 when not there).
+func (a *analyzer) index(sel *ast.Select, item *ast.SelectItem) int {
+	for i, it := range sel.Items {
+		if it == item {
+			return i
+		}
+	}
+	return -1
+}
+
+// starBefore is a * among the outputs before position i, if any.
+func (a *analyzer) starBefore(sel *ast.Select, i int) ast.Node {
+	for _, it := range sel.Items[:i] {
+		if st, ok := it.Expr.(*ast.Star); ok {
+			return st
+		}
+	}
+	return nil
 }
 
 func (a *analyzer) inItems(sel *ast.Select, g *ast.Macro) bool {
