@@ -31,6 +31,8 @@ services=${QUARRY_SERVICES:-postgres clickhouse bigquery}
 want() { [[ " $services " == *" $1 "* ]]; }
 bq_project=quarry
 bq_dataset=sample
+ch_reader=quarry_reader
+ch_readonly2=quarry_readonly2
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -82,6 +84,8 @@ export QUARRY_CH_ADDR='127.0.0.1:$ch_port'
 export QUARRY_CH_HTTP_ADDR='127.0.0.1:$ch_http_port'
 export QUARRY_CH_DATABASE='sample'
 export QUARRY_CH_USER='default'
+export QUARRY_CH_READER_USER='$ch_reader'
+export QUARRY_CH_READONLY2_USER='$ch_readonly2'
 export QUARRY_CH_VERSION='$(ch_version)'
 export QUARRY_BQ_ENDPOINT='http://127.0.0.1:$bq_port'
 export QUARRY_BQ_GRPC_ADDR='127.0.0.1:$bq_grpc_port'
@@ -90,7 +94,8 @@ export QUARRY_BQ_DATASET='$bq_dataset'
 EOF
 }
 
-write_env() { env_text >"$state/env"; }
+# write_env replaces the env file at once (tests may be reading it).
+write_env() { env_text >"$state/env.new" && mv "$state/env.new" "$state/env"; }
 
 ch_version() {
   clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT version()' 2>/dev/null || echo unknown
@@ -168,12 +173,36 @@ ch_config() {
   <mlock_executable>false</mlock_executable>
 </yandex>
 EOF
-  cat >"$dir/users.xml" <<EOF
+  ch_users "$dir"
+}
+
+# ch_users DIR writes DIR/users.xml: `default` (the tests' admin user, which
+# loads fixtures), `quarry_reader`, the least-privilege user Quarry's
+# backstop tests connect as, and `quarry_readonly2` (readonly=2: a query may
+# change settings; the health warning's test). ClickHouse 18.16 has no settings constraints
+# (profiles reject <constraints>), so the strongest it offers is readonly=1:
+# no writes, no SET or query-level SETTINGS that change a value, settings
+# sent with a query ignored, and no table functions at all; the limits live
+# in the profile. allow_databases keeps the user to the sample (system stays
+# readable). The server re-reads users.xml on change, so a running server
+# picks it up without a restart.
+ch_users() {
+  local dir=$1
+  cat >"$dir/users.xml.new" <<EOF
 <?xml version="1.0"?>
 <yandex>
   <profiles>
     <default><max_memory_usage>4000000000</max_memory_usage><load_balancing>random</load_balancing></default>
     <readonly><readonly>1</readonly></readonly>
+    <quarry_reader>
+      <readonly>1</readonly>
+      <max_execution_time>60</max_execution_time>
+      <max_memory_usage>2000000000</max_memory_usage>
+      <max_result_bytes>1000000000</max_result_bytes>
+      <max_rows_to_read>1000000000</max_rows_to_read>
+      <max_bytes_to_read>100000000000</max_bytes_to_read>
+    </quarry_reader>
+    <quarry_readonly2><readonly>2</readonly><max_execution_time>60</max_execution_time></quarry_readonly2>
   </profiles>
   <users>
     <default>
@@ -182,12 +211,40 @@ EOF
       <profile>default</profile>
       <quota>default</quota>
     </default>
+    <$ch_reader>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>quarry_reader</profile>
+      <quota>default</quota>
+      <allow_databases><database>sample</database></allow_databases>
+    </$ch_reader>
+    <$ch_readonly2>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>quarry_readonly2</profile>
+      <quota>default</quota>
+      <allow_databases><database>sample</database></allow_databases>
+    </$ch_readonly2>
   </users>
   <quotas>
     <default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default>
   </quotas>
 </yandex>
 EOF
+  if cmp -s "$dir/users.xml.new" "$dir/users.xml"; then rm -f "$dir/users.xml.new"; else mv "$dir/users.xml.new" "$dir/users.xml"; fi
+}
+
+# ch_reader_ready: the reader user can log in (a running server re-reads
+# users.xml within seconds of a change).
+ch_reader_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --user "$ch_reader" --query 'SELECT 1' >/dev/null 2>&1; }
+
+# ch_update_users: a running server gets the current users.xml (no restart).
+ch_update_users() {
+  local dir="$state/clickhouse"
+  [ -d "$dir" ] || return 0
+  ch_users "$dir"
+  if is_root && id clickhouse >/dev/null 2>&1; then chown clickhouse "$dir/users.xml"; fi
+  wait_for 30 "clickhouse user $ch_reader" ch_reader_ready || die "clickhouse user $ch_reader cannot log in; see $dir/log/"
 }
 
 ch_start() {
@@ -290,6 +347,9 @@ start() {
   if [ -f "$state/ready" ] && [ "${QUARRY_FORCE_LOAD:-0}" != 1 ] &&
     { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_healthy; }; then
     log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
+    # Users and the env file may be from an older version of this script.
+    if want clickhouse; then ch_update_users; fi
+    write_env
     flock -u 9
     return
   fi
@@ -298,7 +358,7 @@ start() {
   rm -f "$state/ready"
   if want bigquery; then bq_start; fi
   if want postgres; then pg_start; fi
-  if want clickhouse; then ch_start; fi
+  if want clickhouse; then ch_start; ch_update_users; fi
   if want bigquery; then bq_wait; fi
   write_env
   local t1=$SECONDS

@@ -18,27 +18,36 @@ import (
 // read per table, with bytes scaled from each table's average row size. On
 // older servers it returns an upper bound: the active parts of every
 // referenced table (rows and uncompressed bytes from system.parts), before
-// any partition pruning.
+// any partition pruning. Every statement runs with the query's settings and
+// timeout (prepare); the timeout is the configured one, or less when ctx
+// ends sooner (engine.EstimateTimeout).
 func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost, error) {
 	if st := strings.ToLower(plan.Statement); st != "" && st != "select" {
 		return engine.Cost{Kind: engine.CostUnknown, StatementType: st, Notes: []string{"estimates cover SELECT statements only"}}, nil
 	}
-	timeout := time.Duration(e.settings.QueryTimeout)
+	timeout := engine.EstimateTimeout(ctx, time.Duration(e.settings.QueryTimeout))
 	qctx, cancel := engine.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := e.serverVersion(qctx)
 	if err != nil {
 		return engine.Cost{}, err
 	}
+	// The same settings as the query (readonly=1, max_execution_time, the
+	// lifted SETTINGS): EXPLAIN ESTIMATE builds the query's table functions
+	// and reads its settings.
+	sctx, sql, err := e.prepare(qctx, plan.SQL, timeout, "")
+	if err != nil {
+		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
+	}
 	d, _ := dialect.New(dialect.ClickHouse, versionString(v))
 	if d.Has(dialect.ExplainEstimate) {
-		c, err := e.explainEstimate(qctx, plan.SQL)
+		c, err := e.explainEstimate(sctx, sql)
 		if err != nil {
 			return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, plan.SQL))
 		}
 		return c, nil
 	}
-	c, err := e.upperBound(qctx, plan.SQL)
+	c, err := e.upperBound(sctx, sql)
 	if err != nil {
 		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
 	}

@@ -644,3 +644,12 @@ func joinLists(a, b []string) string {
 	}
 	return strings.Join(a, ", ") + ", " + strings.Join(b, ", ")
 }
+
+// SettingAllowed reports whether a query's own SETTINGS may hold the
+// setting name in the dialect: ClickHouse's allow-list of settings that
+// change no limit. Engines use it to decide which of a query's settings
+// they may send on its behalf. Dialects without SETTINGS allow none.
+func SettingAllowed(dialect, name string) bool {
+	r := rulesFor(dialect)
+	return r != nil && r.settings != nil && match(r.settings, name) >= 0
+}
