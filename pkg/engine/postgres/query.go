@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 	// little past ours, so the server stops even if the cancel is lost.
 	begin := "BEGIN READ ONLY"
 	if timeout > 0 {
-		begin += fmt.Sprintf("; SET LOCAL statement_timeout = %d", (timeout + time.Second).Milliseconds())
+		begin += fmt.Sprintf("; SET LOCAL statement_timeout = %d", statementTimeout(timeout))
 	}
 	if _, err := conn.Conn().PgConn().Exec(qctx, begin).ReadAll(); err != nil {
 		healthy = false
@@ -217,4 +218,13 @@ SELECT oid, typname, typtype FROM t WHERE typtype <> 'd'`
 		e.types[oid] = pgType{name: name, enum: kind == "e"}
 		e.mu.Unlock()
 	}
+}
+
+// statementTimeout is the server-side statement_timeout (ms) for a query or
+// an estimate with this timeout: a little past it, so the client's timeout
+// normally fires first and the server still stops if the cancel is lost.
+// Whole seconds, rounded up: an estimate's timeout (what is left of the
+// same budget) then gets the same value as the query's.
+func statementTimeout(timeout time.Duration) int64 {
+	return int64(math.Ceil((timeout + time.Second).Seconds())) * 1000
 }
