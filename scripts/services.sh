@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts, stops and describes the real services Quarry's integration tests use:
-# PostgreSQL 15, ClickHouse (Debian's 18.16.1) and the goccy BigQuery emulator,
-# each on a port of its own, with the sample data (pkg/sample) loaded.
+# PostgreSQL 15, ClickHouse (Debian's 18.16.1), the goccy BigQuery emulator and
+# Redis 7 (Debian's redis-server, for the shared result cache), each on a port
+# of its own, with the sample data (pkg/sample) loaded.
 #
 #   scripts/services.sh start    start what is not running, load the sample, write the env file (idempotent;
 #                                when everything runs and the sample is marked loaded it returns at once,
@@ -12,10 +13,13 @@
 #
 # Everything lives under $QUARRY_STATE_DIR (default /tmp/quarry-services):
 # data dirs, configs, pid files, logs (logs/), the env file and the `ready` marker.
-# Ports: PostgreSQL 55432, ClickHouse native 59000 (http 58123), emulator http 59050 / grpc 59060.
-# Override with QUARRY_PG_PORT, QUARRY_CH_PORT, QUARRY_CH_HTTP_PORT, QUARRY_BQ_PORT, QUARRY_BQ_GRPC_PORT.
-# QUARRY_SERVICES (default "postgres clickhouse bigquery") limits what start runs, for debugging;
-# tests (pkg/testenv) need all three.
+# Ports: PostgreSQL 55432, ClickHouse native 59000 (http 58123), emulator http 59050 / grpc 59060,
+# Redis 56379.
+# Override with QUARRY_PG_PORT, QUARRY_CH_PORT, QUARRY_CH_HTTP_PORT, QUARRY_BQ_PORT, QUARRY_BQ_GRPC_PORT,
+# QUARRY_REDIS_PORT.
+# QUARRY_SERVICES (default "postgres clickhouse bigquery redis") limits what start runs, for debugging
+# and for private instances (QUARRY_SERVICES=redis with a state dir and port of its own);
+# tests (pkg/testenv) need all four. Redis holds no sample and keeps nothing on disk (no RDB, no AOF).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,8 +30,9 @@ ch_port=${QUARRY_CH_PORT:-59000}
 ch_http_port=${QUARRY_CH_HTTP_PORT:-58123}
 bq_port=${QUARRY_BQ_PORT:-59050}
 bq_grpc_port=${QUARRY_BQ_GRPC_PORT:-59060}
+redis_port=${QUARRY_REDIS_PORT:-56379}
 pg_bin=${QUARRY_PG_BIN:-/usr/lib/postgresql/15/bin}
-services=${QUARRY_SERVICES:-postgres clickhouse bigquery}
+services=${QUARRY_SERVICES:-postgres clickhouse bigquery redis}
 want() { [[ " $services " == *" $1 "* ]]; }
 bq_project=quarry
 bq_dataset=sample
@@ -86,16 +91,18 @@ export QUARRY_CH_DATABASE='sample'
 export QUARRY_CH_USER='default'
 export QUARRY_CH_READER_USER='$ch_reader'
 export QUARRY_CH_READONLY2_USER='$ch_readonly2'
-export QUARRY_CH_VERSION='$(ch_version)'
+export QUARRY_CH_VERSION='$(if want clickhouse; then ch_version; else echo unknown; fi)'
 export QUARRY_BQ_ENDPOINT='http://127.0.0.1:$bq_port'
 export QUARRY_BQ_GRPC_ADDR='127.0.0.1:$bq_grpc_port'
 export QUARRY_BQ_PROJECT='$bq_project'
 export QUARRY_BQ_DATASET='$bq_dataset'
 EOF
+  if want redis; then redis_env_text; fi
 }
 
-# write_env replaces the env file at once (tests may be reading it).
-write_env() { env_text >"$state/env.new" && mv "$state/env.new" "$state/env"; }
+# write_env replaces the env file in one rename: tests read it while another
+# start rewrites it.
+write_env() { env_text >"$state/env.tmp" && mv -f "$state/env.tmp" "$state/env"; }
 
 ch_version() {
   clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT version()' 2>/dev/null || echo unknown
@@ -330,6 +337,39 @@ bq_ready_or_dead() { bq_ready || ! pid_alive "$state/bigquery/emulator.pid"; }
 
 bq_stop() { kill_pidfile "$state/bigquery/emulator.pid" bigquery-emulator; }
 
+# ---------------------------------------------------------------- Redis
+# Redis is an accelerator of the shared result cache: it holds no sample, so it
+# starts (and restarts) independently of the sample's ready marker.
+redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" = PONG ]; }
+redis_ready_or_dead() { redis_ready || ! pid_alive "$state/redis/redis.pid"; }
+
+redis_env_text() {
+  cat <<EOF
+export QUARRY_REDIS_ADDR='127.0.0.1:$redis_port'
+export QUARRY_REDIS_URL='redis://127.0.0.1:$redis_port/0'
+export QUARRY_REDIS_PID_FILE='$state/redis/redis.pid'
+EOF
+}
+
+redis_start() {
+  command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || apt_install redis-server
+  local dir="$state/redis"
+  if pid_alive "$dir/redis.pid" && redis_ready; then log "redis already running on $redis_port"; return; fi
+  port_open "$redis_port" && die "port $redis_port is taken by another process; set QUARRY_REDIS_PORT"
+  mkdir -p "$dir" "$state/logs"
+  # No persistence (save "", appendonly no): a restart starts empty, as a
+  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache.
+  setsid redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save '' --appendonly no \
+    --daemonize no --protected-mode no --maxmemory 256mb --maxmemory-policy allkeys-lru \
+    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null &
+  echo $! >"$dir/redis.pid"
+  ln -sf "$dir/redis.log" "$state/logs/redis.log"
+  wait_for 30 redis redis_ready_or_dead || die "redis does not answer on $redis_port; see $dir/redis.log"
+  pid_alive "$dir/redis.pid" || die "redis exited; see $dir/redis.log"
+}
+
+redis_stop() { kill_pidfile "$state/redis/redis.pid" redis; }
+
 # ---------------------------------------------------------------- commands
 start() {
   mkdir -p "$(dirname "$state")"
@@ -341,9 +381,10 @@ start() {
   if [ -f "$state/ready" ] && [ "$(sed -n 2p "$state/ready")" != "$digest" ]; then
     # The generator changed (same counts may hide different rows): start afresh.
     log "the loaded sample is from another generator version; restarting from scratch"
-    bq_stop; ch_stop; pg_stop
+    bq_stop; ch_stop; pg_stop; redis_stop
     rm -rf "$state"
   fi
+  if want redis; then redis_start; fi
   if [ -f "$state/ready" ] && [ "${QUARRY_FORCE_LOAD:-0}" != 1 ] &&
     { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_healthy; }; then
     log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
@@ -380,13 +421,14 @@ stop() {
   if [ -d "$state" ]; then
     rm -f "$state/ready"
     local f
-    for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid"; do
+    for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid" "$state/redis/redis.pid"; do
       if [ -s "$f" ]; then pids+=("$(cat "$f")"); fi
     done
     if [ -s "$state/postgres/data/postmaster.pid" ]; then pids+=("$(head -1 "$state/postgres/data/postmaster.pid")"); fi
     bq_stop
     ch_stop
     pg_stop
+    redis_stop
     rm -rf "$state"
   fi
   rm -f "$lock"
@@ -412,6 +454,9 @@ status() {
   if ! want bigquery; then echo "bigquery   not wanted (QUARRY_SERVICES)"
   elif bq_ready 2>/dev/null; then echo "bigquery   up    http://127.0.0.1:$bq_port"
   else echo "bigquery   down  http://127.0.0.1:$bq_port"; rc=1; fi
+  if ! want redis; then echo "redis      not wanted (QUARRY_SERVICES)"
+  elif redis_ready; then echo "redis      up    127.0.0.1:$redis_port"
+  else echo "redis      down  127.0.0.1:$redis_port"; rc=1; fi
   if [ -f "$state/ready" ]; then echo "sample     loaded $(head -1 "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
   return $rc
 }

@@ -1,10 +1,13 @@
 package testenv
 
 import (
+	"bufio"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadEnv(t *testing.T) {
@@ -88,4 +91,46 @@ func TestTail(t *testing.T) {
 	if got := tail([]byte("a\nb\nc\n"), 2); got != "b\nc" {
 		t.Errorf("tail = %q", got)
 	}
+}
+
+// TestPrivateRedis starts a private Redis through scripts/services.sh,
+// talks to it, kills it and sees it gone; the cleanup's stop must leave
+// nothing behind.
+func TestPrivateRedis(t *testing.T) {
+	r := PrivateRedis(t)
+	if got := redisPing(t, r.Addr); got != "+PONG" {
+		t.Fatalf("PING answered %q, want +PONG", got)
+	}
+	shared := Redis(t)
+	if shared.Addr == r.Addr {
+		t.Fatalf("the private redis shares the shared one's address %s", r.Addr)
+	}
+	if got := redisPing(t, shared.Addr); got != "+PONG" {
+		t.Fatalf("shared redis: PING answered %q, want +PONG", got)
+	}
+	if err := r.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", r.Addr, time.Second); err == nil {
+		c.Close()
+		t.Fatalf("the killed redis on %s still accepts connections", r.Addr)
+	}
+}
+
+func redisPing(t *testing.T, addr string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(line)
 }
