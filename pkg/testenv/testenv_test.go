@@ -18,6 +18,8 @@ export QUARRY_PG_PORT='55432'
 export QUARRY_CH_ADDR='127.0.0.1:59000'
 export QUARRY_CH_READER_USER='quarry_reader'
 export QUARRY_CH_READONLY2_USER='quarry_readonly2'
+export QUARRY_CH2_ADDR='127.0.0.1:59400'
+export QUARRY_CH_CLUSTER='quarry'
 export QUARRY_BQ_ENDPOINT='http://127.0.0.1:59050'
 export QUARRY_BQ_PROJECT='quarry'
 export QUARRY_BQ_DATASET='sample'
@@ -26,7 +28,7 @@ export QUARRY_BQ_DATASET='sample'
 		name, text, wantErr string
 		check               map[string]string
 	}{
-		{name: "full", text: full, check: map[string]string{"QUARRY_PG_PORT": "55432", "QUARRY_BQ_ENDPOINT": "http://127.0.0.1:59050"}},
+		{name: "full", text: full, check: map[string]string{"QUARRY_PG_PORT": "55432", "QUARRY_BQ_ENDPOINT": "http://127.0.0.1:59050", "QUARRY_CH2_ADDR": "127.0.0.1:59400"}},
 		{name: "comments and blanks", text: "# hi\n\n" + full, check: map[string]string{"QUARRY_BQ_DATASET": "sample"}},
 		{name: "missing key", text: strings.Replace(full, "export QUARRY_CH_ADDR='127.0.0.1:59000'\n", "", 1), wantErr: "has no QUARRY_CH_ADDR"},
 		{name: "env of an older services.sh", text: strings.Replace(full, "export QUARRY_CH_READER_USER='quarry_reader'\n", "", 1), wantErr: "has no QUARRY_CH_READER_USER"},
