@@ -140,6 +140,20 @@ func (e *Engine) prepare(ctx context.Context, sql string, timeout time.Duration,
 	return ch.Context(ctx, opts...), sql, nil
 }
 
+// internalContext carries the settings for Quarry's own statements (never
+// the user's SQL): the time limit only, where the user may set it.
+func (e *Engine) internalContext(ctx context.Context, timeout time.Duration) (context.Context, error) {
+	level, err := e.readonlyLevel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := ch.Settings{}
+	if level != 1 && timeout > 0 {
+		s["max_execution_time"] = querySettings(2, timeout, nil)["max_execution_time"]
+	}
+	return ch.Context(ctx, ch.WithSettings(s)), nil
+}
+
 func (e *Engine) readonlyLevel(ctx context.Context) (int, error) {
 	e.mu.Lock()
 	level := e.readonly
