@@ -117,11 +117,24 @@ func (e *Engine) upperBound(ctx context.Context, sql string) (engine.Cost, error
 	known := 0
 	for _, r := range refs {
 		name := r[0] + "." + r[1]
-		eng, exists := engines[name]
+		meta, exists := engines[name]
 		if !exists {
 			continue // a CTE or alias, not a table
 		}
+		eng := meta.engine
 		c.ReferencedTables = append(c.ReferencedTables, name)
+		if d, ok := distributedArgs(meta.engineFull); ok {
+			st, shards, err := e.clusterPartStats(ctx, d, r[0])
+			if err != nil {
+				c.Notes = append(c.Notes, fmt.Sprintf("%s is a Distributed table whose shards could not be summed (%v); not counted", name, err))
+				continue
+			}
+			c.Rows += int64(st.rows)
+			c.Bytes += int64(st.bytes)
+			known++
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: Distributed over cluster %s; parts of %s summed over its %d shards", name, d.Cluster, d.Table, shards))
+			continue
+		}
 		if st, ok := stats[name]; ok {
 			c.Rows += int64(st.rows)
 			c.Bytes += int64(st.bytes)
@@ -206,19 +219,20 @@ FROM system.parts WHERE active AND (database, table) IN (`+tupleList(refs)+`) GR
 	return out, rows.Err()
 }
 
-func (e *Engine) tableEngines(ctx context.Context, refs [][2]string) (map[string]string, error) {
-	rows, err := e.conn.Query(ctx, `SELECT database, name, engine FROM system.tables WHERE (database, name) IN (`+tupleList(refs)+`)`)
+func (e *Engine) tableEngines(ctx context.Context, refs [][2]string) (map[string]tableMeta, error) {
+	rows, err := e.conn.Query(ctx, `SELECT database, name, engine, engine_full FROM system.tables WHERE (database, name) IN (`+tupleList(refs)+`)`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]string{}
+	out := map[string]tableMeta{}
 	for rows.Next() {
-		var db, name, eng string
-		if err := rows.Scan(&db, &name, &eng); err != nil {
+		var db, name string
+		var m tableMeta
+		if err := rows.Scan(&db, &name, &m.engine, &m.engineFull); err != nil {
 			return nil, err
 		}
-		out[db+"."+name] = eng
+		out[db+"."+name] = m
 	}
 	return out, rows.Err()
 }
