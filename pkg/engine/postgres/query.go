@@ -44,20 +44,10 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		return fail(fmt.Errorf("connecting: %w", err))
 	}
 	healthy := true
-	defer func() {
-		if healthy {
-			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_, rerr := conn.Conn().PgConn().Exec(rctx, "ROLLBACK").ReadAll()
-			rcancel()
-			healthy = rerr == nil
-		}
-		if !healthy {
-			cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			_ = conn.Conn().Close(cctx)
-			ccancel()
-		}
-		conn.Release()
-	}()
+	// The transaction ends off the reply's path: the rows are already in
+	// the table, so the ROLLBACK round trip runs after Query returns and the
+	// connection goes back to the pool when it is done (Close waits for it).
+	defer func() { go release(context.WithoutCancel(ctx), conn, healthy) }()
 
 	// One round trip: the read-only transaction, a server-side timeout a
 	// little past ours (so the server stops even if the cancel is lost), and
@@ -82,6 +72,24 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		healthy = false // canceled mid-stream: do not reuse the connection
 	}
 	return table, stats, nil
+}
+
+// release ends the query's transaction and returns the connection to the
+// pool; a connection in doubt (healthy false, or a failed ROLLBACK) is
+// closed instead of reused.
+func release(ctx context.Context, conn *pgxpool.Conn, healthy bool) {
+	if healthy {
+		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+		_, rerr := conn.Conn().PgConn().Exec(rctx, "ROLLBACK").ReadAll()
+		rcancel()
+		healthy = rerr == nil
+	}
+	if !healthy {
+		cctx, ccancel := context.WithTimeout(ctx, time.Second)
+		_ = conn.Conn().Close(cctx)
+		ccancel()
+	}
+	conn.Release()
 }
 
 // begin sends BEGIN READ ONLY, SET LOCAL statement_timeout (when timeout
