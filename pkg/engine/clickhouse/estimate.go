@@ -50,7 +50,7 @@ type tableStat struct {
 }
 
 func (e *Engine) explainEstimate(ctx context.Context, sql string) (engine.Cost, error) {
-	rows, err := e.conn.Query(ctx, "EXPLAIN ESTIMATE "+sql)
+	rows, err := e.conn.Query(ctx, explainEstimateSQL(sql))
 	if err != nil {
 		return engine.Cost{}, err
 	}
@@ -195,13 +195,24 @@ func quote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
+// explainEstimateSQL is the statement Estimate issues on servers with
+// EXPLAIN ESTIMATE (21.9+) for the planned SQL; it returns (database,
+// table, parts, rows, marks) per table read.
+func explainEstimateSQL(sql string) string { return "EXPLAIN ESTIMATE " + sql }
+
+// partStatsSQL reads the active parts' rows and uncompressed bytes of the
+// tables refs (database, table).
+func partStatsSQL(refs [][2]string) string {
+	return `SELECT database, table, sum(rows), sum(data_uncompressed_bytes)
+FROM system.parts WHERE active AND (database, table) IN (` + tupleList(refs) + `) GROUP BY database, table`
+}
+
 func (e *Engine) partStats(ctx context.Context, refs [][2]string) (map[string]tableStat, error) {
 	out := map[string]tableStat{}
 	if len(refs) == 0 {
 		return out, nil
 	}
-	rows, err := e.conn.Query(ctx, `SELECT database, table, sum(rows), sum(data_uncompressed_bytes)
-FROM system.parts WHERE active AND (database, table) IN (`+tupleList(refs)+`) GROUP BY database, table`)
+	rows, err := e.conn.Query(ctx, partStatsSQL(refs))
 	if err != nil {
 		return nil, err
 	}
