@@ -119,6 +119,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	}
 	labels := jobLabels(req)
 	alert := fromAlert(req)
+	scope := cacheScope(req, d.svc.cfg)
 	sem := make(chan struct{}, max(1, d.svc.cfg.Concurrency))
 	var wg sync.WaitGroup
 	for _, q := range req.Queries {
@@ -132,14 +133,14 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 				return
 			}
 			defer func() { <-sem }()
-			set(q.RefID, d.queryOne(ctx, q, labels, alert))
+			set(q.RefID, d.queryOne(ctx, q, labels, alert, scope))
 		}()
 	}
 	wg.Wait()
 	return resp, nil
 }
 
-func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string, alert bool) (out backend.DataResponse) {
+func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string, alert bool, scope CacheScope) (out backend.DataResponse) {
 	defer func() {
 		if r := recover(); r != nil {
 			d.deps.Logger.Error("query panicked", "refId", dq.RefID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -154,6 +155,7 @@ func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels 
 		return backend.DataResponse{}
 	}
 	q.Fresh = alert
+	q.Scope = scope
 	if d.openErr != nil {
 		return errorResponse(backend.DownstreamError(d.openErr))
 	}
