@@ -5,6 +5,7 @@
 // Settings (jsonData) common to every engine: engine (duckdb, postgres,
 // clickhouse, bigquery), maxRows (row cap, default 100000), queryTimeout
 // ("60s"), cacheTTL ("30s"; "0" disables), cacheMaxBytes (64 MiB),
+// cacheRedisURL (the shared cache in Redis; secret cacheRedisPassword),
 // concurrency (queries of one request at once, 4), adhocTable
 // ("dataset.table" for tag keys/values) and the budget maxBytes, maxUSD,
 // maxEstimatedRows (0 = unlimited). Every other key belongs to the engine
