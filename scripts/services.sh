@@ -304,10 +304,11 @@ redis_start() {
   port_open "$redis_port" && die "port $redis_port is taken by another process; set QUARRY_REDIS_PORT"
   mkdir -p "$dir" "$state/logs"
   # No persistence (save "", appendonly no): a restart starts empty, as a
-  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache.
+  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache. 9>&-: the
+  # server must not inherit the start lock (a failed start would hold it).
   setsid redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save '' --appendonly no \
     --daemonize no --protected-mode no --maxmemory 256mb --maxmemory-policy allkeys-lru \
-    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null &
+    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/redis.pid"
   ln -sf "$dir/redis.log" "$state/logs/redis.log"
   wait_for 30 redis redis_ready_or_dead || die "redis does not answer on $redis_port; see $dir/redis.log"

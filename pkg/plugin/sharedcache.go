@@ -154,7 +154,17 @@ func (s *Service) runShared(ctx context.Context, q Query, plan *sqlplan.Plan, op
 	}
 	fr, hdr, err := decodeEntry(v)
 	if err != nil {
-		return backend.PluginError(fmt.Errorf("reading a cached result: %w", err))
+		// Not ours (another version under the same prefix) or damaged:
+		// run the query as if nothing were cached.
+		s.deps.Logger.FromContext(ctx).Warn("shared cache: unreadable entry; running the query", "error", err.Error())
+		if v, err = encode(ctx); err != nil {
+			return err
+		}
+		outcome = cache.Miss
+		res.Cache = outcome
+		if fr, hdr, err = decodeEntry(v); err != nil {
+			return backend.PluginError(fmt.Errorf("reading a result just encoded: %w", err))
+		}
 	}
 	res.Stats = hdr.stats()
 	frames.SetMeta(fr, frames.Meta{
