@@ -17,9 +17,12 @@
 # Redis 56379.
 # Override with QUARRY_PG_PORT, QUARRY_CH_PORT, QUARRY_CH_HTTP_PORT, QUARRY_BQ_PORT, QUARRY_BQ_GRPC_PORT,
 # QUARRY_REDIS_PORT.
-# QUARRY_SERVICES (default "postgres clickhouse bigquery redis") limits what start runs, for debugging
-# and for private instances (QUARRY_SERVICES=redis with a state dir and port of its own);
-# tests (pkg/testenv) need all four. Redis holds no sample and keeps nothing on disk (no RDB, no AOF).
+# clickhouse2 is a second ClickHouse server, shard 2 of the two-shard cluster `quarry` (shard 1 is the
+# first server; both servers carry the cluster in config.d/cluster.xml). Its ports default to the first
+# server's plus 400 (native 59400, http 58523): QUARRY_CH2_PORT, QUARRY_CH2_HTTP_PORT.
+# QUARRY_SERVICES (default "postgres clickhouse clickhouse2 bigquery redis") limits what start runs, for
+# debugging and for private instances (QUARRY_SERVICES=redis with a state dir and port of its own);
+# tests (pkg/testenv) need all five. Redis holds no sample and keeps nothing on disk (no RDB, no AOF).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,9 +33,12 @@ ch_port=${QUARRY_CH_PORT:-59000}
 ch_http_port=${QUARRY_CH_HTTP_PORT:-58123}
 bq_port=${QUARRY_BQ_PORT:-59050}
 bq_grpc_port=${QUARRY_BQ_GRPC_PORT:-59060}
+ch2_port=${QUARRY_CH2_PORT:-$((ch_port + 400))}
+ch2_http_port=${QUARRY_CH2_HTTP_PORT:-$((ch_http_port + 400))}
+ch_cluster=quarry
 redis_port=${QUARRY_REDIS_PORT:-56379}
 pg_bin=${QUARRY_PG_BIN:-/usr/lib/postgresql/15/bin}
-services=${QUARRY_SERVICES:-postgres clickhouse bigquery redis}
+services=${QUARRY_SERVICES:-postgres clickhouse clickhouse2 bigquery redis}
 want() { [[ " $services " == *" $1 "* ]]; }
 bq_project=quarry
 bq_dataset=sample
@@ -88,6 +94,8 @@ export QUARRY_CH_HTTP_ADDR='127.0.0.1:$ch_http_port'
 export QUARRY_CH_DATABASE='sample'
 export QUARRY_CH_USER='default'
 export QUARRY_CH_VERSION='$(if want clickhouse; then ch_version; else echo unknown; fi)'
+export QUARRY_CH2_ADDR='127.0.0.1:$ch2_port'
+export QUARRY_CH_CLUSTER='$ch_cluster'
 export QUARRY_BQ_ENDPOINT='http://127.0.0.1:$bq_port'
 export QUARRY_BQ_GRPC_ADDR='127.0.0.1:$bq_grpc_port'
 export QUARRY_BQ_PROJECT='$bq_project'
@@ -145,7 +153,7 @@ pg_stop() {
 
 # ---------------------------------------------------------------- ClickHouse
 ch_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT 1' >/dev/null 2>&1; }
-ch_ready_or_dead() { ch_ready || ! pid_alive "$state/clickhouse/clickhouse.pid"; }
+ch_ready_or_dead() { ch_ready || ! pid_alive "$state/${ch_dir:-clickhouse}/clickhouse.pid"; }
 
 ch_config() {
   local dir=$1
@@ -200,14 +208,37 @@ EOF
 EOF
 }
 
+# ch_cluster_config DIR: the two-shard cluster, in config.d (merged into
+# config.xml by the server, and re-read when it changes). A shard whose
+# address is the server's own is read locally.
+ch_cluster_config() {
+  mkdir -p "$1/config.d"
+  cat >"$1/config.d/cluster.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <remote_servers>
+    <$ch_cluster>
+      <shard><replica><host>127.0.0.1</host><port>$ch_port</port></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>$ch2_port</port></replica></shard>
+    </$ch_cluster>
+  </remote_servers>
+</yandex>
+EOF
+}
+
 ch_start() {
   command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 ||
     apt_install clickhouse-server clickhouse-client
-  local dir="$state/clickhouse"
-  if pid_alive "$dir/clickhouse.pid" && ch_ready; then log "clickhouse already running on $ch_port"; return; fi
+  local dir="$state/${ch_dir:-clickhouse}"
+  if pid_alive "$dir/clickhouse.pid" && ch_ready; then
+    ch_cluster_config "$dir" # a server started before the cluster existed picks it up live
+    log "${dir##*/} already running on $ch_port"
+    return
+  fi
   port_open "$ch_port" && die "port $ch_port is taken by another process; set QUARRY_CH_PORT"
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/run"
   ch_config "$dir"
+  ch_cluster_config "$dir"
   local user=clickhouse
   id clickhouse >/dev/null 2>&1 || user=$(id -un)
   is_root && chown -R "$user" "$dir"
@@ -219,10 +250,20 @@ ch_start() {
   setsid "${drop[@]}" clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/run/clickhouse.pid" \
     >"$dir/log/stdout.log" 2>&1 </dev/null &
   echo $! >"$dir/clickhouse.pid"
-  ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/clickhouse.err.log"
-  wait_for 90 clickhouse ch_ready_or_dead || die "clickhouse does not answer on $ch_port; see $dir/log/"
-  pid_alive "$dir/clickhouse.pid" || die "clickhouse exited; see $dir/log/"
+  ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/${dir##*/}.err.log"
+  wait_for 90 "${dir##*/}" ch_ready_or_dead || die "${dir##*/} does not answer on $ch_port; see $dir/log/"
+  pid_alive "$dir/clickhouse.pid" || die "${dir##*/} exited; see $dir/log/"
 }
+
+# The second server (shard 2): ch_start with its own ports and directory
+# (ch_start, ch_config and ch_ready read these locals).
+ch2_start() {
+  local ch_port=$ch2_port ch_http_port=$ch2_http_port ch_dir=clickhouse2
+  ch_start
+}
+# ch2_ready: our second server answers (not another process on its port).
+ch2_ready() { local ch_port=$ch2_port; pid_alive "$state/clickhouse2/clickhouse.pid" && ch_ready; }
+ch2_stop() { kill_pidfile "$state/clickhouse2/clickhouse.pid" clickhouse2; }
 
 kill_pidfile() { # kill_pidfile FILE NAME: TERM, wait up to 30 s, then KILL
   local file=$1 name=$2 pid
@@ -328,14 +369,15 @@ start() {
   if [ -f "$state/ready" ] && [ "$(sed -n 2p "$state/ready")" != "$digest" ]; then
     # The generator changed (same counts may hide different rows): start afresh.
     log "the loaded sample is from another generator version; restarting from scratch"
-    bq_stop; ch_stop; pg_stop; redis_stop
+    bq_stop; ch2_stop; ch_stop; pg_stop; redis_stop
     rm -rf "$state"
   fi
   if want redis; then redis_start; fi
   if [ -f "$state/ready" ] && [ "${QUARRY_FORCE_LOAD:-0}" != 1 ] &&
-    { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_healthy; }; then
+    { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want clickhouse2 || ch2_ready; } &&
+    { ! want bigquery || bq_healthy; }; then
+    write_env # this version of the script may export more than the one that started them
     log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
-    if want redis; then write_env; fi
     flock -u 9
     return
   fi
@@ -345,6 +387,7 @@ start() {
   if want bigquery; then bq_start; fi
   if want postgres; then pg_start; fi
   if want clickhouse; then ch_start; fi
+  if want clickhouse2; then ch2_start; fi
   if want bigquery; then bq_wait; fi
   write_env
   local t1=$SECONDS
@@ -366,11 +409,12 @@ stop() {
   if [ -d "$state" ]; then
     rm -f "$state/ready"
     local f
-    for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid" "$state/redis/redis.pid"; do
+    for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid" "$state/clickhouse2/clickhouse.pid" "$state/redis/redis.pid"; do
       if [ -s "$f" ]; then pids+=("$(cat "$f")"); fi
     done
     if [ -s "$state/postgres/data/postmaster.pid" ]; then pids+=("$(head -1 "$state/postgres/data/postmaster.pid")"); fi
     bq_stop
+    ch2_stop
     ch_stop
     pg_stop
     redis_stop
@@ -396,6 +440,9 @@ status() {
   if ! want clickhouse; then echo "clickhouse not wanted (QUARRY_SERVICES)"
   elif ch_ready; then echo "clickhouse up    127.0.0.1:$ch_port ($(ch_version))"
   else echo "clickhouse down  127.0.0.1:$ch_port"; rc=1; fi
+  if ! want clickhouse2; then echo "clickhouse2 not wanted (QUARRY_SERVICES)"
+  elif ch2_ready; then echo "clickhouse2 up   127.0.0.1:$ch2_port (shard 2 of cluster $ch_cluster)"
+  else echo "clickhouse2 down 127.0.0.1:$ch2_port"; rc=1; fi
   if ! want bigquery; then echo "bigquery   not wanted (QUARRY_SERVICES)"
   elif bq_ready 2>/dev/null; then echo "bigquery   up    http://127.0.0.1:$bq_port"
   else echo "bigquery   down  http://127.0.0.1:$bq_port"; rc=1; fi

@@ -102,6 +102,7 @@ export interface QuarryOptions extends DataSourceJsonData {
   engine?: Engine;
   // Common defaults and guardrails.
   maxRows?: number;
+  maxResultBytes?: number;
   queryTimeout?: string;
   cacheTTL?: string;
   cacheMaxBytes?: number;
@@ -109,6 +110,12 @@ export interface QuarryOptions extends DataSourceJsonData {
   maxBytes?: number;
   maxUSD?: number;
   maxEstimatedRows?: number;
+  // Trust allow-lists (pkg/sqlplan/guard): what the planner refuses unless opened here.
+  allowedFunctions?: string[];
+  allowedTableFunctions?: string[];
+  allowedSchemas?: string[];
+  allowedDatabases?: string[];
+  allowedDatasets?: string[];
   // PostgreSQL and ClickHouse (pkg/engine/postgres and clickhouse Settings).
   host?: string;
   port?: number;
@@ -119,6 +126,8 @@ export interface QuarryOptions extends DataSourceJsonData {
   sslRootCert?: string;
   sslCert?: string;
   connectTimeout?: string;
+  maxConns?: number;
+  connMaxLifetime?: string;
   // ClickHouse TLS: PEM CA and client certificate (its key is secure: tlsClientKey).
   secure?: boolean;
   tlsSkipVerify?: boolean;
@@ -128,6 +137,7 @@ export interface QuarryOptions extends DataSourceJsonData {
   /** Editor-only: shows the client certificate fields. */
   tlsAuth?: boolean;
   dialTimeout?: string;
+  maxOpenConns?: number;
   // BigQuery.
   authType?: 'key' | 'adc';
   defaultProject?: string;
@@ -137,9 +147,15 @@ export interface QuarryOptions extends DataSourceJsonData {
   priority?: 'INTERACTIVE' | 'BATCH';
   maxBytesBilled?: number;
   pricePerTiB?: number;
+  pageSize?: number;
+  storageReadApi?: boolean;
+  storageEndpoint?: string;
   // DuckDB.
   path?: string;
   dataFolder?: string;
+  threads?: number;
+  memoryLimit?: string;
+  maxConnections?: number;
   // Ad hoc filters: the table whose columns are the filter keys ("dataset.table").
   adhocTable?: string;
 }

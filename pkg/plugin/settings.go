@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -135,16 +137,16 @@ func parseConfig(jsonData []byte, secure map[string]string) (Config, error) {
 	if err := json.Unmarshal(jsonData, &raw); err != nil {
 		return cfg, fmt.Errorf("settings: jsonData is not a JSON object: %w", err)
 	}
-	if err := json.Unmarshal(jsonData, &cfg.Settings); err != nil {
-		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	if err := decodeObject(jsonData, &cfg.Settings); err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
 	}
 	var b BudgetJSON
-	if err := json.Unmarshal(jsonData, &b); err != nil {
-		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	if err := decodeObject(jsonData, &b); err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
 	}
 	cfg.Budget = engine.Budget{MaxBytes: b.MaxBytes, MaxUSD: b.MaxUSD, MaxRows: b.MaxEstimatedRows}
-	if err := json.Unmarshal(jsonData, &cfg.Access); err != nil {
-		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	if err := decodeObject(jsonData, &cfg.Access); err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
 	}
 	for _, k := range commonKeys {
 		delete(raw, k)
@@ -274,6 +276,41 @@ func (c Config) validateRedis(bad func(field, format string, args ...any)) {
 
 // Duration is a settings duration in JSON ("30s" or a number of seconds).
 type Duration = engine.Duration
+
+// decodeObject decodes a JSON object into target. An error names the key
+// it is about: a type error through encoding/json's own field, and an
+// error of a value's own decoder (a duration such as "soon") by decoding
+// the object's keys one at a time to find the one that fails.
+func decodeObject(data []byte, target any) error {
+	err := json.Unmarshal(data, target)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return describeJSONError(err)
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(data, &raw) != nil {
+		return err
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	typ := reflect.TypeOf(target).Elem()
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: raw[k]})
+		if kerr := json.Unmarshal(one, reflect.New(typ).Interface()); kerr != nil {
+			if errors.As(kerr, &te) && te.Field != "" {
+				return describeJSONError(kerr)
+			}
+			return fmt.Errorf("%s: %w", k, kerr)
+		}
+	}
+	return err
+}
 
 // describeJSONError names the offending field of a type error.
 func describeJSONError(err error) error {

@@ -51,7 +51,7 @@ func TestParseConfig(t *testing.T) {
 			}
 		}},
 		{name: "unknown engine", jsonData: `{"engine":"oracle"}`, wantErr: `engine: "oracle" is not one of duckdb, postgres, clickhouse, bigquery`},
-		{name: "bad duration", jsonData: `{"queryTimeout":"soon"}`, wantErr: `"soon" is not a duration`},
+		{name: "bad duration names its key", jsonData: `{"queryTimeout":"soon"}`, wantErr: `settings: queryTimeout: "soon" is not a duration`},
 		{name: "wrong type", jsonData: `{"maxRows":"many"}`, wantErr: "maxRows: expected int64"},
 		{name: "negative budget", jsonData: `{"maxUSD":-1}`, wantErr: "maxUSD: must be 0 (unlimited) or positive"},
 		{name: "not an object", jsonData: `[1]`, wantErr: "jsonData is not a JSON object"},

@@ -10,6 +10,7 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 	"github.com/bigtent/quarry/pkg/sqlplan/edit"
 	"github.com/bigtent/quarry/pkg/sqlplan/guard"
+	"github.com/bigtent/quarry/pkg/sqlplan/incremental"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
@@ -142,6 +143,18 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 			spans[k] = Span{s.Start, s.End}
 			plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[k]})
 		}
+	}
+	if req.Incremental && query != nil {
+		dec := incremental.Analyze(src, st, incremental.Options{
+			Interval: env.Interval(), UTC: isUTC(req.Timezone),
+			WholeSeconds: d.Name() == dialect.ClickHouse && !d.Has(dialect.UnixTimestamp64),
+		})
+		plan.Incremental = &dec
+		step := Step{Kind: "incremental", Detail: dec.Detail()}
+		if !dec.Span.IsZero() {
+			step.Span = &Span{dec.Span.Start, dec.Span.End}
+		}
+		plan.Steps = append(plan.Steps, step)
 	}
 	for _, w := range pwarns {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
@@ -291,4 +304,13 @@ func applyEdits(src string, edits []edit.Edit) (string, error) {
 		return "", fmt.Errorf("internal planner error: %w", err)
 	}
 	return out, nil
+}
+
+// isUTC reports whether the request's time zone aligns buckets in UTC.
+func isUTC(tz string) bool {
+	switch strings.ToLower(strings.TrimSpace(tz)) {
+	case "", "utc", "browser", "etc/utc", "gmt", "etc/gmt", "z":
+		return true
+	}
+	return false
 }

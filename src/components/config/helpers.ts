@@ -46,7 +46,18 @@ export function toNumber(text: string): number | undefined {
 
 /** ENGINE_KEYS are the jsonData keys that belong to one engine (the Settings of each pkg/engine package). */
 export const ENGINE_KEYS: Record<Engine, Array<keyof QuarryOptions>> = {
-  postgres: ['host', 'port', 'database', 'user', 'sslmode', 'sslRootCert', 'sslCert', 'connectTimeout'],
+  postgres: [
+    'host',
+    'port',
+    'database',
+    'user',
+    'sslmode',
+    'sslRootCert',
+    'sslCert',
+    'connectTimeout',
+    'maxConns',
+    'connMaxLifetime',
+  ],
   clickhouse: [
     'host',
     'port',
@@ -59,6 +70,8 @@ export const ENGINE_KEYS: Record<Engine, Array<keyof QuarryOptions>> = {
     'tlsClientCert',
     'tlsAuth',
     'dialTimeout',
+    'maxOpenConns',
+    'allowedTableFunctions',
   ],
   bigquery: [
     'authType',
@@ -69,8 +82,12 @@ export const ENGINE_KEYS: Record<Engine, Array<keyof QuarryOptions>> = {
     'priority',
     'maxBytesBilled',
     'pricePerTiB',
+    'pageSize',
+    'storageReadApi',
+    'storageEndpoint',
+    'allowedDatasets',
   ],
-  duckdb: ['path', 'dataFolder'],
+  duckdb: ['path', 'dataFolder', 'threads', 'memoryLimit', 'maxConnections'],
 };
 
 /**
