@@ -122,6 +122,8 @@ sample() { (cd "$root" && go run ./pkg/sample/cmd/quarry-sample "$@"); }
 # ---------------------------------------------------------------- PostgreSQL
 pg_ready() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; }
 
+# pg_stat_statements is preloaded so that tests can count the queries the
+# server ran (the shared-cache tests do).
 pg_start() {
   [ -x "$pg_bin/postgres" ] || apt_install postgresql-15
   [ -x "$pg_bin/postgres" ] || die "PostgreSQL 15 not found in $pg_bin (install postgresql-15 or set QUARRY_PG_BIN)"
@@ -135,7 +137,7 @@ pg_start() {
       die "initdb failed; see $state/logs/postgres-initdb.log"
   fi
   as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
-    "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB" \
+    "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB -c shared_preload_libraries=pg_stat_statements" \
     >"$state/logs/postgres-ctl.log" 2>&1 || die "postgres did not start; see $dir/postgres.log"
   ln -sf "$dir/postgres.log" "$state/logs/postgres.log"
   wait_for 60 postgres pg_ready || die "postgres does not answer on $pg_port; see $dir/postgres.log"
@@ -399,10 +401,11 @@ redis_start() {
   port_open "$redis_port" && die "port $redis_port is taken by another process; set QUARRY_REDIS_PORT"
   mkdir -p "$dir" "$state/logs"
   # No persistence (save "", appendonly no): a restart starts empty, as a
-  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache.
+  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache. 9>&-: the
+  # server must not inherit the start lock (a failed start would hold it).
   setsid redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save '' --appendonly no \
     --daemonize no --protected-mode no --maxmemory 256mb --maxmemory-policy allkeys-lru \
-    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null &
+    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/redis.pid"
   ln -sf "$dir/redis.log" "$state/logs/redis.log"
   wait_for 30 redis redis_ready_or_dead || die "redis does not answer on $redis_port; see $dir/redis.log"
