@@ -42,6 +42,8 @@ services=${QUARRY_SERVICES:-postgres clickhouse clickhouse2 bigquery redis}
 want() { [[ " $services " == *" $1 "* ]]; }
 bq_project=quarry
 bq_dataset=sample
+ch_reader=quarry_reader
+ch_readonly2=quarry_readonly2
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -93,6 +95,8 @@ export QUARRY_CH_ADDR='127.0.0.1:$ch_port'
 export QUARRY_CH_HTTP_ADDR='127.0.0.1:$ch_http_port'
 export QUARRY_CH_DATABASE='sample'
 export QUARRY_CH_USER='default'
+export QUARRY_CH_READER_USER='$ch_reader'
+export QUARRY_CH_READONLY2_USER='$ch_readonly2'
 export QUARRY_CH_VERSION='$(if want clickhouse; then ch_version; else echo unknown; fi)'
 export QUARRY_CH2_ADDR='127.0.0.1:$ch2_port'
 export QUARRY_CH_CLUSTER='$ch_cluster'
@@ -118,6 +122,8 @@ sample() { (cd "$root" && go run ./pkg/sample/cmd/quarry-sample "$@"); }
 # ---------------------------------------------------------------- PostgreSQL
 pg_ready() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; }
 
+# pg_stat_statements is preloaded so that tests can count the queries the
+# server ran (the shared-cache tests do).
 pg_start() {
   [ -x "$pg_bin/postgres" ] || apt_install postgresql-15
   [ -x "$pg_bin/postgres" ] || die "PostgreSQL 15 not found in $pg_bin (install postgresql-15 or set QUARRY_PG_BIN)"
@@ -131,7 +137,7 @@ pg_start() {
       die "initdb failed; see $state/logs/postgres-initdb.log"
   fi
   as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
-    "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB" \
+    "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB -c shared_preload_libraries=pg_stat_statements" \
     >"$state/logs/postgres-ctl.log" 2>&1 || die "postgres did not start; see $dir/postgres.log"
   ln -sf "$dir/postgres.log" "$state/logs/postgres.log"
   wait_for 60 postgres pg_ready || die "postgres does not answer on $pg_port; see $dir/postgres.log"
@@ -184,12 +190,36 @@ ch_config() {
   <mlock_executable>false</mlock_executable>
 </yandex>
 EOF
-  cat >"$dir/users.xml" <<EOF
+  ch_users "$dir"
+}
+
+# ch_users DIR writes DIR/users.xml: `default` (the tests' admin user, which
+# loads fixtures), `quarry_reader`, the least-privilege user Quarry's
+# backstop tests connect as, and `quarry_readonly2` (readonly=2: a query may
+# change settings; the health warning's test). ClickHouse 18.16 has no settings constraints
+# (profiles reject <constraints>), so the strongest it offers is readonly=1:
+# no writes, no SET or query-level SETTINGS that change a value, settings
+# sent with a query ignored, and no table functions at all; the limits live
+# in the profile. allow_databases keeps the user to the sample (system stays
+# readable). The server re-reads users.xml on change, so a running server
+# picks it up without a restart.
+ch_users() {
+  local dir=$1
+  cat >"$dir/users.xml.new" <<EOF
 <?xml version="1.0"?>
 <yandex>
   <profiles>
     <default><max_memory_usage>4000000000</max_memory_usage><load_balancing>random</load_balancing></default>
     <readonly><readonly>1</readonly></readonly>
+    <quarry_reader>
+      <readonly>1</readonly>
+      <max_execution_time>60</max_execution_time>
+      <max_memory_usage>2000000000</max_memory_usage>
+      <max_result_bytes>1000000000</max_result_bytes>
+      <max_rows_to_read>1000000000</max_rows_to_read>
+      <max_bytes_to_read>100000000000</max_bytes_to_read>
+    </quarry_reader>
+    <quarry_readonly2><readonly>2</readonly><max_execution_time>60</max_execution_time></quarry_readonly2>
   </profiles>
   <users>
     <default>
@@ -198,12 +228,40 @@ EOF
       <profile>default</profile>
       <quota>default</quota>
     </default>
+    <$ch_reader>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>quarry_reader</profile>
+      <quota>default</quota>
+      <allow_databases><database>sample</database></allow_databases>
+    </$ch_reader>
+    <$ch_readonly2>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>quarry_readonly2</profile>
+      <quota>default</quota>
+      <allow_databases><database>sample</database></allow_databases>
+    </$ch_readonly2>
   </users>
   <quotas>
     <default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default>
   </quotas>
 </yandex>
 EOF
+  if cmp -s "$dir/users.xml.new" "$dir/users.xml"; then rm -f "$dir/users.xml.new"; else mv "$dir/users.xml.new" "$dir/users.xml"; fi
+}
+
+# ch_reader_ready: the reader user can log in (a running server re-reads
+# users.xml within seconds of a change).
+ch_reader_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --user "$ch_reader" --query 'SELECT 1' >/dev/null 2>&1; }
+
+# ch_update_users: a running server gets the current users.xml (no restart).
+ch_update_users() {
+  local dir="$state/clickhouse"
+  [ -d "$dir" ] || return 0
+  ch_users "$dir"
+  if is_root && id clickhouse >/dev/null 2>&1; then chown clickhouse "$dir/users.xml"; fi
+  wait_for 30 "clickhouse user $ch_reader" ch_reader_ready || die "clickhouse user $ch_reader cannot log in; see $dir/log/"
 }
 
 # ch_cluster_config DIR: the two-shard cluster, in config.d (merged into
@@ -343,10 +401,11 @@ redis_start() {
   port_open "$redis_port" && die "port $redis_port is taken by another process; set QUARRY_REDIS_PORT"
   mkdir -p "$dir" "$state/logs"
   # No persistence (save "", appendonly no): a restart starts empty, as a
-  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache.
+  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache. 9>&-: the
+  # server must not inherit the start lock (a failed start would hold it).
   setsid redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save '' --appendonly no \
     --daemonize no --protected-mode no --maxmemory 256mb --maxmemory-policy allkeys-lru \
-    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null &
+    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/redis.pid"
   ln -sf "$dir/redis.log" "$state/logs/redis.log"
   wait_for 30 redis redis_ready_or_dead || die "redis does not answer on $redis_port; see $dir/redis.log"
@@ -375,6 +434,8 @@ start() {
     { ! want bigquery || bq_healthy; }; then
     write_env # this version of the script may export more than the one that started them
     log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
+    # The users may be from an older version of this script too.
+    if want clickhouse; then ch_update_users; fi
     flock -u 9
     return
   fi
@@ -383,7 +444,7 @@ start() {
   rm -f "$state/ready"
   if want bigquery; then bq_start; fi
   if want postgres; then pg_start; fi
-  if want clickhouse; then ch_start; fi
+  if want clickhouse; then ch_start; ch_update_users; fi
   if want clickhouse2; then ch2_start; fi
   if want bigquery; then bq_wait; fi
   write_env

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bigtent/quarry/pkg/cache/shared"
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 )
@@ -44,6 +46,21 @@ type Settings struct {
 	CacheTTL *Duration `json:"cacheTTL"`
 	// CacheMaxBytes bounds the result cache.
 	CacheMaxBytes int64 `json:"cacheMaxBytes"`
+	// CacheRedisURL turns on the shared cache: redis://[user@]host:port[/db],
+	// or rediss:// for TLS. The password is the secret cacheRedisPassword.
+	// Replicas pointing at the same Redis share results and run identical
+	// queries once (README, Running at scale).
+	CacheRedisURL string `json:"cacheRedisURL"`
+	// CacheRedisMaxEntryBytes caps one result in Redis; larger results stay
+	// in the local cache only (0: 8 MiB).
+	CacheRedisMaxEntryBytes int64 `json:"cacheRedisMaxEntryBytes"`
+	// CacheRedisTLSCACert is a PEM bundle of the CAs of a rediss:// server
+	// (default: the system's roots); CacheRedisTLSSkipVerify skips the check.
+	CacheRedisTLSCACert     string `json:"cacheRedisTLSCACert"`
+	CacheRedisTLSSkipVerify bool   `json:"cacheRedisTLSSkipVerify"`
+	// OAuthPassThru is Grafana's "Forward OAuth identity": each user's
+	// results are cached apart (the user is part of the cache key).
+	OAuthPassThru bool `json:"oauthPassThru"`
 	// Concurrency bounds the queries of one request run at once.
 	Concurrency int `json:"concurrency"`
 	// AdhocTable is the table ("dataset.table") whose columns are the ad hoc
@@ -85,6 +102,7 @@ type BudgetJSON struct {
 // never sees them. allowedDatasets is not among them: BigQuery also checks
 // the dry run's referenced tables against it.
 var commonKeys = []string{"engine", "maxRows", "maxResultBytes", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
+	"cacheRedisURL", "cacheRedisMaxEntryBytes", "cacheRedisTLSCACert", "cacheRedisTLSSkipVerify", "oauthPassThru",
 	"maxBytes", "maxUSD", "maxEstimatedRows",
 	"allowedFunctions", "allowedTableFunctions", "allowedSchemas", "allowedDatabases"}
 
@@ -197,6 +215,7 @@ func (c Config) validate() error {
 	if c.CacheMaxBytes < 0 {
 		bad("cacheMaxBytes", "must be positive, got %d", c.CacheMaxBytes)
 	}
+	c.validateRedis(bad)
 	if c.Concurrency < 0 || c.Concurrency > 64 {
 		bad("concurrency", "must be between 1 and 64, got %d", c.Concurrency)
 	}
@@ -219,6 +238,40 @@ func (c Config) validate() error {
 		bad("allowedDatasets", "applies to BigQuery only; for %s use allowedSchemas", c.Engine)
 	}
 	return errors.Join(errs...)
+}
+
+// SecretCacheRedisPassword is the secureJsonData key of the Redis password.
+const SecretCacheRedisPassword = "cacheRedisPassword"
+
+// validateRedis checks the shared cache settings. Messages never quote the
+// URL: a mistyped one may hold a password.
+func (c Config) validateRedis(bad func(field, format string, args ...any)) {
+	if strings.TrimSpace(c.CacheRedisURL) == "" {
+		if c.Secrets[SecretCacheRedisPassword] != "" {
+			bad(SecretCacheRedisPassword, "is set but cacheRedisURL is empty; set cacheRedisURL (redis://host:port/db) or remove the password")
+		}
+		if c.CacheRedisTLSCACert != "" || c.CacheRedisTLSSkipVerify {
+			bad("cacheRedisTLSCACert", "TLS options need cacheRedisURL with rediss://")
+		}
+		return
+	}
+	if _, err := shared.ParseURL(strings.TrimSpace(c.CacheRedisURL)); err != nil {
+		bad("cacheRedisURL", "%s", err.Error())
+		return
+	}
+	tlsURL := strings.HasPrefix(strings.TrimSpace(c.CacheRedisURL), "rediss://")
+	if (c.CacheRedisTLSCACert != "" || c.CacheRedisTLSSkipVerify) && !tlsURL {
+		bad("cacheRedisTLSCACert", "TLS options apply to rediss:// URLs only; write rediss:// to use TLS")
+	}
+	if c.CacheRedisTLSCACert != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CacheRedisTLSCACert)) {
+		bad("cacheRedisTLSCACert", "holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+	}
+	if *c.CacheTTL == 0 {
+		bad("cacheRedisURL", "the shared cache keeps results for cacheTTL, which is 0 (no cache); set cacheTTL (e.g. \"30s\") or remove cacheRedisURL")
+	}
+	if c.CacheRedisMaxEntryBytes < 0 {
+		bad("cacheRedisMaxEntryBytes", "must be positive (bytes; default %d, 8 MiB), got %d", int64(shared.DefaultMaxEntryBytes), c.CacheRedisMaxEntryBytes)
+	}
 }
 
 // Duration is a settings duration in JSON ("30s" or a number of seconds).

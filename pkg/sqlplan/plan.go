@@ -246,6 +246,12 @@ func pushdownFilters(fs []Filter) []pushdown.Filter {
 
 // refusalError turns the trust guard's refusals into one positioned error
 // (the first refusal) that lists each refusal as a "refused" step.
+// RefusalError is the error for trust refusals found in src: positioned at
+// the first, with a plan step of kind "refused" per refusal. Engines use it
+// for what only the server can tell (BigQuery's dry run), so those refusals
+// look like the planner's.
+func RefusalError(src string, refused []guard.Refusal) *Error { return refusalError(src, refused) }
+
 func refusalError(src string, refused []guard.Refusal) *Error {
 	first := refused[0]
 	msg := first.Message()

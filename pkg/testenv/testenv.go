@@ -45,11 +45,18 @@ type PostgresInfo struct {
 // ClickHouseInfo locates the ClickHouse server; the sample is in database
 // Database. Addr is host:port of the native protocol (the only one
 // clickhouse-go v2 can use with ClickHouse 18.16).
+//
+// User is the admin user (readonly=0), which tests use to create fixtures.
+// ReaderUser is the least-privilege user of scripts/services.sh: profile
+// readonly=1 with the limits, the sample database only. Readonly2User has a
+// readonly=2 profile (a query may change settings), for the health warning.
 type ClickHouseInfo struct {
-	Addr     string
-	Database string
-	User     string
-	Version  string
+	Addr          string
+	Database      string
+	User          string
+	ReaderUser    string
+	Readonly2User string
+	Version       string
 }
 
 // ClickHouseClusterInfo locates the two-shard ClickHouse cluster: Shards[0]
@@ -106,7 +113,8 @@ func ClickHouse(t testing.TB) ClickHouseInfo {
 	env := services(t)
 	return ClickHouseInfo{
 		Addr: env["QUARRY_CH_ADDR"], Database: env["QUARRY_CH_DATABASE"],
-		User: env["QUARRY_CH_USER"], Version: env["QUARRY_CH_VERSION"],
+		User: env["QUARRY_CH_USER"], ReaderUser: env["QUARRY_CH_READER_USER"],
+		Readonly2User: env["QUARRY_CH_READONLY2_USER"], Version: env["QUARRY_CH_VERSION"],
 	}
 }
 
@@ -301,7 +309,7 @@ func readEnv(path string) (map[string]string, error) {
 		}
 		env[k] = v
 	}
-	for _, k := range []string{"QUARRY_PG_DSN", "QUARRY_PG_HOST", "QUARRY_PG_PORT", "QUARRY_CH_ADDR", "QUARRY_CH2_ADDR", "QUARRY_CH_CLUSTER", "QUARRY_BQ_ENDPOINT", "QUARRY_BQ_PROJECT", "QUARRY_BQ_DATASET"} {
+	for _, k := range []string{"QUARRY_PG_DSN", "QUARRY_PG_HOST", "QUARRY_PG_PORT", "QUARRY_CH_ADDR", "QUARRY_CH_READER_USER", "QUARRY_CH_READONLY2_USER", "QUARRY_CH2_ADDR", "QUARRY_CH_CLUSTER", "QUARRY_BQ_ENDPOINT", "QUARRY_BQ_PROJECT", "QUARRY_BQ_DATASET"} {
 		if env[k] == "" {
 			return nil, fmt.Errorf("%s has no %s", path, k)
 		}

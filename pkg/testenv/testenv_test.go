@@ -16,6 +16,8 @@ export QUARRY_PG_DSN='postgres://postgres@127.0.0.1:55432/quarry?sslmode=disable
 export QUARRY_PG_HOST='127.0.0.1'
 export QUARRY_PG_PORT='55432'
 export QUARRY_CH_ADDR='127.0.0.1:59000'
+export QUARRY_CH_READER_USER='quarry_reader'
+export QUARRY_CH_READONLY2_USER='quarry_readonly2'
 export QUARRY_CH2_ADDR='127.0.0.1:59400'
 export QUARRY_CH_CLUSTER='quarry'
 export QUARRY_BQ_ENDPOINT='http://127.0.0.1:59050'
@@ -29,6 +31,7 @@ export QUARRY_BQ_DATASET='sample'
 		{name: "full", text: full, check: map[string]string{"QUARRY_PG_PORT": "55432", "QUARRY_BQ_ENDPOINT": "http://127.0.0.1:59050", "QUARRY_CH2_ADDR": "127.0.0.1:59400"}},
 		{name: "comments and blanks", text: "# hi\n\n" + full, check: map[string]string{"QUARRY_BQ_DATASET": "sample"}},
 		{name: "missing key", text: strings.Replace(full, "export QUARRY_CH_ADDR='127.0.0.1:59000'\n", "", 1), wantErr: "has no QUARRY_CH_ADDR"},
+		{name: "env of an older services.sh", text: strings.Replace(full, "export QUARRY_CH_READER_USER='quarry_reader'\n", "", 1), wantErr: "has no QUARRY_CH_READER_USER"},
 		{name: "bad line", text: "export NOPE\n" + full, wantErr: ":1: want KEY=value"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -14,6 +14,8 @@ jest.mock('./query/SqlEditor', () => ({
   SqlEditor: (p: { value: string; onChange: (v: string) => void; onRun?: () => void; markers?: EditorMarker[] }) => (
     <div>
       <textarea aria-label="SQL" value={p.value} onChange={(e) => p.onChange(e.currentTarget.value)} />
+      {/* Stands for the editor's Ctrl/Cmd+Enter action (SqlEditor.shortcut.test.tsx tests the key binding). */}
+      <button onClick={p.onRun}>Ctrl+Enter</button>
       <output data-testid="markers">{JSON.stringify(p.markers ?? [])}</output>
     </div>
   ),
@@ -111,6 +113,31 @@ describe('QueryEditor', () => {
     render(<Harness ds={fakeDatasource(jest.fn().mockResolvedValue({}), jest.fn())} onRun={onRun} />);
     fireEvent.click(screen.getByTestId('quarry-run'));
     expect(onRun).toHaveBeenCalled();
+  });
+
+  it("the editor's Ctrl/Cmd+Enter runs the panel query with the typed SQL", () => {
+    const onRun = jest.fn();
+    const seen: string[] = [];
+    function Watch() {
+      const [query, setQuery] = useState<QuarryQuery>({ refId: 'A', rawSql: 'SELECT 1', format: 'table' });
+      return (
+        <QueryEditor
+          datasource={fakeDatasource(jest.fn().mockResolvedValue({}), jest.fn())}
+          query={query}
+          onChange={setQuery}
+          onRunQuery={() => {
+            seen.push(query.rawSql ?? '');
+            onRun();
+          }}
+          range={range}
+        />
+      );
+    }
+    render(<Watch />);
+    fireEvent.change(screen.getByLabelText('SQL'), { target: { value: 'SELECT 42' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Ctrl+Enter' }));
+    expect(onRun).toHaveBeenCalledTimes(1);
+    expect(seen).toEqual(['SELECT 42']);
   });
 
   it('does not dry-run again when a run or refresh brings the same request', async () => {

@@ -46,6 +46,16 @@ export const steps = [
         BADGE,
         { timeout: 60_000 }
       );
+      const text = ((await page.locator(`${EDITOR} .view-lines`).first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+      const model = JSON.parse((await page.locator('[data-testid="harness-query-json"]').textContent()) ?? '{}');
+      const squash = (t) => (t ?? '').replace(/\s+/g, '');
+      if (!model.rawSql || squash(text) !== squash(model.rawSql)) {
+        throw new Error(`the editor shows ${JSON.stringify(text)}, the query is ${JSON.stringify(model.rawSql)}`);
+      }
+      const b = await badge(page);
+      if (!/\d/.test(b.text)) {
+        throw new Error(`the cost badge shows no figure: ${b.text}`);
+      }
       await shot(page, outDir, '01-editor.png');
     },
   },
@@ -205,6 +215,12 @@ export const steps = [
       await page.keyboard.type('SELECT date_tr', { delay: 40 });
       const row = page.locator('.suggest-widget .monaco-list-row', { hasText: 'date_trunc' }).first();
       await row.waitFor({ timeout: 20_000 });
+      // The server's own signature (duckdb_functions()), in the row's detail or the details pane.
+      await page.keyboard.press('Control+Space');
+      await page
+        .locator('.suggest-widget .monaco-list-row.focused, .suggest-details', { hasText: /date_trunc\s*\(/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
       await shot(page, outDir, '10-function-completion.png');
       await page.keyboard.press('Escape');
     },
@@ -296,6 +312,41 @@ export const steps = [
         null,
         { timeout: 10_000 }
       );
+    },
+  },
+  {
+    name: "the config page shows each setting's backend default and the backend's message for a refused value",
+    async run(page, { outDir }) {
+      const conc = page.locator('#quarry-concurrency');
+      await conc.scrollIntoViewIfNeeded();
+      if ((await conc.getAttribute('placeholder')) !== '4') {
+        throw new Error(`Concurrency does not show the backend default 4: ${await conc.getAttribute('placeholder')}`);
+      }
+      await conc.fill('65');
+      await conc.blur();
+      // The message pkg/plugin/settings.go gives for this value (settings_fields.golden.json).
+      await page
+        .locator('[data-testid="harness-config"]', { hasText: 'concurrency: must be between 1 and 64, got 65' })
+        .waitFor({ timeout: 10_000 });
+      const fns = page.locator('#quarry-allowedFunctions');
+      await fns.scrollIntoViewIfNeeded();
+      await fns.fill('read_parquet, a b');
+      await fns.blur();
+      await page
+        .locator('[data-testid="harness-config"]', {
+          hasText: `allowedFunctions[1]: "a b" must be a plain name, without spaces, quotes, parentheses or ';'`,
+        })
+        .waitFor({ timeout: 10_000 });
+      const opts = JSON.parse((await page.locator('[data-testid="harness-options"]').textContent()) ?? '{}');
+      if (opts.concurrency !== 65 || JSON.stringify(opts.allowedFunctions) !== '["read_parquet","a b"]') {
+        throw new Error(`the settings were not stored as typed values: ${JSON.stringify(opts)}`);
+      }
+      await page.locator('[data-testid="quarry-allow-lists"]').scrollIntoViewIfNeeded();
+      await shot(page, outDir, '15-config-fields.png');
+      await conc.fill('');
+      await conc.blur();
+      await fns.fill('');
+      await fns.blur();
     },
   },
   {

@@ -18,27 +18,44 @@ import (
 // read per table, with bytes scaled from each table's average row size. On
 // older servers it returns an upper bound: the active parts of every
 // referenced table (rows and uncompressed bytes from system.parts), before
-// any partition pruning.
+// any partition pruning. The statement with the user's SQL runs with the
+// query's settings (prepare), Quarry's own statistics statements with its
+// time limit; the timeout is the configured one, or less when ctx ends
+// sooner (engine.EstimateTimeout).
 func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost, error) {
 	if st := strings.ToLower(plan.Statement); st != "" && st != "select" {
 		return engine.Cost{Kind: engine.CostUnknown, StatementType: st, Notes: []string{"estimates cover SELECT statements only"}}, nil
 	}
-	timeout := time.Duration(e.settings.QueryTimeout)
+	timeout := engine.EstimateTimeout(ctx, time.Duration(e.settings.QueryTimeout))
 	qctx, cancel := engine.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := e.serverVersion(qctx)
 	if err != nil {
 		return engine.Cost{}, err
 	}
+	// The statement that carries the user's SQL (EXPLAIN ESTIMATE, which
+	// builds its table functions and reads its settings) runs with the
+	// query's settings (readonly=1, max_execution_time, the lifted
+	// SETTINGS); Quarry's own statistics statements (system.parts, and
+	// cluster() over the shards of a Distributed table, which readonly=1
+	// would refuse on 18.16) with the query's time limit only.
+	sctx, sql, err := e.prepare(qctx, plan.SQL, timeout, "")
+	if err != nil {
+		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
+	}
+	ictx, err := e.internalContext(qctx, timeout)
+	if err != nil {
+		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
+	}
 	d, _ := dialect.New(dialect.ClickHouse, versionString(v))
 	if d.Has(dialect.ExplainEstimate) {
-		c, err := e.explainEstimate(qctx, plan.SQL)
+		c, err := e.explainEstimate(sctx, ictx, sql)
 		if err != nil {
 			return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, plan.SQL))
 		}
 		return c, nil
 	}
-	c, err := e.upperBound(qctx, plan.SQL)
+	c, err := e.upperBound(ictx, sql) // the user's SQL is only parsed here, never sent
 	if err != nil {
 		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
 	}
@@ -49,7 +66,7 @@ type tableStat struct {
 	rows, bytes uint64
 }
 
-func (e *Engine) explainEstimate(ctx context.Context, sql string) (engine.Cost, error) {
+func (e *Engine) explainEstimate(ctx, ictx context.Context, sql string) (engine.Cost, error) {
 	rows, err := e.conn.Query(ctx, explainEstimateSQL(sql))
 	if err != nil {
 		return engine.Cost{}, err
@@ -77,7 +94,7 @@ func (e *Engine) explainEstimate(ctx context.Context, sql string) (engine.Cost, 
 	for i, x := range ests {
 		refs[i] = [2]string{x.db, x.table}
 	}
-	stats, err := e.partStats(ctx, refs)
+	stats, err := e.partStats(ictx, refs)
 	if err != nil {
 		return engine.Cost{}, err
 	}

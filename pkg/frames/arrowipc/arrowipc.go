@@ -86,10 +86,10 @@ func Marshal(f *data.Frame) ([]byte, error) {
 	rec := array.NewRecordBatch(schema, cols, int64(rows))
 	defer rec.Release()
 
-	// The schema is written twice (message and footer); 64 KiB covers it
+	// The schema is written twice (message and footer); 1 KiB more covers it
 	// and the framing for frames of ordinary width.
 	var out bytes.Buffer
-	out.Grow(size + 2*schemaSize(f) + 1<<16)
+	out.Grow(size + 2*schemaSize(f) + 1024)
 	w, err := ipc.NewFileWriter(&out, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
 		return nil, err
