@@ -56,6 +56,7 @@ type Service struct {
 	cfg   Config
 	eng   engine.Engine
 	cache *cache.Cache[*result]
+	incr  *cache.Cache[*incrState] // incremental refresh: the last answer per query
 	// shared is the two-level cache of encoded results (local, then
 	// Redis) when cacheRedisURL is set; the table cache then only
 	// coalesces identical executions.
@@ -115,6 +116,7 @@ func newService(cfg Config, eng engine.Engine, deps Deps, sl *sharedLevel) *Serv
 		ttl = 0 // the shared level keeps the encoded frames; tables are only coalesced
 	}
 	s.cache = cache.New[*result](ttl, cfg.CacheMaxBytes)
+	s.incr = cache.New[*incrState](incrementalStateTTL, cfg.CacheMaxBytes)
 	s.secrets = secretValues(cfg.Secrets)
 	return s
 }
@@ -186,6 +188,7 @@ func (s *Service) Request(q Query) sqlplan.Request {
 		MaxRows:       maxRows,
 		Fill:          q.Model.Fill,
 		Altinity:      q.Model.Altinity,
+		Incremental:   s.cfg.Incremental && !q.Variable,
 	}
 }
 
@@ -369,7 +372,31 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 		outcome cache.Outcome
 	)
 	key := cacheKey(plan, opts) + q.Scope.User
-	if q.Fresh {
+	incrKey, answered := "", false
+	// A safe query not already cached in full is answered from its last
+	// answer and the tail when it can be (the unsafe decision is already a
+	// plan step).
+	if _, cached := s.cache.Get(key); plan.Incremental != nil && plan.Incremental.Safe && !q.Fresh && !cached {
+		dec := plan.Incremental
+		ikey, err := s.incrementalKey(ctx, plan, dec, opts, q.Scope.User)
+		if err != nil {
+			return res, err
+		}
+		incrKey = ikey
+		inc, ok, err := s.runIncremental(ctx, plan, ikey, opts)
+		if err != nil {
+			return res, err
+		}
+		plan.Steps = append(plan.Steps, sqlplan.Step{Kind: "incremental", Detail: inc.step})
+		if ok {
+			r, answered = inc.r, true
+			s.keepIncremental(ikey, plan.Request.TimeRange.From, plan.Request.TimeRange.To, r.table)
+			s.cache.Set(key, r, r.table.SizeBytes())
+		}
+	}
+	if answered {
+		outcome = cache.Miss
+	} else if q.Fresh {
 		r, err = s.cache.Refresh(ctx, key, load)
 	} else {
 		r, outcome, err = s.cache.Do(ctx, key, load)
@@ -377,6 +404,9 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 	res.Cache = outcome
 	if err != nil {
 		return res, err
+	}
+	if incrKey != "" && !answered {
+		s.keepIncremental(incrKey, plan.Request.TimeRange.From, plan.Request.TimeRange.To, r.table)
 	}
 	res.Stats = r.stats
 	fr, err := s.shape(r, plan, q, outcome == cache.Hit)
