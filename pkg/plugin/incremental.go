@@ -229,4 +229,3 @@ func thousands(n int) string {
 	}
 	return s
 }
-
