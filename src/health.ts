@@ -25,46 +25,51 @@ const STEP_NAMES: Record<string, string> = {
 
 /**
  * healthLines renders health details as the lines Grafana's "Save & test"
- * shows: the version and capabilities, or the failing step and what to do.
+ * shows, each fact once: what the message (the backend's sentence) already
+ * says is left out.
  */
-export function healthLines(d: HealthDetails | undefined): string[] {
+export function healthLines(d: HealthDetails | undefined, message = ''): string[] {
   if (!d) {
     return [];
   }
+  const said = message.toLowerCase();
   const lines: string[] = [];
-  if (d.engine) {
+  if (d.engine && !said.includes(d.engine.toLowerCase())) {
     lines.push(`Engine: ${d.engine}`);
   }
-  if (d.version) {
+  if (d.version && !said.includes(d.version.toLowerCase())) {
     lines.push(`Server version: ${d.version}`);
   }
   if (d.capabilities?.length) {
     lines.push(`Capabilities: ${d.capabilities.join(', ')}`);
   }
-  if (d.step) {
+  if (d.step && !said.startsWith(`${d.step.toLowerCase()} failed`)) {
     lines.push(`Failed while ${STEP_NAMES[d.step] ?? d.step}.`);
   }
-  if (d.hint) {
+  if (d.hint && !said.includes(d.hint.toLowerCase())) {
     lines.push(`What to do: ${d.hint}`);
   }
   return lines;
 }
 
-/** formatHealth keeps Grafana's status and message and fills details.message/verboseMessage. */
+/**
+ * formatHealth keeps Grafana's status and message and puts the remaining
+ * facts in details: the first in details.message, the others in
+ * verboseMessage, so no line is shown twice.
+ */
 export function formatHealth(res: TestDataSourceResponse): TestDataSourceResponse {
   const d = (res.details ?? undefined) as HealthDetails | undefined;
-  const lines = healthLines(d);
+  const lines = healthLines(d, res.message);
   if (lines.length === 0) {
     return res;
   }
   const [first, ...rest] = lines;
-  const summary = res.status === 'success' ? lines.slice(0, 2).join(' · ') : first;
   return {
     ...res,
     details: {
       ...d,
-      message: summary,
-      verboseMessage: (res.status === 'success' ? lines : rest).join('\n') || undefined,
+      message: first,
+      verboseMessage: rest.join('\n') || undefined,
     },
   };
 }

@@ -44,6 +44,9 @@ type Cache[V any] struct {
 	ttl      time.Duration
 	maxBytes int64
 	now      func() time.Time
+	// settled, when set (tests), is called after a load's outcome is
+	// stored or dropped.
+	settled func(key string)
 
 	mu      sync.Mutex
 	used    int64
@@ -73,6 +76,10 @@ type flight[V any] struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	// abandoned is set (under Cache.mu) when every waiter left: the load
+	// is cancelled, the flight is out of Cache.flights so that no new
+	// caller joins it, and its outcome is never stored.
+	abandoned bool
 }
 
 // New returns a cache keeping entries for ttl and at most maxBytes in total.
@@ -159,7 +166,9 @@ func (c *Cache[V]) Stats() Stats {
 // callers of the same key and caches its result when it succeeds. The load
 // runs detached from any single caller's cancellation (it keeps the first
 // caller's context values); it is cancelled when every waiting caller has
-// gone. A panic in load becomes an error.
+// gone, and a caller that comes after that starts a new load: a cancelled
+// load is never handed to a new caller, nor stored. A panic in load
+// becomes an error.
 func (c *Cache[V]) Do(ctx context.Context, key string, load Loader[V]) (V, Outcome, error) {
 	var zero V
 	c.mu.Lock()
@@ -193,11 +202,41 @@ func (c *Cache[V]) Do(ctx context.Context, key string, load Loader[V]) (V, Outco
 		c.mu.Lock()
 		f.waiters--
 		if f.waiters == 0 {
+			f.abandoned = true
+			if c.flights[key] == f {
+				delete(c.flights, key)
+			}
 			f.cancel()
 		}
 		c.mu.Unlock()
 		return zero, outcome, ctx.Err()
 	}
+}
+
+// Refresh runs load for key in the caller's goroutine, never serving a
+// stored value nor joining a load in flight, and stores its result when it
+// succeeds, for later callers of Do. Alert rules use it: they must see the
+// warehouse as it is now, not a dashboard's cached result. A panic in load
+// becomes an error.
+func (c *Cache[V]) Refresh(ctx context.Context, key string, load Loader[V]) (v V, err error) {
+	c.mu.Lock()
+	c.stats.Misses++
+	c.mu.Unlock()
+	var size int64
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("cache loader panicked: %v", r)
+			}
+		}()
+		v, size, err = load(ctx)
+	}()
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	c.Set(key, v, size)
+	return v, nil
 }
 
 func (c *Cache[V]) run(ctx context.Context, key string, f *flight[V], load Loader[V]) {
@@ -212,10 +251,15 @@ func (c *Cache[V]) run(ctx context.Context, key string, f *flight[V], load Loade
 	}()
 	f.cancel()
 	c.mu.Lock()
-	delete(c.flights, key)
-	if f.err == nil {
+	if c.flights[key] == f {
+		delete(c.flights, key)
+	}
+	if f.err == nil && !f.abandoned {
 		c.setLocked(key, f.val, size)
 	}
 	c.mu.Unlock()
 	close(f.done)
+	if c.settled != nil {
+		c.settled(key)
+	}
 }

@@ -216,6 +216,89 @@ func TestDoCancelsLoadWhenAllCallersLeave(t *testing.T) {
 	}
 }
 
+// TestAbandonedLoadIsNeverHandedOver: once every waiter of a load has left
+// (and the load is cancelled), a new caller of the same key starts a load
+// of its own instead of joining the cancelled one, and the abandoned load's
+// outcome, even a success that raced with the cancel, is never stored.
+// The order is forced with channels: the abandoned loader keeps running
+// (ignoring its cancelled context) until the test releases it.
+func TestAbandonedLoadIsNeverHandedOver(t *testing.T) {
+	c, _ := newTest(time.Minute, 1<<20)
+	settled := make(chan string, 2)
+	c.settled = func(key string) { settled <- key }
+	started1, release1 := make(chan struct{}), make(chan struct{})
+	var ctx1Err atomic.Value
+	load1 := func(ctx context.Context) (string, int64, error) {
+		close(started1)
+		<-release1
+		if err := ctx.Err(); err != nil {
+			ctx1Err.Store(err)
+		}
+		return "stale", 5, nil // a success that arrives after the cancel
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	errs1 := make(chan error, 1)
+	go func() { _, _, err := c.Do(ctx1, "k", load1); errs1 <- err }()
+	<-started1
+	cancel1()
+	if err := <-errs1; !errors.Is(err, context.Canceled) {
+		t.Fatalf("abandoning caller err = %v, want canceled", err)
+	}
+	// Do has returned, so the flight is abandoned; its loader still runs.
+
+	started2, release2 := make(chan struct{}), make(chan struct{})
+	load2 := func(ctx context.Context) (string, int64, error) {
+		close(started2)
+		<-release2
+		return "fresh", 5, ctx.Err()
+	}
+	type outcome struct {
+		v   string
+		o   Outcome
+		err error
+	}
+	res2 := make(chan outcome, 1)
+	go func() { v, o, err := c.Do(context.Background(), "k", load2); res2 <- outcome{v, o, err} }()
+	select {
+	case <-started2:
+	case r := <-res2:
+		t.Fatalf("new caller joined the abandoned load: %+v", r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("new caller did not start its own load (it waits on the abandoned one)")
+	}
+
+	// The abandoned load finishes now, with a value: it must not be stored
+	// nor end the new flight.
+	close(release1)
+	<-settled
+	if ctx1Err.Load() == nil {
+		t.Fatal("the abandoned load's context was not cancelled")
+	}
+	if v, ok := c.Get("k"); ok {
+		t.Fatalf("the abandoned load's value %q was stored", v)
+	}
+	res3 := make(chan outcome, 1)
+	go func() {
+		v, o, err := c.Do(context.Background(), "k", func(context.Context) (string, int64, error) {
+			return "third", 5, nil
+		})
+		res3 <- outcome{v, o, err}
+	}()
+	for c.Stats().Shared < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release2)
+	if r := <-res2; r.err != nil || r.v != "fresh" || r.o != Miss {
+		t.Fatalf("new caller got %+v, want fresh from its own load (miss)", r)
+	}
+	if r := <-res3; r.err != nil || r.v != "fresh" || r.o != Shared {
+		t.Fatalf("third caller got %+v, want fresh shared with the second load", r)
+	}
+	if v, ok := c.Get("k"); !ok || v != "fresh" {
+		t.Fatalf("cached %q %v, want fresh", v, ok)
+	}
+}
+
 // BenchmarkConcurrentIdentical runs 100 concurrent identical loads per
 // iteration and reports how many loads actually ran per 100 callers.
 func BenchmarkConcurrentIdentical(b *testing.B) {
@@ -240,4 +323,33 @@ func BenchmarkConcurrentIdentical(b *testing.B) {
 		wg.Wait()
 	}
 	b.ReportMetric(float64(loads.Load())/float64(b.N), "loads/100calls")
+}
+
+func TestRefreshNeverServesStoredValues(t *testing.T) {
+	c, _ := newTest(time.Minute, 1<<20)
+	loads := 0
+	load := func(v string) Loader[string] {
+		return func(context.Context) (string, int64, error) { loads++; return v, 1, nil }
+	}
+	if v, o, err := c.Do(context.Background(), "k", load("old")); err != nil || v != "old" || o != Miss {
+		t.Fatalf("Do = %q %v %v", v, o, err)
+	}
+	if v, err := c.Refresh(context.Background(), "k", load("new")); err != nil || v != "new" || loads != 2 {
+		t.Fatalf("Refresh = %q %v after %d loads, want new from a second load", v, err, loads)
+	}
+	// The fresh result replaces the stored one for later callers.
+	if v, o, _ := c.Do(context.Background(), "k", load("unused")); v != "new" || o != Hit || loads != 2 {
+		t.Fatalf("Do after Refresh = %q %v (%d loads), want the refreshed value as a hit", v, o, loads)
+	}
+	// A failed refresh keeps the stored value and reports its error.
+	boom := errors.New("boom")
+	if _, err := c.Refresh(context.Background(), "k", func(context.Context) (string, int64, error) { return "", 0, boom }); !errors.Is(err, boom) {
+		t.Fatalf("Refresh error = %v", err)
+	}
+	if _, err := c.Refresh(context.Background(), "k", func(context.Context) (string, int64, error) { panic("loader bug") }); err == nil {
+		t.Fatal("a panicking refresh returned no error")
+	}
+	if v, ok := c.Get("k"); !ok || v != "new" {
+		t.Fatalf("stored %q %v after failed refreshes, want new", v, ok)
+	}
 }

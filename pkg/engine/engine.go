@@ -47,6 +47,10 @@ type QueryOptions struct {
 	Priority string
 	// NumericAsFloat turns NUMERIC/DECIMAL into float64 instead of exact strings.
 	NumericAsFloat bool
+	// MaxBytes caps the result's size in bytes (0 = none): the table is cut
+	// there, in the middle of a page if need be, and marked truncated
+	// (frames.TableOptions.MaxBytes).
+	MaxBytes int64
 }
 
 // QueryStats describe one execution.

@@ -28,6 +28,9 @@ type Column interface {
 	// SizeBytes approximates the heap the column holds.
 	SizeBytes() int64
 
+	// valueBytes is what values [from, to) hold: their size, plus the
+	// bytes of text and JSON values.
+	valueBytes(from, to int) int64
 	setLimit(maxRows int)
 	truncate(n int)
 }
@@ -136,6 +139,11 @@ func (b *Builder[T]) SizeBytes() int64 {
 	return int64(cap(b.vals))*int64(unsafe.Sizeof(zero)) + int64(len(b.nulls))*8
 }
 
+func (b *Builder[T]) valueBytes(from, to int) int64 {
+	var zero T
+	return int64(to-from) * int64(unsafe.Sizeof(zero))
+}
+
 // Field converts the column: []T when there are no NULLs, else []*T whose
 // pointers point into the value array (one allocation for the pointers).
 func (b *Builder[T]) Field() *data.Field {
@@ -214,37 +222,73 @@ func (a *arena) copy(p []byte) []byte {
 }
 
 // Strings builds a string column. AppendBytes copies driver bytes into an
-// arena instead of allocating one string per value.
+// arena instead of allocating one string per value; Append takes a string
+// the driver allocated and counts its bytes (external) as held too.
 type Strings struct {
 	Builder[string]
 	arena arena
+	// external is the bytes of the strings given to Append. After a cut
+	// at a cap it stays an upper bound.
+	external int64
+}
+
+// Append appends a string, counting its bytes in SizeBytes.
+func (s *Strings) Append(v string) {
+	s.external += int64(len(v))
+	s.Builder.Append(v)
 }
 
 // AppendBytes appends a copy of p as a string.
 func (s *Strings) AppendBytes(p []byte) {
 	c := s.arena.copy(p)
 	if len(c) == 0 {
-		s.Append("")
+		s.Builder.Append("")
 		return
 	}
-	s.Append(unsafe.String(&c[0], len(c)))
+	s.Builder.Append(unsafe.String(&c[0], len(c)))
 }
 
-// SizeBytes approximates the heap the column holds.
-func (s *Strings) SizeBytes() int64 { return s.Builder.SizeBytes() + s.arena.held }
+// SizeBytes approximates the heap the column holds: the string headers,
+// the arena and the bytes of strings appended with Append.
+func (s *Strings) SizeBytes() int64 { return s.Builder.SizeBytes() + s.arena.held + s.external }
+
+func (s *Strings) valueBytes(from, to int) int64 {
+	n := s.Builder.valueBytes(from, to)
+	for _, v := range s.vals[from:to] {
+		n += int64(len(v))
+	}
+	return n
+}
 
 // JSONs builds a JSON column (json.RawMessage); NULL becomes a nil message,
 // which Grafana shows as null.
 type JSONs struct {
 	Builder[json.RawMessage]
 	arena arena
+	// external is the bytes of the messages given to Append.
+	external int64
+}
+
+// Append appends a JSON message (it is kept, not copied), counting its
+// bytes in SizeBytes.
+func (j *JSONs) Append(m json.RawMessage) {
+	j.external += int64(cap(m))
+	j.Builder.Append(m)
 }
 
 // AppendBytes appends a copy of the JSON text p (p must be valid JSON).
-func (j *JSONs) AppendBytes(p []byte) { j.Append(json.RawMessage(j.arena.copy(p))) }
+func (j *JSONs) AppendBytes(p []byte) { j.Builder.Append(json.RawMessage(j.arena.copy(p))) }
 
 // SizeBytes approximates the heap the column holds.
-func (j *JSONs) SizeBytes() int64 { return j.Builder.SizeBytes() + j.arena.held }
+func (j *JSONs) SizeBytes() int64 { return j.Builder.SizeBytes() + j.arena.held + j.external }
+
+func (j *JSONs) valueBytes(from, to int) int64 {
+	n := j.Builder.valueBytes(from, to)
+	for _, v := range j.vals[from:to] {
+		n += int64(len(v))
+	}
+	return n
+}
 
 // Field converts the column to a []json.RawMessage field (never []*T).
 func (j *JSONs) Field() *data.Field { return newField(j.spec.Name, j.vals) }

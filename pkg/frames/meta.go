@@ -21,9 +21,11 @@ type Meta struct {
 	JobID          string
 	Steps          []sqlplan.Step
 	Warnings       []sqlplan.Warning
-	// Truncated and MaxRows describe the row cap.
+	// Truncated and MaxRows describe the row cap; MaxBytes is set when the
+	// byte cap cut the result.
 	Truncated bool
 	MaxRows   int64
+	MaxBytes  int64
 }
 
 // Custom is the frame meta Custom payload.
@@ -33,6 +35,7 @@ type Custom struct {
 	JobID     string            `json:"jobId,omitempty"`
 	Truncated bool              `json:"truncated,omitempty"`
 	MaxRows   int64             `json:"maxRows,omitempty"`
+	MaxBytes  int64             `json:"maxBytes,omitempty"`
 	CacheHit  bool              `json:"cacheHit,omitempty"`
 }
 
@@ -48,7 +51,7 @@ func SetMeta(frames []*data.Frame, m Meta) {
 		}
 		f.Meta.ExecutedQueryString = m.ExecutedSQL
 		f.Meta.Stats = Stats(m)
-		f.Meta.Custom = Custom{Steps: m.Steps, Warnings: m.Warnings, JobID: m.JobID, Truncated: m.Truncated, MaxRows: m.MaxRows, CacheHit: m.CacheHit}
+		f.Meta.Custom = Custom{Steps: m.Steps, Warnings: m.Warnings, JobID: m.JobID, Truncated: m.Truncated, MaxRows: m.MaxRows, MaxBytes: m.MaxBytes, CacheHit: m.CacheHit}
 		for _, w := range m.Warnings {
 			f.Meta.Notices = appendNotice(f.Meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: w.Message})
 		}

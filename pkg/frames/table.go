@@ -10,6 +10,12 @@ import (
 type TableOptions struct {
 	// MaxRows is the row cap (0 = none). Builders never grow past it.
 	MaxRows int64
+	// MaxBytes is the byte cap (0 = none): Commit keeps the rows whose
+	// values fit in it, cutting a page in the middle when needed, and the
+	// table then has no more room. Values are counted as they are held:
+	// fixed-width values by their size, text and JSON by their header and
+	// their bytes, whoever allocated them.
+	MaxBytes int64
 	// NumericAsFloat stores NUMERIC/DECIMAL as float64 instead of exact strings.
 	NumericAsFloat bool
 	// SizeHint, when known (e.g. from an estimate), preallocates that many
@@ -25,6 +31,10 @@ type Table struct {
 	rows      int
 	truncated bool
 	notices   []data.Notice
+	// bytes is what the committed rows' values hold (see MaxBytes);
+	// byteCapped is set once MaxBytes cut the table.
+	bytes      int64
+	byteCapped bool
 }
 
 // NewTable creates a table with one builder per spec.
@@ -87,6 +97,9 @@ func (t *Table) NumericAsFloat() bool { return t.opts.NumericAsFloat }
 
 // Room is how many more rows may be appended before the cap.
 func (t *Table) Room() int {
+	if t.byteCapped {
+		return 0
+	}
 	if t.opts.MaxRows <= 0 {
 		return int(^uint(0) >> 1)
 	}
@@ -94,8 +107,10 @@ func (t *Table) Room() int {
 }
 
 // Commit records n rows appended to every column. It fails (without
-// panicking) when a column holds a different number of values, or the cap
-// is exceeded; in both cases the table is cut back to a consistent state.
+// panicking) when a column holds a different number of values. Rows past
+// the row cap, or past the byte cap, are cut and the table is marked
+// truncated with the matching notice; in every case the table is left in
+// a consistent state.
 func (t *Table) Commit(n int) error {
 	want := t.rows + n
 	for _, c := range t.cols {
@@ -104,13 +119,63 @@ func (t *Table) Commit(n int) error {
 			return fmt.Errorf("frames: column %q has %d values, want %d (engine appended an incomplete row)", c.Spec().Name, c.Len(), want)
 		}
 	}
+	keep, rowCut := want, false
 	if t.opts.MaxRows > 0 && int64(want) > t.opts.MaxRows {
-		t.cutTo(int(t.opts.MaxRows))
+		keep, rowCut = int(t.opts.MaxRows), true
+	}
+	if t.opts.MaxBytes > 0 && keep > t.rows {
+		add := t.valueBytes(t.rows, keep)
+		if t.bytes+add > t.opts.MaxBytes {
+			keep, add = t.rowsWithin(t.opts.MaxBytes-t.bytes, keep)
+			t.bytes += add
+			t.cutTo(keep)
+			t.markByteCapped()
+			return nil
+		}
+		t.bytes += add
+	}
+	if rowCut {
+		t.cutTo(keep)
 		t.MarkTruncated()
 		return nil
 	}
 	t.rows = want
 	return nil
+}
+
+// valueBytes is what rows [from, to) hold in every column.
+func (t *Table) valueBytes(from, to int) int64 {
+	var n int64
+	for _, c := range t.cols {
+		n += c.valueBytes(from, to)
+	}
+	return n
+}
+
+// rowsWithin returns the end of the longest run of rows from t.rows on,
+// below to, whose values fit in budget bytes, and those rows' bytes.
+func (t *Table) rowsWithin(budget int64, to int) (end int, used int64) {
+	end = t.rows
+	for end < to {
+		b := t.valueBytes(end, end+1)
+		if used+b > budget {
+			break
+		}
+		used += b
+		end++
+	}
+	return end, used
+}
+
+// markByteCapped records that the byte cap cut the result, and adds its
+// notice.
+func (t *Table) markByteCapped() {
+	t.byteCapped = true
+	if t.truncated {
+		return
+	}
+	t.truncated = true
+	t.notices = append(t.notices, ByteCapNotice(t.opts.MaxBytes, t.rows))
 }
 
 func (t *Table) cutTo(n int) {
@@ -130,8 +195,19 @@ func (t *Table) MarkTruncated() {
 	t.notices = append(t.notices, TruncationNotice(t.opts.MaxRows))
 }
 
-// Truncated reports whether rows were dropped at the cap.
+// Truncated reports whether rows were dropped at the row or byte cap.
 func (t *Table) Truncated() bool { return t.truncated }
+
+// ByteCapped reports whether the byte cap (TableOptions.MaxBytes) cut the
+// result.
+func (t *Table) ByteCapped() bool { return t.byteCapped }
+
+// MaxBytes is the byte cap (0 = none).
+func (t *Table) MaxBytes() int64 { return t.opts.MaxBytes }
+
+// ValueBytes is what the committed rows' values hold, as the byte cap
+// counts them (0 when the table has no byte cap).
+func (t *Table) ValueBytes() int64 { return t.bytes }
 
 // AddNotice attaches a notice to every frame shaped from the table.
 func (t *Table) AddNotice(n data.Notice) { t.notices = append(t.notices, n) }
@@ -146,6 +222,29 @@ func (t *Table) SizeBytes() int64 {
 		n += c.SizeBytes()
 	}
 	return n
+}
+
+// ByteCapNotice is the warning a result cut at the byte cap carries.
+func ByteCapNotice(maxBytes int64, rows int) data.Notice {
+	return data.Notice{
+		Severity: data.NoticeSeverityWarning,
+		Text: fmt.Sprintf("results truncated at %d rows: they reached the result size limit of %s; raise Max result bytes (maxResultBytes) or narrow the query",
+			rows, byteSize(maxBytes)),
+	}
+}
+
+// byteSize writes n bytes in the largest binary unit that divides it
+// evenly (256 MiB, 1536 KiB, 1000 bytes).
+func byteSize(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d %s", n/u.size, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // TruncationNotice is the warning a capped result carries.

@@ -118,6 +118,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 		mu.Unlock()
 	}
 	labels := jobLabels(req)
+	alert := fromAlert(req)
 	sem := make(chan struct{}, max(1, d.svc.cfg.Concurrency))
 	var wg sync.WaitGroup
 	for _, q := range req.Queries {
@@ -131,14 +132,14 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 				return
 			}
 			defer func() { <-sem }()
-			set(q.RefID, d.queryOne(ctx, q, labels))
+			set(q.RefID, d.queryOne(ctx, q, labels, alert))
 		}()
 	}
 	wg.Wait()
 	return resp, nil
 }
 
-func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string) (out backend.DataResponse) {
+func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string, alert bool) (out backend.DataResponse) {
 	defer func() {
 		if r := recover(); r != nil {
 			d.deps.Logger.Error("query panicked", "refId", dq.RefID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -152,6 +153,7 @@ func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels 
 	if q.Model.Hide {
 		return backend.DataResponse{}
 	}
+	q.Fresh = alert
 	if d.openErr != nil {
 		return errorResponse(backend.DownstreamError(d.openErr))
 	}
@@ -195,9 +197,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		if h.Step != "" {
 			res.Message = fmt.Sprintf("%s failed: %s", h.Step, h.Message)
 		}
-		if h.Hint != "" {
-			res.Message += ". " + h.Hint
-		}
+		// The hint, version and capabilities are facts of their own in the
+		// details (the config page shows each once); the message does not
+		// repeat them.
 	}
 	return res, nil
 }
@@ -212,10 +214,8 @@ func (s *Service) Health(ctx context.Context) engine.Health {
 	if !h.OK && ctx.Err() != nil && h.Hint == "" {
 		h.Hint = fmt.Sprintf("the server did not answer within %s; check that it is running and reachable", healthTimeout)
 	}
-	for _, sec := range s.secrets {
-		h.Message = redactString(h.Message, sec)
-		h.Hint = redactString(h.Hint, sec)
-	}
+	h.Message = redactText(h.Message, s.secrets)
+	h.Hint = redactText(h.Hint, s.secrets)
 	if h.OK && h.Message == "" {
 		h.Message = fmt.Sprintf("%s %s is reachable", s.cfg.Engine, h.Version)
 	}
@@ -228,10 +228,12 @@ func (s *Service) Health(ctx context.Context) engine.Health {
 	return h
 }
 
+// secretValues lists the secureJsonData values to redact: every one, of
+// any length (see redactText for how short ones are matched).
 func secretValues(m map[string]string) []string {
 	var out []string
 	for _, v := range m {
-		if len(v) >= 4 {
+		if v != "" {
 			out = append(out, v)
 		}
 	}
@@ -252,7 +254,7 @@ func jobLabels(req *backend.QueryDataRequest) map[string]string {
 	if req.PluginContext.User != nil && req.PluginContext.User.Login != "" {
 		l["user"] = req.PluginContext.User.Login
 	}
-	if req.Headers[backend.FromAlertHeaderName] == "true" || req.GetHTTPHeader(backend.FromAlertHeaderName) == "true" {
+	if fromAlert(req) {
 		l["source"] = "alert"
 	}
 	return l

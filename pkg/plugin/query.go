@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // QueryModel is the JSON of one panel, alert, annotation or variable query.
@@ -16,7 +17,7 @@ import (
 type QueryModel struct {
 	RawSQL string `json:"rawSql"`
 	// Format is table (default), time_series, time_series_long,
-	// time_series_multi, logs or annotations.
+	// time_series_multi, logs, annotations or auto (FormatAuto).
 	Format sqlplan.Format `json:"format"`
 	// Fill overrides the fill of $__timeGroup: "NULL", "previous" or a number.
 	Fill string `json:"fill,omitempty"`
@@ -34,6 +35,10 @@ type QueryModel struct {
 	Filters      []sqlplan.Filter `json:"filters,omitempty"`
 	// Hide skips the query (Grafana's eye toggle).
 	Hide bool `json:"hide,omitempty"`
+	// Altinity is the Altinity ClickHouse plugin's query settings (database,
+	// table, dateTimeColDataType, dateColDataType, dateTimeType, round,
+	// intervalFactor, skip_comments, extrapolate, …) for its macros.
+	stmtmacro.Altinity
 }
 
 // Query is one decoded query with its request context.
@@ -45,6 +50,29 @@ type Query struct {
 	MaxDataPoints int64
 	// Variable asks for a template-variable frame (text, value).
 	Variable bool
+	// Fresh skips the results the cache holds and the identical queries in
+	// flight: the query runs now (its result is then stored for others).
+	// Alert rule evaluations are fresh.
+	Fresh bool
+}
+
+// fromAlert reports whether Grafana's alerting engine sent the request: it
+// sets the FromAlert header to "true" (backend.FromAlertHeaderName).
+func fromAlert(req *backend.QueryDataRequest) bool {
+	return req.Headers[backend.FromAlertHeaderName] == "true" || req.GetHTTPHeader(backend.FromAlertHeaderName) == "true"
+}
+
+// FormatAuto asks for time_series when the result has a time column and a
+// numeric column, else table. The backend resolves it once the result's
+// columns are known (frames.AutoFormat); the planner plans it as a table.
+const FormatAuto sqlplan.Format = "auto"
+
+// planFormat is the format the planner sees: auto plans as a table.
+func planFormat(f sqlplan.Format) sqlplan.Format {
+	if f == FormatAuto {
+		return sqlplan.FormatTable
+	}
+	return f
 }
 
 // QueryTypeVariable is the DataQuery.QueryType of a template-variable query.
@@ -64,11 +92,11 @@ func DecodeQuery(q backend.DataQuery) (Query, error) {
 	}
 	switch m.Format {
 	case sqlplan.FormatTable, sqlplan.FormatTimeSeries, sqlplan.FormatTimeSeriesLong, sqlplan.FormatTimeSeriesMulti,
-		sqlplan.FormatLogs, sqlplan.FormatAnnotations:
+		sqlplan.FormatLogs, sqlplan.FormatAnnotations, FormatAuto:
 	case "timeseries", "time series":
 		m.Format = sqlplan.FormatTimeSeries
 	default:
-		return Query{}, fmt.Errorf("query %s: format %q is not one of table, time_series, time_series_long, time_series_multi, logs, annotations", q.RefID, m.Format)
+		return Query{}, fmt.Errorf("query %s: format %q is not one of auto, table, time_series, time_series_long, time_series_multi, logs, annotations", q.RefID, m.Format)
 	}
 	if m.MaxRows < 0 {
 		return Query{}, fmt.Errorf("query %s: maxRows must be positive, got %d", q.RefID, m.MaxRows)
@@ -102,7 +130,7 @@ func QueryFromRequest(refID string, r sqlplan.Request) Query {
 		RefID: refID,
 		Model: QueryModel{
 			RawSQL: r.RawSQL, Format: r.Format, Fill: r.Fill, MaxRows: r.MaxRows,
-			Timezone: r.Timezone, Filters: r.Filters,
+			Timezone: r.Timezone, Filters: r.Filters, Altinity: r.Altinity,
 		},
 		TimeRange:     r.TimeRange,
 		Interval:      time.Duration(r.IntervalMs) * time.Millisecond,

@@ -27,6 +27,7 @@ const (
 	RouteSchemaDatasets = "schema/datasets"
 	RouteSchemaTables   = "schema/tables"
 	RouteSchemaColumns  = "schema/columns"
+	RouteSchemaFuncs    = "schema/functions"
 	RouteMacros         = "macros"
 	RouteTagKeys        = "tag-keys"
 	RouteTagValues      = "tag-values"
@@ -35,7 +36,7 @@ const (
 // Routes lists every resource route.
 func Routes() []string {
 	return []string{RoutePlan, RouteEstimate, RouteSchemaDatasets, RouteSchemaTables, RouteSchemaColumns,
-		RouteMacros, RouteTagKeys, RouteTagValues}
+		RouteSchemaFuncs, RouteMacros, RouteTagKeys, RouteTagValues}
 }
 
 // Bounds of the ad hoc filter resources.
@@ -56,6 +57,9 @@ type ErrorDetail struct {
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Snippet string `json:"snippet,omitempty"`
+	// Steps are the planner's "refused" steps when the trust guard refused
+	// the query.
+	Steps []sqlplan.Step `json:"steps,omitempty"`
 }
 
 // httpError is an error with a status code for a resource response.
@@ -105,7 +109,7 @@ func errorJSON(err error) (int, []byte) {
 	switch {
 	case errors.As(err, &pe):
 		status = http.StatusBadRequest
-		detail = ErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column, Snippet: pe.Snippet}
+		detail = ErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column, Snippet: pe.Snippet, Steps: pe.Steps}
 	case errors.As(err, &be):
 		status = http.StatusBadRequest
 	case errors.As(err, &he):
@@ -158,6 +162,12 @@ func (d *Datasource) resource(ctx context.Context, method, path, rawURL string, 
 			return nil, badRequest("schema/columns: the table parameter is required (e.g. ?dataset=sample&table=http_requests)")
 		}
 		return s.eng.Columns(ctx, params.Get("dataset"), params.Get("table"))
+	case RouteSchemaFuncs:
+		fs, err := s.Functions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"functions": fs}, nil
 	case RouteMacros:
 		return map[string]any{"macros": macroDocs()}, nil
 	case RouteTagKeys:
@@ -251,6 +261,12 @@ func decodePlanRequest(method string, body []byte, d sqlplan.Dialect) (sqlplan.R
 		}
 	}
 	obj["dialect"], _ = json.Marshal(d)
+	if raw, ok := obj["format"]; ok {
+		var f string
+		if json.Unmarshal(raw, &f) == nil && sqlplan.Format(f) == FormatAuto {
+			obj["format"], _ = json.Marshal(planFormat(FormatAuto))
+		}
+	}
 	body, _ = json.Marshal(obj)
 	req, err := sqlplan.DecodeRequest(bytes.NewReader(body))
 	if err != nil {

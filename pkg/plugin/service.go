@@ -5,10 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +25,7 @@ import (
 	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 )
 
@@ -58,11 +59,28 @@ type Service struct {
 	deps    Deps
 	secrets []string
 	planner sqlplan.Planner // keeps its buffers between queries
+	access  guard.Options   // the trust allow-lists and name defaults
 
-	mu      sync.Mutex
-	version string // server version, once known
-	catalog catalogCache
+	version   versionCache
+	catalog   catalogCache
+	functions functionCache
 }
+
+// versionCache holds the server version once known. The lookup runs with
+// no lock held: one at a time, the other callers waiting for it or for
+// their own deadline. A failed lookup is retried after
+// versionFailureTTL, not on every query.
+type versionCache struct {
+	mu       sync.Mutex
+	value    string
+	known    bool
+	retry    time.Time        // after a failure: no lookup before this
+	inflight chan struct{}    // closed when the running lookup ends
+	now      func() time.Time // time.Now unless a test sets it
+}
+
+// versionFailureTTL is how long a failed version lookup is remembered.
+const versionFailureTTL = 30 * time.Second
 
 // result is what the cache holds: one execution's typed table.
 type result struct {
@@ -73,14 +91,32 @@ type result struct {
 
 // NewService wraps an open engine. The Service owns it: Close closes it.
 func NewService(cfg Config, eng engine.Engine, deps Deps) *Service {
-	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults()}
+	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults(), access: accessOptions(cfg)}
 	s.cache = cache.New[*result](time.Duration(*cfg.CacheTTL), cfg.CacheMaxBytes)
-	for _, v := range cfg.Secrets {
-		if len(v) >= 4 {
-			s.secrets = append(s.secrets, v)
-		}
-	}
+	s.secrets = secretValues(cfg.Secrets)
 	return s
+}
+
+// accessOptions are the planner's trust options of cfg: the allow-lists,
+// and the engine's default database and schema (from its own jsonData)
+// that unqualified table names resolve to.
+func accessOptions(cfg Config) guard.Options {
+	o := cfg.Access.guardOptions()
+	var names struct {
+		Database       string `json:"database"`
+		DefaultProject string `json:"defaultProject"`
+		DefaultDataset string `json:"defaultDataset"`
+	}
+	_ = json.Unmarshal(cfg.EngineJSON, &names) // validated by the engine
+	switch cfg.Engine {
+	case "clickhouse":
+		o.DefaultDatabase = names.Database
+	case "postgres":
+		o.DefaultDatabase = names.Database
+	case "bigquery":
+		o.DefaultDatabase, o.DefaultSchema = names.DefaultProject, names.DefaultDataset
+	}
+	return o
 }
 
 // Config returns the data source configuration.
@@ -113,7 +149,7 @@ func (s *Service) Request(q Query) sqlplan.Request {
 	}
 	return sqlplan.Request{
 		RawSQL:        q.Model.RawSQL,
-		Format:        q.Model.Format,
+		Format:        planFormat(q.Model.Format),
 		TimeRange:     q.TimeRange,
 		IntervalMs:    q.Interval.Milliseconds(),
 		MaxDataPoints: q.MaxDataPoints,
@@ -121,6 +157,7 @@ func (s *Service) Request(q Query) sqlplan.Request {
 		Filters:       q.Model.filters(),
 		MaxRows:       maxRows,
 		Fill:          q.Model.Fill,
+		Altinity:      q.Model.Altinity,
 	}
 }
 
@@ -130,6 +167,9 @@ func (s *Service) Plan(ctx context.Context, req sqlplan.Request) (*sqlplan.Plan,
 	ctx, span := s.deps.Tracer.Start(ctx, "quarry.plan")
 	defer span.End()
 	req.Dialect = s.eng.Dialect()
+	// The data source's allow-lists always win: a /plan or /estimate body
+	// cannot widen them.
+	req.Options = s.access
 	if req.ServerVersion == "" {
 		req.ServerVersion = s.serverVersion(ctx)
 	}
@@ -148,34 +188,85 @@ func (s *Service) Plan(ctx context.Context, req sqlplan.Request) (*sqlplan.Plan,
 }
 
 func (s *Service) serverVersion(ctx context.Context) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.version != "" {
-		return s.version
+	c := &s.version
+	for {
+		c.mu.Lock()
+		if c.now == nil {
+			c.now = time.Now
+		}
+		if c.known {
+			c.mu.Unlock()
+			return c.value
+		}
+		if c.now().Before(c.retry) {
+			c.mu.Unlock()
+			return ""
+		}
+		if busy := c.inflight; busy != nil {
+			c.mu.Unlock()
+			select {
+			case <-busy:
+				continue
+			case <-ctx.Done():
+				return ""
+			}
+		}
+		done := make(chan struct{})
+		c.inflight = done
+		c.mu.Unlock()
+
+		v, err := s.lookupVersion(ctx)
+
+		c.mu.Lock()
+		c.inflight = nil
+		switch {
+		case err == nil:
+			c.value, c.known = v, true
+		case ctx.Err() == nil:
+			c.retry = c.now().Add(versionFailureTTL)
+		}
+		c.mu.Unlock()
+		close(done)
+		return v
 	}
+}
+
+// lookupVersion asks the engine for its version, under the metadata
+// timeout. The version only selects SQL by capability; one the dialect
+// cannot read (e.g. "bigquery-emulator") means "no version": the planner
+// then uses the dialect's defaults.
+func (s *Service) lookupVersion(ctx context.Context) (string, error) {
 	vctx, cancel := context.WithTimeout(ctx, metadataTimeout)
 	defer cancel()
 	v, err := s.eng.ServerVersion(vctx)
 	if err != nil {
-		return ""
+		s.deps.Logger.FromContext(ctx).Debug("server version lookup failed", "error", s.redact(err).Error())
+		return "", err
 	}
-	// The version only selects SQL by capability; one the dialect cannot
-	// read (e.g. "bigquery-emulator") means "no version": the planner then
-	// uses the dialect's defaults.
 	if _, derr := dialect.New(dialect.Name(s.eng.Dialect()), v); derr != nil {
 		s.deps.Logger.FromContext(ctx).Debug("server version not usable by the planner", "version", v, "error", derr.Error())
 		v = ""
 	}
-	s.version = v
-	return v
+	return v, nil
 }
 
-// Estimate asks the engine what the plan would cost.
+// Estimate asks the engine what the plan would cost, within the data
+// source's queryTimeout (an estimate is a query on the server too: a dry
+// run, EXPLAIN, or system table reads).
 func (s *Service) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost, error) {
 	ctx, span := s.deps.Tracer.Start(ctx, "quarry.estimate")
 	defer span.End()
-	cost, err := s.eng.Estimate(ctx, plan)
+	timeout := time.Duration(s.cfg.QueryTimeout)
+	if timeout <= 0 {
+		timeout = DefaultQueryTimeout
+	}
+	ectx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cost, err := s.eng.Estimate(ectx, plan)
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(ectx.Err(), context.DeadlineExceeded) {
+			err = backend.DownstreamError(fmt.Errorf("the estimate did not finish within the data source's queryTimeout (%s): %w", timeout, err))
+		}
 		return cost, spanError(span, s.redact(err))
 	}
 	span.SetAttributes(attribute.Int64("quarry.estimate.bytes", cost.Bytes), attribute.Int64("quarry.estimate.rows", cost.Rows),
@@ -237,10 +328,20 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 		Labels:   labels,
 		Location: q.Model.Location,
 		Priority: q.Model.Priority,
+		MaxBytes: s.cfg.MaxResultBytes,
 	}
-	r, outcome, err := s.cache.Do(ctx, cacheKey(plan, opts), func(ctx context.Context) (*result, int64, error) {
+	load := func(ctx context.Context) (*result, int64, error) {
 		return s.execute(ctx, plan, opts)
-	})
+	}
+	var (
+		r       *result
+		outcome cache.Outcome
+	)
+	if q.Fresh {
+		r, err = s.cache.Refresh(ctx, cacheKey(plan, opts), load)
+	} else {
+		r, outcome, err = s.cache.Do(ctx, cacheKey(plan, opts), load)
+	}
 	res.Cache = outcome
 	if err != nil {
 		return res, err
@@ -284,7 +385,11 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 	if q.Variable {
 		fr, err = variableFrames(r.table, q.RefID)
 	} else {
-		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: q.Model.Format, Name: q.RefID, Fill: plan.Fill,
+		format := q.Model.Format
+		if format == FormatAuto {
+			format = frames.AutoFormat(r.table)
+		}
+		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: format, Name: q.RefID, Fill: plan.Fill,
 			TimeRange: q.TimeRange, Interval: q.Interval, Location: location(plan.Request.Timezone)})
 	}
 	if err != nil {
@@ -303,6 +408,7 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 		Warnings:       plan.Warnings,
 		Truncated:      r.table.Truncated(),
 		MaxRows:        plan.RowCap,
+		MaxBytes:       maxBytesIfCapped(r.table),
 	})
 	for _, f := range fr {
 		f.RefID = q.RefID
@@ -310,11 +416,19 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 	return fr, nil
 }
 
+// maxBytesIfCapped is the table's byte cap when it cut the result, else 0.
+func maxBytesIfCapped(t *frames.Table) int64 {
+	if t.ByteCapped() {
+		return t.MaxBytes()
+	}
+	return 0
+}
+
 // cacheKey identifies an execution: the final SQL and every option that
 // changes its result, on this data source (the cache is per instance).
 func cacheKey(plan *sqlplan.Plan, o engine.QueryOptions) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%s\x00%t\x00", plan.Request.Dialect, plan.RowCap, o.Location, o.Priority, o.NumericAsFloat)
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00%s\x00%t\x00", plan.Request.Dialect, plan.RowCap, o.MaxBytes, o.Location, o.Priority, o.NumericAsFloat)
 	h.Write([]byte(plan.SQL))
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -336,10 +450,7 @@ func redactErr(err error, secrets []string) error {
 		return nil
 	}
 	msg := err.Error()
-	clean := msg
-	for _, sec := range secrets {
-		clean = strings.ReplaceAll(clean, sec, "[redacted]")
-	}
+	clean := redactText(msg, secrets)
 	if clean == msg {
 		return err
 	}
@@ -369,13 +480,6 @@ func errorSource(err error) backend.ErrorSource {
 		return ews.ErrorSource()
 	}
 	return backend.ErrorSourceDownstream
-}
-
-func redactString(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
 }
 
 // location is the time zone whose calendar filled buckets follow; the

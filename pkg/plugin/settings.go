@@ -9,15 +9,18 @@ import (
 	"time"
 
 	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 )
 
 // Defaults for the data source settings.
 const (
-	DefaultMaxRows       = 100_000
-	DefaultQueryTimeout  = 60 * time.Second
-	DefaultCacheTTL      = 30 * time.Second
-	DefaultCacheMaxBytes = 64 << 20
-	DefaultConcurrency   = 4
+	DefaultMaxRows = 100_000
+	// DefaultMaxResultBytes caps one result's values at 256 MiB.
+	DefaultMaxResultBytes = 256 << 20
+	DefaultQueryTimeout   = 60 * time.Second
+	DefaultCacheTTL       = 30 * time.Second
+	DefaultCacheMaxBytes  = 64 << 20
+	DefaultConcurrency    = 4
 )
 
 // Settings are the engine-independent part of a data source's jsonData.
@@ -29,6 +32,10 @@ type Settings struct {
 	// MaxRows is the default row cap of a query (a query may lower or raise it
 	// up to this value); 0 means DefaultMaxRows.
 	MaxRows int64 `json:"maxRows"`
+	// MaxResultBytes caps the size of one query's result in bytes: the
+	// result stops there, with a notice, like at the row cap; 0 means
+	// DefaultMaxResultBytes.
+	MaxResultBytes int64 `json:"maxResultBytes"`
 	// QueryTimeout bounds one query ("30s", or a number of seconds).
 	QueryTimeout Duration `json:"queryTimeout"`
 	// CacheTTL keeps identical results ("0" disables the cache).
@@ -43,6 +50,26 @@ type Settings struct {
 	// Budget refuses queries whose estimate exceeds it; jsonData keys
 	// maxBytes, maxUSD and maxEstimatedRows (0 = unlimited).
 	Budget engine.Budget `json:"-"`
+	// Access holds the trust allow-lists, jsonData keys allowedFunctions,
+	// allowedTableFunctions, allowedSchemas, allowedDatabases and
+	// allowedDatasets (lists of names; empty: the planner's defaults).
+	Access AccessJSON `json:"-"`
+}
+
+// AccessJSON is the jsonData form of the trust allow-lists. The planner
+// refuses what they do not open (see README, Security).
+type AccessJSON struct {
+	AllowedFunctions      []string `json:"allowedFunctions,omitempty"`
+	AllowedTableFunctions []string `json:"allowedTableFunctions,omitempty"`
+	AllowedSchemas        []string `json:"allowedSchemas,omitempty"`
+	AllowedDatabases      []string `json:"allowedDatabases,omitempty"`
+	AllowedDatasets       []string `json:"allowedDatasets,omitempty"`
+}
+
+// guardOptions returns the allow-lists as the planner's options.
+func (a AccessJSON) guardOptions() guard.Options {
+	return guard.Options{AllowedFunctions: a.AllowedFunctions, AllowedTableFunctions: a.AllowedTableFunctions,
+		AllowedSchemas: a.AllowedSchemas, AllowedDatabases: a.AllowedDatabases, AllowedDatasets: a.AllowedDatasets}
 }
 
 // BudgetJSON is the budget's jsonData form (also in /estimate replies).
@@ -53,9 +80,11 @@ type BudgetJSON struct {
 }
 
 // commonKeys are the jsonData keys owned by Settings and Budget; the engine
-// never sees them.
-var commonKeys = []string{"engine", "maxRows", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
-	"maxBytes", "maxUSD", "maxEstimatedRows"}
+// never sees them. allowedDatasets is not among them: BigQuery also checks
+// the dry run's referenced tables against it.
+var commonKeys = []string{"engine", "maxRows", "maxResultBytes", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
+	"maxBytes", "maxUSD", "maxEstimatedRows",
+	"allowedFunctions", "allowedTableFunctions", "allowedSchemas", "allowedDatabases"}
 
 // EngineNames are the engine names Settings.Engine accepts.
 func EngineNames() []string { return []string{"duckdb", "postgres", "clickhouse", "bigquery"} }
@@ -96,6 +125,9 @@ func parseConfig(jsonData []byte, secure map[string]string) (Config, error) {
 		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
 	}
 	cfg.Budget = engine.Budget{MaxBytes: b.MaxBytes, MaxUSD: b.MaxUSD, MaxRows: b.MaxEstimatedRows}
+	if err := json.Unmarshal(jsonData, &cfg.Access); err != nil {
+		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	}
 	for _, k := range commonKeys {
 		delete(raw, k)
 	}
@@ -116,6 +148,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.MaxRows == 0 {
 		s.MaxRows = DefaultMaxRows
+	}
+	if s.MaxResultBytes == 0 {
+		s.MaxResultBytes = DefaultMaxResultBytes
 	}
 	if s.QueryTimeout == 0 {
 		s.QueryTimeout = Duration(DefaultQueryTimeout)
@@ -148,6 +183,9 @@ func (c Config) validate() error {
 	if c.MaxRows < 0 {
 		bad("maxRows", "must be positive, got %d", c.MaxRows)
 	}
+	if c.MaxResultBytes < 0 {
+		bad("maxResultBytes", "must be positive (bytes; default %d, 256 MiB), got %d", int64(DefaultMaxResultBytes), c.MaxResultBytes)
+	}
 	if c.QueryTimeout < 0 {
 		bad("queryTimeout", "must be positive, got %s", time.Duration(c.QueryTimeout))
 	}
@@ -168,6 +206,15 @@ func (c Config) validate() error {
 	}
 	if c.Budget.MaxRows < 0 {
 		bad("maxEstimatedRows", "must be 0 (unlimited) or positive, got %d", c.Budget.MaxRows)
+	}
+	if err := c.Access.guardOptions().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("settings: %w", err))
+	}
+	if len(c.Access.AllowedTableFunctions) > 0 && c.Engine != "clickhouse" {
+		bad("allowedTableFunctions", "applies to ClickHouse only; for %s use allowedFunctions", c.Engine)
+	}
+	if len(c.Access.AllowedDatasets) > 0 && c.Engine != "bigquery" {
+		bad("allowedDatasets", "applies to BigQuery only; for %s use allowedSchemas", c.Engine)
 	}
 	return errors.Join(errs...)
 }

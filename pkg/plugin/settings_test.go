@@ -84,7 +84,8 @@ func TestRedact(t *testing.T) {
 	if strings.Contains(err.Error(), "hunter2") || !errors.Is(err, base) {
 		t.Fatalf("redactErr = %q (is base: %v)", err, errors.Is(err, base))
 	}
-	if redactErr(base, []string{"absent"}) != base {
+	plain := errors.New("connect to db failed")
+	if redactErr(plain, []string{"absent"}) != plain {
 		t.Fatal("redactErr wrapped an error with nothing to redact")
 	}
 }

@@ -78,6 +78,11 @@ func (r Request) validate(load func(string) (*time.Location, error)) error {
 	if r.MaxDataPoints < 0 {
 		return fmt.Errorf("maxDataPoints is %d: it must be 0 or positive", r.MaxDataPoints)
 	}
+	for name := range r.Variables {
+		if !validVariableName(name) {
+			return fmt.Errorf("variable name %q: a template variable's name is letters, digits and underscores, without \"$\"", name)
+		}
+	}
 	if r.MaxRows < 0 {
 		return fmt.Errorf("maxRows is %d: it must be 0 (no cap) or positive", r.MaxRows)
 	}
@@ -100,7 +105,7 @@ func (r Request) validate(load func(string) (*time.Location, error)) error {
 				i+1, f.Key, f.Operator)
 		}
 	}
-	return nil
+	return r.Options.Validate()
 }
 
 // ErrorReply is the JSON body of a failed plan: {"error": {...}}.
@@ -116,4 +121,18 @@ func AsError(err error) *Error {
 		return pe
 	}
 	return &Error{Message: err.Error()}
+}
+
+// validVariableName reports whether s is a template variable name.
+func validVariableName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -17,7 +17,8 @@
 // (ambiguous_pushdown, unused_filter, macro_in_comment,
 // unreplaced_variable, row_cap).
 //
-// Ad hoc filter placement (package pushdown): a filter goes into the
+// Ad hoc filter placement (package pushdown): a filter means "keep only the
+// base rows whose key matches" (README has the table). It goes into the
 // innermost query block whose FROM provides its column - followed through
 // aliases, derived tables, CTEs and every branch of a set operation (by
 // position) - AND-ed with the block's WHERE (parenthesised when that has an
@@ -28,8 +29,13 @@
 // column no table of the query has (by the catalog) is left out with an
 // unused_filter warning, so a dashboard-wide filter does not break panels
 // on other tables; a column that cannot be traced without a catalog goes to
-// the outermost level with a warning. $__adHocFilters in the SQL takes all
-// filters instead (1=1 when there are none).
+// the blocks whose tables may have it, with a warning, never where the column
+// cannot exist. A filter never goes into the optional side of an outer join:
+// it is applied in the WHERE above the join (an error when the column cannot
+// be named there). A LIMIT, OFFSET, DISTINCT ON, LIMIT BY or window function
+// not partitioned by the key at or above the filter gets a
+// filter_changes_rows warning. $__adHocFilters in the SQL takes all filters
+// instead (1=1 when there are none).
 //
 // Testing: testdata/golden/*.txtar are input→plan goldens (rewrite with
 // `go test ./pkg/sqlplan -run 'TestGolden|TestCorpusGolden' -update` and

@@ -9,6 +9,7 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 	"github.com/bigtent/quarry/pkg/sqlplan/edit"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
@@ -35,6 +36,9 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err := req.validate(s.loadZone); err != nil {
 		return nil, &Error{Message: err.Error()}
 	}
+	if plan, done, err := expandStatementMacros(ctx, req, s); done {
+		return plan, err
+	}
 	src := req.RawSQL
 	d, err := dialect.New(dialect.Name(req.Dialect), req.ServerVersion)
 	if err != nil {
@@ -43,6 +47,9 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	script, err := s.parser.Parse(src, string(req.Dialect))
 	if err != nil {
 		return nil, sqlError(src, err)
+	}
+	if refused := s.guard.Check(src, script, string(req.Dialect), &req.Options); len(refused) > 0 {
+		return nil, refusalError(src, refused)
 	}
 	st, err := readOnlyStatement(src, script)
 	if err != nil {
@@ -66,7 +73,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		Dialect: dialect.Name(req.Dialect), ServerVersion: req.ServerVersion,
 		From: req.TimeRange.From, To: req.TimeRange.To,
 		IntervalMs: req.IntervalMs, MaxDataPoints: req.MaxDataPoints,
-		Timezone: req.Timezone, Fill: req.Fill, Resolve: resolve,
+		Timezone: req.Timezone, Fill: req.Fill, Resolve: resolve, Variables: macroVariables(req.Variables),
 	})
 	if err != nil {
 		return nil, &Error{Message: err.Error()}
@@ -99,7 +106,7 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		}
 	} else {
 		if err := pd.Filters(pushdownFilters(req.Filters), adhoc); err != nil {
-			return nil, &Error{Message: err.Error()}
+			return nil, sqlError(src, err) // positioned when it is about a place in the SQL
 		}
 		expand := func(name, arg string, at int) (string, error) {
 			x, err := macros.Expand(env, macros.Call{Name: name, Start: at, End: at, Parens: true,
@@ -186,12 +193,43 @@ func readOnlyStatement(src string, s *ast.Script) (*ast.Statement, error) {
 	return st, nil
 }
 
+// macroVariables is the request's variables as the macro expansion takes
+// them (nil when there are none: no allocation).
+func macroVariables(vs map[string]VariableValue) map[string]macros.Variable {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make(map[string]macros.Variable, len(vs))
+	for k, v := range vs {
+		out[k] = macros.Variable{Values: v.Values, Multi: v.Multi}
+	}
+	return out
+}
+
 func pushdownFilters(fs []Filter) []pushdown.Filter {
 	out := make([]pushdown.Filter, len(fs))
 	for i, f := range fs {
 		out[i] = pushdown.Filter{Key: f.Key, Operator: f.Operator, Value: f.Value, Values: f.Values}
 	}
 	return out
+}
+
+// refusalError turns the trust guard's refusals into one positioned error
+// (the first refusal) that lists each refusal as a "refused" step.
+func refusalError(src string, refused []guard.Refusal) *Error {
+	first := refused[0]
+	msg := first.Message()
+	if len(refused) > 1 {
+		msg += fmt.Sprintf(" (and %d more refusals: see the plan steps)", len(refused)-1)
+	}
+	e := posError(src, first.Start, msg)
+	e.Steps = make([]Step, len(refused))
+	spans := make([]Span, len(refused))
+	for i, r := range refused {
+		spans[i] = Span{r.Start, r.End}
+		e.Steps[i] = Step{Kind: "refused", Detail: r.Message(), Span: &spans[i]}
+	}
+	return e
 }
 
 // warning turns a warning at a byte offset (-1: none) into a Warning.

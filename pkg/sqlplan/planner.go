@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
@@ -35,6 +36,7 @@ type scratch struct {
 	parser   parser.Parser
 	macros   macros.Expander
 	pushdown pushdown.Planner
+	guard    guard.Checker
 	// edits and adhoc are build's buffers; their texts stay reachable only
 	// until the next request.
 	edits []pushdown.Edit

@@ -1,10 +1,15 @@
 package sqlplan
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/bigtent/quarry/pkg/catalog"
+	"github.com/bigtent/quarry/pkg/sqlplan/guard"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // Dialect names a SQL dialect the planner understands.
@@ -50,6 +55,88 @@ type Request struct {
 	Catalog       *catalog.Catalog `json:"catalog,omitempty"`
 	// Fill overrides the fill mode of $__timeGroup (e.g. "0", "NULL", "previous").
 	Fill string `json:"fill,omitempty"`
+	// Variables are the dashboard's template variables with their current
+	// values, by name without "$": {"host": ["web-1", "web-2"], "resolution": "5m"}.
+	// Grafana replaces them before a panel query reaches the plugin; the CLI,
+	// /plan and /estimate take them here so $var, ${var} and [[var]] plan as
+	// they will run.
+	Variables map[string]VariableValue `json:"variables,omitempty"`
+	// Options are the data source's trust allow-lists (allowedFunctions,
+	// allowedTableFunctions, allowedSchemas, allowedDatabases,
+	// allowedDatasets) and the default database and schema that
+	// unqualified names resolve to. The plugin always sets them from the
+	// data source's settings; a /plan body cannot widen them.
+	guard.Options
+	// Altinity holds the Altinity ClickHouse plugin's query settings
+	// (database, table, dateTimeColDataType, …) under their own JSON names,
+	// for its macros ($table, $timeFilter, $rateColumns, …).
+	stmtmacro.Altinity
+}
+
+// VariableValue is one template variable's current value. In JSON it is a
+// string, number or boolean (one value) or an array of them (a multi-value
+// selection, written as a list even with one element).
+type VariableValue struct {
+	Values []string
+	Multi  bool
+}
+
+// MarshalJSON writes a single value as a JSON string, a multi-value
+// selection as an array.
+func (v VariableValue) MarshalJSON() ([]byte, error) {
+	if !v.Multi && len(v.Values) == 1 {
+		return json.Marshal(v.Values[0])
+	}
+	vals := v.Values
+	if vals == nil {
+		vals = []string{}
+	}
+	return json.Marshal(vals)
+}
+
+// UnmarshalJSON reads a string, number or boolean, or an array of them.
+func (v *VariableValue) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var raw []json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return err
+		}
+		*v = VariableValue{Values: make([]string, 0, len(raw)), Multi: true}
+		for _, r := range raw {
+			s, err := scalarText(r)
+			if err != nil {
+				return err
+			}
+			v.Values = append(v.Values, s)
+		}
+		return nil
+	}
+	s, err := scalarText(b)
+	if err != nil {
+		return err
+	}
+	*v = VariableValue{Values: []string{s}}
+	return nil
+}
+
+// scalarText is a JSON string's value, or a number's or boolean's text.
+func scalarText(b json.RawMessage) (string, error) {
+	var x any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&x); err != nil {
+		return "", err
+	}
+	switch x := x.(type) {
+	case string:
+		return x, nil
+	case json.Number:
+		return x.String(), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	}
+	return "", fmt.Errorf("a variable's value is a string, a number, a boolean or an array of them, not %s", string(b))
 }
 
 // TimeRange is the dashboard's absolute time range.
@@ -84,9 +171,9 @@ type Plan struct {
 	Request Request `json:"-"`
 }
 
-// Step is one edit the planner made.
+// Step is one edit the planner made, or one thing it refused.
 type Step struct {
-	Kind   string `json:"kind"` // macro, pushdown, timepushdown, partition, limit, variable, ...
+	Kind   string `json:"kind"` // macro, pushdown, timepushdown, partition, limit, variable, refused, ...
 	Detail string `json:"detail"`
 	Span   *Span  `json:"span,omitempty"`
 }
@@ -136,6 +223,10 @@ type Error struct {
 	Snippet string `json:"snippet,omitempty"`
 	// Offset is the byte offset of the error.
 	Offset int `json:"-"`
+	// Steps are the refusals of the trust guard (kind "refused"), one per
+	// refused function, table, setting or statement; the first is the
+	// error's message and position.
+	Steps []Step `json:"steps,omitempty"`
 }
 
 func (e *Error) Error() string {

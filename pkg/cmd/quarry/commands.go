@@ -42,9 +42,10 @@ type planErrorJSON struct {
 }
 
 type planErrorDetail struct {
-	Message string `json:"message"`
-	Line    int    `json:"line"`
-	Column  int    `json:"column"`
+	Message string         `json:"message"`
+	Line    int            `json:"line"`
+	Column  int            `json:"column"`
+	Steps   []sqlplan.Step `json:"steps,omitempty"`
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -59,7 +60,7 @@ func writePlanError(w io.Writer, err error) error {
 	d := planErrorDetail{Message: err.Error()}
 	var pe *sqlplan.Error
 	if errors.As(err, &pe) {
-		d = planErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column}
+		d = planErrorDetail{Message: pe.Message, Line: pe.Line, Column: pe.Column, Steps: pe.Steps}
 	}
 	_ = writeJSON(w, planErrorJSON{Error: d})
 	return &printedError{err}

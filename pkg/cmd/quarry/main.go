@@ -45,6 +45,7 @@ Usage:
   quarry estimate [connection flags] < request.json
   quarry query    [connection flags] [--output table|json|csv] < request.json
   quarry serve    [connection flags] --addr 127.0.0.1:PORT [--uid UID]
+  quarry migrate  [--uid ENGINE=UID] < dashboard.json > quarry.json   convert another plugin's dashboard
 
 Connection flags (default: embedded DuckDB with the sample data):
   --engine duckdb|postgres|clickhouse|bigquery
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdServe(ctx, env, args[1:])
 	case "demo":
 		err = cmdDemo(ctx, env, args[1:])
+	case "migrate":
+		err = cmdMigrate(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

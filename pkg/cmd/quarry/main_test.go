@@ -111,3 +111,22 @@ func TestUsageExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate converts a real dashboard through the CLI: the dashboard on
+// stdout, the report on stderr.
+func TestMigrate(t *testing.T) {
+	in, err := os.ReadFile("../../migrate/testdata/postgres-altinity-e2e.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"migrate", "--uid", "postgres=pg-quarry"}, bytes.NewReader(in), &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), `"uid": "pg-quarry"`) || !strings.Contains(errOut.String(), "queries converted: postgres 4") {
+		t.Fatalf("stdout %.300s\nstderr %s", out.String(), errOut.String())
+	}
+	if code := run(context.Background(), []string{"migrate"}, strings.NewReader("nope"), &out, &errOut); code != exitUsage {
+		t.Errorf("bad JSON: exit %d, want %d", code, exitUsage)
+	}
+}

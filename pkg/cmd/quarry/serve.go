@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,23 +23,37 @@ import (
 )
 
 // cmdServe serves the plugin's query, health and resource endpoints over
-// HTTP on loopback, in the shapes of Grafana's API, for local development
-// and the frontend's browser tests.
+// HTTP, in the shapes of Grafana's API, for local development and the
+// frontend's browser tests. It listens on loopback unless --token is set,
+// answers only requests whose Host names the address it listens on (no DNS
+// rebinding), sends CORS headers only to the origins --allow-origin names,
+// and with --token requires "Authorization: Bearer TOKEN".
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "serve", "serve [connection flags] --addr 127.0.0.1:PORT [--uid UID]")
+	fs := newFlagSet(e, "serve", "serve [connection flags] --addr 127.0.0.1:PORT [--uid UID] [--allow-origin ORIGIN] [--token TOKEN]")
 	var cf connFlags
 	cf.register(fs)
-	addr := fs.String("addr", "127.0.0.1:3838", "loopback address to listen on")
+	addr := fs.String("addr", "127.0.0.1:3838", "address to listen on: loopback, or a specific address with --token")
 	uid := fs.String("uid", "quarry", "data source uid in the URLs")
+	var origins originList
+	fs.Var(&origins, "allow-origin", "an origin (scheme://host:port) whose pages may call the server from the browser (CORS); repeatable")
+	token := fs.String("token", "", "require Authorization: Bearer TOKEN on every request (also $QUARRY_SERVE_TOKEN)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *token == "" {
+		*token = os.Getenv("QUARRY_SERVE_TOKEN")
 	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
 		return &usageError{fmt.Errorf("--addr %q: %w", *addr, err)}
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return &usageError{fmt.Errorf("--addr %q: quarry serve listens on loopback only (127.0.0.1 or ::1)", *addr)}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "localhost" || ip != nil && ip.IsLoopback():
+	case *token == "":
+		return &usageError{fmt.Errorf("--addr %q: quarry serve listens on loopback (127.0.0.1 or ::1) unless --token sets a bearer token", *addr)}
+	case ip == nil || ip.IsUnspecified():
+		return &usageError{fmt.Errorf("--addr %q: name one IP address of this machine (the Host header is checked against it)", *addr)}
 	}
 	ds, err := cf.open(ctx, e)
 	if err != nil {
@@ -46,7 +65,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newServer(ds, *uid, jsonData, secure), ReadHeaderTimeout: 10 * time.Second}
+	opts := serveOptions{addr: ln.Addr().String(), origins: origins, token: *token}
+	srv := &http.Server{Handler: newServer(ds, *uid, jsonData, secure, opts), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(e.stdout, "quarry serve: ready on http://%s (data source uid %q, engine %s)\n", ln.Addr(), *uid, ds.Service().Config().Engine)
 	if f, ok := e.stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
@@ -74,7 +94,18 @@ type server struct {
 	secure   map[string]string
 }
 
-func newServer(ds *plugin.Datasource, uid string, jsonData map[string]any, secure map[string]string) http.Handler {
+// serveOptions are the access rules of the server.
+type serveOptions struct {
+	// addr is the address the server listens on (host:port); requests must
+	// name it in their Host header.
+	addr string
+	// origins may call from a browser page (CORS).
+	origins []string
+	// token, when set, is required as a bearer token.
+	token string
+}
+
+func newServer(ds *plugin.Datasource, uid string, jsonData map[string]any, secure map[string]string, opts serveOptions) http.Handler {
 	s := &server{ds: ds, uid: uid, jsonData: jsonData, secure: secure}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/ds/query", s.query)
@@ -83,28 +114,112 @@ func newServer(ds *plugin.Datasource, uid string, jsonData map[string]any, secur
 	mux.HandleFunc("GET "+base+"/health", s.health)
 	mux.HandleFunc(base+"/resources/", s.resource)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	return cors(mux)
+	return guard(opts, mux)
 }
 
-// cors lets a local harness page on another port call the server.
-func cors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		origin := r.Header.Get("Origin")
-		if origin == "" {
-			origin = "*"
+// originList is the repeatable --allow-origin flag.
+type originList []string
+
+func (o *originList) String() string { return strings.Join(*o, ",") }
+
+func (o *originList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimRight(strings.TrimSpace(s), "/")
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || s == "*" {
+			return fmt.Errorf("%q is not an origin such as http://127.0.0.1:5173 (no wildcard, no path)", s)
 		}
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Vary", "Origin")
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept, X-Dashboard-Uid, X-Panel-Id, X-Grafana-Org-Id, FromAlert")
-		h.Set("Access-Control-Max-Age", "600")
-		if r.Method == http.MethodOptions {
-			w.WriteHeader(http.StatusNoContent)
+		*o = append(*o, u.Scheme+"://"+strings.ToLower(u.Host))
+	}
+	return nil
+}
+
+// guard applies the access rules before next:
+//
+//   - Host must name the listening address: its port, and its IP, or any
+//     loopback name when the server listens on loopback. A DNS name that
+//     an attacker points at 127.0.0.1 (DNS rebinding) is refused.
+//   - A browser request (with an Origin) must come from a page on a
+//     loopback origin or an --allow-origin origin; others are refused, so
+//     no foreign page can make the server run SQL even without reading
+//     the answer.
+//   - CORS headers go only to --allow-origin origins, echoing that exact
+//     origin: never a wildcard, never an unlisted origin.
+//   - With a token, every request but a preflight and /healthz needs
+//     "Authorization: Bearer TOKEN" (compared in constant time).
+func guard(opts serveOptions, next http.Handler) http.Handler {
+	wantHost, wantPort, _ := net.SplitHostPort(opts.addr)
+	wantIP := net.ParseIP(wantHost)
+	loopback := wantHost == "localhost" || wantIP != nil && wantIP.IsLoopback()
+	tokenSum := sha256.Sum256([]byte(opts.token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hostAllowed(r.Host, wantIP, wantPort, loopback) {
+			httpError(w, http.StatusMisdirectedRequest, "Host %q is not the address quarry serve listens on (%s); use http://%s", r.Host, opts.addr, opts.addr)
 			return
+		}
+		origin := r.Header.Get("Origin")
+		listed := origin != "" && slices.Contains(opts.origins, strings.ToLower(origin))
+		if origin != "" && !listed && !loopbackOrigin(origin) {
+			httpError(w, http.StatusForbidden, "requests from pages on %q are refused; start quarry serve with --allow-origin %s to allow them", origin, origin)
+			return
+		}
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		if listed {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Dashboard-Uid, X-Panel-Id, X-Grafana-Org-Id, FromAlert")
+			h.Set("Access-Control-Max-Age", "600")
+		}
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			w.WriteHeader(http.StatusNoContent) // a preflight: it carries no credentials
+			return
+		}
+		if opts.token != "" && r.URL.Path != "/healthz" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			gotSum := sha256.Sum256([]byte(got))
+			if !ok || subtle.ConstantTimeCompare(gotSum[:], tokenSum[:]) != 1 {
+				h.Set("WWW-Authenticate", `Bearer realm="quarry serve"`)
+				httpError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <the --token value>")
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hostAllowed reports whether a request's Host header names the listening
+// address: the same port, and the same IP, or any loopback name (localhost,
+// 127.x, ::1) when the server listens on loopback.
+func hostAllowed(hostHeader string, wantIP net.IP, wantPort string, loopback bool) bool {
+	host, port, err := net.SplitHostPort(hostHeader)
+	if err != nil || port != wantPort {
+		return false
+	}
+	if loopback && strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	return ip.Equal(wantIP) || loopback && ip.IsLoopback()
+}
+
+// loopbackOrigin reports whether origin is a page served from this machine's
+// loopback (a local dev server or test harness): http(s)://127.x, [::1] or
+// localhost.
+func loopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 func writeHTTPJSON(w http.ResponseWriter, status int, v any) {

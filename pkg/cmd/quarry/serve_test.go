@@ -41,7 +41,9 @@ func TestServeEndpoints(t *testing.T) {
 	}
 	defer ds.Dispose()
 	jsonData, secure, _ := cf.config()
-	srv := httptest.NewServer(newServer(ds, "quarry", jsonData, secure))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = newServer(ds, "quarry", jsonData, secure, serveOptions{addr: srv.Listener.Addr().String()})
+	srv.Start()
 	defer srv.Close()
 	base := srv.URL + "/api/datasources/uid/quarry"
 
@@ -84,7 +86,7 @@ func TestServeEndpoints(t *testing.T) {
 			body: `{"rawSql": "SELECT (", "timeRange": {"from": "2024-01-01T00:00:00Z", "to": "2024-01-02T00:00:00Z"}}`, want: []string{`"line":1`}},
 		{name: "tag values", method: "POST", url: base + "/resources/tag-values", status: 200,
 			body: `{"key": "region", "table": "sample.http_requests", "timeRange": {"from": "2024-01-30T00:00:00Z", "to": "2024-01-30T01:00:00Z"}}`, want: []string{`eu-west-1`}},
-		{name: "preflight", method: "OPTIONS", url: base + "/resources/plan", hdr: map[string]string{"Origin": "http://127.0.0.1:5173"}, status: 204},
+		{name: "preflight", method: "OPTIONS", url: base + "/resources/plan", hdr: map[string]string{"Origin": "http://127.0.0.1:5173", "Access-Control-Request-Method": "POST"}, status: 204},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,10 +102,120 @@ func TestServeEndpoints(t *testing.T) {
 			if strings.Contains(body, "serve-secret-value") {
 				t.Errorf("a secret leaked: %s", body)
 			}
-			if hdr.Get("Access-Control-Allow-Origin") == "" {
-				t.Error("no CORS header")
+			if o := hdr.Get("Access-Control-Allow-Origin"); o != "" {
+				t.Errorf("CORS header %q sent without --allow-origin", o)
 			}
 		})
+	}
+}
+
+// TestServeAccessRules: Host must name the listening address (DNS
+// rebinding), foreign pages are refused, CORS goes only to listed origins
+// (never a wildcard or an echo), and --token requires a bearer token.
+func TestServeAccessRules(t *testing.T) {
+	cf := connFlags{settings: duckSettings(t, nil)}
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	ds, err := cf.open(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Dispose()
+	jsonData, secure, _ := cf.config()
+	start := func(opts serveOptions) (*httptest.Server, string) {
+		srv := httptest.NewUnstartedServer(nil)
+		opts.addr = srv.Listener.Addr().String()
+		srv.Config.Handler = newServer(ds, "quarry", jsonData, secure, opts)
+		srv.Start()
+		t.Cleanup(srv.Close)
+		_, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "http://"), ":")
+		return srv, port
+	}
+	open, port := start(serveOptions{})
+	listed, lport := start(serveOptions{origins: []string{"https://dev.example.com:8443"}})
+	locked, kport := start(serveOptions{token: "s3cret-token"})
+	const health = "/api/datasources/uid/quarry/health"
+	tests := []struct {
+		name   string
+		srv    *httptest.Server
+		method string
+		path   string
+		hdr    map[string]string
+		status int
+		acao   string // expected Access-Control-Allow-Origin ("" = none)
+	}{
+		{"plain loopback request", open, "GET", health, nil, 200, ""},
+		{"localhost Host", open, "GET", health, map[string]string{"Host": "localhost:" + port}, 200, ""},
+		{"rebinding Host", open, "GET", health, map[string]string{"Host": "evil.example.com:" + port}, 421, ""},
+		{"Host of another port", open, "GET", health, map[string]string{"Host": "127.0.0.1:1"}, 421, ""},
+		{"Host without port", open, "GET", health, map[string]string{"Host": "127.0.0.1"}, 421, ""},
+		{"foreign page", open, "POST", "/api/ds/query", map[string]string{"Origin": "https://evil.example.com"}, 403, ""},
+		{"foreign preflight", open, "OPTIONS", health, map[string]string{"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"}, 403, ""},
+		{"null origin", open, "GET", health, map[string]string{"Origin": "null"}, 403, ""},
+		{"loopback page, no CORS needed", open, "GET", health, map[string]string{"Origin": "http://127.0.0.1:5173"}, 200, ""},
+		{"listed origin gets CORS", listed, "GET", health, map[string]string{"Origin": "https://dev.example.com:8443"}, 200, "https://dev.example.com:8443"},
+		{"listed origin preflight", listed, "OPTIONS", health, map[string]string{"Origin": "https://dev.example.com:8443", "Access-Control-Request-Method": "POST"}, 204, "https://dev.example.com:8443"},
+		{"unlisted origin not echoed", listed, "GET", health, map[string]string{"Origin": "https://other.example.com"}, 403, ""},
+		{"listed server still checks Host", listed, "GET", health, map[string]string{"Host": "dev.example.com:" + lport}, 421, ""},
+		{"no token", locked, "GET", health, nil, 401, ""},
+		{"wrong token", locked, "GET", health, map[string]string{"Authorization": "Bearer s3cret-tokeN"}, 401, ""},
+		{"token prefix", locked, "GET", health, map[string]string{"Authorization": "Bearer s3cret"}, 401, ""},
+		{"not bearer", locked, "GET", health, map[string]string{"Authorization": "Basic s3cret-token"}, 401, ""},
+		{"right token", locked, "GET", health, map[string]string{"Authorization": "Bearer s3cret-token"}, 200, ""},
+		{"healthz needs no token", locked, "GET", "/healthz", nil, 204, ""},
+		{"token server checks Host first", locked, "GET", health, map[string]string{"Host": "evil.example.com:" + kport, "Authorization": "Bearer s3cret-token"}, 421, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, tt.srv.URL+tt.path, strings.NewReader(`{"queries":[{"refId":"A","rawSql":"SELECT 1"}]}`))
+			for k, v := range tt.hdr {
+				if k == "Host" {
+					req.Host = v
+				} else {
+					req.Header.Set(k, v)
+				}
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tt.acao {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, tt.acao)
+			}
+			if resp.StatusCode == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+			if resp.StatusCode >= 400 && !strings.Contains(string(body), `"message"`) {
+				t.Errorf("refusal without a message: %s", body)
+			}
+			if strings.Contains(string(body), "s3cret") {
+				t.Errorf("the token is in the answer: %s", body)
+			}
+		})
+	}
+}
+
+func TestServeAddressRules(t *testing.T) {
+	settings := duckSettings(t, nil)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "0.0.0.0:0"}, "listens on loopback"},
+		{[]string{"--addr", "192.0.2.1:0"}, "listens on loopback"},
+		{[]string{"--addr", "0.0.0.0:0", "--token", "t"}, "name one IP address"},
+		{[]string{"--allow-origin", "*"}, "no wildcard"},
+		{[]string{"--allow-origin", "http://x.example/path"}, "no wildcard, no path"},
+	} {
+		var errOut strings.Builder
+		code := run(context.Background(), append([]string{"serve", "--settings", settings}, tc.args...), strings.NewReader(""), io.Discard, &errOut)
+		if code != 2 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("serve %v: exit %d, stderr %q; want usage error with %q", tc.args, code, errOut.String(), tc.want)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 	"github.com/bigtent/quarry/pkg/testenv"
 )
@@ -139,7 +140,7 @@ func BenchmarkReadPagesQuarry(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		t, err := e.readPages(context.Background(), ref, 0, false)
+		t, err := e.readPages(context.Background(), ref, frames.TableOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -88,11 +88,11 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 		ref.Location = job.Location()
 	}
 
-	maxRows := plan.RowCap
+	caps := frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes}
 	var t *frames.Table
 	if e.settings.StorageReadAPI {
 		var used bool
-		if t, used, err = e.readStorage(ctx, job, maxRows, opts.NumericAsFloat); err != nil {
+		if t, used, err = e.readStorage(ctx, job, caps); err != nil {
 			return fail(err, ref.ID)
 		}
 		if !used {
@@ -100,7 +100,7 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 		}
 	}
 	if t == nil {
-		if t, err = e.readPages(ctx, ref, maxRows, opts.NumericAsFloat); err != nil {
+		if t, err = e.readPages(ctx, ref, caps); err != nil {
 			return fail(err, ref.ID)
 		}
 	}
@@ -280,8 +280,8 @@ func (e *Engine) fetchPages(ctx context.Context, ref jobRef, pageSize int, out c
 }
 
 // readPages streams the job's result pages into a new table, stopping at
-// maxRows (0 = no cap) and marking the table truncated when more rows exist.
-func (e *Engine) readPages(ctx context.Context, ref jobRef, maxRows int64, numericAsFloat bool) (*frames.Table, error) {
+// the caps of caps and marking the table truncated when more rows exist.
+func (e *Engine) readPages(ctx context.Context, ref jobRef, caps frames.TableOptions) (*frames.Table, error) {
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	pages := make(chan fetchedPage)
@@ -308,9 +308,9 @@ func (e *Engine) readPages(ctx context.Context, ref jobRef, maxRows int64, numer
 				p.hdr.Schema = &bqv2.TableSchema{}
 			}
 			hint, _ := strconv.ParseInt(p.hdr.TotalRows, 10, 64)
-			t = frames.NewTable(columnSpecs(e.types(), p.hdr.Schema), frames.TableOptions{
-				MaxRows: maxRows, NumericAsFloat: numericAsFloat, SizeHint: hint,
-			})
+			o := caps
+			o.SizeHint = hint
+			t = frames.NewTable(columnSpecs(e.types(), p.hdr.Schema), o)
 			var err error
 			if writers, err = newWriters(t, p.hdr.Schema); err != nil {
 				return nil, err
@@ -338,7 +338,7 @@ func (e *Engine) readPages(ctx context.Context, ref jobRef, maxRows int64, numer
 		return nil, err
 	}
 	if t == nil {
-		t = frames.NewTable(nil, frames.TableOptions{MaxRows: maxRows})
+		t = frames.NewTable(nil, caps)
 	}
 	return t, nil
 }

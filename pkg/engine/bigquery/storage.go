@@ -27,7 +27,7 @@ import (
 // Read API (Arrow record batches). used is false when the API cannot read
 // this job (no destination table, no permission, an emulator): the caller
 // then reads REST pages.
-func (e *Engine) readStorage(ctx context.Context, job *bq.Job, maxRows int64, numericAsFloat bool) (t *frames.Table, used bool, err error) {
+func (e *Engine) readStorage(ctx context.Context, job *bq.Job, caps frames.TableOptions) (t *frames.Table, used bool, err error) {
 	it, err := job.Read(ctx)
 	if err != nil {
 		return nil, false, err
@@ -39,7 +39,7 @@ func (e *Engine) readStorage(ctx context.Context, job *bq.Job, maxRows int64, nu
 	if err != nil {
 		return nil, false, nil
 	}
-	t, err = e.readArrow(ctx, ai, maxRows, numericAsFloat)
+	t, err = e.readArrow(ctx, ai, caps)
 	return t, true, err
 }
 
@@ -62,10 +62,10 @@ func toV2Fields(s bq.Schema) []*bqv2.TableFieldSchema {
 }
 
 // readArrow appends Arrow record batches column by column into a new table
-// (no per-row values), stopping at maxRows.
-func (e *Engine) readArrow(ctx context.Context, ai bq.ArrowIterator, maxRows int64, numericAsFloat bool) (*frames.Table, error) {
+// (no per-row values), stopping at the caps of caps.
+func (e *Engine) readArrow(ctx context.Context, ai bq.ArrowIterator, caps frames.TableOptions) (*frames.Table, error) {
 	schema := toV2Schema(ai.Schema())
-	t := frames.NewTable(columnSpecs(e.types(), schema), frames.TableOptions{MaxRows: maxRows, NumericAsFloat: numericAsFloat})
+	t := frames.NewTable(columnSpecs(e.types(), schema), caps)
 	serialized := ai.SerializedArrowSchema()
 	var scratch []byte
 	for {

@@ -68,7 +68,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		specs[i], _ = TypeMap.Spec(ct.Name(), base)
 		specs[i].DBType = ct.DatabaseTypeName()
 	}
-	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat})
+	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes})
 	targets := make([]target, len(cts))
 	dests := make([]any, len(cts))
 	for i, ct := range cts {
@@ -100,7 +100,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 			if err := table.Commit(batch); err != nil {
 				return fail(engine.Plugin(err))
 			}
-			batch = 0
+			batch, room = 0, table.Room() // 0 once the byte cap cut the table
 		}
 	}
 	if err := table.Commit(batch); err != nil {

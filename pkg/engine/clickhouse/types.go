@@ -130,6 +130,27 @@ func prim[T any](b *frames.Builder[T], nullable bool, conv func(T) T) target {
 	return target{p, func() error { b.Append(*p); return nil }}
 }
 
+// text is prim for a string column: it appends through Strings.Append,
+// which counts the bytes of the strings the driver allocated.
+func text(b *frames.Strings, nullable bool, conv func(string) string) target {
+	if conv == nil {
+		conv = func(s string) string { return s }
+	}
+	if nullable {
+		p := new(*string)
+		return target{p, func() error {
+			if *p == nil {
+				b.AppendNull()
+			} else {
+				b.Append(conv(**p))
+			}
+			return nil
+		}}
+	}
+	p := new(string)
+	return target{p, func() error { b.Append(conv(*p)); return nil }}
+}
+
 func utc(t time.Time) time.Time { return t.UTC() }
 
 func trimNUL(s string) string { return strings.TrimRight(s, "\x00") }
@@ -177,12 +198,12 @@ func newTarget(ct driver.ColumnType, col frames.Column) (target, error) {
 			return reflectTarget(ct, func(v any) error { b.Append(fmt.Sprint(v)); return nil }, b.AppendNull), nil
 		case frames.KindString, frames.KindEnum, frames.KindUUID, frames.KindInet:
 			if strings.HasPrefix(base, "FixedString") {
-				return prim(&b.Builder, nullable, trimNUL), nil
+				return text(b, nullable, trimNUL), nil
 			}
 			if base == "Nothing" {
 				return reflectTarget(ct, func(v any) error { b.AppendNull(); return nil }, b.AppendNull), nil
 			}
-			return prim(&b.Builder, nullable, nil), nil
+			return text(b, nullable, nil), nil
 		default:
 			return reflectTarget(ct, func(v any) error { b.Append(fmt.Sprint(v)); return nil }, b.AppendNull), nil
 		}

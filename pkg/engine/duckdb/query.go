@@ -59,7 +59,7 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 			return err
 		}
 		defer rows.Close()
-		t, err = e.readRows(ctx, rows, plan.RowCap, opts.NumericAsFloat)
+		t, err = e.readRows(ctx, rows, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes})
 		return err
 	})
 	if err != nil {
@@ -129,8 +129,8 @@ func stmtTypeName(t duck.StmtType) string {
 	return fmt.Sprintf("statement type %d", t)
 }
 
-// readRows converts driver rows into a table capped at maxRows.
-func (e *Engine) readRows(ctx context.Context, rows driver.Rows, maxRows int64, numericAsFloat bool) (*frames.Table, error) {
+// readRows converts driver rows into a table with the caps of o.
+func (e *Engine) readRows(ctx context.Context, rows driver.Rows, o frames.TableOptions) (*frames.Table, error) {
 	names := rows.Columns()
 	typed, ok := rows.(driver.RowsColumnTypeDatabaseTypeName)
 	if !ok {
@@ -140,10 +140,10 @@ func (e *Engine) readRows(ctx context.Context, rows driver.Rows, maxRows int64, 
 	for i, n := range names {
 		specs[i] = columnSpec(e.typeMap, n, typed.ColumnTypeDatabaseTypeName(i))
 	}
-	t := frames.NewTable(specs, frames.TableOptions{MaxRows: maxRows, NumericAsFloat: numericAsFloat})
+	t := frames.NewTable(specs, o)
 	writers := make([]writer, len(specs))
 	for i := range specs {
-		w, err := newWriter(t.Column(i), numericAsFloat)
+		w, err := newWriter(t.Column(i), o.NumericAsFloat)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +157,7 @@ func (e *Engine) readRows(ctx context.Context, rows driver.Rows, maxRows int64, 
 			if err := t.Commit(pending); err != nil {
 				return nil, err
 			}
-			pending = 0
+			pending, room = 0, t.Room() // 0 once the byte cap cut the table
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}

@@ -103,7 +103,7 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 			specs[i].Kind = frames.KindEnum
 		}
 	}
-	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat})
+	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes})
 	decs := make([]decoder, len(cols))
 	for i, ct := range cols {
 		if decs[i], err = newDecoder(ct, table.Column(i)); err != nil {
@@ -133,7 +133,7 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 			if err := table.Commit(batch); err != nil {
 				return nil, err
 			}
-			batch = 0
+			batch, room = 0, table.Room() // 0 once the byte cap cut the table
 		}
 	}
 	if err := table.Commit(batch); err != nil {

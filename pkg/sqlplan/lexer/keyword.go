@@ -281,3 +281,12 @@ func EqualFoldUpper(w, u string) bool {
 	}
 	return true
 }
+
+// KeywordWords returns every keyword the lexer knows, in upper case.
+func KeywordWords() []string {
+	out := make([]string, 0, kwCount-1)
+	for k := KwNone + 1; k < kwCount; k++ {
+		out = append(out, keywordNames[k])
+	}
+	return out
+}

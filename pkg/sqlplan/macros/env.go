@@ -33,6 +33,9 @@ type Config struct {
 	Fill string
 	// Resolve is optional; without it every column is of unknown type.
 	Resolve TypeResolver
+	// Variables are the template variables' current values by name
+	// (without "$"); see variables.go for how they are written into SQL.
+	Variables map[string]Variable
 }
 
 // Env is the fixed context of one expansion: dialect, time range, interval
@@ -47,6 +50,7 @@ type Env struct {
 	tzLit    string // tz as the dialect's string literal
 	fill     string
 	resolve  TypeResolver
+	vars     map[string]Variable
 	b        *bounds // the range bounds, formatted once (see init)
 	// cache is the Expander's cache (nil for an Env from NewEnv): it
 	// keeps recent $__timeFilter expansions.
@@ -208,7 +212,7 @@ func (e *Env) init(c Config, b *bounds, cache *envCache) error {
 	}
 	*e = Env{
 		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: z.loc, tz: z.name, tzLit: z.lit,
-		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve, b: b, cache: cache,
+		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve, vars: c.Variables, b: b, cache: cache,
 	}
 	cache.bounds(e)
 	return nil

@@ -28,6 +28,7 @@ type Step struct {
 
 // Warning is something the user should know (sqlplan.Warning with a byte
 // offset instead of line:column). Codes: unreplaced_variable,
+// variable_in_string, macro_in_string,
 // macro_in_comment, conflicting_fill.
 type Warning struct {
 	Code    string
@@ -68,7 +69,7 @@ func ExpandAll(src string, toks []lexer.Token, env *Env) (*Result, error) {
 // expandAll is ExpandAll appending to the storage in s, which it resets.
 func expandAll(s *scratch, src string, toks []lexer.Token, env *Env) (*Result, error) {
 	s.reset()
-	w := walker{src: src, toks: toks, env: env, res: &s.res, s: s, brackets: -1}
+	w := walker{src: src, toks: toks, env: env, res: &s.res, s: s, brackets: -1, unvalued: -1}
 	for i := w.skip(0); i < len(toks); i = w.skip(i) {
 		t := toks[i]
 		switch t.Kind {
@@ -89,11 +90,24 @@ func expandAll(s *scratch, src string, toks []lexer.Token, env *Env) (*Result, e
 			continue
 		case lexer.String:
 			w.checkTrivia(t, "macro_in_string", "a string literal")
+			if err := w.stringVariables(t); err != nil {
+				return nil, err
+			}
+			if len(env.vars) > 0 {
+				n := len(w.s.edits)
+				if err := w.stringUserVariables(t); err != nil {
+					return nil, err
+				}
+				sortEditsFrom(w.s.edits, n)
+			}
 		case lexer.Variable:
 			if text, ok, err := w.variable(t); err != nil {
 				return nil, err
 			} else if ok {
-				w.addEdit(Edit{Start: t.Start, End: t.End, Text: w.separate(t.Start, t.End, text)})
+				if !w.glued {
+					text = w.separate(t.Start, t.End, text)
+				}
+				w.addEdit(Edit{Start: t.Start, End: t.End, Text: text})
 			}
 		}
 		i++
@@ -132,6 +146,20 @@ func (w *walker) skip(i int) int {
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if w.toks[m].End <= p {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// tokenAt returns the index of the token starting at byte offset off.
+func (w *walker) tokenAt(off int) int {
+	lo, hi := 0, len(w.toks)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if w.toks[m].Start < off {
 			lo = m + 1
 		} else {
 			hi = m
@@ -245,6 +273,12 @@ type walker struct {
 	// brackets is the offset of the next "[[" that skip found (len(src):
 	// none), -1 before the first search.
 	brackets int
+	// unvalued is the offset of the first template variable without a
+	// value read since a macro call began reading its arguments (-1: none).
+	unvalued int
+	// glued is set by variable when the text it returned is part of a
+	// name (start_${unit}_km) and must not be separated from it.
+	glued bool
 }
 
 // warn adds a warning whose message is the concatenation of msg.
@@ -267,37 +301,230 @@ func (w *walker) checkTrivia(t lexer.Token, code, where string) {
 }
 
 // variable expands a Grafana global in ${...}/[[...]] form; other
-// variables get a warning.
+// variables get a warning. A date format of $__from/$__to is written as a
+// quoted string literal of the dialect, never as bare text such as
+// 2024-01-01 (which SQL reads as arithmetic).
 func (w *walker) variable(t lexer.Token) (string, bool, error) {
 	raw := t.Text(w.src)
 	name, format := t.VariableParts(w.src)
-	if g, ok := strings.CutPrefix(name, "__"); ok {
-		switch g {
-		case "from", "to":
-			s, err := w.env.global(g == "to", format)
-			if err != nil {
+	w.glued = false
+	text, date, ok, err := w.timeVariable(name, format, t.Start, t.End)
+	if err != nil {
+		return "", false, err
+	}
+	if ok {
+		if date {
+			if text, err = w.env.d.QuoteString(text); err != nil {
 				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: err.Error()}
 			}
-			return w.variableStep(t, raw, s), true, nil
-		case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
-			if format == "" {
-				exp, err := Expand(w.env, Call{Name: g, Start: t.Start, End: t.End})
-				if err != nil {
-					return "", false, err
-				}
-				return w.variableStep(t, raw, exp.SQL), true, nil
-			}
 		}
+		return w.variableStep(t.Start, t.End, raw, text), true, nil
+	}
+	place := placeSQL
+	if t.Start > 0 && isWordByte(w.src[t.Start-1]) || t.End < len(w.src) && isWordByte(w.src[t.End]) {
+		place = placeWord
+	}
+	text, quoted, found, msg := w.env.userVariable(name, format, place)
+	w.glued = found && place == placeWord
+	switch {
+	case msg != "":
+		return "", false, &Error{Offset: t.Start, Macro: "template variable " + raw, Msg: msg}
+	case found:
+		if quoted {
+			w.warn("variable_quoted", t.Start, "template variable ", raw, " is written as a string literal: its value is not a plain word or number, and Quarry never pastes such text into SQL")
+		}
+		return w.variableStep(t.Start, t.End, raw, text), true, nil
+	}
+	if kw := needsValueAt(w.src, t.Start); kw != "" && !grafanaGlobals[name] {
+		return "", false, &Error{Offset: t.Start, Macro: "template variable " + raw, Msg: "has no value, and " + kw + " needs one: give it a value in the request's \"variables\" (for example \"variables\": {\"" + name + "\": \"100\"})"}
+	}
+	if w.unvalued < 0 {
+		w.unvalued = t.Start
 	}
 	w.warn("unreplaced_variable", t.Start, "template variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
 	return "", false, nil
 }
 
-// variableStep adds the step of variable t (raw as written) expanded to
-// text, and returns text as a suffix of the step's detail: one allocation.
-func (w *walker) variableStep(t lexer.Token, raw, text string) string {
+// timeVariable is the value of the Grafana time variable name ("__from",
+// "__interval", ...) in format, as unquoted text, and whether it is a
+// formatted date (which needs quoting outside a string literal). ok is
+// false when name is no time variable the backend can replace.
+func (w *walker) timeVariable(name, format string, start, end int) (text string, date, ok bool, err error) {
+	g, isGlobal := strings.CutPrefix(name, "__")
+	if !isGlobal {
+		return "", false, false, nil
+	}
+	switch g {
+	case "from", "to":
+		s, err := w.env.global(g == "to", format)
+		if err != nil {
+			return "", false, false, &Error{Offset: start, Macro: w.src[start:end], Msg: err.Error()}
+		}
+		return s, isDateFormat(format), true, nil
+	case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
+		if format == "" {
+			exp, err := Expand(w.env, Call{Name: g, Start: start, End: end})
+			if err != nil {
+				return "", false, false, err
+			}
+			return exp.SQL, false, true, nil
+		}
+	}
+	return "", false, false, nil
+}
+
+// isDateFormat reports whether a $__from/$__to format gives text rather
+// than an epoch number.
+func isDateFormat(format string) bool {
+	switch format {
+	case "", "raw", "text", "date:seconds":
+		return false
+	}
+	return true
+}
+
+// stringVariables expands the Grafana time variables written ${__name} or
+// ${__name:format} inside the string literal t, as Grafana's own
+// interpolation does ('${__from:date:iso}' is a common way to write a
+// timestamp literal). The value is written inside the literal unquoted,
+// so one holding a quote, a backslash or a control character is left
+// alone with a warning, as is a format the backend does not know.
+func (w *walker) stringVariables(t lexer.Token) error {
+	text := t.Text(w.src)
+	for from := 0; ; {
+		i := strings.Index(text[from:], "${__")
+		if i < 0 {
+			return nil
+		}
+		i += from
+		j := strings.IndexByte(text[i:], '}')
+		if j < 0 {
+			return nil
+		}
+		j += i + 1
+		from = j
+		inner := text[i+2 : j-1]
+		name, format, _ := strings.Cut(inner, ":")
+		if !validVariableName(name) {
+			continue
+		}
+		start, end := t.Start+i, t.Start+j
+		raw := text[i:j]
+		val, _, ok, err := w.timeVariable(name, format, start, end)
+		switch {
+		case err != nil:
+			w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: ", errorMessage(err))
+			continue
+		case !ok:
+			if _, global := strings.CutPrefix(name, "__"); global && !grafanaGlobals[name[2:]] {
+				w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: it is not a variable the backend can replace")
+			}
+			continue
+		case !safeInString(val):
+			w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: its value holds a quote, a backslash or a control character")
+			continue
+		}
+		w.addEdit(Edit{Start: start, End: end, Text: w.variableStep(start, end, raw, val)})
+	}
+}
+
+// stringUserVariables writes the values of the user variables written
+// $name or ${name} inside the string literal t ('$env', '%${q}%'), as
+// Grafana's interpolation does, when the request gives them values. A value
+// holding a quote, a backslash or a control character is an error: it would
+// end or change the literal.
+func (w *walker) stringUserVariables(t lexer.Token) error {
+	text := t.Text(w.src)
+	for from := 0; ; {
+		i := strings.IndexByte(text[from:], '$')
+		if i < 0 {
+			return nil
+		}
+		i += from
+		from = i + 1
+		var name, format string
+		j := i + 1
+		if j < len(text) && text[j] == '{' {
+			k := strings.IndexByte(text[j:], '}')
+			if k < 0 {
+				return nil
+			}
+			name, format, _ = strings.Cut(text[j+1:j+k], ":")
+			j += k + 1
+		} else {
+			for j < len(text) && isWordByte(text[j]) && text[j] < 0x80 {
+				j++
+			}
+			name = text[i+1 : j]
+		}
+		if strings.HasPrefix(name, "__") || !validVariableName(name) {
+			continue
+		}
+		val, _, found, msg := w.env.userVariable(name, format, placeString)
+		start, end := t.Start+i, t.Start+j
+		if msg != "" {
+			return &Error{Offset: start, Macro: "template variable " + text[i:j], Msg: msg}
+		}
+		if found {
+			w.addEdit(Edit{Start: start, End: end, Text: w.variableStep(start, end, text[i:j], val)})
+			from = j
+		}
+	}
+}
+
+// sortEditsFrom moves each edit from edits[n:] back into place: the
+// edits of one string literal's user variables after those of its time
+// variables (few, so an insertion sort).
+func sortEditsFrom(edits []Edit, n int) {
+	for i := max(n, 1); i < len(edits); i++ {
+		for j := i; j > 0 && edits[j].Start < edits[j-1].Start; j-- {
+			edits[j], edits[j-1] = edits[j-1], edits[j]
+		}
+	}
+}
+
+// validVariableName reports whether s is a variable name: letters, digits
+// and underscores.
+func validVariableName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) || s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// safeInString reports whether s can be written inside any dialect's
+// string literal as it is: no quote of any kind, no backslash, no control
+// character.
+func safeInString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'', c == '"', c == '`', c == '\\', c < 0x20, c == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
+// errorMessage is the message of an *Error without its position and
+// macro, or err's text.
+func errorMessage(err error) string {
+	if e, ok := AsError(err); ok {
+		return e.Msg
+	}
+	return err.Error()
+}
+
+// variableStep adds the step of the variable at src[start:end] (raw as
+// written) expanded to text, and returns text as a suffix of the step's
+// detail: one allocation.
+func (w *walker) variableStep(start, end int, raw, text string) string {
 	detail := join(raw, " = ", text)
-	w.addStep(Step{Kind: "variable", Detail: detail, Start: t.Start, End: t.End})
+	w.addStep(Step{Kind: "variable", Detail: detail, Start: start, End: end})
 	return detail[len(detail)-len(text):]
 }
 
@@ -352,6 +579,13 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 	next = i + 1
 	if parens {
 		c.Parens = true
+		outer := w.unvalued
+		w.unvalued = -1
+		defer func() {
+			if outer >= 0 {
+				w.unvalued = outer
+			}
+		}()
 		base := len(w.s.args)
 		defer func() { w.s.args = w.s.args[:base] }()
 		closeIdx, err := w.args(base, i+1, name)
@@ -378,6 +612,11 @@ func (w *walker) call(i int) (text string, adhoc bool, end, next int, handled bo
 	}
 	exp, err := expandSpec(w.env, c, norm, sp, raw, fill)
 	if err != nil {
+		if at := w.unvalued; at >= 0 {
+			v := w.toks[w.tokenAt(at)]
+			return "", false, 0, 0, false, &Error{Offset: at, Macro: "template variable " + v.Text(w.src),
+				Msg: "has no value, and " + raw + " needs one here (" + errorMessage(err) + "): give it a value in the request's \"variables\""}
+		}
 		return "", false, 0, 0, false, err
 	}
 	if exp.Fill != nil {

@@ -35,6 +35,9 @@ func (p *parser) parseExprCtx(alias bool) ast.Expr {
 		return &ast.Opaque{Span: ast.Span{Start: start, End: p.lastEnd}}
 	}
 	defer p.leave()
+	if p.t.Kind == lexer.Keyword {
+		p.keywordAsName()
+	}
 	if p.atExprEnd() {
 		p.errorAt(start, "expected an expression, found "+p.describe(p.cur()))
 		return &ast.Opaque{Span: ast.Span{Start: start, End: start}}
@@ -232,7 +235,12 @@ func (p *parser) binaryOp() int {
 			return precOr
 		case lexer.KwAnd:
 			return precAnd
-		case lexer.KwIs, lexer.KwIn, lexer.KwBetween, lexer.KwLike, lexer.KwILike, lexer.KwRLike, lexer.KwRegexp:
+		case lexer.KwBetween:
+			if p.names[t.Kw] && p.endsAliasStrictly(1) {
+				return 0 // SELECT 1 between FROM t: an alias (PostgreSQL, DuckDB)
+			}
+			return precCmp
+		case lexer.KwIs, lexer.KwIn, lexer.KwLike, lexer.KwILike, lexer.KwRLike, lexer.KwRegexp:
 			return precCmp
 		case lexer.KwSimilar:
 			if p.isKwAt(1, lexer.KwTo) {

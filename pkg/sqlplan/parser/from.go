@@ -323,7 +323,7 @@ func (p *parser) parseTableSuffixes(tr *ast.TableRef) {
 				p.acceptKw(lexer.KwOf)
 			}
 			p.parseExpr()
-		case tr.Alias == nil && (t.Is(lexer.KwAs) || p.isNameToken(t) && !p.aliasStopAt(0)):
+		case tr.Alias == nil && (t.Is(lexer.KwAs) || (p.isNameToken(t) || p.keywordAlias(0, true)) && !p.tableAliasStopAt(0)):
 			tr.Alias = p.parseTableAlias()
 			if tr.Alias == nil {
 				return
@@ -358,7 +358,7 @@ func (p *parser) parseTableAlias() *ast.Alias {
 			p.errorAt(t.Start, "expected an alias after AS, found "+p.describe(t))
 			return nil
 		}
-	} else if !p.isNameToken(t) || p.aliasStopAt(0) {
+	} else if !(p.isNameToken(t) || p.keywordAlias(0, true)) || p.tableAliasStopAt(0) {
 		return nil
 	}
 	a := p.nodes.aliases.put(ast.Alias{Span: ast.Span{Start: start}})

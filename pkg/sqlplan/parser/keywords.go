@@ -72,7 +72,16 @@ func (p *parser) isStopAt(n int) bool {
 // implicit alias.
 func (p *parser) aliasStopAt(n int) bool {
 	t := p.peek(n)
-	return t.Kind == lexer.Keyword && (reserved.has(t) || stop.has(t) && (p.d.ClickHouse || !clickHouseOnly.has(t)))
+	return t.Kind == lexer.Keyword && (reserved.has(t) || stop.has(t) && (p.d.ClickHouse || !clickHouseOnly.has(t))) &&
+		!p.keywordAlias(n, false)
+}
+
+// tableAliasStopAt is aliasStopAt after a FROM item, where more keywords
+// can be a bare alias (FROM t filter).
+func (p *parser) tableAliasStopAt(n int) bool {
+	t := p.peek(n)
+	return t.Kind == lexer.Keyword && (reserved.has(t) || stop.has(t) && (p.d.ClickHouse || !clickHouseOnly.has(t))) &&
+		!p.keywordAlias(n, true)
 }
 
 // wordSet is a set of upper-case ASCII words matched case-insensitively,

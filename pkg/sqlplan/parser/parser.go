@@ -114,7 +114,7 @@ func (p *parser) parse(src string, d lexer.Dialect, toks, sig []lexer.Token) (*a
 	if len(errs) == 0 {
 		errs = checkBrackets(src, sig)
 	}
-	p.state = state{src: src, d: d, sig: sig, errs: errs}
+	p.state = state{src: src, d: d, sig: sig, errs: errs, names: namesOf(d.Name)}
 	p.seek(0)
 	p.bracketErrs = len(errs) > 0
 	script := p.parseScript()
@@ -169,6 +169,8 @@ type state struct {
 	depth       int
 	// lastEnd is the end offset of the last consumed token.
 	lastEnd int
+	// names are the keywords the dialect lets be names (names.go).
+	names *kwSet
 	// writeInQuery records a data-modifying statement found inside a query
 	// (a PostgreSQL WITH x AS (DELETE ...) or WITH ... INSERT).
 	writeInQuery ast.StatementKind

@@ -24,6 +24,9 @@ func (p *parser) isTypedLiteral() bool {
 
 // parsePrimary parses an operand.
 func (p *parser) parsePrimary() ast.Expr {
+	if p.t.Kind == lexer.Keyword {
+		p.keywordAsName()
+	}
 	t := p.cur()
 	start := t.Start
 	switch t.Kind {

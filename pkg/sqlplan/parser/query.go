@@ -580,7 +580,7 @@ func (p *parser) parseColumnAlias() *ast.Ident {
 		p.errorAt(t.Start, "expected an alias after AS, found "+p.describe(t))
 		return nil
 	}
-	if t := p.cur(); p.isNameToken(t) && !p.aliasStopAt(0) && !(t.Kind == lexer.Ident && p.isPunctAt(1, '(')) {
+	if t := p.cur(); (p.isNameToken(t) || p.keywordAlias(0, false)) && !p.aliasStopAt(0) && !(t.Kind == lexer.Ident && p.isPunctAt(1, '(')) {
 		return p.nodes.ident(p.parseIdent())
 	}
 	return nil

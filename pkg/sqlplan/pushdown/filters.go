@@ -10,8 +10,11 @@ import (
 // Filters places the ad hoc filters. When the query holds $__adHocFilters
 // (the spans passed in adhoc), every occurrence is replaced by the AND of
 // all filters (1=1 when there are none) and nothing is placed
-// automatically. Otherwise each filter goes into the innermost query block
-// whose FROM provides its column (see place).
+// automatically. Otherwise each filter goes into the WHERE of the
+// innermost query block whose FROM provides its column (see place), or
+// above the outer join whose optional side that block is on (see lift),
+// and a warning names each clause that now picks among the matching rows
+// only (see warnPickers).
 func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 	if len(adhoc) > 0 {
 		return p.explicit(fs, adhoc)
@@ -29,8 +32,11 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 		if len(targets) == 0 {
 			continue
 		}
+		if targets, err = p.liftAll(targets, f.Key); err != nil {
+			return err
+		}
 		for i, tg := range targets {
-			if placedBefore(targets[:i], tg.b) {
+			if placedBefore(targets[:i], tg) {
 				continue
 			}
 			pred, err := Predicate(p.o.Dialect, tg.colText, f, p.numeric(tg))
@@ -42,11 +48,15 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 			d := append(p.detail[:0], "ad hoc filter on "...)
 			d = append(append(append(d, f.Key...), ": "...), pred...)
 			d = appendBlockName(append(d, " added to the WHERE of "...), tg.b)
+			if tg.above != "" {
+				d = append(append(append(d, ", above the "...), tg.above...), " whose optional side holds the column's table"...)
+			}
 			p.detail = d
 			p.steps = append(p.steps, Step{Kind: "pushdown", Start: sp.Start, End: sp.End, Detail: string(d)})
 			if tg.note != "" {
 				p.warn("ambiguous_pushdown", sp.Start, "ad hoc filter %s: %s", f.Key, tg.note)
 			}
+			p.warnPickers(f.Key, tg.b, tg.src, tg.colName, 0)
 		}
 		if how != "" {
 			p.warn("ambiguous_pushdown", -1, "ad hoc filter %s: %s", f.Key, how)
@@ -55,10 +65,35 @@ func (p *Planner) Filters(fs []Filter, adhoc []ast.Span) error {
 	return nil
 }
 
-// placedBefore reports whether one of targets is in block b.
-func placedBefore(targets []target, b *block) bool {
+// liftAll applies lift to every target, returning targets itself when no
+// target needs to move (the common case: no outer join above).
+func (p *Planner) liftAll(targets []target, key string) ([]target, error) {
+	t := p.analysis()
+	moved := false
 	for _, tg := range targets {
-		if tg.b.sel == b.sel {
+		if t.mustLift(tg.b, 0) {
+			moved = true
+			break
+		}
+	}
+	if !moved {
+		return targets, nil
+	}
+	out := make([]target, 0, len(targets))
+	for _, tg := range targets {
+		var err error
+		if out, err = p.lift(out, tg, key, 0); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// placedBefore reports whether one of targets filters the same column in
+// the same block as tg.
+func placedBefore(targets []target, tg target) bool {
+	for _, o := range targets {
+		if o.b.sel == tg.b.sel && o.colText == tg.colText {
 			return true
 		}
 	}
@@ -127,7 +162,7 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 				if b.sources[i].name != q {
 					continue
 				}
-				tr := &tracer{t: t, quote: quote, path: pathOf(parts[2:])}
+				tr := &tracer{t: t, quote: quote, path: pathOf(parts[2:]), place: true}
 				qual := [1]ast.Ident{{Name: parts[0]}}
 				if tg, st := tr.traceRef(p.targetBuf[:0], b, qual[:], parts[1], ""); st == found {
 					p.targetBuf = tg[:0]
@@ -137,7 +172,7 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 		}
 	}
 	col := parts[0]
-	tr := &tracer{t: t, quote: quote, path: pathOf(parts[1:])}
+	tr := &tracer{t: t, quote: quote, path: pathOf(parts[1:]), place: true}
 
 	// Follow the column down from the outermost blocks.
 	out := p.targetBuf[:0]
@@ -172,8 +207,30 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 				if _, ok := t.column(s.table, col); ok {
 					sure = append(sure, tr.here(b, s, nil, col, "", ""))
 				}
-			case s.kind == srcBase && len(b.sources) == 1:
-				unsure = append(unsure, tr.here(b, s, nil, col, "", ""))
+			}
+		}
+	}
+	if len(sure) == 0 {
+		// No catalog entry has the column: the blocks whose FROM items
+		// may still provide it (tables the catalog does not describe,
+		// table functions without a column list).
+		for _, b := range blocks {
+			if b.inExpr {
+				continue
+			}
+			var cand *source
+			n := 0
+			for i := range b.sources {
+				if s := &b.sources[i]; s.kind == srcBase && s.table == nil || s.kind == srcFunc && s.mayHaveAny {
+					cand, n = s, n+1
+				}
+			}
+			switch {
+			case n == 1:
+				unsure = append(unsure, tr.here(b, cand, nil, col, "", ""))
+			case n > 1:
+				unsure = append(unsure, tr.here(b, &source{kind: srcBase}, nil, col, "",
+					fmt.Sprintf("no catalog entry says which of %d FROM items provides %s; left it unqualified", n, col)))
 			}
 		}
 	}
@@ -185,39 +242,37 @@ func (p *Planner) place(parts []string) ([]target, string, error) {
 	if len(sure) > 0 {
 		how := ""
 		if len(sure) > 1 {
-			how = fmt.Sprintf("the outermost query does not select %s; added it to the %d inner query blocks whose tables have it", col, len(sure))
+			how = fmt.Sprintf("the outermost query does not select %s; added it for each of the %d tables that have it", col, len(sure))
 		}
 		return sure, how, nil
 	}
-	if len(unsure) == 1 {
-		return unsure, fmt.Sprintf("the outermost query does not select %s and no catalog entry describes the tables; assumed %s provides it", col, p.blockName(unsure[0].b)), nil
+	if len(unsure) > 0 {
+		if len(unsure) == 1 {
+			return unsure, fmt.Sprintf("the outermost query does not select %s and no catalog entry describes the tables; assumed %s provides it", col, p.blockName(unsure[0].b)), nil
+		}
+		return unsure, fmt.Sprintf("the outermost query does not select %s and no catalog entry describes the tables; assumed the %d query blocks whose tables may have it provide it", col, len(unsure)), nil
 	}
 
-	// Nothing provides the column. When the catalog describes every table
-	// of the query, the filter does not apply to it: leave it out.
+	// Nothing can provide the column. When every FROM item is known, the
+	// filter does not apply to the query: leave it out. A column only a
+	// subquery inside an expression may provide has no place: never put
+	// it where the column does not exist.
+	if len(t.blocks) == 0 {
+		p.warn("unused_filter", -1, "ad hoc filter %s was not applied: the statement has no query block to filter", strings.Join(parts, "."))
+		return nil, "", nil
+	}
 	if p.catalogCoversAll() {
 		p.warn("unused_filter", -1, "ad hoc filter %s was not applied: no table of this query has a column %s", strings.Join(parts, "."), col)
 		return nil, "", nil
 	}
-	key, err := p.o.Dialect.QuotePath(strings.Join(parts, "."))
-	if err != nil {
-		return nil, "", err
-	}
-	for _, b := range t.top {
-		out = append(out, target{b: b, colText: key, colName: col})
-	}
-	if len(out) == 0 {
-		p.warn("unused_filter", -1, "ad hoc filter %s was not applied: the statement has no query block to filter", strings.Join(parts, "."))
-		return nil, "", nil
-	}
-	return out, fmt.Sprintf("could not trace column %s to a FROM item; the filter applies at the outermost level", col), nil
+	return nil, "", fmt.Errorf("ad hoc filter %s: no FROM item of the query can provide column %s (only tables inside expression subqueries are unknown, and filters do not go there): select %s from a table of the query, or place the filter with $__adHocFilters", strings.Join(parts, "."), col, col)
 }
 
 // catalogCoversAll reports whether every FROM item of the statement is
 // known: catalog tables, or items whose columns the query itself names.
 func (p *Planner) catalogCoversAll() bool {
 	t := p.analysis()
-	if p.o.Catalog == nil || len(t.blocks) == 0 {
+	if len(t.blocks) == 0 {
 		return false
 	}
 	for _, b := range t.blocks {

@@ -45,6 +45,11 @@ type source struct {
 	// cols are column names the item declares: an alias column list, a CTE
 	// column list, UNNEST / ARRAY JOIN aliases.
 	cols []ast.Ident
+	// optional is the join operator that makes this item the optional side
+	// of its block's FROM (LEFT JOIN's right side, FULL JOIN's both, the
+	// picked side of ClickHouse ANY / ASOF / SEMI / ANTI joins), or "". A
+	// filter never goes below it: it is applied in the block's WHERE.
+	optional ast.JoinKind
 }
 
 // env is a CTE scope: names defined by WITH clauses, innermost first.
@@ -86,6 +91,17 @@ type block struct {
 	// IN, scalar subqueries): they resolve columns but take no ad hoc
 	// filters.
 	inExpr bool
+	// root is the query the block belongs to at its FROM level: the
+	// statement's query, a derived table's, a CTE's or an expression
+	// subquery's (set operation branches and parenthesized queries inside
+	// it share it).
+	root *ast.Query
+	// up is the block whose FROM item (up.sources[via]) is root, or whose
+	// expression holds root (via -1); nil for the outermost blocks and CTE
+	// bodies. cte is the CTE whose body root is.
+	up  *block
+	via int
+	cte *ast.CTE
 }
 
 // tree is the analysed statement.
@@ -110,6 +126,7 @@ type tree struct {
 	exprQueries bool
 	exprDepth   int                 // > 0 while analysing subqueries inside expressions
 	cur         *block              // the block whose expressions visit walks
+	at          origin              // where the blocks being analysed hang
 	visit       func(ast.Node) bool // visitExpr, made on first need
 	arena       []block             // blocks are allocated here, a chunk at a time
 	srcs        []source            // sources are allocated here; blocks slice it
@@ -134,12 +151,21 @@ type tree struct {
 	sourceBuf [1]source
 }
 
+// origin is where a query's blocks hang in the tree (see block).
+type origin struct {
+	root *ast.Query
+	up   *block
+	via  int
+	cte  *ast.CTE
+}
+
 // reset empties t for another statement, keeping its buffers.
 func (t *tree) reset() {
 	t.src, t.cat = "", nil
 	t.blocks, t.top, t.byDepth = t.blocks[:0], t.top[:0], nil
 	t.nested, t.partitioned = false, false
 	t.exprQueries, t.exprDepth, t.cur, t.visit = false, 0, nil, nil
+	t.at = origin{}
 	t.arena, t.used = nil, 0
 	t.srcs = t.srcs[:0]
 	t.colTable, t.colName, t.colFound = nil, "", nil
@@ -175,8 +201,9 @@ func (t *tree) analyse(src string, q *ast.Query, cat *catalog.Catalog) {
 	t.arena = t.arenaBuf[:0]
 	text := q.Span.Text(src)
 	t.exprQueries = text == "" || mayHoldQuery(text)
+	t.at = origin{root: q, via: -1}
 	t.query(q, nil, 0, true)
-	t.visit, t.cur, t.arena = nil, nil, nil
+	t.visit, t.cur, t.arena, t.at = nil, nil, nil, origin{}
 }
 
 // block returns the block of sel (nil when sel is not analysed).
@@ -260,7 +287,10 @@ func (t *tree) with(w *ast.With, e *env, depth int) *env {
 		}
 		scope.ctes = defs[:n:n]
 		ne.ctes = defs
+		prev := t.at
+		t.at = origin{root: c.Query, via: -1, cte: c}
 		t.query(c.Query, scope, depth+1, false)
+		t.at = prev
 	}
 	return ne
 }
@@ -269,7 +299,8 @@ func (t *tree) setExpr(s ast.SetExpr, e *env, depth int, top bool) {
 	switch s := s.(type) {
 	case *ast.Select:
 		b := t.newBlock()
-		*b = block{sel: s, env: e, depth: depth, inExpr: t.exprDepth > 0}
+		*b = block{sel: s, env: e, depth: depth, inExpr: t.exprDepth > 0,
+			root: t.at.root, up: t.at.up, via: t.at.via, cte: t.at.cte}
 		t.blocks = append(t.blocks, b)
 		if top {
 			t.top = append(t.top, b)
@@ -277,15 +308,18 @@ func (t *tree) setExpr(s ast.SetExpr, e *env, depth int, top bool) {
 		if s.From != nil {
 			lo := len(t.srcs)
 			for _, it := range s.From.Items {
-				t.tableExpr(it, b)
+				t.tableExpr(it, b, "")
 			}
 			hi := len(t.srcs)
 			b.sources = t.srcs[lo:hi:hi]
+			prev := t.at
 			for i := range b.sources {
 				if s := &b.sources[i]; s.kind == srcDerived && s.query != nil {
+					t.at = origin{root: s.query, up: b, via: i}
 					t.query(s.query, b.env, b.depth+1, false)
 				}
 			}
+			t.at = prev
 		}
 		t.exprSubqueries(s, b)
 	case *ast.SetOp:
@@ -297,14 +331,19 @@ func (t *tree) setExpr(s ast.SetExpr, e *env, depth int, top bool) {
 }
 
 // tableExpr adds the sources of FROM item it of block b to t.srcs (the
-// blocks of derived tables are analysed after all of b's sources).
-func (t *tree) tableExpr(it ast.TableExpr, b *block) {
+// blocks of derived tables are analysed after all of b's sources). opt is
+// the join operator that makes it an optional side ("" when none).
+func (t *tree) tableExpr(it ast.TableExpr, b *block, opt ast.JoinKind) {
+	lo := len(t.srcs)
 	switch it := it.(type) {
 	case *ast.Join:
-		t.tableExpr(it.Left, b)
-		t.tableExpr(it.Right, b)
+		lopt, ropt := optionalSides(it.Kind)
+		t.tableExpr(it.Left, b, firstKind(opt, lopt, it.Kind))
+		t.tableExpr(it.Right, b, firstKind(opt, ropt, it.Kind))
+		return
 	case *ast.ParenTable:
-		t.tableExpr(it.Inner, b)
+		t.tableExpr(it.Inner, b, opt)
+		return
 	case *ast.TableRef:
 		t.tableRef(it, b)
 	case *ast.DerivedTable:
@@ -352,6 +391,56 @@ func (t *tree) tableExpr(it ast.TableExpr, b *block) {
 		}
 		t.srcs = append(t.srcs, s)
 	}
+	if opt != "" {
+		for i := lo; i < len(t.srcs); i++ {
+			t.srcs[i].optional = opt
+		}
+	}
+}
+
+// firstKind is outer when set (an item inside an optional side stays
+// optional), else kind when optional, else "".
+func firstKind(outer ast.JoinKind, optional bool, kind ast.JoinKind) ast.JoinKind {
+	switch {
+	case outer != "":
+		return outer
+	case optional:
+		return kind
+	}
+	return ""
+}
+
+// optionalSides says which sides of a join a filter must not go below:
+// the side an outer join fills with NULLs (LEFT: the right side, RIGHT:
+// the left, FULL: both), and the side a join picks rows from (ClickHouse
+// ANY and ASOF pick one matching row, SEMI and ANTI test for a match,
+// DuckDB's POSITIONAL JOIN pairs rows by position), where filtering first
+// would change which rows are picked. INNER, CROSS, comma and NATURAL joins
+// have none; ARRAY JOIN's right side is not a table.
+func optionalSides(kind ast.JoinKind) (left, right bool) {
+	k := string(kind)
+	if strings.Contains(k, "ARRAY") {
+		return false, false
+	}
+	has := func(w string) bool {
+		for rest := k; rest != ""; {
+			var word string
+			word, rest, _ = strings.Cut(rest, " ")
+			if word == w {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("FULL"), has("POSITIONAL"), has("PASTE"):
+		return true, true
+	case has("RIGHT"):
+		return true, false
+	case has("LEFT"), has("ANY"), has("ASOF"), has("SEMI"), has("ANTI"):
+		return false, true
+	}
+	return false, false
 }
 
 // tableRef adds the source of a named table: a CTE reference, else a base

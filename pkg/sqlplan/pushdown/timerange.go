@@ -49,7 +49,9 @@ func timeMacro(c ast.Expr) (*ast.Macro, bool) {
 // column can be followed without changing the result: not into a query
 // with LIMIT / OFFSET / FETCH / LIMIT BY, window functions, QUALIFY,
 // DISTINCT ON, grouping sets or WITH ROLLUP/CUBE/TOTALS, a recursive CTE
-// or a CTE used more than once.
+// or a CTE used more than once, and never into the optional side of an
+// outer join (or the picked side of an ANY / ASOF / SEMI / ANTI join),
+// where it would change which rows the join matches.
 func (p *Planner) TimeRange(expand ExpandFunc) error {
 	t := p.analysis()
 	if !t.nested {
@@ -64,7 +66,7 @@ func (p *Planner) TimeRange(expand ExpandFunc) error {
 			ref := m.Args[0].(*ast.ColumnRef)
 			tr := &tracer{t: t, quote: p.o.Dialect.QuoteIdent}
 			s, _ := tr.pick(b, ref.Qualifier(), ref.Name().Name)
-			if s == nil || (s.kind != srcDerived && s.kind != srcCTE) {
+			if s == nil || (s.kind != srcDerived && s.kind != srcCTE) || s.optional != "" {
 				continue
 			}
 			targets := p.pushTime(s, ref.Name().Name)
@@ -142,7 +144,7 @@ func (p *Planner) pushTime(s *source, col string) []target {
 		if inner == nil {
 			return nil
 		}
-		if inner.kind == srcDerived || inner.kind == srcCTE {
+		if (inner.kind == srcDerived || inner.kind == srcCTE) && inner.optional == "" {
 			if deeper := p.pushTime(inner, ref.Name().Name); len(deeper) > 0 {
 				out = append(out, deeper...)
 				continue

@@ -21,6 +21,14 @@ type target struct {
 	// note explains a guess (no catalog, several candidates); "" when the
 	// placement is certain.
 	note string
+	// src is the FROM item of b the column comes from (a stand-in
+	// without name when the column is left unqualified); path is the
+	// quoted field path colText ends with.
+	src  *source
+	path string
+	// above is the join that made the filter go above it: the outer join
+	// whose optional side holds the column's table ("" when none).
+	above ast.JoinKind
 }
 
 // status says how a trace ended.
@@ -39,6 +47,10 @@ type tracer struct {
 	// path is the field path after the column (dotted keys), already quoted
 	// with a leading '.', or "".
 	path string
+	// place is set when tracing where a filter goes: the trace then stops
+	// at a derived table or CTE on the optional side of an outer join (the
+	// filter goes in the WHERE above the join, not inside it).
+	place bool
 }
 
 // traceBody appends to dst where a predicate on output column col of a
@@ -111,11 +123,52 @@ func (tr *tracer) traceSelect(dst []target, sel *ast.Select, col string, item *a
 // comes from. text is how the block's SQL names the column ("" to build a
 // name).
 func (tr *tracer) traceRef(dst []target, b *block, qual []ast.Ident, col, text string) ([]target, status) {
+	if tr.place && len(qual) == 0 {
+		// Placing a filter on a column several FROM items surely have:
+		// it keeps the matching rows of each of them.
+		if n := tr.countSure(b, col); n > 1 {
+			for i := range b.sources {
+				if s := &b.sources[i]; tr.t.provides(s, col) == yes {
+					dst, _ = tr.traceSource(dst, b, s, qual, col, "", "")
+				}
+			}
+			return dst, found
+		}
+	}
 	s, note := tr.pick(b, qual, col)
 	if s == nil {
 		return dst, notFound
 	}
-	if s.kind == srcCTE || s.kind == srcDerived {
+	return tr.traceSource(dst, b, s, qual, col, text, note)
+}
+
+// countSure counts the FROM items of b that surely provide col (0 when
+// they all refer to one CTE: a predicate in its body serves them all).
+func (tr *tracer) countSure(b *block, col string) int {
+	n := 0
+	var first *source
+	same := true
+	for i := range b.sources {
+		s := &b.sources[i]
+		if tr.t.provides(s, col) != yes {
+			continue
+		}
+		if first == nil {
+			first = s
+		} else if s.kind != srcCTE || s.cte != first.cte {
+			same = false
+		}
+		n++
+	}
+	if same {
+		return 0
+	}
+	return n
+}
+
+// traceSource is traceRef on the chosen source s of b.
+func (tr *tracer) traceSource(dst []target, b *block, s *source, qual []ast.Ident, col, text, note string) ([]target, status) {
+	if (s.kind == srcCTE || s.kind == srcDerived) && !(tr.place && s.optional != "") {
 		if s.query != nil {
 			inner := col
 			if len(s.cols) > 0 {
@@ -138,7 +191,11 @@ func (tr *tracer) traceRef(dst []target, b *block, qual []ast.Ident, col, text s
 			}
 		}
 	}
-	return append(dst, tr.here(b, s, qual, col, text, note)), found
+	tg := tr.here(b, s, qual, col, text, note)
+	if tr.place && s.optional != "" && (s.kind == srcCTE || s.kind == srcDerived) {
+		tg.above = s.optional
+	}
+	return append(dst, tg), found
 }
 
 // here is the target "in block b, on column col of source s". A tracer
@@ -156,11 +213,11 @@ func (tr *tracer) here(b *block, s *source, qual []ast.Ident, col, text, note st
 		switch {
 		case s.kind == srcUnnest || s.kind == srcArrayJoin || s.qual == "":
 			// The alias names the column itself; nothing to qualify with.
-		case len(qual) > 0 || tr.shared(b, s, col):
+		case len(qual) > 0 || s.optional != "" || tr.shared(b, s, col):
 			text = s.qual + "." + text
 		}
 	}
-	return target{b: b, colText: text + tr.path, table: s.table, colName: name, column: cc, note: note}
+	return target{b: b, colText: text + tr.path, table: s.table, colName: name, column: cc, note: note, src: s, path: tr.path}
 }
 
 // shared reports whether a source of b other than s may also provide col,

@@ -1,0 +1,4 @@
+package clickhouse
+
+// ClickhouseSignature exposes signatureFrom to the external tests.
+var ClickhouseSignature = signatureFrom

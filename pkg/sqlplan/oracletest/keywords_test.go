@@ -1,0 +1,340 @@
+package oracletest_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
+	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
+	"github.com/bigtent/quarry/pkg/sqlplan/parser"
+	"github.com/bigtent/quarry/pkg/testenv"
+)
+
+// Keyword agreement: every keyword a dialect does not reserve is used as a
+// column, an alias (with and without AS) and a table name, each statement
+// runs on the real engine against fixture tables in quarry_keywords, and
+// the planner must parse (with the right structure) every statement the
+// engine accepts. Statements the engine refuses are counted, not required
+// to fail in the planner (it is tolerant by design).
+
+// kwForm is one way a keyword is used as a name.
+type kwForm struct {
+	name string
+	// sql builds the statement for keyword kw.
+	sql func(kw string) string
+	// check reports what is wrong with the planner's parse ("" if right).
+	check func(kw string, sel *ast.Select) string
+}
+
+const kwSchema = "quarry_keywords"
+
+var kwForms = []kwForm{
+	{"column", func(kw string) string { return "SELECT " + kw + " FROM " + kwSchema + ".cols" }, checkColumn},
+	{"column-clauses", func(kw string) string {
+		return "SELECT " + kw + ", count(*) FROM " + kwSchema + ".cols WHERE " + kw + " IS NOT NULL GROUP BY " + kw + " ORDER BY " + kw
+	}, checkColumns(2)},
+	{"alias-as", func(kw string) string { return "SELECT 1 AS " + kw + " FROM " + kwSchema + ".cols" }, checkAlias},
+	{"alias-bare", func(kw string) string { return "SELECT 1 " + kw + " FROM " + kwSchema + ".cols" }, checkAlias},
+	{"table", func(kw string) string { return "SELECT * FROM " + kwSchema + "." + kw }, checkTable},
+	{"table-alias", func(kw string) string { return "SELECT " + kw + ".x FROM " + kwSchema + ".cols " + kw }, checkTableAlias},
+}
+
+func checkColumn(kw string, sel *ast.Select) string { return checkColumns(1)(kw, sel) }
+
+func checkColumns(n int) func(string, *ast.Select) string {
+	return func(kw string, sel *ast.Select) string {
+		if len(sel.Items) != n {
+			return fmt.Sprintf("%d select items, want %d", len(sel.Items), n)
+		}
+		if sel.From == nil || len(sel.From.Items) != 1 {
+			return "FROM not found"
+		}
+		if sel.Items[0].Alias != nil {
+			return "the column was read as an alias"
+		}
+		return ""
+	}
+}
+
+func checkAlias(kw string, sel *ast.Select) string {
+	if len(sel.Items) != 1 || sel.Items[0].Alias == nil || !strings.EqualFold(sel.Items[0].Alias.Name, kw) {
+		return "the alias was not found"
+	}
+	if sel.From == nil {
+		return "FROM not found"
+	}
+	return ""
+}
+
+func checkTable(kw string, sel *ast.Select) string {
+	if sel.From == nil || len(sel.From.Items) != 1 {
+		return "FROM not found"
+	}
+	tr, ok := sel.From.Items[0].(*ast.TableRef)
+	if !ok || len(tr.Name.Parts) != 2 || !strings.EqualFold(tr.Name.Parts[1].Name, kw) || tr.Alias != nil {
+		return "the table name was not found"
+	}
+	return ""
+}
+
+func checkTableAlias(kw string, sel *ast.Select) string {
+	if sel.From == nil || len(sel.From.Items) != 1 {
+		return "FROM not found"
+	}
+	tr, ok := sel.From.Items[0].(*ast.TableRef)
+	if !ok || tr.Alias == nil || !strings.EqualFold(tr.Alias.Name.Name, kw) {
+		return "the table alias was not found"
+	}
+	return ""
+}
+
+// plannerParses parses sql as the planner does and checks its structure.
+func plannerParses(sql string, d sqlplan.Dialect, kw string, f kwForm) string {
+	s, err := parser.Parse(sql, d)
+	if err != nil {
+		return err.Error()
+	}
+	if len(s.Statements) != 1 || s.Statements[0].Kind != ast.StmtSelect || s.Statements[0].Query == nil {
+		return "not one SELECT statement"
+	}
+	sel, ok := s.Statements[0].Query.Body.(*ast.Select)
+	if !ok {
+		return "the query body is not a SELECT block"
+	}
+	return f.check(kw, sel)
+}
+
+// kwNames returns the keywords of a dialect that are names there: every
+// keyword of its table that is not reserved for columns (Unreserved and
+// ColName), plus, for dialects whose tables list only reserved words, every
+// keyword the planner's lexer knows that the table does not reserve.
+func kwNames(d dialect.Name) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(w string) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	for _, k := range dialect.Keywords(d) {
+		if k.Category == dialect.Unreserved || k.Category == dialect.ColName {
+			add(k.Word)
+		}
+	}
+	if d == dialect.BigQuery || d == dialect.ClickHouse {
+		for _, w := range lexer.KeywordWords() {
+			w = strings.ToLower(w)
+			if dialect.KeywordCategoryOf(d, w) == dialect.NotKeyword {
+				add(w)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// kwEngine runs fixture DDL and statements on one engine.
+type kwEngine struct {
+	d sqlplan.Dialect
+	// setup creates quarry_keywords.cols with one column per keyword (and x)
+	// and one table per keyword.
+	setup func(ctx context.Context, kws []string) error
+	// run executes one statement and reads its rows.
+	run func(ctx context.Context, sql string) error
+}
+
+// agreement runs every keyword form on e and returns the disagreements.
+func agreement(t *testing.T, e kwEngine, kws []string) {
+	ctx := context.Background()
+	if err := e.setup(ctx, kws); err != nil {
+		t.Fatalf("fixtures: %v", err)
+	}
+	type tally struct{ accepted, refused, agree, disagree, plannerOnly int }
+	per := map[string]*tally{}
+	var bad []string
+	for _, f := range kwForms {
+		ta := &tally{}
+		per[f.name] = ta
+		for _, kw := range kws {
+			sql := f.sql(kw)
+			engineErr := e.run(ctx, sql)
+			why := plannerParses(sql, e.d, kw, f)
+			switch {
+			case engineErr == nil && why == "":
+				ta.accepted++
+				ta.agree++
+			case engineErr == nil:
+				ta.accepted++
+				ta.disagree++
+				bad = append(bad, fmt.Sprintf("%s %-12s %s: the engine accepts it, the planner: %s", e.d, f.name, sql, why))
+			default:
+				ta.refused++
+				if why == "" {
+					ta.plannerOnly++
+				}
+			}
+		}
+	}
+	for _, f := range kwForms {
+		ta := per[f.name]
+		t.Logf("%s %-14s keywords %d: engine accepts %d (planner agrees on %d), engine refuses %d (planner parses %d of them)",
+			e.d, f.name, len(kws), ta.accepted, ta.agree, ta.refused, ta.plannerOnly)
+	}
+	for _, b := range bad {
+		t.Error(b)
+	}
+}
+
+// TestKeywordsAsNamesDuckDB runs the agreement on the embedded DuckDB, in a
+// database of its own.
+func TestKeywordsAsNamesDuckDB(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	kws := kwNames(dialect.DuckDB)
+	agreement(t, kwEngine{d: sqlplan.DuckDB,
+		setup: func(ctx context.Context, kws []string) error { return ddl(ctx, db.ExecContext, kws, `"`, "INTEGER") },
+		run: func(ctx context.Context, q string) error {
+			rows, err := db.QueryContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			return rows.Close()
+		},
+	}, kws)
+}
+
+// TestKeywordsAsNamesPostgres runs the agreement on PostgreSQL 15, in the
+// schema quarry_keywords (created once, kept).
+func TestKeywordsAsNamesPostgres(t *testing.T) {
+	info := testenv.Postgres(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, info.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	exec := func(ctx context.Context, q string, _ ...any) (sql.Result, error) {
+		_, err := conn.Exec(ctx, q)
+		return nil, err
+	}
+	kws := kwNames(dialect.Postgres)
+	agreement(t, kwEngine{d: sqlplan.Postgres,
+		setup: func(ctx context.Context, kws []string) error { return ddl(ctx, exec, kws, `"`, "INTEGER") },
+		run: func(ctx context.Context, q string) error {
+			rows, err := conn.Query(ctx, q)
+			if err != nil {
+				return err
+			}
+			rows.Close()
+			return rows.Err()
+		},
+	}, kws)
+}
+
+// ddl creates schema quarry_keywords with table cols (x and one column per
+// keyword) and a table per keyword, quoting names with q.
+func ddl(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), kws []string, q, typ string) error {
+	quote := func(s string) string { return q + s + q }
+	stmts := []string{"CREATE SCHEMA IF NOT EXISTS " + kwSchema}
+	cols := []string{"x " + typ}
+	for _, kw := range kws {
+		cols = append(cols, quote(kw)+" "+typ)
+	}
+	stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+kwSchema+".cols ("+strings.Join(cols, ", ")+")")
+	for _, kw := range kws {
+		stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+kwSchema+"."+quote(kw)+" (x "+typ+")")
+	}
+	for _, s := range stmts {
+		if _, err := exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// keywordTable renders a keyword table as "word category" lines.
+func keywordTable(ks []dialect.Keyword, bare bool) string {
+	var b strings.Builder
+	for _, k := range ks {
+		fmt.Fprintf(&b, "%s %s", k.Word, k.Category)
+		if bare {
+			fmt.Fprintf(&b, " bare=%v", k.BareLabel)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+var pgCategory = map[string]dialect.KeywordCategory{"R": dialect.Reserved, "T": dialect.TypeFuncName, "C": dialect.ColName, "U": dialect.Unreserved}
+var duckCategory = map[string]dialect.KeywordCategory{"reserved": dialect.Reserved, "type_function": dialect.TypeFuncName,
+	"column_name": dialect.ColName, "unreserved": dialect.Unreserved}
+
+// TestDuckDBKeywordsMatchEngine: the committed DuckDB keyword table is the
+// embedded engine's duckdb_keywords().
+func TestDuckDBKeywordsMatchEngine(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT keyword_name, keyword_category FROM duckdb_keywords() ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []dialect.Keyword
+	for rows.Next() {
+		var w, c string
+		if err := rows.Scan(&w, &c); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, dialect.Keyword{Word: w, Category: duckCategory[c]})
+	}
+	if g, w := keywordTable(got, false), keywordTable(dialect.Keywords(dialect.DuckDB), false); g != w {
+		t.Errorf("pkg/sqlplan/dialect/keywords_duckdb.go differs from this DuckDB's duckdb_keywords(): regenerate it\nengine:\n%s", g)
+	}
+}
+
+// TestPostgresKeywordsMatchServer: the committed PostgreSQL keyword table
+// is the server's pg_get_keywords().
+func TestPostgresKeywordsMatchServer(t *testing.T) {
+	info := testenv.Postgres(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, info.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT word, catcode::text, barelabel FROM pg_get_keywords() ORDER BY word")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []dialect.Keyword
+	for rows.Next() {
+		var w, c string
+		var bare bool
+		if err := rows.Scan(&w, &c, &bare); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, dialect.Keyword{Word: w, Category: pgCategory[c], BareLabel: bare})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if g, w := keywordTable(got, true), keywordTable(dialect.Keywords(dialect.Postgres), true); g != w {
+		t.Errorf("pkg/sqlplan/dialect/keywords_postgres.go differs from the server's pg_get_keywords(): regenerate it\nserver:\n%s", g)
+	}
+}

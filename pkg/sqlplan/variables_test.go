@@ -1,0 +1,144 @@
+package sqlplan_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+func varRequest(d sqlplan.Dialect, sql string, vars map[string]sqlplan.VariableValue) sqlplan.Request {
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	return sqlplan.Request{Dialect: d, RawSQL: sql, TimeRange: sqlplan.TimeRange{From: from, To: from.Add(24 * time.Hour)},
+		IntervalMs: 60000, Variables: vars}
+}
+
+func one(s string) sqlplan.VariableValue { return sqlplan.VariableValue{Values: []string{s}} }
+func multi(s ...string) sqlplan.VariableValue {
+	return sqlplan.VariableValue{Values: s, Multi: true}
+}
+
+// TestVariables: template variables given in the request are written as
+// Grafana's SQL data sources write them (one value as it is, several as
+// comma-joined string literals of the dialect), never pasting text that is
+// not a plain word or number.
+func TestVariables(t *testing.T) {
+	vars := map[string]sqlplan.VariableValue{
+		"host": multi("web-1", "it's"), "one": multi("x"), "res": one("5m"), "n": one("100"),
+		"unit": one("dist"), "q": one("it's"), "env": one("prod"), "neg": one("-1.5"), "none": multi(),
+		"evil": one("1 OR TRUE"),
+	}
+	cases := []struct {
+		d        sqlplan.Dialect
+		sql      string
+		want     string // the planned SQL, or the error's text
+		wantWarn string // a warning code the plan must have
+		line     int    // the error's column (0: no error)
+	}{
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN ($host)", want: "SELECT a FROM t WHERE h IN ('web-1','it''s')"},
+		{d: sqlplan.DuckDB, sql: "SELECT a FROM t WHERE h IN (${host})", want: "SELECT a FROM t WHERE h IN ('web-1','it''s')"},
+		{d: sqlplan.ClickHouse, sql: "SELECT a FROM t WHERE h IN ([[host]])", want: `SELECT a FROM t WHERE h IN ('web-1','it\'s')`},
+		{d: sqlplan.BigQuery, sql: "SELECT a FROM t WHERE h IN ($host)", want: `SELECT a FROM t WHERE h IN ('web-1','it\'s')`},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN ($one)", want: "SELECT a FROM t WHERE h IN ('x')"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = '$env' AND g = '${env}-x'", want: "SELECT a FROM t WHERE h = 'prod' AND g = 'prod-x'"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = $q", want: "SELECT a FROM t WHERE h = 'it''s'", wantWarn: "variable_quoted"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = $evil", want: "SELECT a FROM t WHERE h = '1 OR TRUE'", wantWarn: "variable_quoted"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = ${q:sqlstring}", want: "SELECT a FROM t WHERE h = 'it''s'"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN (${host:csv})", want: `format csv would paste "web-1"`, line: 29},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = ${env:percentencode}", want: `has the format "percentencode"`, line: 27},
+		{d: sqlplan.Postgres, sql: "SELECT start_${unit}_km FROM t", want: "SELECT start_dist_km FROM t"},
+		{d: sqlplan.BigQuery, sql: "SELECT start_${unit}_km FROM t", want: "SELECT start_dist_km FROM t"},
+		{d: sqlplan.Postgres, sql: "SELECT start_${q}_km FROM t", want: "stands inside a name", line: 14},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE x > $neg LIMIT $n", want: "SELECT a FROM t WHERE x > -1.5 LIMIT 100"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = '$q'", want: "holds a quote", line: 28},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN ($none)", want: "has no value selected", line: 29},
+		{d: sqlplan.ClickHouse, sql: "SELECT $__timeGroupAlias(ts, $res), count() FROM t GROUP BY 1",
+			want: "SELECT toStartOfInterval(ts, INTERVAL 5 minute, 'UTC') AS `time`, count() FROM t GROUP BY 1"},
+		// No value where one is needed: a positioned error naming the variable.
+		{d: sqlplan.Postgres, sql: "SELECT $__timeGroupAlias(ts, $resolution), count(*) FROM t GROUP BY 1",
+			want: "template variable $resolution: has no value, and $__timeGroupAlias needs one", line: 30},
+		{d: sqlplan.ClickHouse, sql: "SELECT $__timeGroup(ts, ${step}) FROM t",
+			want: "template variable ${step}: has no value, and $__timeGroup needs one", line: 25},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t\nLIMIT $limit", want: "template variable $limit: has no value, and LIMIT needs one", line: 7},
+		{d: sqlplan.DuckDB, sql: "SELECT a FROM t LIMIT 10 OFFSET ${skip}", want: "has no value, and OFFSET needs one", line: 33},
+		// Without a value where none is needed: passed through with a warning, as before.
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = $other", want: "SELECT a FROM t WHERE h = $other", wantWarn: "unreplaced_variable"},
+	}
+	for _, c := range cases {
+		t.Run(string(c.d)+"/"+c.sql, func(t *testing.T) {
+			plan, err := sqlplan.Build(context.Background(), varRequest(c.d, c.sql, vars))
+			if c.line > 0 {
+				var pe *sqlplan.Error
+				if err == nil || !asError(err, &pe) {
+					t.Fatalf("got %v (plan %v), want an error %q", err, plan, c.want)
+				}
+				if !strings.Contains(pe.Message, c.want) || pe.Column != c.line {
+					t.Fatalf("error %q at column %d, want %q at column %d", pe.Message, pe.Column, c.want, c.line)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.SQL != c.want {
+				t.Errorf("got  %s\nwant %s", plan.SQL, c.want)
+			}
+			if c.wantWarn != "" && !hasWarning(plan, c.wantWarn) {
+				t.Errorf("warnings %v lack %s", plan.Warnings, c.wantWarn)
+			}
+			if c.wantWarn == "" && len(plan.Warnings) > 0 {
+				t.Errorf("unexpected warnings %v", plan.Warnings)
+			}
+		})
+	}
+}
+
+func hasWarning(p *sqlplan.Plan, code string) bool {
+	for _, w := range p.Warnings {
+		if w.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func asError(err error, pe **sqlplan.Error) bool {
+	e, ok := err.(*sqlplan.Error)
+	*pe = e
+	return ok
+}
+
+// TestVariablesJSON: "variables" takes a string, number or boolean for one
+// value and an array for a multi-value selection, and round-trips.
+func TestVariablesJSON(t *testing.T) {
+	body := `{"dialect": "postgres", "rawSql": "SELECT 1", "timeRange": {"from": "2024-01-01T00:00:00Z", "to": "2024-01-02T00:00:00Z"},
+	 "variables": {"a": "x", "b": 5, "c": true, "d": ["p", 2], "e": [], "f": ["only"]}}`
+	req, err := sqlplan.DecodeRequest(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]sqlplan.VariableValue{"a": one("x"), "b": one("5"), "c": one("true"), "d": multi("p", "2"),
+		"e": {Values: []string{}, Multi: true}, "f": multi("only")}
+	for k, w := range want {
+		g := req.Variables[k]
+		if g.Multi != w.Multi || strings.Join(g.Values, "|") != strings.Join(w.Values, "|") || len(g.Values) != len(w.Values) {
+			t.Errorf("%s: got %+v, want %+v", k, g, w)
+		}
+	}
+	out, err := json.Marshal(req.Variables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(out); got != `{"a":"x","b":"5","c":"true","d":["p","2"],"e":[],"f":["only"]}` {
+		t.Errorf("marshal: %s", got)
+	}
+	for _, bad := range []string{`{"a": {"x": 1}}`, `{"a": [[1]]}`, `{"a": null}`, `{"$a": "x"}`} {
+		_, err := sqlplan.DecodeRequest(strings.NewReader(`{"dialect": "postgres", "rawSql": "SELECT 1", "timeRange": {"from": "2024-01-01T00:00:00Z", "to": "2024-01-02T00:00:00Z"}, "variables": ` + bad + `}`))
+		if err == nil {
+			t.Errorf("variables %s: no error", bad)
+		}
+	}
+}
