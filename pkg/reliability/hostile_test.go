@@ -692,11 +692,12 @@ func (h *hostileRun) settings(payloads []map[string]any) int {
 			js[k] = v
 		}
 		what := fmt.Sprintf("settings %d %s", i, short(fmt.Sprint(pl)))
-		if h.e.name == "duckdb" && (isRaw || js["path"] == "") {
-			// Known defect, reported: re-creating in-memory DuckDB instances
-			// (each loads the sample with the appender) while the SDK disposes
-			// the previous one crashes the plugin process now and then with a
-			// C heap corruption ("corrupted double-linked list",
+		eng, _ := js["engine"].(string)
+		if isRaw || strings.EqualFold(strings.TrimSpace(eng), "duckdb") && (js["path"] == "" || js["path"] == nil) {
+			// Known defect, reported: creating an in-memory DuckDB instance
+			// (it loads the sample with the appender) after other instances
+			// were created and disposed crashes the plugin process now and
+			// then, with a C heap corruption ("corrupted double-linked list",
 			// "munmap_chunk(): invalid pointer") in duckdb_append_data_chunk.
 			skipped++
 			continue

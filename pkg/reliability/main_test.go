@@ -98,7 +98,7 @@ func privateSources(p *harness.Plugin, ports Ports) (pg, ch, bq harness.DataSour
 	ch = p.NewDataSource("private clickhouse", map[string]any{"engine": "clickhouse", "host": "127.0.0.1", "port": ports.ClickHouse,
 		"database": "default", "user": "default", "maxOpenConns": 2, "cacheTTL": 0}, nil)
 	bq = p.NewDataSource("private bigquery", map[string]any{"engine": "bigquery", "defaultProject": "quarry", "defaultDataset": "sample",
-		"endpoint": fmt.Sprintf("http://127.0.0.1:%d", ports.BigQuery), "cacheTTL": 0}, nil)
+		"endpoint": fmt.Sprintf("http://127.0.0.1:%d", ports.BigQuery), "cacheTTL": 0, "queryTimeout": "15s"}, nil)
 	return pg, ch, bq
 }
 
