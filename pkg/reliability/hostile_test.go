@@ -35,7 +35,7 @@ type hostileEngine struct {
 
 // hostileEngines are the four engines on the shared services (the corpus
 // only reads), each built on first use. QUARRY_HOSTILE_ENGINES (a comma
-// list) limits them, for debugging.
+// list) chooses them; by default the emulator is left out (too slow for CI).
 var hostileEngines = []struct {
 	name string
 	open func(t *testing.T) hostileEngine
@@ -159,7 +159,13 @@ func TestHostileInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Remove(canaryPath)
+	// The emulator answers the corpus too slowly for CI (the filter-value
+	// group alone ran over 8 minutes): it runs only when asked for,
+	// QUARRY_HOSTILE_ENGINES=bigquery (or a list that names it).
 	only := os.Getenv("QUARRY_HOSTILE_ENGINES")
+	if only == "" {
+		only = "duckdb,postgres,clickhouse"
+	}
 	tried := 0
 	for _, he := range hostileEngines {
 		if only != "" && !strings.Contains(","+only+",", ","+he.name+",") {
