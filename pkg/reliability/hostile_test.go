@@ -698,8 +698,9 @@ func (h *hostileRun) settings(payloads []map[string]any) int {
 			js[k] = v
 		}
 		what := fmt.Sprintf("settings %d %s", i, short(fmt.Sprint(pl)))
-		eng, _ := js["engine"].(string)
-		if isRaw || strings.EqualFold(strings.TrimSpace(eng), "duckdb") && (js["path"] == "" || js["path"] == nil) {
+		eng, _ := js["engine"].(string) // "" and null mean the default engine, DuckDB
+		eng = strings.ToLower(strings.TrimSpace(eng))
+		if isRaw || (eng == "" || eng == "duckdb") && (js["path"] == "" || js["path"] == nil) {
 			// Known defect, reported: creating an in-memory DuckDB instance
 			// (it loads the sample with the appender) after other instances
 			// were created and disposed crashes the plugin process now and
