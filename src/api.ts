@@ -1,5 +1,15 @@
 import { Observable, lastValueFrom } from 'rxjs';
-import { Estimate, MacroDoc, Plan, PlanError, PlanRequest, TableSchema } from './types';
+import {
+  BuilderModel,
+  BuilderParseResult,
+  Estimate,
+  Format,
+  MacroDoc,
+  Plan,
+  PlanError,
+  PlanRequest,
+  TableSchema,
+} from './types';
 
 /** The part of DataSourceWithBackend the resource client needs. */
 export interface ResourceCaller {
@@ -54,6 +64,19 @@ export class ResourceClient {
     const e = await call(this.ds.postResource<Estimate>('estimate', req, { showErrorAlert: false }));
     // The backend says "refused" with the guardrail's message when over budget.
     return { ...e, overBudget: Boolean(e.overBudget || e.refused), message: e.refused || e.message };
+  }
+
+  /** builderParse asks the backend whether rawSql fits the builder (the planner's parser decides). */
+  builderParse(rawSql: string, format?: Format): Promise<BuilderParseResult> {
+    return call(
+      this.ds.postResource<BuilderParseResult>('builder/parse', { rawSql, format }, { showErrorAlert: false })
+    );
+  }
+
+  /** builderSql writes a builder model as the engine's SQL: the one text the builder shows and runs. */
+  async builderSql(model: BuilderModel): Promise<string> {
+    const r = await call(this.ds.postResource<{ sql: string }>('builder/sql', { model }, { showErrorAlert: false }));
+    return r.sql;
   }
 
   /** macros is fetched once per client; a failure is retried on the next call. */

@@ -17,7 +17,7 @@ describe('formatHealth', () => {
     const res = formatHealth({
       status: 'success',
       message: 'Connected to PostgreSQL 15.4, database "postgres" as "grafana"',
-      details: { engine: 'postgres', version: '15.4', capabilities: ['READ ONLY transactions', 'EXPLAIN'] },
+      details: { engine: 'postgres', version: '15.4', capabilities: ['READ ONLY transactions', 'EXPLAIN'] } as never,
     });
     const lines = shown(res);
     expect(count(lines, '15.4')).toBe(1);
@@ -27,7 +27,11 @@ describe('formatHealth', () => {
 
   it('adds the version when the message does not say it', () => {
     const lines = shown(
-      formatHealth({ status: 'success', message: 'BigQuery project p is reachable', details: { version: 'v2' } })
+      formatHealth({
+        status: 'success',
+        message: 'BigQuery project p is reachable',
+        details: { version: 'v2' } as never,
+      })
     );
     expect(lines).toEqual(['BigQuery project p is reachable', 'Server version: v2']);
   });
@@ -36,7 +40,7 @@ describe('formatHealth', () => {
     const res = formatHealth({
       status: 'error',
       message: 'auth failed: authentication failed for user "x"',
-      details: { step: 'auth', hint: 'check the user and password' },
+      details: { step: 'auth', hint: 'check the user and password' } as never,
     });
     const lines = shown(res);
     expect(count(lines, 'auth')).toBe(1);

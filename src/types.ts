@@ -16,12 +16,73 @@ export interface QuarryQuery extends DataQuery {
   maxRows?: number;
   /** Overrides the fill of $__timeGroup ("0", "NULL", "previous"). */
   fill?: string;
+  /** The Altinity ClickHouse plugin's query model, read by its macros ($table, $timeFilter, $rateColumns…). */
+  database?: string;
+  table?: string;
+  dateTimeColDataType?: string;
+  dateColDataType?: string;
+  dateTimeType?: string;
+  round?: string;
+  intervalFactor?: number;
+  skip_comments?: boolean;
+  extrapolate?: boolean;
   /** BigQuery only: per-query processing location and priority. */
   location?: string;
   priority?: 'INTERACTIVE' | 'BATCH';
   /** Set by the data source: the dashboard's ad hoc filters and timezone. */
   filters?: QuarryFilter[];
   timezone?: string;
+  /** Editor-only: which editor shows the query (the backend ignores it). */
+  editorMode?: EditorMode;
+  /** Editor-only: the builder's model of rawSql (the backend ignores it; rawSql is what runs). */
+  builder?: BuilderModel;
+}
+
+export type EditorMode = 'code' | 'builder';
+
+// The builder model (pkg/sqlplan/builder.Model); the backend writes its SQL.
+
+export type BuilderMode = 'table' | 'time_series' | 'logs';
+export type BuilderAggregate = '' | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct';
+export type BuilderOp =
+  | '$__timeFilter'
+  | '='
+  | '!='
+  | '<'
+  | '>'
+  | '<='
+  | '>='
+  | 'IN'
+  | 'NOT IN'
+  | 'LIKE'
+  | 'NOT LIKE'
+  | 'IS NULL'
+  | 'IS NOT NULL';
+
+export interface BuilderValue {
+  kind: 'string' | 'number' | 'variable';
+  text: string;
+}
+
+export interface BuilderModel {
+  mode: BuilderMode;
+  table: { project?: string; dataset?: string; name: string };
+  time?: { column: string; interval: string; fill?: string; alias?: string };
+  columns: Array<{ name: string; aggregate?: BuilderAggregate; alias?: string }>;
+  filters?: Array<{ column: string; op: BuilderOp; value?: BuilderValue; values?: BuilderValue[] }>;
+  groupBy?: string[];
+  orderBy?: Array<{ time?: boolean; column?: string; aggregate?: BuilderAggregate; desc?: boolean }>;
+  limit?: number;
+}
+
+/** The /builder/parse answer: the model and its SQL, or why the SQL does not fit and where. */
+export interface BuilderParseResult {
+  fits: boolean;
+  model?: BuilderModel;
+  sql?: string;
+  reason?: string;
+  line?: number;
+  column?: number;
 }
 
 /** An ad hoc filter as the planner receives it (see DESIGN.md). */
@@ -169,6 +230,10 @@ export interface MacroDoc {
 export interface ColumnInfo {
   name: string;
   type: string;
+  /** In the partition key (BigQuery partitioning, ClickHouse PARTITION BY). */
+  partitionKey?: boolean;
+  /** In the sorting key (ClickHouse ORDER BY, BigQuery clustering). */
+  sortKey?: boolean;
 }
 
 export interface TableSchema {

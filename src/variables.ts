@@ -4,9 +4,11 @@ import { Observable } from 'rxjs';
 import { VariableQueryEditor } from './components/editors/VariableQueryEditor';
 import type { DataSource } from './datasource';
 import { QuarryQuery } from './types';
+import { migrateVariableQuery, QUERY_TYPE_VARIABLE } from './variableQuery';
+
+export { migrateVariableQuery, QUERY_TYPE_VARIABLE };
 
 /** QueryTypeVariable asks the backend for a (text, value) frame (pkg/plugin QueryTypeVariable). */
-export const QUERY_TYPE_VARIABLE = 'variable';
 
 /** QuarryVariableSupport runs template variable queries through the backend. */
 export class QuarryVariableSupport extends CustomVariableSupport<DataSource, QuarryQuery> {
@@ -28,12 +30,4 @@ export class QuarryVariableSupport extends CustomVariableSupport<DataSource, Qua
   getDefaultQuery(): Partial<QuarryQuery> {
     return { rawSql: '', format: 'table', queryType: QUERY_TYPE_VARIABLE };
   }
-}
-
-/** migrateVariableQuery accepts the old string form of a variable query. */
-export function migrateVariableQuery(q: QuarryQuery | string): QuarryQuery {
-  if (typeof q === 'string') {
-    return { refId: 'variable', rawSql: q };
-  }
-  return { ...q, refId: q.refId || 'variable' };
 }

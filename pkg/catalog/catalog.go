@@ -33,6 +33,12 @@ type Column struct {
 	// "epoch_s", "epoch_ms", "epoch_us", "epoch_ns", "date", "datetime",
 	// "timestamp", "timestamptz".
 	Hint string `json:"hint,omitempty"`
+	// PartitionKey marks a column of the partition key (BigQuery
+	// partitioning column, ClickHouse PARTITION BY), and SortKey one of the
+	// sorting key (ClickHouse ORDER BY, BigQuery clustering). Filters on
+	// them read less; the editor's pickers mark them.
+	PartitionKey bool `json:"partitionKey,omitempty"`
+	SortKey      bool `json:"sortKey,omitempty"`
 }
 
 // PartitionKind says how a table is partitioned.

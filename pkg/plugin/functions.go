@@ -13,28 +13,54 @@ import (
 // rarely within minutes.
 const functionsTTL = 10 * time.Minute
 
-// functionCache keeps one engine's function list with an expiry; one load
-// runs at a time and failures are not kept.
+// functionCache keeps one engine's function list with an expiry. The load
+// runs with no lock held, one at a time: other callers wait for it or for
+// their own deadline. Failures are not kept.
 type functionCache struct {
-	mu      sync.Mutex
-	list    []engine.Function
-	expires time.Time
+	mu       sync.Mutex
+	list     []engine.Function
+	expires  time.Time
+	inflight chan struct{} // closed when the running load ends
 }
 
 // get returns the cached list, loading it when missing or expired.
 func (c *functionCache) get(ctx context.Context, now time.Time, load func(context.Context) ([]engine.Function, error)) ([]engine.Function, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.list != nil && now.Before(c.expires) {
-		return c.list, nil
+	for {
+		c.mu.Lock()
+		if c.list != nil && now.Before(c.expires) {
+			list := c.list
+			c.mu.Unlock()
+			return list, nil
+		}
+		if busy := c.inflight; busy != nil {
+			c.mu.Unlock()
+			select {
+			case <-busy:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		c.inflight = done
+		c.mu.Unlock()
+
+		list, err := load(ctx)
+
+		c.mu.Lock()
+		c.inflight = nil
+		if err == nil {
+			c.list = nonNil(list)
+			c.expires = now.Add(functionsTTL)
+			list = c.list
+		}
+		c.mu.Unlock()
+		close(done)
+		if err != nil {
+			return nil, err
+		}
+		return list, nil
 	}
-	list, err := load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.list = nonNil(list)
-	c.expires = now.Add(functionsTTL)
-	return c.list, nil
 }
 
 // Functions lists the functions of the connected server for completion,

@@ -31,12 +31,14 @@ const (
 	RouteMacros         = "macros"
 	RouteTagKeys        = "tag-keys"
 	RouteTagValues      = "tag-values"
+	RouteBuilderParse   = "builder/parse"
+	RouteBuilderSQL     = "builder/sql"
 )
 
 // Routes lists every resource route.
 func Routes() []string {
 	return []string{RoutePlan, RouteEstimate, RouteSchemaDatasets, RouteSchemaTables, RouteSchemaColumns,
-		RouteSchemaFuncs, RouteMacros, RouteTagKeys, RouteTagValues}
+		RouteSchemaFuncs, RouteMacros, RouteTagKeys, RouteTagValues, RouteBuilderParse, RouteBuilderSQL}
 }
 
 // Bounds of the ad hoc filter resources.
@@ -170,6 +172,10 @@ func (d *Datasource) resource(ctx context.Context, method, path, rawURL string, 
 		return map[string]any{"functions": fs}, nil
 	case RouteMacros:
 		return map[string]any{"macros": macroDocs()}, nil
+	case RouteBuilderParse:
+		return BuilderParse(method, body, s.eng.Dialect())
+	case RouteBuilderSQL:
+		return BuilderSQL(method, body, s.eng.Dialect())
 	case RouteTagKeys:
 		dataset, table := s.adhocTable(params)
 		return s.TagKeys(ctx, dataset, table)

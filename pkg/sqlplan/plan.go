@@ -55,6 +55,11 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Name() == dialect.ClickHouse && !d.Has(dialect.HashComments) {
+		if err := hashComments(src, script.Tokens, d); err != nil {
+			return nil, err
+		}
+	}
 	query := st.Query
 
 	pd := &s.pushdown
@@ -191,6 +196,18 @@ func readOnlyStatement(src string, s *ast.Script) (*ast.Statement, error) {
 		return nil, posError(src, st.Start, "could not find the query of this SELECT statement")
 	}
 	return st, nil
+}
+
+// hashComments refuses a # comment for a ClickHouse server older than
+// 22.2, which answers it with a syntax error.
+func hashComments(src string, toks []lexer.Token, d dialect.Dialect) error {
+	for _, t := range toks {
+		if t.Kind == lexer.Comment && src[t.Start] == '#' {
+			return posError(src, t.Start, fmt.Sprintf(
+				"ClickHouse %s does not accept # comments (they came in 22.2): write -- instead", d.Version()))
+		}
+	}
+	return nil
 }
 
 // macroVariables is the request's variables as the macro expansion takes

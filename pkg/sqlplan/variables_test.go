@@ -142,3 +142,27 @@ func TestVariablesJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestClickHouseHashComments: a # comment is refused for ClickHouse before
+// 22.2 (18.16 answers a syntax error), at its position, and kept for newer
+// servers.
+func TestClickHouseHashComments(t *testing.T) {
+	for _, c := range []struct {
+		version string
+		ok      bool
+	}{{"18.16.1", false}, {"21.8", false}, {"22.2", true}, {"", true}} {
+		req := varRequest(sqlplan.ClickHouse, "SELECT a\nFROM t # note\n", nil)
+		req.ServerVersion = c.version
+		plan, err := sqlplan.Build(context.Background(), req)
+		if c.ok {
+			if err != nil || !strings.Contains(plan.SQL, "# note") {
+				t.Errorf("%s: %v", c.version, err)
+			}
+			continue
+		}
+		var pe *sqlplan.Error
+		if err == nil || !asError(err, &pe) || pe.Line != 2 || pe.Column != 8 || !strings.Contains(pe.Message, "write -- instead") {
+			t.Errorf("%s: got %v, want an error at 2:8", c.version, err)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func xwbCases(t testing.TB) []xwbCase {
 		if err != nil {
 			t.Fatalf("%s: plan: %v", q.Name, err)
 		}
-		out = append(out, xwbCase{name: q.Name, dialect: q.Dialect, raw: q.Request.RawSQL, planned: plan.SQL})
+		out = append(out, xwbCase{name: q.Name, dialect: q.Dialect, raw: expandStatementMacros(t, q), planned: plan.SQL})
 	}
 	return out
 }

@@ -6,11 +6,15 @@ import { Button, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 import type { DataSource } from '../datasource';
 import { toFilters } from '../datasource';
 import { Estimate, Format, Plan, QuarryOptions, QuarryQuery } from '../types';
+import { BuilderEditor } from './builder/BuilderEditor';
+import { emptyModel } from './builder/model';
+import { ModeRefusal, ModeToggle, useModeSwitch } from './builder/ModeSwitch';
 import { BudgetWarning, CostBadge } from './query/CostBadge';
 import { PlanView } from './query/PlanView';
 import { buildPlanRequest, markersFrom } from './query/planRequest';
 import { SqlEditor } from './query/SqlEditor';
 import { useDryRun } from './query/useDryRun';
+import { AltinityOptions, usesAltinityMacros } from './query/AltinityOptions';
 
 export type Props = QueryEditorProps<DataSource, QuarryQuery, QuarryOptions>;
 
@@ -74,10 +78,22 @@ export function QueryEditor(props: Props) {
     [onChange, query]
   );
 
+  // Builder/Code modes (src/components/builder): both edit rawSql, so the cost badge and plan follow either.
+  const modeSwitch = useModeSwitch(query, datasource.resources, onChange);
+  const writeSql = useCallback(
+    (m: NonNullable<QuarryQuery['builder']>) => datasource.resources.builderSql(m),
+    [datasource]
+  );
+  const onBuilderChange = useCallback(
+    (builder: NonNullable<QuarryQuery['builder']>, sql: string) => onChange({ ...query, builder, rawSql: sql }),
+    [onChange, query]
+  );
+
   return (
     <div className={styles.root} data-testid="quarry-query-editor">
       <Stack direction="row" alignItems="center" justifyContent="space-between" wrap="wrap" gap={1}>
         <Stack direction="row" alignItems="center" gap={1}>
+          <ModeToggle state={modeSwitch} />
           <RadioButtonGroup
             size="sm"
             options={FORMAT_OPTIONS}
@@ -102,14 +118,28 @@ export function QueryEditor(props: Props) {
         </Stack>
       </Stack>
       <BudgetWarning dryRun={estimate} />
-      <SqlEditor
-        value={rawSql}
-        engine={datasource.engine}
-        resources={datasource.resources}
-        onChange={setSql}
-        onRun={onRunQuery}
-        markers={markers}
-      />
+      {usesAltinityMacros(rawSql) && <AltinityOptions query={query} onChange={onChange} />}
+      <ModeRefusal state={modeSwitch} />
+      {modeSwitch.mode === 'builder' ? (
+        <BuilderEditor
+          model={query.builder ?? emptyModel(format)}
+          format={format}
+          sql={rawSql}
+          engine={datasource.engine}
+          schema={datasource.resources}
+          writeSql={writeSql}
+          onChange={onBuilderChange}
+        />
+      ) : (
+        <SqlEditor
+          value={rawSql}
+          engine={datasource.engine}
+          resources={datasource.resources}
+          onChange={setSql}
+          onRun={onRunQuery}
+          markers={markers}
+        />
+      )}
       {showPlan && <PlanView dryRun={plan} />}
     </div>
   );

@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import { freePort, run, startQuarry } from './processes.mjs';
 import { startHarnessServer } from './server.mjs';
 import { steps } from './steps.mjs';
+import { builderSteps } from './builder-steps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const outDir = path.join(root, 'test-output', 'e2e');
@@ -75,7 +76,7 @@ async function main() {
     cleanup.push(() => fs.writeFileSync(path.join(outDir, 'browser-console.log'), consoleLines.join('\n')));
 
     await page.goto(`${harness.url}/?uid=quarry&engine=duckdb`);
-    for (const step of steps) {
+    for (const step of [...steps, ...builderSteps]) {
       const started = Date.now();
       try {
         await step.run(page, { outDir });

@@ -200,8 +200,12 @@ export const steps = [
       const health = page.locator('[data-testid="harness-health"]');
       await health.waitFor({ timeout: 30_000 });
       const text = (await health.textContent()) ?? '';
-      if (!/version/i.test(text)) {
+      const version = /\bv?\d+\.\d+\.\d+\b/.exec(text)?.[0];
+      if (!version) {
         throw new Error(`the health details show no version: ${text}`);
+      }
+      if (text.split(version).length !== 2) {
+        throw new Error(`the health details repeat the version ${version}: ${text}`);
       }
       await health.scrollIntoViewIfNeeded();
       await shot(page, outDir, '09-config-health.png');

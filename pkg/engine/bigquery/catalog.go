@@ -150,8 +150,22 @@ func (e *Engine) Columns(ctx context.Context, dataset, table string) (catalog.Ta
 		out.RowCount = int64(md.NumRows)
 		out.Bytes = md.NumBytes
 	}
+	clustered := map[string]bool{}
+	if md.Clustering != nil {
+		for _, f := range md.Clustering.Fields {
+			clustered[strings.ToLower(f)] = true
+		}
+	}
+	partCol := ""
+	if tp := md.TimePartitioning; tp != nil {
+		partCol = strings.ToLower(tp.Field)
+	} else if rp := md.RangePartitioning; rp != nil {
+		partCol = strings.ToLower(rp.Field)
+	}
 	for _, f := range md.Schema {
-		out.Columns = append(out.Columns, catalog.Column{Name: f.Name, Type: schemaTypeName(f)})
+		name := strings.ToLower(f.Name)
+		out.Columns = append(out.Columns, catalog.Column{Name: f.Name, Type: schemaTypeName(f),
+			PartitionKey: partCol != "" && name == partCol, SortKey: clustered[name]})
 	}
 	if tp := md.TimePartitioning; tp != nil && part == nil {
 		gran := string(tp.Type)

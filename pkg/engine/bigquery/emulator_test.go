@@ -316,7 +316,7 @@ func TestEmulatorCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hr.Name != "sample.http_requests" || len(hr.Columns) != 10 || hr.Columns[0] != (catalog.Column{Name: "ts", Type: "TIMESTAMP"}) {
+	if hr.Name != "sample.http_requests" || len(hr.Columns) != 10 || hr.Columns[0] != (catalog.Column{Name: "ts", Type: "TIMESTAMP", PartitionKey: true, SortKey: hr.Columns[0].SortKey}) {
 		t.Errorf("http_requests = %+v", hr)
 	}
 	if p := hr.Partitioning; p == nil || p.Kind != catalog.PartitionColumn || p.Column != "ts" || p.Granularity != "DAY" {

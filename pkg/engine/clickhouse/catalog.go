@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/engine"
 )
@@ -64,20 +66,31 @@ func (e *Engine) Columns(ctx context.Context, dataset, table string) (catalog.Ta
 			out.Partitioning = &catalog.Partitioning{Kind: catalog.PartitionColumn, Column: m[2], Granularity: g}
 		}
 	}
-	crows, err := e.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = "+quote(db)+" AND table = "+quote(table)+" ORDER BY position")
-	if err != nil {
-		// 18.x has no position column: fall back to the natural order.
-		crows, err = e.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = "+quote(db)+" AND table = "+quote(table))
-		if err != nil {
-			return catalog.Table{}, engine.Downstream(wrapError(err, ""))
+	// is_in_partition_key and is_in_sorting_key mark the key columns; the
+	// position column came later than 18.x, which keeps the natural order.
+	where := " FROM system.columns WHERE database = " + quote(db) + " AND table = " + quote(table)
+	keys := ", is_in_partition_key, is_in_sorting_key"
+	var crows driver.Rows
+	for _, q := range []string{
+		"SELECT name, type" + keys + where + " ORDER BY position",
+		"SELECT name, type" + keys + where,
+		"SELECT name, type, 0, 0" + where,
+	} {
+		if crows, err = e.conn.Query(ctx, q); err == nil {
+			break
 		}
+	}
+	if err != nil {
+		return catalog.Table{}, engine.Downstream(wrapError(err, ""))
 	}
 	defer crows.Close()
 	for crows.Next() {
 		var c catalog.Column
-		if err := crows.Scan(&c.Name, &c.Type); err != nil {
+		var inPart, inSort uint8
+		if err := crows.Scan(&c.Name, &c.Type, &inPart, &inSort); err != nil {
 			return catalog.Table{}, engine.Downstream(err)
 		}
+		c.PartitionKey, c.SortKey = inPart != 0, inSort != 0
 		out.Columns = append(out.Columns, c)
 	}
 	if stats, err := e.partStats(ctx, [][2]string{{db, table}}); err == nil {

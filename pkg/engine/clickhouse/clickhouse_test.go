@@ -381,6 +381,14 @@ func TestCatalog(t *testing.T) {
 	if tbl.Columns[0].Name != "ts" || tbl.Columns[0].Type != "DateTime('UTC')" {
 		t.Fatalf("columns %+v", tbl.Columns)
 	}
+	// PARTITION BY toYYYYMMDD(ts) ORDER BY (service, host, ts): the pickers mark these.
+	keys := map[string][2]bool{}
+	for _, c := range tbl.Columns {
+		keys[c.Name] = [2]bool{c.PartitionKey, c.SortKey}
+	}
+	if keys["ts"] != [2]bool{true, true} || keys["service"] != [2]bool{false, true} || keys["host"] != [2]bool{false, true} || keys["status"] != [2]bool{} {
+		t.Errorf("partition/sort keys %v", keys)
+	}
 	if _, err := e.Columns(ctx, "sample", "nope"); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("got %v", err)
 	}

@@ -4,6 +4,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -252,6 +253,9 @@ func TestReadOnly(t *testing.T) {
 			"ATTACH ':memory:' AS other",
 		} {
 			_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: sql}, engine.QueryOptions{})
+			if strings.HasPrefix(sql, "COPY") && err != nil && strings.Contains(err.Error(), "Permission Error") {
+				continue // DuckDB refuses the file before the statement type is known
+			}
 			if !errors.Is(err, ErrNotReadOnly) {
 				t.Errorf("%s: err = %v, want ErrNotReadOnly", sql, err)
 			}
@@ -317,13 +321,14 @@ func TestDataFolderAndCatalog(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Sales 2024.csv"), []byte("day,amount\n2024-01-01,10.5\n2024-01-02,20\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Write a Parquet file with DuckDB itself.
-	w, err := New(context.Background(), Settings{SkipSample: true})
+	// Write a Parquet file with DuckDB itself (a plain handle: the engine's
+	// own database refuses to write files).
+	w, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	pq := filepath.Join(dir, "metrics.parquet")
-	if _, err := w.DB().Exec(fmt.Sprintf("COPY (SELECT range AS id, (range * 1.5)::DOUBLE AS v FROM range(100)) TO %s (FORMAT parquet)", quoteLiteral(pq))); err != nil {
+	if _, err := w.Exec(fmt.Sprintf("COPY (SELECT range AS id, (range * 1.5)::DOUBLE AS v FROM range(100)) TO %s (FORMAT parquet)", quoteLiteral(pq))); err != nil {
 		t.Fatal(err)
 	}
 	_ = w.Close()

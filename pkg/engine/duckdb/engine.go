@@ -84,13 +84,74 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	}
 	e.db.SetMaxOpenConns(maxConns)
 	e.db.SetMaxIdleConns(maxConns)
-	if s.Path == "" && !s.SkipSample {
-		if err := sample.LoadDuckDB(ctx, e.db); err != nil {
-			_ = e.Close()
-			return nil, fmt.Errorf("duckdb: loading the sample into the in-memory database: %w", err)
+	if err := e.lockDown(ctx, func() error {
+		if s.Path == "" && !s.SkipSample {
+			if err := sample.LoadDuckDB(ctx, e.db); err != nil {
+				return fmt.Errorf("duckdb: loading the sample into the in-memory database: %w", err)
+			}
 		}
+		return nil
+	}); err != nil {
+		_ = e.Close()
+		return nil, err
 	}
 	return e, nil
+}
+
+// lockDown is the engine's half of the trust model: whatever a query says,
+// DuckDB itself refuses files outside the data folder, the network,
+// extension installs and loads, and configuration changes. It disables
+// external access (allowing only the data folder's directory, whose files
+// the views read), turns off extension autoload and autoinstall, runs setup
+// (the sample load), and then locks the configuration so that no SET or
+// PRAGMA can undo any of it.
+func (e *Engine) lockDown(ctx context.Context, setup func() error) error {
+	allowedDir := ""
+	if dir := e.settings.DataFolder; dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return fmt.Errorf("duckdb: data folder: %w", err)
+		}
+		allowedDir = strings.TrimSuffix(abs, string(filepath.Separator)) + string(filepath.Separator)
+	}
+	var locked bool
+	if err := e.db.QueryRowContext(ctx, "SELECT current_setting('lock_configuration')").Scan(&locked); err != nil {
+		return fmt.Errorf("duckdb: reading the configuration: %w", err)
+	}
+	if locked {
+		// The same database file is already open in this process (DuckDB
+		// shares one instance per file): it must be locked down the same way.
+		var external, dirOK bool
+		err := e.db.QueryRowContext(ctx, "SELECT current_setting('enable_external_access'), ? = '' OR list_contains(current_setting('allowed_directories'), ?)",
+			allowedDir, allowedDir).Scan(&external, &dirOK)
+		if err != nil {
+			return fmt.Errorf("duckdb: reading the configuration: %w", err)
+		}
+		if external || !dirOK {
+			return fmt.Errorf("duckdb: %s is already open in this process with other access settings (another data folder); use one data folder per database file", e.settings.Path)
+		}
+		return nil
+	}
+	stmts := []string{
+		"SET GLOBAL autoinstall_known_extensions = false",
+		"SET GLOBAL autoload_known_extensions = false",
+	}
+	if allowedDir != "" {
+		stmts = append(stmts, "SET GLOBAL allowed_directories = ["+quoteLiteral(allowedDir)+"]")
+	}
+	stmts = append(stmts, "SET GLOBAL enable_external_access = false")
+	for _, st := range stmts {
+		if _, err := e.db.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("duckdb: securing the database (%s): %w", st, err)
+		}
+	}
+	if err := setup(); err != nil {
+		return err
+	}
+	if _, err := e.db.ExecContext(ctx, "SET GLOBAL lock_configuration = true"); err != nil {
+		return fmt.Errorf("duckdb: locking the configuration: %w", err)
+	}
+	return nil
 }
 
 // initConn creates the data-folder views on a new connection. They are

@@ -72,44 +72,90 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 
 // withStmt prepares sql as a single statement on a pooled connection,
 // checks that it is read-only, and calls fn with it.
+//
+// Preparing binds the statement, which can be slow (a view over a large
+// file, a deep query), and DuckDB's Prepare takes no context. So the
+// connection is owned by a goroutine that prepares; the caller waits for
+// the statement or for ctx, whichever comes first. When ctx ends first the
+// caller returns at once and the goroutine closes the statement and hands
+// the connection back when the bind finishes: a slow bind is cancelled like
+// a slow run, as the caller sees it.
 func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) error) error {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*duck.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
+	type prepared struct {
+		stmt *duck.Stmt
+		err  error
+	}
+	ready := make(chan prepared, 1)
+	finished := make(chan struct{}) // closed when nobody uses the statement any more
+	go func() {
+		defer conn.Close()
+		err := conn.Raw(func(dc any) error {
+			stmt, err := prepareOne(dc, sql)
+			ready <- prepared{stmt, err}
+			if err != nil {
+				return nil
+			}
+			<-finished
+			return stmt.Close()
+		})
+		if err != nil {
+			select {
+			case ready <- prepared{nil, err}: // Raw itself failed
+			default:
+			}
 		}
+	}()
+	select {
+	case p := <-ready:
+		if p.err != nil {
+			return p.err
+		}
+		defer close(finished)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Prepare (not PrepareContext): with several statements the driver
-		// would execute all but the last one while preparing.
-		ds, err := c.Prepare(sql)
-		if err != nil {
-			if strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "prepare") {
-				return fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
-			}
-			return err
+		return fn(p.stmt)
+	case <-ctx.Done():
+		close(finished)
+		return ctx.Err()
+	}
+}
+
+// prepareOne prepares sql on the driver connection dc as exactly one
+// statement and checks that DuckDB classifies it as SELECT or EXPLAIN.
+func prepareOne(dc any, sql string) (*duck.Stmt, error) {
+	c, ok := dc.(*duck.Conn)
+	if !ok {
+		return nil, fmt.Errorf("unexpected driver connection %T", dc)
+	}
+	// Prepare (not PrepareContext): with several statements the driver
+	// would execute all but the last one while preparing.
+	ds, err := c.Prepare(sql)
+	if err != nil {
+		if strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "prepare") {
+			return nil, fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
 		}
-		stmt, ok := ds.(*duck.Stmt)
-		if !ok {
-			_ = ds.Close()
-			return fmt.Errorf("unexpected driver statement %T", ds)
-		}
-		defer stmt.Close()
-		typ, err := stmt.StatementType()
-		if err != nil {
-			return err
-		}
-		if typ != duck.STATEMENT_TYPE_SELECT && typ != duck.STATEMENT_TYPE_EXPLAIN {
-			return fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
-		}
-		return fn(stmt)
-	})
+		return nil, err
+	}
+	stmt, ok := ds.(*duck.Stmt)
+	if !ok {
+		_ = ds.Close()
+		return nil, fmt.Errorf("unexpected driver statement %T", ds)
+	}
+	typ, err := stmt.StatementType()
+	if err != nil {
+		_ = stmt.Close()
+		return nil, err
+	}
+	if typ != duck.STATEMENT_TYPE_SELECT && typ != duck.STATEMENT_TYPE_EXPLAIN {
+		_ = stmt.Close()
+		return nil, fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
+	}
+	return stmt, nil
 }
 
 func stmtTypeName(t duck.StmtType) string {

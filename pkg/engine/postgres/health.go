@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/bigtent/quarry/pkg/engine"
@@ -80,6 +81,11 @@ func (e *Engine) Health(ctx context.Context) engine.Health {
 	}
 	h := engine.Health{OK: true, Version: version, Capabilities: caps,
 		Message: fmt.Sprintf("Connected to PostgreSQL %s, database %q as %q", version, s.Database, s.User)}
+	if risky := riskyRoles(ctx, conn.Conn()); len(risky) > 0 {
+		h.Message += fmt.Sprintf(". Warning: the user is %s, so only Quarry's planner stands between a query and the server's files and programs",
+			strings.Join(risky, " and "))
+		h.Hint = "connect as a least-privilege role (README, Security): no superuser, no pg_read_server_files, pg_write_server_files or pg_execute_server_program"
+	}
 	if schemas == 0 {
 		h.OK = false
 		h.Step = "permission"
@@ -129,4 +135,33 @@ func classifyConnect(err error, s Settings) engine.Health {
 		return engine.Health{Step: "auth", Message: "authentication failed: " + msg, Hint: "check the User and Password settings"}
 	}
 	return engine.Health{Step: "tcp", Message: "connecting failed: " + msg, Hint: "check Host, Port and the network path to the server"}
+}
+
+// riskyRoles names what makes the connected role more powerful than a
+// reader: superuser, and membership in the roles that read or write server
+// files or run server programs. A failed lookup names nothing.
+func riskyRoles(ctx context.Context, conn *pgx.Conn) []string {
+	var super, readFiles, writeFiles, execProg bool
+	err := conn.QueryRow(ctx, `SELECT r.rolsuper,
+  COALESCE(pg_has_role(current_user, 'pg_read_server_files', 'MEMBER'), false),
+  COALESCE(pg_has_role(current_user, 'pg_write_server_files', 'MEMBER'), false),
+  COALESCE(pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER'), false)
+FROM pg_roles r WHERE r.rolname = current_user`).Scan(&super, &readFiles, &writeFiles, &execProg)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if super {
+		return []string{"a superuser"}
+	}
+	if readFiles {
+		out = append(out, "a member of pg_read_server_files")
+	}
+	if writeFiles {
+		out = append(out, "a member of pg_write_server_files")
+	}
+	if execProg {
+		out = append(out, "a member of pg_execute_server_program")
+	}
+	return out
 }

@@ -171,9 +171,12 @@ const (
 	Explain
 	// ExplainEstimate is EXPLAIN ESTIMATE (ClickHouse 21.9).
 	ExplainEstimate
+	// HashComments: "# " and "#!" start a line comment (ClickHouse 22.2,
+	// PR #34230); older servers answer a syntax error.
+	HashComments
 )
 
-var capabilityNames = [...]string{"toStartOfInterval", "DateTime64", "fromUnixTimestamp64Milli", "sub-second intervals", "EXPLAIN", "EXPLAIN ESTIMATE"}
+var capabilityNames = [...]string{"toStartOfInterval", "DateTime64", "fromUnixTimestamp64Milli", "sub-second intervals", "EXPLAIN", "EXPLAIN ESTIMATE", "# comments"}
 
 // String names the capability.
 func (c Capability) String() string {
@@ -202,6 +205,8 @@ func (d Dialect) Has(c Capability) bool {
 		return v.AtLeast(20, 6)
 	case ExplainEstimate:
 		return v.AtLeast(21, 9)
+	case HashComments:
+		return v.AtLeast(22, 2)
 	}
 	return false
 }

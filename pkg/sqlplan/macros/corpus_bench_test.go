@@ -46,7 +46,11 @@ func loadCorpusCases(b testing.TB) []corpusCase {
 	out := make([]corpusCase, 0, len(qs))
 	for _, q := range qs {
 		req := q.Request
-		script, err := parser.Parse(req.RawSQL, req.Dialect)
+		src, err := q.ParserText()
+		if err != nil {
+			b.Fatal(err)
+		}
+		script, err := parser.Parse(src, req.Dialect)
 		if err != nil {
 			b.Fatalf("%s: %v", q.Name, err)
 		}
@@ -54,7 +58,7 @@ func loadCorpusCases(b testing.TB) []corpusCase {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c := corpusCase{src: req.RawSQL, toks: script.Tokens, d: d, cols: map[colKey]colAt{},
+		c := corpusCase{src: src, toks: script.Tokens, d: d, cols: map[colKey]colAt{},
 			cfg: macros.Config{
 				Dialect: dialect.Name(req.Dialect), ServerVersion: req.ServerVersion,
 				From: req.TimeRange.From, To: req.TimeRange.To,

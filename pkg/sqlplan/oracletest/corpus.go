@@ -19,6 +19,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // Query is one corpus query: a realistic dashboard query and the request
@@ -79,6 +80,8 @@ type overrides struct {
 	Timezone *string          `json:"timezone"`
 	MaxRows  *int64           `json:"maxRows"`
 	Filters  []sqlplan.Filter `json:"filters"`
+	// Altinity is the Altinity plugin's query model (for its macros).
+	Altinity *stmtmacro.Altinity `json:"altinity"`
 }
 
 // LoadCorpus reads testdata/corpus/<dialect>.txtar under dir (the
@@ -154,6 +157,9 @@ func LoadDialect(dir string, d sqlplan.Dialect) ([]Query, error) {
 				req.MaxRows = *o.MaxRows
 			}
 			req.Filters = o.Filters
+			if o.Altinity != nil {
+				req.Altinity = *o.Altinity
+			}
 		}
 		out = append(out, Query{Name: n, Dialect: d, Request: req})
 	}
@@ -168,4 +174,17 @@ func Names(qs []Query) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ParserText is the query's text after its statement and Altinity macros:
+// the text the planner's parser reads (statement macros expand before
+// parsing).
+func (q Query) ParserText() (string, error) {
+	r := q.Request
+	res, err := stmtmacro.Expand(r.RawSQL, stmtmacro.Options{Dialect: string(r.Dialect), ServerVersion: r.ServerVersion,
+		From: r.TimeRange.From, To: r.TimeRange.To, IntervalMs: r.IntervalMs, MaxDataPoints: r.MaxDataPoints, Altinity: r.Altinity})
+	if err != nil {
+		return "", fmt.Errorf("%s: statement macros: %w", q.Name, err)
+	}
+	return res.SQL, nil
 }

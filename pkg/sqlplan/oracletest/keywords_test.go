@@ -4,16 +4,21 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bigtent/quarry/pkg/sample"
 
 	"github.com/bigtent/quarry/pkg/sqlplan"
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
+	"github.com/bigtent/quarry/pkg/sqlplan/oracletest"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
 	"github.com/bigtent/quarry/pkg/testenv"
 )
@@ -153,15 +158,18 @@ type kwEngine struct {
 }
 
 // agreement runs every keyword form on e and returns the disagreements.
-func agreement(t *testing.T, e kwEngine, kws []string) {
+func agreement(t *testing.T, e kwEngine, kws []string) { agreementForms(t, e, kws, kwForms) }
+
+// agreementForms is agreement with the forms fs.
+func agreementForms(t *testing.T, e kwEngine, kws []string, fs []kwForm) {
 	ctx := context.Background()
 	if err := e.setup(ctx, kws); err != nil {
 		t.Fatalf("fixtures: %v", err)
 	}
-	type tally struct{ accepted, refused, agree, disagree, plannerOnly int }
+	type tally struct{ accepted, refused, agree, disagree, kept, plannerOnly int }
 	per := map[string]*tally{}
-	var bad []string
-	for _, f := range kwForms {
+	var bad, kept []string
+	for _, f := range fs {
 		ta := &tally{}
 		per[f.name] = ta
 		for _, kw := range kws {
@@ -172,6 +180,14 @@ func agreement(t *testing.T, e kwEngine, kws []string) {
 			case engineErr == nil && why == "":
 				ta.accepted++
 				ta.agree++
+			case engineErr == nil && e.d == sqlplan.ClickHouse && (!parser.IsName(string(e.d), kw) || f.name == "alias-bare" || f.name == "table-alias"):
+				// ClickHouse reads nearly every word as a name (SELECT from
+				// FROM t runs on 18.16); the planner keeps the core SQL words
+				// reserved there and takes fewer bare aliases. Counted and
+				// listed, not failed.
+				ta.accepted++
+				ta.kept++
+				kept = append(kept, kw+" ("+f.name+")")
 			case engineErr == nil:
 				ta.accepted++
 				ta.disagree++
@@ -184,10 +200,13 @@ func agreement(t *testing.T, e kwEngine, kws []string) {
 			}
 		}
 	}
-	for _, f := range kwForms {
+	for _, f := range fs {
 		ta := per[f.name]
-		t.Logf("%s %-14s keywords %d: engine accepts %d (planner agrees on %d), engine refuses %d (planner parses %d of them)",
-			e.d, f.name, len(kws), ta.accepted, ta.agree, ta.refused, ta.plannerOnly)
+		t.Logf("%s %-14s keywords %d: engine accepts %d (planner agrees on %d, keeps %d reserved), engine refuses %d (planner parses %d of them)",
+			e.d, f.name, len(kws), ta.accepted, ta.agree, ta.kept, ta.refused, ta.plannerOnly)
+	}
+	if len(kept) > 0 {
+		t.Logf("%s: accepted by the engine, kept reserved by the planner: %s", e.d, strings.Join(kept, ", "))
 	}
 	for _, b := range bad {
 		t.Error(b)
@@ -247,15 +266,21 @@ func TestKeywordsAsNamesPostgres(t *testing.T) {
 // ddl creates schema quarry_keywords with table cols (x and one column per
 // keyword) and a table per keyword, quoting names with q.
 func ddl(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), kws []string, q, typ string) error {
+	return ddlWith(ctx, exec, kws, q, typ, "CREATE SCHEMA IF NOT EXISTS "+kwSchema, "")
+}
+
+// ddlWith is ddl with the statement that creates the schema (or database)
+// and a table suffix (ClickHouse's ENGINE clause).
+func ddlWith(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), kws []string, q, typ, schema, suffix string) error {
 	quote := func(s string) string { return q + s + q }
-	stmts := []string{"CREATE SCHEMA IF NOT EXISTS " + kwSchema}
+	stmts := []string{schema}
 	cols := []string{"x " + typ}
 	for _, kw := range kws {
 		cols = append(cols, quote(kw)+" "+typ)
 	}
-	stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+kwSchema+".cols ("+strings.Join(cols, ", ")+")")
+	stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+kwSchema+".cols ("+strings.Join(cols, ", ")+")"+suffix)
 	for _, kw := range kws {
-		stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+kwSchema+"."+quote(kw)+" (x "+typ+")")
+		stmts = append(stmts, "CREATE TABLE IF NOT EXISTS "+kwSchema+"."+quote(kw)+" (x "+typ+")"+suffix)
 	}
 	for _, s := range stmts {
 		if _, err := exec(ctx, s); err != nil {
@@ -337,4 +362,136 @@ func TestPostgresKeywordsMatchServer(t *testing.T) {
 	if g, w := keywordTable(got, true), keywordTable(dialect.Keywords(dialect.Postgres), true); g != w {
 		t.Errorf("pkg/sqlplan/dialect/keywords_postgres.go differs from the server's pg_get_keywords(): regenerate it\nserver:\n%s", g)
 	}
+}
+
+// TestKeywordsAsNamesClickHouse runs the agreement on ClickHouse 18.16, in
+// the database quarry_keywords (created once, kept), with every keyword
+// the planner's lexer knows (ClickHouse reserves none as a name).
+func TestKeywordsAsNamesClickHouse(t *testing.T) {
+	info := testenv.ClickHouse(t)
+	ctx := context.Background()
+	conn, err := sample.OpenClickHouse(ctx, info.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	exec := func(ctx context.Context, q string, _ ...any) (sql.Result, error) { return nil, conn.Exec(ctx, q) }
+	kws := kwNames(dialect.ClickHouse)
+	agreement(t, kwEngine{d: sqlplan.ClickHouse,
+		setup: func(ctx context.Context, kws []string) error {
+			return ddlWith(ctx, exec, kws, "`", "Int32", "CREATE DATABASE IF NOT EXISTS "+kwSchema, " ENGINE = Memory")
+		},
+		run: func(ctx context.Context, q string) error {
+			rows, err := conn.Query(ctx, q)
+			if err != nil {
+				return err
+			}
+			rows.Close()
+			return rows.Err()
+		},
+	}, kws)
+}
+
+// TestClickHouseFormsOnServer runs the ClickHouse forms the parser tests
+// (oracletest.ClickHouseForms) that ClickHouse 18.16 has, on the server, on a
+// fixture table quarry_keywords.t, and plans each for 18.16.1.
+func TestClickHouseFormsOnServer(t *testing.T) {
+	info := testenv.ClickHouse(t)
+	ctx := context.Background()
+	conn, err := sample.OpenClickHouse(ctx, info.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{
+		"CREATE DATABASE IF NOT EXISTS " + kwSchema,
+		"CREATE TABLE IF NOT EXISTS " + kwSchema + ".t (a UInt32, b UInt32, c UInt32, x UInt32, s String, h String, d Date, " +
+			"arr Array(UInt32), tup Tuple(UInt32, UInt32)) ENGINE = ReplacingMergeTree() PARTITION BY tuple() " +
+			"ORDER BY (a, intHash32(a)) SAMPLE BY intHash32(a)",
+	} {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	ran := 0
+	for _, c := range oracletest.ClickHouseForms {
+		if !c.On1816 {
+			continue
+		}
+		q := strings.Replace(c.SQL, " FROM t", " FROM "+kwSchema+".t", 1)
+		plan, err := sqlplan.Build(ctx, sqlplan.Request{Dialect: sqlplan.ClickHouse, RawSQL: q, ServerVersion: "18.16.1",
+			TimeRange: sqlplan.TimeRange{From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}})
+		if err != nil {
+			t.Errorf("%s: plan: %v", q, err)
+			continue
+		}
+		run := plan.SQL
+		if strings.Contains(run, "FORMAT JSON") { // the native protocol has its own format
+			run = strings.Replace(run, " FORMAT JSON", "", 1)
+		}
+		rows, err := conn.Query(ctx, run)
+		if err != nil {
+			t.Errorf("%s: ClickHouse %s refuses the planned SQL: %v", run, info.Version, err)
+			continue
+		}
+		rows.Close()
+		ran++
+	}
+	t.Logf("%d ClickHouse forms ran on ClickHouse %s", ran, info.Version)
+}
+
+// bqForms are kwForms without fixture tables (the emulator loads tables
+// slowly): a derived table provides the column, a CTE the table name.
+var bqForms = []kwForm{
+	{"column", func(kw string) string { return "SELECT " + kw + " FROM (SELECT 1 AS " + kw + ")" }, checkColumn},
+	{"column-clauses", func(kw string) string {
+		return "SELECT " + kw + ", count(*) FROM (SELECT 1 AS " + kw + ") WHERE " + kw + " IS NOT NULL GROUP BY " + kw + " ORDER BY " + kw
+	}, checkColumns(2)},
+	{"alias-as", func(kw string) string { return "SELECT 1 AS " + kw + " FROM (SELECT 1 AS x)" }, checkAlias},
+	{"alias-bare", func(kw string) string { return "SELECT 1 " + kw + " FROM (SELECT 1 AS x)" }, checkAlias},
+	{"table", func(kw string) string { return "WITH " + kw + " AS (SELECT 1 AS x) SELECT * FROM " + kw }, func(kw string, sel *ast.Select) string {
+		if sel.From == nil || len(sel.From.Items) != 1 {
+			return "FROM not found"
+		}
+		tr, ok := sel.From.Items[0].(*ast.TableRef)
+		if !ok || len(tr.Name.Parts) != 1 || !strings.EqualFold(tr.Name.Parts[0].Name, kw) {
+			return "the table name was not found"
+		}
+		return ""
+	}},
+	{"table-alias", func(kw string) string { return "SELECT " + kw + ".x FROM (SELECT 1 AS x) " + kw }, func(kw string, sel *ast.Select) string {
+		if sel.From == nil || len(sel.From.Items) != 1 {
+			return "FROM not found"
+		}
+		dt, ok := sel.From.Items[0].(*ast.DerivedTable)
+		if !ok || dt.Alias == nil || !strings.EqualFold(dt.Alias.Name.Name, kw) {
+			return "the table alias was not found"
+		}
+		return ""
+	}},
+}
+
+// TestKeywordsAsNamesBigQuery runs the agreement on the BigQuery emulator
+// (ZetaSQL), with every keyword the planner's lexer knows that BigQuery
+// does not reserve.
+func TestKeywordsAsNamesBigQuery(t *testing.T) {
+	kws := kwNames(dialect.BigQuery)
+	if os.Getenv("QUARRY_KEYWORDS_FULL") != "1" {
+		// The emulator takes about a second a query: CI runs every 16th
+		// keyword; QUARRY_KEYWORDS_FULL=1 runs them all (about 10 minutes).
+		var some []string
+		for i := 0; i < len(kws); i += 16 {
+			some = append(some, kws[i])
+		}
+		kws = some
+	}
+	e := bigQuery(t)
+	defer e.close()
+	agreementForms(t, kwEngine{d: sqlplan.BigQuery,
+		setup: func(context.Context, []string) error { return nil },
+		run: func(ctx context.Context, q string) error {
+			_, err := e.rows(ctx, q)
+			return err
+		},
+	}, kws, bqForms)
 }

@@ -1,21 +1,27 @@
 package parser
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/ast"
+	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
 // corpusQuery is one query of the planner's shared dashboard corpus.
 type corpusQuery struct {
 	dialect, name, sql string
+	options            string // the query's .json section, if any
 }
 
 // readCorpus reads the *.sql sections of the planner's corpus files
-// (pkg/sqlplan/testdata/corpus/<dialect>.txtar).
+// (pkg/sqlplan/testdata/corpus/<dialect>.txtar), as the parser sees them:
+// after the statement and Altinity macros, which the planner expands before
+// parsing (with the query's "altinity" options from its .json section).
 func readCorpus(t testing.TB) []corpusQuery {
 	t.Helper()
 	files, _ := filepath.Glob("../testdata/corpus/*.txtar")
@@ -27,6 +33,8 @@ func readCorpus(t testing.TB) []corpusQuery {
 		}
 		d := strings.TrimSuffix(filepath.Base(f), ".txtar")
 		var cur *corpusQuery
+		options := map[string]string{} // query name (with .sql) -> its .json section
+		jsonOf := ""
 		for _, line := range strings.SplitAfter(string(data), "\n") {
 			if strings.HasPrefix(line, "-- ") && strings.HasSuffix(strings.TrimRight(line, "\n"), " --") {
 				name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimRight(line, "\n"), "-- "), " --")
@@ -34,20 +42,55 @@ func readCorpus(t testing.TB) []corpusQuery {
 					out = append(out, *cur)
 					cur = nil
 				}
-				if strings.HasSuffix(name, ".sql") {
+				jsonOf = ""
+				switch {
+				case strings.HasSuffix(name, ".sql"):
 					cur = &corpusQuery{dialect: d, name: name}
+				case strings.HasSuffix(name, ".json"):
+					jsonOf = strings.TrimSuffix(name, ".json") + ".sql"
 				}
 				continue
 			}
 			if cur != nil {
 				cur.sql += line
+			} else if jsonOf != "" {
+				options[jsonOf] += line
 			}
 		}
 		if cur != nil {
 			out = append(out, *cur)
 		}
+		for i := range out {
+			if out[i].dialect == d {
+				out[i].options = options[out[i].name]
+			}
+		}
+	}
+	for i := range out {
+		out[i].sql = expandStatementMacros(t, out[i])
 	}
 	return out
+}
+
+// expandStatementMacros expands q's statement and Altinity macros over a
+// fixed one-day range, with the Altinity options of its .json section.
+func expandStatementMacros(t testing.TB, q corpusQuery) string {
+	t.Helper()
+	var opts struct {
+		Altinity stmtmacro.Altinity `json:"altinity"`
+	}
+	if q.options != "" {
+		if err := json.Unmarshal([]byte(q.options), &opts); err != nil {
+			t.Fatalf("%s: options: %v", q.name, err)
+		}
+	}
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	res, err := stmtmacro.Expand(q.sql, stmtmacro.Options{Dialect: q.dialect, From: from, To: from.Add(24 * time.Hour),
+		IntervalMs: 60_000, MaxDataPoints: 1000, Altinity: opts.Altinity})
+	if err != nil {
+		t.Fatalf("%s: statement macros: %v", q.name, err)
+	}
+	return res.SQL
 }
 
 // TestCorpus parses every corpus query: no errors, one read statement, and

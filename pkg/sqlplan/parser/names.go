@@ -34,7 +34,7 @@ var nameSets = func() map[string]*kwSet {
 			case dialect.BigQuery:
 				s[k] = cat != dialect.Reserved
 			case dialect.ClickHouse:
-				s[k] = !restricted[lw] && !reserved[k]
+				s[k] = !restricted[lw] && (!reserved[k] || clickHouseNames[k])
 			}
 		}
 		for _, k := range []lexer.KW{lexer.KwNull, lexer.KwTrue, lexer.KwFalse, lexer.KwSelect, lexer.KwWith} {
@@ -44,6 +44,14 @@ var nameSets = func() map[string]*kwSet {
 	}
 	return out
 }()
+
+// clickHouseNames are words the parser reserves for other dialects'
+// grammar that ClickHouse reads as plain names. ClickHouse reserves no word
+// at all as a column (SELECT from FROM t runs on 18.16); the planner keeps
+// the core SQL words (SELECT, FROM, AND, CASE, JOIN, ...) reserved there.
+var clickHouseNames = newKwSet(lexer.KwOver, lexer.KwWithin, lexer.KwEscape, lexer.KwStruct, lexer.KwUnnest,
+	lexer.KwTryCast, lexer.KwSafeCast, lexer.KwTablesample, lexer.KwLateral, lexer.KwExists, lexer.KwExtract,
+	lexer.KwCollate, lexer.KwSimilar, lexer.KwQualify, lexer.KwInterval, lexer.KwFetch)
 
 // neverAlias are keywords that, after a table or an expression, start a
 // join or a clause in some dialect; they are not taken as a bare alias even
@@ -148,4 +156,12 @@ func (p *parser) endsAliasStrictly(n int) bool {
 		}
 	}
 	return false
+}
+
+// IsName reports whether the parser reads the keyword word (any case) as a
+// name where a column, table or alias may stand, in the dialect named
+// dialectName. Words that are no keyword of the lexer are always names.
+func IsName(dialectName, word string) bool {
+	k := lexer.LookupKeyword(word)
+	return k == lexer.KwNone || namesOf(dialectName)[k]
 }

@@ -108,7 +108,7 @@ func (p *parser) parseKeywordPrimary() ast.Expr {
 			return p.parseCast()
 		}
 	case lexer.KwExtract:
-		if call {
+		if call && !(p.d.ClickHouse && !p.isKwAt(3, lexer.KwFrom)) { // ClickHouse extract(haystack, pattern) is a regex function
 			return p.parseExtract()
 		}
 	case lexer.KwInterval:

@@ -4,7 +4,7 @@ import { Field } from '@grafana/ui';
 
 import type { DataSource } from '../../datasource';
 import { QuarryOptions, QuarryQuery } from '../../types';
-import { migrateVariableQuery, QUERY_TYPE_VARIABLE } from '../../variables';
+import { migrateVariableQuery, QUERY_TYPE_VARIABLE } from '../../variableQuery';
 import { SqlEditor } from '../query/SqlEditor';
 
 type Props = QueryEditorProps<DataSource, QuarryQuery, QuarryOptions, QuarryQuery>;
