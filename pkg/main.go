@@ -18,7 +18,10 @@ func main() {
 		log.DefaultLogger.Error("registering metrics", "error", err.Error())
 		os.Exit(1)
 	}
-	if err := datasource.Manage(plugin.PluginID, plugin.NewFactory(plugin.Deps{Metrics: metrics}), datasource.ManageOpts{}); err != nil {
+	// QueryData's frames are written as Arrow straight from their value
+	// arrays (plugin.DirectArrowData); every other service is the SDK's.
+	opts := datasource.ManageOpts{Licensing: plugin.DirectArrowData}
+	if err := datasource.Manage(plugin.PluginID, plugin.NewFactory(plugin.Deps{Metrics: metrics}), opts); err != nil {
 		log.DefaultLogger.Error("serving the plugin", "error", err.Error())
 		os.Exit(1)
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts, stops and describes the real services Quarry's integration tests use:
-# PostgreSQL 15, ClickHouse (Debian's 18.16.1) and the goccy BigQuery emulator,
-# each on a port of its own, with the sample data (pkg/sample) loaded.
+# PostgreSQL 15, ClickHouse (Debian's 18.16.1), the goccy BigQuery emulator and
+# Redis 7 (Debian's redis-server, for the shared result cache), each on a port
+# of its own, with the sample data (pkg/sample) loaded.
 #
 #   scripts/services.sh start    start what is not running, load the sample, write the env file (idempotent;
 #                                when everything runs and the sample is marked loaded it returns at once,
@@ -22,10 +23,16 @@
 #
 # Everything lives under $QUARRY_STATE_DIR (default /tmp/quarry-services):
 # data dirs, configs, pid files, logs (logs/), the env file and the `ready` marker.
-# Ports: PostgreSQL 55432, ClickHouse native 59000 (http 58123), emulator http 59050 / grpc 59060.
-# Override with QUARRY_PG_PORT, QUARRY_CH_PORT, QUARRY_CH_HTTP_PORT, QUARRY_BQ_PORT, QUARRY_BQ_GRPC_PORT.
-# QUARRY_SERVICES (default "postgres clickhouse bigquery") limits what start runs, for debugging;
-# tests (pkg/testenv) need all three.
+# Ports: PostgreSQL 55432, ClickHouse native 59000 (http 58123), emulator http 59050 / grpc 59060,
+# Redis 56379.
+# Override with QUARRY_PG_PORT, QUARRY_CH_PORT, QUARRY_CH_HTTP_PORT, QUARRY_BQ_PORT, QUARRY_BQ_GRPC_PORT,
+# QUARRY_REDIS_PORT.
+# clickhouse2 is a second ClickHouse server, shard 2 of the two-shard cluster `quarry` (shard 1 is the
+# first server; both servers carry the cluster in config.d/cluster.xml). Its ports default to the first
+# server's plus 400 (native 59400, http 58523): QUARRY_CH2_PORT, QUARRY_CH2_HTTP_PORT.
+# QUARRY_SERVICES (default "postgres clickhouse clickhouse2 bigquery redis") limits what start runs, for
+# debugging and for private instances (QUARRY_SERVICES=redis with a state dir and port of its own);
+# tests (pkg/testenv) need all five. Redis holds no sample and keeps nothing on disk (no RDB, no AOF).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,11 +43,17 @@ ch_port=${QUARRY_CH_PORT:-59000}
 ch_http_port=${QUARRY_CH_HTTP_PORT:-58123}
 bq_port=${QUARRY_BQ_PORT:-59050}
 bq_grpc_port=${QUARRY_BQ_GRPC_PORT:-59060}
+ch2_port=${QUARRY_CH2_PORT:-$((ch_port + 400))}
+ch2_http_port=${QUARRY_CH2_HTTP_PORT:-$((ch_http_port + 400))}
+ch_cluster=quarry
+redis_port=${QUARRY_REDIS_PORT:-56379}
 pg_bin=${QUARRY_PG_BIN:-/usr/lib/postgresql/15/bin}
-services=${QUARRY_SERVICES:-postgres clickhouse bigquery}
+services=${QUARRY_SERVICES:-postgres clickhouse clickhouse2 bigquery redis}
 want() { [[ " $services " == *" $1 "* ]]; }
 bq_project=quarry
 bq_dataset=sample
+ch_reader=quarry_reader
+ch_readonly2=quarry_readonly2
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -92,15 +105,22 @@ export QUARRY_CH_ADDR='127.0.0.1:$ch_port'
 export QUARRY_CH_HTTP_ADDR='127.0.0.1:$ch_http_port'
 export QUARRY_CH_DATABASE='sample'
 export QUARRY_CH_USER='default'
-export QUARRY_CH_VERSION='$(ch_version)'
+export QUARRY_CH_READER_USER='$ch_reader'
+export QUARRY_CH_READONLY2_USER='$ch_readonly2'
+export QUARRY_CH_VERSION='$(if want clickhouse; then ch_version; else echo unknown; fi)'
+export QUARRY_CH2_ADDR='127.0.0.1:$ch2_port'
+export QUARRY_CH_CLUSTER='$ch_cluster'
 export QUARRY_BQ_ENDPOINT='http://127.0.0.1:$bq_port'
 export QUARRY_BQ_GRPC_ADDR='127.0.0.1:$bq_grpc_port'
 export QUARRY_BQ_PROJECT='$bq_project'
 export QUARRY_BQ_DATASET='$bq_dataset'
 EOF
+  if want redis; then redis_env_text; fi
 }
 
-write_env() { env_text >"$state/env"; }
+# write_env replaces the env file in one rename: tests read it while another
+# start rewrites it.
+write_env() { env_text >"$state/env.tmp" && mv -f "$state/env.tmp" "$state/env"; }
 
 ch_version() {
   clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT version()' 2>/dev/null || echo unknown
@@ -112,6 +132,8 @@ sample() { (cd "$root" && go run ./pkg/sample/cmd/quarry-sample "$@"); }
 # ---------------------------------------------------------------- PostgreSQL
 pg_ready() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; }
 
+# pg_stat_statements is preloaded so that tests can count the queries the
+# server ran (the shared-cache tests do).
 pg_start() {
   [ -x "$pg_bin/postgres" ] || apt_install postgresql-15
   [ -x "$pg_bin/postgres" ] || die "PostgreSQL 15 not found in $pg_bin (install postgresql-15 or set QUARRY_PG_BIN)"
@@ -125,7 +147,7 @@ pg_start() {
       die "initdb failed; see $state/logs/postgres-initdb.log"
   fi
   as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
-    "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB" \
+    "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB -c shared_preload_libraries=pg_stat_statements" \
     >"$state/logs/postgres-ctl.log" 2>&1 || die "postgres did not start; see $dir/postgres.log"
   ln -sf "$dir/postgres.log" "$state/logs/postgres.log"
   wait_for 60 postgres pg_ready || die "postgres does not answer on $pg_port; see $dir/postgres.log"
@@ -145,7 +167,7 @@ pg_stop() {
 
 # ---------------------------------------------------------------- ClickHouse
 ch_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT 1' >/dev/null 2>&1; }
-ch_ready_or_dead() { ch_ready || ! pid_alive "$state/clickhouse/clickhouse.pid"; }
+ch_ready_or_dead() { ch_ready || ! pid_alive "$state/${ch_dir:-clickhouse}/clickhouse.pid"; }
 
 ch_config() {
   local dir=$1
@@ -178,12 +200,36 @@ ch_config() {
   <mlock_executable>false</mlock_executable>
 </yandex>
 EOF
-  cat >"$dir/users.xml" <<EOF
+  ch_users "$dir"
+}
+
+# ch_users DIR writes DIR/users.xml: `default` (the tests' admin user, which
+# loads fixtures), `quarry_reader`, the least-privilege user Quarry's
+# backstop tests connect as, and `quarry_readonly2` (readonly=2: a query may
+# change settings; the health warning's test). ClickHouse 18.16 has no settings constraints
+# (profiles reject <constraints>), so the strongest it offers is readonly=1:
+# no writes, no SET or query-level SETTINGS that change a value, settings
+# sent with a query ignored, and no table functions at all; the limits live
+# in the profile. allow_databases keeps the user to the sample (system stays
+# readable). The server re-reads users.xml on change, so a running server
+# picks it up without a restart.
+ch_users() {
+  local dir=$1
+  cat >"$dir/users.xml.new" <<EOF
 <?xml version="1.0"?>
 <yandex>
   <profiles>
     <default><max_memory_usage>4000000000</max_memory_usage><load_balancing>random</load_balancing></default>
     <readonly><readonly>1</readonly></readonly>
+    <quarry_reader>
+      <readonly>1</readonly>
+      <max_execution_time>60</max_execution_time>
+      <max_memory_usage>2000000000</max_memory_usage>
+      <max_result_bytes>1000000000</max_result_bytes>
+      <max_rows_to_read>1000000000</max_rows_to_read>
+      <max_bytes_to_read>100000000000</max_bytes_to_read>
+    </quarry_reader>
+    <quarry_readonly2><readonly>2</readonly><max_execution_time>60</max_execution_time></quarry_readonly2>
   </profiles>
   <users>
     <default>
@@ -192,10 +238,56 @@ EOF
       <profile>default</profile>
       <quota>default</quota>
     </default>
+    <$ch_reader>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>quarry_reader</profile>
+      <quota>default</quota>
+      <allow_databases><database>sample</database></allow_databases>
+    </$ch_reader>
+    <$ch_readonly2>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>quarry_readonly2</profile>
+      <quota>default</quota>
+      <allow_databases><database>sample</database></allow_databases>
+    </$ch_readonly2>
   </users>
   <quotas>
     <default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default>
   </quotas>
+</yandex>
+EOF
+  if cmp -s "$dir/users.xml.new" "$dir/users.xml"; then rm -f "$dir/users.xml.new"; else mv "$dir/users.xml.new" "$dir/users.xml"; fi
+}
+
+# ch_reader_ready: the reader user can log in (a running server re-reads
+# users.xml within seconds of a change).
+ch_reader_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --user "$ch_reader" --query 'SELECT 1' >/dev/null 2>&1; }
+
+# ch_update_users: a running server gets the current users.xml (no restart).
+ch_update_users() {
+  local dir="$state/clickhouse"
+  [ -d "$dir" ] || return 0
+  ch_users "$dir"
+  if is_root && id clickhouse >/dev/null 2>&1; then chown clickhouse "$dir/users.xml"; fi
+  wait_for 30 "clickhouse user $ch_reader" ch_reader_ready || die "clickhouse user $ch_reader cannot log in; see $dir/log/"
+}
+
+# ch_cluster_config DIR: the two-shard cluster, in config.d (merged into
+# config.xml by the server, and re-read when it changes). A shard whose
+# address is the server's own is read locally.
+ch_cluster_config() {
+  mkdir -p "$1/config.d"
+  cat >"$1/config.d/cluster.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <remote_servers>
+    <$ch_cluster>
+      <shard><replica><host>127.0.0.1</host><port>$ch_port</port></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>$ch2_port</port></replica></shard>
+    </$ch_cluster>
+  </remote_servers>
 </yandex>
 EOF
 }
@@ -203,11 +295,16 @@ EOF
 ch_start() {
   command -v clickhouse-server >/dev/null 2>&1 && command -v clickhouse-client >/dev/null 2>&1 ||
     apt_install clickhouse-server clickhouse-client
-  local dir="$state/clickhouse"
-  if pid_alive "$dir/clickhouse.pid" && ch_ready; then log "clickhouse already running on $ch_port"; return; fi
+  local dir="$state/${ch_dir:-clickhouse}"
+  if pid_alive "$dir/clickhouse.pid" && ch_ready; then
+    ch_cluster_config "$dir" # a server started before the cluster existed picks it up live
+    log "${dir##*/} already running on $ch_port"
+    return
+  fi
   port_open "$ch_port" && die "port $ch_port is taken by another process; set QUARRY_CH_PORT"
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/run"
   ch_config "$dir"
+  ch_cluster_config "$dir"
   local user=clickhouse
   id clickhouse >/dev/null 2>&1 || user=$(id -un)
   is_root && chown -R "$user" "$dir"
@@ -219,10 +316,20 @@ ch_start() {
   setsid "${drop[@]}" clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/run/clickhouse.pid" \
     >"$dir/log/stdout.log" 2>&1 </dev/null &
   echo $! >"$dir/clickhouse.pid"
-  ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/clickhouse.err.log"
-  wait_for 90 clickhouse ch_ready_or_dead || die "clickhouse does not answer on $ch_port; see $dir/log/"
-  pid_alive "$dir/clickhouse.pid" || die "clickhouse exited; see $dir/log/"
+  ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/${dir##*/}.err.log"
+  wait_for 90 "${dir##*/}" ch_ready_or_dead || die "${dir##*/} does not answer on $ch_port; see $dir/log/"
+  pid_alive "$dir/clickhouse.pid" || die "${dir##*/} exited; see $dir/log/"
 }
+
+# The second server (shard 2): ch_start with its own ports and directory
+# (ch_start, ch_config and ch_ready read these locals).
+ch2_start() {
+  local ch_port=$ch2_port ch_http_port=$ch2_http_port ch_dir=clickhouse2
+  ch_start
+}
+# ch2_ready: our second server answers (not another process on its port).
+ch2_ready() { local ch_port=$ch2_port; pid_alive "$state/clickhouse2/clickhouse.pid" && ch_ready; }
+ch2_stop() { kill_pidfile "$state/clickhouse2/clickhouse.pid" clickhouse2; }
 
 kill_pidfile() { # kill_pidfile FILE NAME: TERM, wait up to 30 s, then KILL
   local file=$1 name=$2 pid
@@ -283,6 +390,40 @@ bq_ready_or_dead() { bq_ready || ! pid_alive "$state/bigquery/emulator.pid"; }
 
 bq_stop() { kill_pidfile "$state/bigquery/emulator.pid" bigquery-emulator; }
 
+# ---------------------------------------------------------------- Redis
+# Redis is an accelerator of the shared result cache: it holds no sample, so it
+# starts (and restarts) independently of the sample's ready marker.
+redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" = PONG ]; }
+redis_ready_or_dead() { redis_ready || ! pid_alive "$state/redis/redis.pid"; }
+
+redis_env_text() {
+  cat <<EOF
+export QUARRY_REDIS_ADDR='127.0.0.1:$redis_port'
+export QUARRY_REDIS_URL='redis://127.0.0.1:$redis_port/0'
+export QUARRY_REDIS_PID_FILE='$state/redis/redis.pid'
+EOF
+}
+
+redis_start() {
+  command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || apt_install redis-server
+  local dir="$state/redis"
+  if pid_alive "$dir/redis.pid" && redis_ready; then log "redis already running on $redis_port"; return; fi
+  port_open "$redis_port" && die "port $redis_port is taken by another process; set QUARRY_REDIS_PORT"
+  mkdir -p "$dir" "$state/logs"
+  # No persistence (save "", appendonly no): a restart starts empty, as a
+  # cache may. maxmemory bounds it; allkeys-lru evicts like a cache. 9>&-: the
+  # server must not inherit the start lock (a failed start would hold it).
+  setsid redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save '' --appendonly no \
+    --daemonize no --protected-mode no --maxmemory 256mb --maxmemory-policy allkeys-lru \
+    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$dir/redis.pid"
+  ln -sf "$dir/redis.log" "$state/logs/redis.log"
+  wait_for 30 redis redis_ready_or_dead || die "redis does not answer on $redis_port; see $dir/redis.log"
+  pid_alive "$dir/redis.pid" || die "redis exited; see $dir/redis.log"
+}
+
+redis_stop() { kill_pidfile "$state/redis/redis.pid" redis; }
+
 # ---------------------------------------------------------------- commands
 start() {
   mkdir -p "$(dirname "$state")"
@@ -295,12 +436,17 @@ start() {
   if [ -f "$state/ready" ] && [ "$(sed -n 2p "$state/ready")" != "$digest" ]; then
     # The generator changed (same counts may hide different rows): start afresh.
     log "the loaded sample is from another generator version; restarting from scratch"
-    bq_stop; ch_stop; pg_stop
+    bq_stop; ch2_stop; ch_stop; pg_stop; redis_stop
     rm -rf "$state"
   fi
+  if want redis; then redis_start; fi
   if [ -f "$state/ready" ] && [ "${QUARRY_FORCE_LOAD:-0}" != 1 ] &&
-    { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want bigquery || bq_healthy; }; then
+    { ! want postgres || pg_ready; } && { ! want clickhouse || ch_ready; } && { ! want clickhouse2 || ch2_ready; } &&
+    { ! want bigquery || bq_healthy; }; then
+    write_env # this version of the script may export more than the one that started them
     log "already running with the sample loaded (QUARRY_FORCE_LOAD=1 re-checks every table); state in $state"
+    # The users may be from an older version of this script too.
+    if want clickhouse; then ch_update_users; fi
     flock -u 9
     return
   fi
@@ -309,7 +455,8 @@ start() {
   rm -f "$state/ready"
   if want bigquery; then bq_start; fi
   if want postgres; then pg_start; fi
-  if want clickhouse; then ch_start; fi
+  if want clickhouse; then ch_start; ch_update_users; fi
+  if want clickhouse2; then ch2_start; fi
   if want bigquery; then bq_wait; fi
   write_env
   local t1=$SECONDS
@@ -332,13 +479,15 @@ stop() {
   if [ -d "$state" ]; then
     rm -f "$state/ready"
     local f
-    for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid"; do
+    for f in "$state/bigquery/emulator.pid" "$state/clickhouse/clickhouse.pid" "$state/clickhouse2/clickhouse.pid" "$state/redis/redis.pid"; do
       if [ -s "$f" ]; then pids+=("$(cat "$f")"); fi
     done
     if [ -s "$state/postgres/data/postmaster.pid" ]; then pids+=("$(head -1 "$state/postgres/data/postmaster.pid")"); fi
     bq_stop
+    ch2_stop
     ch_stop
     pg_stop
+    redis_stop
     rm -rf "$state"
   fi
   rm -f "$lock"
@@ -361,9 +510,15 @@ status() {
   if ! want clickhouse; then echo "clickhouse not wanted (QUARRY_SERVICES)"
   elif ch_ready; then echo "clickhouse up    127.0.0.1:$ch_port ($(ch_version))"
   else echo "clickhouse down  127.0.0.1:$ch_port"; rc=1; fi
+  if ! want clickhouse2; then echo "clickhouse2 not wanted (QUARRY_SERVICES)"
+  elif ch2_ready; then echo "clickhouse2 up   127.0.0.1:$ch2_port (shard 2 of cluster $ch_cluster)"
+  else echo "clickhouse2 down 127.0.0.1:$ch2_port"; rc=1; fi
   if ! want bigquery; then echo "bigquery   not wanted (QUARRY_SERVICES)"
   elif bq_ready 2>/dev/null; then echo "bigquery   up    http://127.0.0.1:$bq_port"
   else echo "bigquery   down  http://127.0.0.1:$bq_port"; rc=1; fi
+  if ! want redis; then echo "redis      not wanted (QUARRY_SERVICES)"
+  elif redis_ready; then echo "redis      up    127.0.0.1:$redis_port"
+  else echo "redis      down  127.0.0.1:$redis_port"; rc=1; fi
   if [ "$(sed -n 2p "$state/ready" 2>/dev/null)" = no-sample ]; then echo "sample     not loaded (QUARRY_SAMPLE=0), up since $(head -1 "$state/ready")"
   elif [ -f "$state/ready" ]; then echo "sample     loaded $(head -1 "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
   return $rc

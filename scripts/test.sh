@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Quarry test on this machine: Go unit and integration tests
-# (against real PostgreSQL, ClickHouse, the BigQuery emulator and DuckDB),
+# (against real PostgreSQL, ClickHouse 18.16, the BigQuery emulator and DuckDB,
+# and chDB - ClickHouse 26.7 in process - for SQL planned for modern servers),
 # brief fuzzing, the plugin build, and the frontend's unit and browser tests.
 # It installs (apt) and starts what it needs, and stops it again at the end.
 set -euo pipefail
@@ -13,6 +14,10 @@ bash scripts/install-deps.sh
 
 log "BigQuery emulator (built once, cached)"
 bash scripts/build-emulator.sh >/dev/null
+
+log "chDB: ClickHouse 26.7 as a library (fetched once with npm, cached)"
+QUARRY_CHDB_LIB=$(bash scripts/fetch-chdb.sh)
+export QUARRY_CHDB_LIB
 
 log "services: PostgreSQL, ClickHouse, BigQuery emulator"
 trap 'log "stopping services"; bash scripts/services.sh stop || true' EXIT

@@ -8,6 +8,7 @@ import {
   Plan,
   PlanError,
   PlanRequest,
+  ServerFunction,
   TableSchema,
 } from './types';
 
@@ -56,12 +57,15 @@ export class ResourceClient {
 
   constructor(private readonly ds: ResourceCaller) {}
 
-  plan(req: PlanRequest): Promise<Plan> {
-    return call(this.ds.postResource<Plan>('plan', req, { showErrorAlert: false }));
+  /** plan asks for the final SQL; signal aborts the request (a newer edit supersedes it). */
+  plan(req: PlanRequest, signal?: AbortSignal): Promise<Plan> {
+    return call(this.ds.postResource<Plan>('plan', req, { showErrorAlert: false, ...abortable(signal) }));
   }
 
-  async estimate(req: PlanRequest): Promise<Estimate> {
-    const e = await call(this.ds.postResource<Estimate>('estimate', req, { showErrorAlert: false }));
+  async estimate(req: PlanRequest, signal?: AbortSignal): Promise<Estimate> {
+    const e = await call(
+      this.ds.postResource<Estimate>('estimate', req, { showErrorAlert: false, ...abortable(signal) })
+    );
     // The backend says "refused" with the guardrail's message when over budget.
     return { ...e, overBudget: Boolean(e.overBudget || e.refused), message: e.refused || e.message };
   }
@@ -109,6 +113,14 @@ export class ResourceClient {
     );
   }
 
+  /** functions lists the server's functions (/schema/functions, cached by the backend and here). */
+  functions(): Promise<ServerFunction[]> {
+    return this.cached('functions', async () => {
+      const r = await call(this.ds.getResource<{ functions?: ServerFunction[] }>('schema/functions'));
+      return r?.functions ?? [];
+    });
+  }
+
   /** cached keeps schema answers for the editor's lifetime; failures are not kept. */
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     let p = this.schemaCache.get(key) as Promise<T> | undefined;
@@ -119,6 +131,11 @@ export class ResourceClient {
     }
     return p;
   }
+}
+
+/** abortable is the request option that cancels a resource call (BackendSrvRequest.abortSignal). */
+function abortable(signal?: AbortSignal): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
 }
 
 /** Listing is a schema answer: a list, or an object holding one ({"datasets": [...]}, {"tables": [...]}). */

@@ -25,8 +25,11 @@ import {
   unquoteVariables,
   ALL_MARKER,
 } from './interpolate';
-import { Engine, QuarryFilter, QuarryOptions, QuarryQuery } from './types';
+import { Engine, QuarryOptions, QuarryQuery } from './types';
+import { toFilters } from './filters';
 import { QuarryVariableSupport } from './variables';
+
+export { toFilters };
 
 /** DataSource is the Quarry data source: every query is planned and run by the backend. */
 export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions> {
@@ -141,20 +144,6 @@ export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions
 
 function isAllValue(v: unknown): boolean {
   return v === ALL_MARKER || (Array.isArray(v) && v.includes(ALL_MARKER));
-}
-
-const OPERATORS = new Set(['=', '!=', '<', '>', '<=', '>=', '=~', '!~', '=|', '!=|']);
-
-/** toFilters maps Grafana's ad hoc filters to the planner's filters (dropping unusable ones). */
-export function toFilters(filters?: AdHocVariableFilter[]): QuarryFilter[] {
-  return (filters ?? [])
-    .filter((f) => f.key && OPERATORS.has(f.operator))
-    .map((f) => {
-      if (f.operator === '=|' || f.operator === '!=|') {
-        return { key: f.key, operator: f.operator, values: f.values ?? (f.value ? [f.value] : []) };
-      }
-      return { key: f.key, operator: f.operator, value: f.value };
-    });
 }
 
 /** splitTable turns "dataset.table" (or "table") into resource parameters. */

@@ -6,7 +6,8 @@ export type Engine = 'duckdb' | 'postgres' | 'clickhouse' | 'bigquery';
 export const ENGINES: Engine[] = ['duckdb', 'postgres', 'clickhouse', 'bigquery'];
 
 /** Frame shapes the backend builds (the query model's `format`). */
-export type Format = 'table' | 'time_series' | 'time_series_long' | 'time_series_multi' | 'logs' | 'annotations';
+export type Format =
+  'auto' | 'table' | 'time_series' | 'time_series_long' | 'time_series_multi' | 'logs' | 'annotations';
 
 /** The query model sent to the backend. */
 export interface QuarryQuery extends DataQuery {
@@ -101,6 +102,7 @@ export interface QuarryOptions extends DataSourceJsonData {
   engine?: Engine;
   // Common defaults and guardrails.
   maxRows?: number;
+  maxResultBytes?: number;
   queryTimeout?: string;
   cacheTTL?: string;
   cacheMaxBytes?: number;
@@ -108,6 +110,12 @@ export interface QuarryOptions extends DataSourceJsonData {
   maxBytes?: number;
   maxUSD?: number;
   maxEstimatedRows?: number;
+  // Trust allow-lists (pkg/sqlplan/guard): what the planner refuses unless opened here.
+  allowedFunctions?: string[];
+  allowedTableFunctions?: string[];
+  allowedSchemas?: string[];
+  allowedDatabases?: string[];
+  allowedDatasets?: string[];
   // PostgreSQL and ClickHouse (pkg/engine/postgres and clickhouse Settings).
   host?: string;
   port?: number;
@@ -118,6 +126,8 @@ export interface QuarryOptions extends DataSourceJsonData {
   sslRootCert?: string;
   sslCert?: string;
   connectTimeout?: string;
+  maxConns?: number;
+  connMaxLifetime?: string;
   // ClickHouse TLS: PEM CA and client certificate (its key is secure: tlsClientKey).
   secure?: boolean;
   tlsSkipVerify?: boolean;
@@ -127,6 +137,7 @@ export interface QuarryOptions extends DataSourceJsonData {
   /** Editor-only: shows the client certificate fields. */
   tlsAuth?: boolean;
   dialTimeout?: string;
+  maxOpenConns?: number;
   // BigQuery.
   authType?: 'key' | 'adc';
   defaultProject?: string;
@@ -136,11 +147,24 @@ export interface QuarryOptions extends DataSourceJsonData {
   priority?: 'INTERACTIVE' | 'BATCH';
   maxBytesBilled?: number;
   pricePerTiB?: number;
+  pageSize?: number;
+  storageReadApi?: boolean;
+  storageEndpoint?: string;
   // DuckDB.
   path?: string;
   dataFolder?: string;
+  threads?: number;
+  memoryLimit?: string;
+  maxConnections?: number;
   // Ad hoc filters: the table whose columns are the filter keys ("dataset.table").
   adhocTable?: string;
+  // Shared result cache in Redis (its password is secure: cacheRedisPassword).
+  cacheRedisURL?: string;
+  cacheRedisMaxEntryBytes?: number;
+  cacheRedisTLSCACert?: string;
+  cacheRedisTLSSkipVerify?: boolean;
+  /** Grafana's "Forward OAuth identity": results are cached per user. */
+  oauthPassThru?: boolean;
 }
 
 /** secureJsonData of a Quarry data source. */
@@ -153,6 +177,8 @@ export interface QuarrySecureOptions {
   tlsClientKey?: string;
   /** BigQuery service account JSON key. */
   serviceAccountKey?: string;
+  /** Password of the shared cache's Redis. */
+  cacheRedisPassword?: string;
 }
 
 // Backend resource shapes (pkg/plugin resources; pkg/sqlplan.Plan; pkg/engine.Cost).
@@ -227,6 +253,15 @@ export interface MacroDoc {
   example?: string;
 }
 
+/** A function of the connected server (GET /schema/functions). */
+export interface ServerFunction {
+  name: string;
+  signature?: string;
+  returns?: string;
+  kind: 'scalar' | 'aggregate' | 'window' | 'table';
+  description?: string;
+}
+
 export interface ColumnInfo {
   name: string;
   type: string;
@@ -252,4 +287,6 @@ export interface PlanRequest {
   timezone?: string;
   filters?: QuarryFilter[];
   maxRows?: number;
+  /** The dashboard's current variable values, {"name": value | [values]}. */
+  variables?: Record<string, string | string[]>;
 }

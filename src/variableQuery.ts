@@ -1,6 +1,6 @@
 import { QuarryQuery } from './types';
 
-/** QUERY_TYPE_VARIABLE marks a query that feeds a template variable. */
+/** QUERY_TYPE_VARIABLE asks the backend for a (text, value) frame (pkg/plugin QueryTypeVariable). */
 export const QUERY_TYPE_VARIABLE = 'variable';
 
 /** migrateVariableQuery accepts the old string form of a variable query. */

@@ -8,8 +8,6 @@ import { migrateVariableQuery, QUERY_TYPE_VARIABLE } from './variableQuery';
 
 export { migrateVariableQuery, QUERY_TYPE_VARIABLE };
 
-/** QueryTypeVariable asks the backend for a (text, value) frame (pkg/plugin QueryTypeVariable). */
-
 /** QuarryVariableSupport runs template variable queries through the backend. */
 export class QuarryVariableSupport extends CustomVariableSupport<DataSource, QuarryQuery> {
   editor = VariableQueryEditor;

@@ -22,6 +22,23 @@ type Table struct {
 	// RowCount and Bytes are optional statistics (used by estimates).
 	RowCount int64 `json:"rowCount,omitempty"`
 	Bytes    int64 `json:"bytes,omitempty"`
+	// Distributed is set for a ClickHouse Distributed table: the cluster and
+	// the local table it reads on each shard. Its Partitioning and the key
+	// flags of its Columns are the local table's; RowCount and Bytes are
+	// summed over the shards.
+	Distributed *Distribution `json:"distributed,omitempty"`
+}
+
+// Distribution describes a ClickHouse Distributed table.
+type Distribution struct {
+	Cluster  string `json:"cluster"`
+	Database string `json:"database,omitempty"`
+	Table    string `json:"table"`
+	// ShardingKey is the expression that picks a row's shard on insert
+	// (empty when the table has none).
+	ShardingKey string `json:"shardingKey,omitempty"`
+	// Shards is the number of shards of the cluster, when known.
+	Shards int `json:"shards,omitempty"`
 }
 
 // Column is one column with its engine-reported type (e.g. "TIMESTAMP",

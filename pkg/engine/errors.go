@@ -131,3 +131,24 @@ func isNetTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
+
+// EstimateTimeout is the timeout an estimate runs under: the engine's
+// configured query timeout, shortened to the time left before ctx's
+// deadline. The plugin bounds an estimate by the data source's
+// queryTimeout, the timeout its queries get, so the server-side limits an
+// estimate sends (max_execution_time, statement_timeout, a job timeout)
+// are the ones a query would get.
+func EstimateTimeout(ctx context.Context, configured time.Duration) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return configured
+	}
+	left := time.Until(dl)
+	if left <= 0 {
+		left = time.Millisecond // already over: the estimate fails as a timeout
+	}
+	if configured <= 0 || left < configured {
+		return left
+	}
+	return configured
+}

@@ -34,6 +34,13 @@ const PluginID = "bigtent-quarry-datasource"
 // Build compiles the plugin (./pkg of the module containing this package's
 // source tree, or moduleDir when set) into dir/gpx_quarry and returns its path.
 func Build(ctx context.Context, moduleDir, dir string) (string, error) {
+	return BuildPackage(ctx, moduleDir, "./pkg", filepath.Join(dir, "gpx_quarry"))
+}
+
+// BuildPackage compiles the main package pkg (a path relative to the
+// module, such as "./pkg/benchpeer/cmd/gpx_benchpeer") of the module
+// containing this package's source tree, or moduleDir when set, into bin.
+func BuildPackage(ctx context.Context, moduleDir, pkg, bin string) (string, error) {
 	if moduleDir == "" {
 		out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 		if err != nil {
@@ -41,13 +48,12 @@ func Build(ctx context.Context, moduleDir, dir string) (string, error) {
 		}
 		moduleDir = filepath.Dir(strings.TrimSpace(string(out)))
 	}
-	bin := filepath.Join(dir, "gpx_quarry")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./pkg")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = moduleDir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("harness: go build ./pkg: %w\n%s", err, stderr.String())
+		return "", fmt.Errorf("harness: go build %s: %w\n%s", pkg, err, stderr.String())
 	}
 	return bin, nil
 }
@@ -80,7 +86,7 @@ func (grpcConn) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *grpc.Cl
 // environment variables (KEY=VALUE) are passed to the process.
 func Start(binary string, env ...string) (*Plugin, error) {
 	logs := &LogBuffer{}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "gpx_quarry", Output: logs, Level: hclog.Trace, JSONFormat: true})
+	logger := hclog.New(&hclog.LoggerOptions{Name: filepath.Base(binary), Output: logs, Level: hclog.Trace, JSONFormat: true})
 	cmd := exec.Command(binary)
 	cmd.Env = append(os.Environ(), env...)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
@@ -129,7 +135,8 @@ func (p *Plugin) Close() { p.client.Kill() }
 // Exited reports whether the plugin process has exited (crashed or closed).
 func (p *Plugin) Exited() bool { return p.client.Exited() }
 
-// Pid is the plugin process's id (for /proc figures such as peak RSS).
+// Pid is the plugin process's id (0 if unknown), e.g. to read its
+// /proc/PID/status.
 func (p *Plugin) Pid() int {
 	if rc := p.client.ReattachConfig(); rc != nil {
 		return rc.Pid

@@ -5,6 +5,7 @@
 // Settings (jsonData) common to every engine: engine (duckdb, postgres,
 // clickhouse, bigquery), maxRows (row cap, default 100000), queryTimeout
 // ("60s"), cacheTTL ("30s"; "0" disables), cacheMaxBytes (64 MiB),
+// cacheRedisURL (the shared cache in Redis; secret cacheRedisPassword),
 // concurrency (queries of one request at once, 4), adhocTable
 // ("dataset.table" for tag keys/values) and the budget maxBytes, maxUSD,
 // maxEstimatedRows (0 = unlimited). Every other key belongs to the engine
@@ -127,6 +128,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	}
 	labels := jobLabels(req)
 	alert := fromAlert(req)
+	scope := cacheScope(req, d.svc.cfg)
 	sem := make(chan struct{}, max(1, d.svc.cfg.Concurrency))
 	var wg sync.WaitGroup
 	for _, q := range req.Queries {
@@ -140,14 +142,14 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 				return
 			}
 			defer func() { <-sem }()
-			set(q.RefID, d.queryOne(ctx, q, labels, alert))
+			set(q.RefID, d.queryOne(ctx, q, labels, alert, scope))
 		}()
 	}
 	wg.Wait()
 	return resp, nil
 }
 
-func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string, alert bool) (out backend.DataResponse) {
+func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string, alert bool, scope CacheScope) (out backend.DataResponse) {
 	defer func() {
 		if r := recover(); r != nil {
 			d.deps.Logger.Error("query panicked", "refId", dq.RefID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -162,6 +164,7 @@ func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels 
 		return backend.DataResponse{}
 	}
 	q.Fresh = alert
+	q.Scope = scope
 	if d.openErr != nil {
 		return errorResponse(backend.DownstreamError(d.openErr))
 	}

@@ -98,8 +98,8 @@ func prepareEngine(cfg Config) (opener, error) {
 // secrets is not nil, secureJsonData into secrets (typed structs, no
 // hand-written type switches). Secret decoding errors never quote values.
 func decodeEngineSettings(cfg Config, settings, secrets any) error {
-	if err := json.Unmarshal(cfg.EngineJSON, settings); err != nil {
-		return &SettingsError{Err: fmt.Errorf("settings (%s): %w", cfg.Engine, describeJSONError(err))}
+	if err := decodeObject(cfg.EngineJSON, settings); err != nil {
+		return &SettingsError{Err: fmt.Errorf("settings (%s): %w", cfg.Engine, err)}
 	}
 	if secrets == nil {
 		return nil

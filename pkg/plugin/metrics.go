@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bigtent/quarry/pkg/cache"
+	"github.com/bigtent/quarry/pkg/cache/shared"
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
@@ -22,6 +23,10 @@ type Metrics struct {
 	cache    *prometheus.CounterVec
 	rows     *prometheus.CounterVec
 	refusals *prometheus.CounterVec
+
+	shared       *prometheus.CounterVec
+	sharedBytes  *prometheus.CounterVec
+	sharedErrors *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -43,8 +48,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Rows returned by the warehouse."}, []string{"engine"}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "budget_refusals_total",
 			Help: "Queries refused by the budget guardrail."}, []string{"engine"}),
+		shared: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "shared_cache_requests_total",
+			Help: "Shared (Redis) cache lookups by outcome: hit, miss (loaded here as the lease holder), coalesced (waited for another replica), failover (Redis failed during the call), bypass (Redis marked down), oversize."},
+			[]string{"outcome"}),
+		sharedBytes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "shared_cache_bytes_total",
+			Help: "Bytes of encoded results read from and written to the shared (Redis) cache."}, []string{"direction"}),
+		sharedErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "quarry", Name: "shared_cache_errors_total",
+			Help: "Failed Redis commands of the shared cache, by operation; each makes queries run without Redis for a while."}, []string{"op"}),
 	}
-	for _, c := range []prometheus.Collector{m.queries, m.errors, m.duration, m.bytes, m.usd, m.cache, m.rows, m.refusals} {
+	for _, c := range []prometheus.Collector{m.queries, m.errors, m.duration, m.bytes, m.usd, m.cache, m.rows, m.refusals,
+		m.shared, m.sharedBytes, m.sharedErrors} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -76,5 +89,29 @@ func (m *Metrics) observe(eng string, format sqlplan.Format, res *Result, err er
 		m.rows.WithLabelValues(eng).Add(float64(res.Stats.Rows))
 		m.bytes.WithLabelValues(eng).Add(float64(res.Stats.BytesProcessed))
 		m.usd.WithLabelValues(eng).Add(res.Stats.USD)
+	}
+}
+
+// sharedObserver feeds the shared cache's events into the metrics; it is
+// nil-safe like Metrics.observe.
+type sharedObserver struct{ m *Metrics }
+
+var _ shared.Observer = sharedObserver{}
+
+func (o sharedObserver) Outcome(out shared.Outcome) {
+	if o.m != nil {
+		o.m.shared.WithLabelValues(out.String()).Inc()
+	}
+}
+
+func (o sharedObserver) Bytes(direction string, n int) {
+	if o.m != nil {
+		o.m.sharedBytes.WithLabelValues(direction).Add(float64(n))
+	}
+}
+
+func (o sharedObserver) Error(op string) {
+	if o.m != nil {
+		o.m.sharedErrors.WithLabelValues(op).Inc()
 	}
 }

@@ -54,6 +54,9 @@ type Query struct {
 	// flight: the query runs now (its result is then stored for others).
 	// Alert rule evaluations are fresh.
 	Fresh bool
+	// Scope is who may share the cached result (data source, org, and the
+	// user when per-user credentials are used).
+	Scope CacheScope
 }
 
 // fromAlert reports whether Grafana's alerting engine sent the request: it

@@ -53,9 +53,13 @@ func (d Deps) withDefaults() Deps {
 // and the HTTP server: plan, estimate, guard, execute (through the cache) and
 // shape frames. It holds no SQL logic of its own.
 type Service struct {
-	cfg     Config
-	eng     engine.Engine
-	cache   *cache.Cache[*result]
+	cfg   Config
+	eng   engine.Engine
+	cache *cache.Cache[*result]
+	// shared is the two-level cache of encoded results (local, then
+	// Redis) when cacheRedisURL is set; the table cache then only
+	// coalesces identical executions.
+	shared  *sharedLevel
 	deps    Deps
 	secrets []string
 	planner sqlplan.Planner // keeps its buffers between queries
@@ -91,8 +95,26 @@ type result struct {
 
 // NewService wraps an open engine. The Service owns it: Close closes it.
 func NewService(cfg Config, eng engine.Engine, deps Deps) *Service {
-	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults(), access: accessOptions(cfg)}
-	s.cache = cache.New[*result](time.Duration(*cfg.CacheTTL), cfg.CacheMaxBytes)
+	deps = deps.withDefaults()
+	var sl *sharedLevel
+	if cfg.CacheRedisURL != "" && *cfg.CacheTTL > 0 {
+		var err error
+		if sl, err = newSharedLevel(cfg, deps); err != nil {
+			// Validated with the settings; should it fail anyway, queries
+			// run with the local cache alone.
+			deps.Logger.Warn("shared cache disabled", "error", redactErr(err, secretValues(cfg.Secrets)).Error())
+		}
+	}
+	return newService(cfg, eng, deps, sl)
+}
+
+func newService(cfg Config, eng engine.Engine, deps Deps, sl *sharedLevel) *Service {
+	s := &Service{cfg: cfg, eng: eng, deps: deps.withDefaults(), access: accessOptions(cfg), shared: sl}
+	ttl := time.Duration(*cfg.CacheTTL)
+	if sl != nil {
+		ttl = 0 // the shared level keeps the encoded frames; tables are only coalesced
+	}
+	s.cache = cache.New[*result](ttl, cfg.CacheMaxBytes)
 	s.secrets = secretValues(cfg.Secrets)
 	return s
 }
@@ -125,8 +147,14 @@ func (s *Service) Config() Config { return s.cfg }
 // Engine returns the engine.
 func (s *Service) Engine() engine.Engine { return s.eng }
 
-// Close closes the engine's pools.
-func (s *Service) Close() error { return s.eng.Close() }
+// Close closes the engine's pools and the shared cache's connections.
+func (s *Service) Close() error {
+	err := s.eng.Close()
+	if s.shared != nil {
+		err = errors.Join(err, s.shared.store.Close())
+	}
+	return err
+}
 
 // CacheStats reports the result cache counters.
 func (s *Service) CacheStats() cache.Stats { return s.cache.Stats() }
@@ -284,7 +312,7 @@ func (s *Service) CheckBudget(cost engine.Cost) error { return s.cfg.Budget.Chec
 func (s *Service) WithBudget(b engine.Budget) *Service {
 	cfg := s.cfg
 	cfg.Budget = b
-	return NewService(cfg, s.eng, s.deps)
+	return newService(cfg, s.eng, s.deps, s.shared)
 }
 
 // Run plans, estimates, checks the budget, executes (through the cache) and
@@ -330,6 +358,9 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 		Priority: q.Model.Priority,
 		MaxBytes: s.cfg.MaxResultBytes,
 	}
+	if s.shared != nil {
+		return res, s.runShared(ctx, q, plan, opts, res)
+	}
 	load := func(ctx context.Context) (*result, int64, error) {
 		return s.execute(ctx, plan, opts)
 	}
@@ -337,10 +368,11 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 		r       *result
 		outcome cache.Outcome
 	)
+	key := cacheKey(plan, opts) + q.Scope.User
 	if q.Fresh {
-		r, err = s.cache.Refresh(ctx, cacheKey(plan, opts), load)
+		r, err = s.cache.Refresh(ctx, key, load)
 	} else {
-		r, outcome, err = s.cache.Do(ctx, cacheKey(plan, opts), load)
+		r, outcome, err = s.cache.Do(ctx, key, load)
 	}
 	res.Cache = outcome
 	if err != nil {

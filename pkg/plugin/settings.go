@@ -2,12 +2,16 @@ package plugin
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/bigtent/quarry/pkg/cache/shared"
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 )
@@ -42,6 +46,21 @@ type Settings struct {
 	CacheTTL *Duration `json:"cacheTTL"`
 	// CacheMaxBytes bounds the result cache.
 	CacheMaxBytes int64 `json:"cacheMaxBytes"`
+	// CacheRedisURL turns on the shared cache: redis://[user@]host:port[/db],
+	// or rediss:// for TLS. The password is the secret cacheRedisPassword.
+	// Replicas pointing at the same Redis share results and run identical
+	// queries once (README, Running at scale).
+	CacheRedisURL string `json:"cacheRedisURL"`
+	// CacheRedisMaxEntryBytes caps one result in Redis; larger results stay
+	// in the local cache only (0: 8 MiB).
+	CacheRedisMaxEntryBytes int64 `json:"cacheRedisMaxEntryBytes"`
+	// CacheRedisTLSCACert is a PEM bundle of the CAs of a rediss:// server
+	// (default: the system's roots); CacheRedisTLSSkipVerify skips the check.
+	CacheRedisTLSCACert     string `json:"cacheRedisTLSCACert"`
+	CacheRedisTLSSkipVerify bool   `json:"cacheRedisTLSSkipVerify"`
+	// OAuthPassThru is Grafana's "Forward OAuth identity": each user's
+	// results are cached apart (the user is part of the cache key).
+	OAuthPassThru bool `json:"oauthPassThru"`
 	// Concurrency bounds the queries of one request run at once.
 	Concurrency int `json:"concurrency"`
 	// AdhocTable is the table ("dataset.table") whose columns are the ad hoc
@@ -83,6 +102,7 @@ type BudgetJSON struct {
 // never sees them. allowedDatasets is not among them: BigQuery also checks
 // the dry run's referenced tables against it.
 var commonKeys = []string{"engine", "maxRows", "maxResultBytes", "queryTimeout", "cacheTTL", "cacheMaxBytes", "concurrency", "adhocTable",
+	"cacheRedisURL", "cacheRedisMaxEntryBytes", "cacheRedisTLSCACert", "cacheRedisTLSSkipVerify", "oauthPassThru",
 	"maxBytes", "maxUSD", "maxEstimatedRows",
 	"allowedFunctions", "allowedTableFunctions", "allowedSchemas", "allowedDatabases"}
 
@@ -117,16 +137,16 @@ func parseConfig(jsonData []byte, secure map[string]string) (Config, error) {
 	if err := json.Unmarshal(jsonData, &raw); err != nil {
 		return cfg, fmt.Errorf("settings: jsonData is not a JSON object: %w", err)
 	}
-	if err := json.Unmarshal(jsonData, &cfg.Settings); err != nil {
-		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	if err := decodeObject(jsonData, &cfg.Settings); err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
 	}
 	var b BudgetJSON
-	if err := json.Unmarshal(jsonData, &b); err != nil {
-		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	if err := decodeObject(jsonData, &b); err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
 	}
 	cfg.Budget = engine.Budget{MaxBytes: b.MaxBytes, MaxUSD: b.MaxUSD, MaxRows: b.MaxEstimatedRows}
-	if err := json.Unmarshal(jsonData, &cfg.Access); err != nil {
-		return cfg, fmt.Errorf("settings: %w", describeJSONError(err))
+	if err := decodeObject(jsonData, &cfg.Access); err != nil {
+		return cfg, fmt.Errorf("settings: %w", err)
 	}
 	for _, k := range commonKeys {
 		delete(raw, k)
@@ -195,6 +215,7 @@ func (c Config) validate() error {
 	if c.CacheMaxBytes < 0 {
 		bad("cacheMaxBytes", "must be positive, got %d", c.CacheMaxBytes)
 	}
+	c.validateRedis(bad)
 	if c.Concurrency < 0 || c.Concurrency > 64 {
 		bad("concurrency", "must be between 1 and 64, got %d", c.Concurrency)
 	}
@@ -219,8 +240,77 @@ func (c Config) validate() error {
 	return errors.Join(errs...)
 }
 
+// SecretCacheRedisPassword is the secureJsonData key of the Redis password.
+const SecretCacheRedisPassword = "cacheRedisPassword"
+
+// validateRedis checks the shared cache settings. Messages never quote the
+// URL: a mistyped one may hold a password.
+func (c Config) validateRedis(bad func(field, format string, args ...any)) {
+	if c.CacheRedisMaxEntryBytes < 0 {
+		bad("cacheRedisMaxEntryBytes", "must be positive (bytes; default %d, 8 MiB), got %d", int64(shared.DefaultMaxEntryBytes), c.CacheRedisMaxEntryBytes)
+	}
+	if strings.TrimSpace(c.CacheRedisURL) == "" {
+		if c.Secrets[SecretCacheRedisPassword] != "" {
+			bad(SecretCacheRedisPassword, "is set but cacheRedisURL is empty; set cacheRedisURL (redis://host:port/db) or remove the password")
+		}
+		if c.CacheRedisTLSCACert != "" || c.CacheRedisTLSSkipVerify {
+			bad("cacheRedisTLSCACert", "TLS options need cacheRedisURL with rediss://")
+		}
+		return
+	}
+	if _, err := shared.ParseURL(strings.TrimSpace(c.CacheRedisURL)); err != nil {
+		bad("cacheRedisURL", "%s", err.Error())
+		return
+	}
+	tlsURL := strings.HasPrefix(strings.TrimSpace(c.CacheRedisURL), "rediss://")
+	if (c.CacheRedisTLSCACert != "" || c.CacheRedisTLSSkipVerify) && !tlsURL {
+		bad("cacheRedisTLSCACert", "TLS options apply to rediss:// URLs only; write rediss:// to use TLS")
+	}
+	if c.CacheRedisTLSCACert != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CacheRedisTLSCACert)) {
+		bad("cacheRedisTLSCACert", "holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+	}
+	if *c.CacheTTL == 0 {
+		bad("cacheRedisURL", "the shared cache keeps results for cacheTTL, which is 0 (no cache); set cacheTTL (e.g. \"30s\") or remove cacheRedisURL")
+	}
+}
+
 // Duration is a settings duration in JSON ("30s" or a number of seconds).
 type Duration = engine.Duration
+
+// decodeObject decodes a JSON object into target. An error names the key
+// it is about: a type error through encoding/json's own field, and an
+// error of a value's own decoder (a duration such as "soon") by decoding
+// the object's keys one at a time to find the one that fails.
+func decodeObject(data []byte, target any) error {
+	err := json.Unmarshal(data, target)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return describeJSONError(err)
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(data, &raw) != nil {
+		return err
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	typ := reflect.TypeOf(target).Elem()
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: raw[k]})
+		if kerr := json.Unmarshal(one, reflect.New(typ).Interface()); kerr != nil {
+			if errors.As(kerr, &te) && te.Field != "" {
+				return describeJSONError(kerr)
+			}
+			return fmt.Errorf("%s: %w", k, kerr)
+		}
+	}
+	return err
+}
 
 // describeJSONError names the offending field of a type error.
 func describeJSONError(err error) error {

@@ -51,11 +51,26 @@ func TestParseConfig(t *testing.T) {
 			}
 		}},
 		{name: "unknown engine", jsonData: `{"engine":"oracle"}`, wantErr: `engine: "oracle" is not one of duckdb, postgres, clickhouse, bigquery`},
-		{name: "bad duration", jsonData: `{"queryTimeout":"soon"}`, wantErr: `"soon" is not a duration`},
+		{name: "bad duration names its key", jsonData: `{"queryTimeout":"soon"}`, wantErr: `settings: queryTimeout: "soon" is not a duration`},
 		{name: "wrong type", jsonData: `{"maxRows":"many"}`, wantErr: "maxRows: expected int64"},
 		{name: "negative budget", jsonData: `{"maxUSD":-1}`, wantErr: "maxUSD: must be 0 (unlimited) or positive"},
 		{name: "not an object", jsonData: `[1]`, wantErr: "jsonData is not a JSON object"},
 		{name: "several errors at once", jsonData: `{"maxRows":-1,"cacheMaxBytes":-2}`, wantErr: "cacheMaxBytes"},
+		{name: "redis url", jsonData: `{"cacheRedisURL":"rediss://cache.example.com:6380/1","cacheRedisMaxEntryBytes":1024}`, check: func(t *testing.T, c Config) {
+			if c.CacheRedisURL != "rediss://cache.example.com:6380/1" || c.CacheRedisMaxEntryBytes != 1024 {
+				t.Errorf("settings = %+v", c.Settings)
+			}
+			if strings.Contains(string(c.EngineJSON), "cacheRedis") {
+				t.Errorf("the engine sees the cache settings: %s", c.EngineJSON)
+			}
+		}},
+		{name: "redis scheme", jsonData: `{"cacheRedisURL":"http://cache:6379"}`, wantErr: `cacheRedisURL: scheme "http" is not redis:// or rediss:// (TLS)`},
+		{name: "redis password in url", jsonData: `{"cacheRedisURL":"redis://u:s3cret-value@cache:6379"}`, wantErr: "cacheRedisURL: holds a password; put it in the secure setting cacheRedisPassword"},
+		{name: "redis no host", jsonData: `{"cacheRedisURL":"redis:///1"}`, wantErr: "cacheRedisURL: names no host"},
+		{name: "redis without ttl", jsonData: `{"cacheRedisURL":"redis://cache:6379","cacheTTL":0}`, wantErr: "keeps results for cacheTTL, which is 0"},
+		{name: "redis tls options on plain url", jsonData: `{"cacheRedisURL":"redis://cache:6379","cacheRedisTLSSkipVerify":true}`, wantErr: "apply to rediss:// URLs only"},
+		{name: "redis bad ca", jsonData: `{"cacheRedisURL":"rediss://cache:6379","cacheRedisTLSCACert":"not pem"}`, wantErr: "cacheRedisTLSCACert: holds no PEM certificate"},
+		{name: "redis negative cap", jsonData: `{"cacheRedisURL":"redis://cache:6379","cacheRedisMaxEntryBytes":-1}`, wantErr: "cacheRedisMaxEntryBytes: must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +90,13 @@ func TestParseConfig(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+func TestRedisPasswordWithoutURL(t *testing.T) {
+	_, err := ParseConfig([]byte(`{}`), map[string]string{SecretCacheRedisPassword: "s3cret-value"})
+	if err == nil || !strings.Contains(err.Error(), "cacheRedisPassword: is set but cacheRedisURL is empty") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

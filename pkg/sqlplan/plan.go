@@ -10,6 +10,7 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 	"github.com/bigtent/quarry/pkg/sqlplan/edit"
 	"github.com/bigtent/quarry/pkg/sqlplan/guard"
+	"github.com/bigtent/quarry/pkg/sqlplan/incremental"
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"github.com/bigtent/quarry/pkg/sqlplan/macros"
 	"github.com/bigtent/quarry/pkg/sqlplan/pushdown"
@@ -143,6 +144,18 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 			plan.Steps = append(plan.Steps, Step{Kind: s.Kind, Detail: s.Detail, Span: &spans[k]})
 		}
 	}
+	if req.Incremental && query != nil {
+		dec := incremental.Analyze(src, st, incremental.Options{
+			Interval: env.Interval(), UTC: isUTC(req.Timezone),
+			WholeSeconds: d.Name() == dialect.ClickHouse && !d.Has(dialect.UnixTimestamp64),
+		})
+		plan.Incremental = &dec
+		step := Step{Kind: "incremental", Detail: dec.Detail()}
+		if !dec.Span.IsZero() {
+			step.Span = &Span{dec.Span.Start, dec.Span.End}
+		}
+		plan.Steps = append(plan.Steps, step)
+	}
 	for _, w := range pwarns {
 		plan.Warnings = append(plan.Warnings, warning(src, w.Code, w.Message, w.Offset))
 	}
@@ -233,6 +246,12 @@ func pushdownFilters(fs []Filter) []pushdown.Filter {
 
 // refusalError turns the trust guard's refusals into one positioned error
 // (the first refusal) that lists each refusal as a "refused" step.
+// RefusalError is the error for trust refusals found in src: positioned at
+// the first, with a plan step of kind "refused" per refusal. Engines use it
+// for what only the server can tell (BigQuery's dry run), so those refusals
+// look like the planner's.
+func RefusalError(src string, refused []guard.Refusal) *Error { return refusalError(src, refused) }
+
 func refusalError(src string, refused []guard.Refusal) *Error {
 	first := refused[0]
 	msg := first.Message()
@@ -291,4 +310,13 @@ func applyEdits(src string, edits []edit.Edit) (string, error) {
 		return "", fmt.Errorf("internal planner error: %w", err)
 	}
 	return out, nil
+}
+
+// isUTC reports whether the request's time zone aligns buckets in UTC.
+func isUTC(tz string) bool {
+	switch strings.ToLower(strings.TrimSpace(tz)) {
+	case "", "utc", "browser", "etc/utc", "gmt", "etc/gmt", "z":
+		return true
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/sqlplan/guard"
+	"github.com/bigtent/quarry/pkg/sqlplan/incremental"
 	"github.com/bigtent/quarry/pkg/sqlplan/stmtmacro"
 )
 
@@ -67,6 +68,10 @@ type Request struct {
 	// unqualified names resolve to. The plugin always sets them from the
 	// data source's settings; a /plan body cannot widen them.
 	guard.Options
+	// Incremental asks for the incremental-refresh decision: a plan step of
+	// kind "incremental" saying whether the query may be refreshed over the
+	// tail of a shifted range only, and why (package incremental).
+	Incremental bool `json:"incremental,omitempty"`
 	// Altinity holds the Altinity ClickHouse plugin's query settings
 	// (database, table, dateTimeColDataType, …) under their own JSON names,
 	// for its macros ($table, $timeFilter, $rateColumns, …).
@@ -167,6 +172,9 @@ type Plan struct {
 	// when LimitAdded is true.
 	RowCap     int64 `json:"rowCap,omitempty"`
 	LimitAdded bool  `json:"limitAdded,omitempty"`
+	// Incremental is the incremental-refresh decision when the request
+	// asked for it (Request.Incremental), else nil.
+	Incremental *incremental.Decision `json:"-"`
 	// Request is the request that produced this plan.
 	Request Request `json:"-"`
 }

@@ -29,7 +29,7 @@ func TestVariables(t *testing.T) {
 	vars := map[string]sqlplan.VariableValue{
 		"host": multi("web-1", "it's"), "one": multi("x"), "res": one("5m"), "n": one("100"),
 		"unit": one("dist"), "q": one("it's"), "env": one("prod"), "neg": one("-1.5"), "none": multi(),
-		"evil": one("1 OR TRUE"),
+		"evil": one("1 OR TRUE"), "ids": multi("1", "2"),
 	}
 	cases := []struct {
 		d        sqlplan.Dialect
@@ -48,6 +48,12 @@ func TestVariables(t *testing.T) {
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = $evil", want: "SELECT a FROM t WHERE h = '1 OR TRUE'", wantWarn: "variable_quoted"},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = ${q:sqlstring}", want: "SELECT a FROM t WHERE h = 'it''s'"},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN (${host:csv})", want: `format csv would paste "web-1"`, line: 29},
+		// A variable inside a quoted macro argument, as pgwatch2 writes it: $__timeGroup(time, '$agg').
+		{d: sqlplan.Postgres, sql: "SELECT $__timeGroup(ts, '$res') AS t, count(*) FROM t GROUP BY 1",
+			want: "SELECT floor(extract(epoch from ts)/300)*300 AS t, count(*) FROM t GROUP BY 1"},
+		// Grafana's pipe format (values joined by "|"), as TeslaMate writes it: '${geofence:pipe}' = '-1'.
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE '${ids:pipe}' = '-1' OR g IN ($ids)", want: "SELECT a FROM t WHERE '1|2' = '-1' OR g IN ('1','2')"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = '${host:pipe}'", want: "holds a quote", line: 28},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = ${env:percentencode}", want: `has the format "percentencode"`, line: 27},
 		{d: sqlplan.Postgres, sql: "SELECT start_${unit}_km FROM t", want: "SELECT start_dist_km FROM t"},
 		{d: sqlplan.BigQuery, sql: "SELECT start_${unit}_km FROM t", want: "SELECT start_dist_km FROM t"},

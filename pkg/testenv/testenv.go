@@ -45,11 +45,27 @@ type PostgresInfo struct {
 // ClickHouseInfo locates the ClickHouse server; the sample is in database
 // Database. Addr is host:port of the native protocol (the only one
 // clickhouse-go v2 can use with ClickHouse 18.16).
+//
+// User is the admin user (readonly=0), which tests use to create fixtures.
+// ReaderUser is the least-privilege user of scripts/services.sh: profile
+// readonly=1 with the limits, the sample database only. Readonly2User has a
+// readonly=2 profile (a query may change settings), for the health warning.
 type ClickHouseInfo struct {
-	Addr     string
-	Database string
-	User     string
-	Version  string
+	Addr          string
+	Database      string
+	User          string
+	ReaderUser    string
+	Readonly2User string
+	Version       string
+}
+
+// ClickHouseClusterInfo locates the two-shard ClickHouse cluster: Shards[0]
+// is the server ClickHouse returns (with the sample), Shards[1] a second
+// server with no sample. Both define cluster Name in their remote_servers.
+type ClickHouseClusterInfo struct {
+	Name   string
+	Shards []string
+	User   string
 }
 
 // BigQueryInfo locates the BigQuery emulator; the sample is in
@@ -97,7 +113,19 @@ func ClickHouse(t testing.TB) ClickHouseInfo {
 	env := services(t)
 	return ClickHouseInfo{
 		Addr: env["QUARRY_CH_ADDR"], Database: env["QUARRY_CH_DATABASE"],
-		User: env["QUARRY_CH_USER"], Version: env["QUARRY_CH_VERSION"],
+		User: env["QUARRY_CH_USER"], ReaderUser: env["QUARRY_CH_READER_USER"],
+		Readonly2User: env["QUARRY_CH_READONLY2_USER"], Version: env["QUARRY_CH_VERSION"],
+	}
+}
+
+// ClickHouseCluster returns the two-shard ClickHouse cluster.
+func ClickHouseCluster(t testing.TB) ClickHouseClusterInfo {
+	t.Helper()
+	env := services(t)
+	return ClickHouseClusterInfo{
+		Name:   env["QUARRY_CH_CLUSTER"],
+		Shards: []string{env["QUARRY_CH_ADDR"], env["QUARRY_CH2_ADDR"]},
+		User:   env["QUARRY_CH_USER"],
 	}
 }
 
@@ -226,7 +254,7 @@ func running() (map[string]string, error) {
 	if u, err := url.Parse(env["QUARRY_BQ_ENDPOINT"]); err == nil {
 		bq = u.Host
 	}
-	for _, addr := range []string{pg, env["QUARRY_CH_ADDR"], bq} {
+	for _, addr := range []string{pg, env["QUARRY_CH_ADDR"], env["QUARRY_CH2_ADDR"], bq} {
 		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 		if err != nil {
 			return nil, fmt.Errorf("service at %q does not accept connections: %w", addr, err)
@@ -281,7 +309,7 @@ func readEnv(path string) (map[string]string, error) {
 		}
 		env[k] = v
 	}
-	for _, k := range []string{"QUARRY_PG_DSN", "QUARRY_PG_HOST", "QUARRY_PG_PORT", "QUARRY_CH_ADDR", "QUARRY_BQ_ENDPOINT", "QUARRY_BQ_PROJECT", "QUARRY_BQ_DATASET"} {
+	for _, k := range []string{"QUARRY_PG_DSN", "QUARRY_PG_HOST", "QUARRY_PG_PORT", "QUARRY_CH_ADDR", "QUARRY_CH_READER_USER", "QUARRY_CH_READONLY2_USER", "QUARRY_CH2_ADDR", "QUARRY_CH_CLUSTER", "QUARRY_BQ_ENDPOINT", "QUARRY_BQ_PROJECT", "QUARRY_BQ_DATASET"} {
 		if env[k] == "" {
 			return nil, fmt.Errorf("%s has no %s", path, k)
 		}

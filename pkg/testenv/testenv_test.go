@@ -1,10 +1,13 @@
 package testenv
 
 import (
+	"bufio"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadEnv(t *testing.T) {
@@ -13,6 +16,10 @@ export QUARRY_PG_DSN='postgres://postgres@127.0.0.1:55432/quarry?sslmode=disable
 export QUARRY_PG_HOST='127.0.0.1'
 export QUARRY_PG_PORT='55432'
 export QUARRY_CH_ADDR='127.0.0.1:59000'
+export QUARRY_CH_READER_USER='quarry_reader'
+export QUARRY_CH_READONLY2_USER='quarry_readonly2'
+export QUARRY_CH2_ADDR='127.0.0.1:59400'
+export QUARRY_CH_CLUSTER='quarry'
 export QUARRY_BQ_ENDPOINT='http://127.0.0.1:59050'
 export QUARRY_BQ_PROJECT='quarry'
 export QUARRY_BQ_DATASET='sample'
@@ -21,9 +28,10 @@ export QUARRY_BQ_DATASET='sample'
 		name, text, wantErr string
 		check               map[string]string
 	}{
-		{name: "full", text: full, check: map[string]string{"QUARRY_PG_PORT": "55432", "QUARRY_BQ_ENDPOINT": "http://127.0.0.1:59050"}},
+		{name: "full", text: full, check: map[string]string{"QUARRY_PG_PORT": "55432", "QUARRY_BQ_ENDPOINT": "http://127.0.0.1:59050", "QUARRY_CH2_ADDR": "127.0.0.1:59400"}},
 		{name: "comments and blanks", text: "# hi\n\n" + full, check: map[string]string{"QUARRY_BQ_DATASET": "sample"}},
 		{name: "missing key", text: strings.Replace(full, "export QUARRY_CH_ADDR='127.0.0.1:59000'\n", "", 1), wantErr: "has no QUARRY_CH_ADDR"},
+		{name: "env of an older services.sh", text: strings.Replace(full, "export QUARRY_CH_READER_USER='quarry_reader'\n", "", 1), wantErr: "has no QUARRY_CH_READER_USER"},
 		{name: "bad line", text: "export NOPE\n" + full, wantErr: ":1: want KEY=value"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -88,4 +96,46 @@ func TestTail(t *testing.T) {
 	if got := tail([]byte("a\nb\nc\n"), 2); got != "b\nc" {
 		t.Errorf("tail = %q", got)
 	}
+}
+
+// TestPrivateRedis starts a private Redis through scripts/services.sh,
+// talks to it, kills it and sees it gone; the cleanup's stop must leave
+// nothing behind.
+func TestPrivateRedis(t *testing.T) {
+	r := PrivateRedis(t)
+	if got := redisPing(t, r.Addr); got != "+PONG" {
+		t.Fatalf("PING answered %q, want +PONG", got)
+	}
+	shared := Redis(t)
+	if shared.Addr == r.Addr {
+		t.Fatalf("the private redis shares the shared one's address %s", r.Addr)
+	}
+	if got := redisPing(t, shared.Addr); got != "+PONG" {
+		t.Fatalf("shared redis: PING answered %q, want +PONG", got)
+	}
+	if err := r.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", r.Addr, time.Second); err == nil {
+		c.Close()
+		t.Fatalf("the killed redis on %s still accepts connections", r.Addr)
+	}
+}
+
+func redisPing(t *testing.T, addr string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(line)
 }

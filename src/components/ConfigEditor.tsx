@@ -1,12 +1,12 @@
 import React from 'react';
-import { Field, FieldSet, RadioButtonGroup } from '@grafana/ui';
+import { Alert, Field, FieldSet, RadioButtonGroup } from '@grafana/ui';
 
 import { Engine } from '../types';
 import { BigQuerySection } from './config/BigQuerySection';
 import { ClickHouseSection } from './config/ClickHouseSection';
 import { DefaultsSection } from './config/DefaultsSection';
 import { DuckDBSection } from './config/DuckDBSection';
-import { ConfigProps } from './config/helpers';
+import { ConfigProps, switchEngine } from './config/helpers';
 import { PostgresSection } from './config/PostgresSection';
 
 const ENGINE_OPTIONS: Array<{ label: string; value: Engine; description: string }> = [
@@ -27,9 +27,12 @@ const SECTIONS: Record<Engine, (p: { props: ConfigProps }) => React.JSX.Element>
 export function ConfigEditor(props: ConfigProps) {
   const engine = props.options.jsonData.engine ?? 'duckdb';
   const Section = SECTIONS[engine] ?? DuckDBSection;
+  const [cleared, setCleared] = React.useState<string[]>([]);
   const onEngine = (value: Engine) => {
     const { options, onOptionsChange } = props;
-    onOptionsChange({ ...options, jsonData: { ...options.jsonData, engine: value } });
+    const { jsonData, removed } = switchEngine(options.jsonData, value);
+    setCleared(removed);
+    onOptionsChange({ ...options, jsonData });
   };
   return (
     <div data-testid="quarry-config-editor">
@@ -37,6 +40,15 @@ export function ConfigEditor(props: ConfigProps) {
         <Field label="Engine" description={ENGINE_OPTIONS.find((o) => o.value === engine)?.description}>
           <RadioButtonGroup options={ENGINE_OPTIONS} value={engine} onChange={onEngine} />
         </Field>
+        {cleared.length > 0 && (
+          <Alert
+            severity="warning"
+            title="Settings of the previous engine were cleared"
+            data-testid="quarry-engine-cleared"
+          >
+            {cleared.join(', ')}
+          </Alert>
+        )}
       </FieldSet>
       <Section props={props} />
       <DefaultsSection props={props} />

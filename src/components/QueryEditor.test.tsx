@@ -1,6 +1,7 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import React, { useState } from 'react';
-import { dateTime } from '@grafana/data';
+import { dateTime, PanelData } from '@grafana/data';
+import { setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 
 import { PlanFailure } from '../api';
 import type { DataSource } from '../datasource';
@@ -13,6 +14,8 @@ jest.mock('./query/SqlEditor', () => ({
   SqlEditor: (p: { value: string; onChange: (v: string) => void; onRun?: () => void; markers?: EditorMarker[] }) => (
     <div>
       <textarea aria-label="SQL" value={p.value} onChange={(e) => p.onChange(e.currentTarget.value)} />
+      {/* Stands for the editor's Ctrl/Cmd+Enter action (SqlEditor.shortcut.test.tsx tests the key binding). */}
+      <button onClick={p.onRun}>Ctrl+Enter</button>
       <output data-testid="markers">{JSON.stringify(p.markers ?? [])}</output>
     </div>
   ),
@@ -39,9 +42,9 @@ const range = {
   raw: { from: 'a', to: 'b' },
 };
 
-function Harness({ ds, onRun }: { ds: DataSource; onRun: () => void }) {
+function Harness({ ds, onRun, data }: { ds: DataSource; onRun: () => void; data?: PanelData }) {
   const [query, setQuery] = useState<QuarryQuery>({ refId: 'A', rawSql: 'SELECT 1', format: 'table' });
-  return <QueryEditor datasource={ds} query={query} onChange={setQuery} onRunQuery={onRun} range={range} />;
+  return <QueryEditor datasource={ds} query={query} onChange={setQuery} onRunQuery={onRun} range={range} data={data} />;
 }
 
 async function settle() {
@@ -80,7 +83,8 @@ describe('QueryEditor', () => {
     const estimate = jest.fn().mockResolvedValue({ cost: { bytes: 0, rows: 1, usd: 0, kind: 'estimate' } });
     const planFn = jest.fn().mockResolvedValue(plan);
     render(<Harness ds={fakeDatasource(estimate, planFn)} onRun={jest.fn()} />);
-    fireEvent.click(screen.getByLabelText('Time series'));
+    fireEvent.keyDown(screen.getByLabelText('Format'), { key: 'ArrowDown' });
+    fireEvent.click(await screen.findByText('Time series'));
     fireEvent.click(screen.getByTestId('quarry-plan-toggle'));
     await settle();
     expect(planFn).toHaveBeenCalledTimes(1);
@@ -109,5 +113,89 @@ describe('QueryEditor', () => {
     render(<Harness ds={fakeDatasource(jest.fn().mockResolvedValue({}), jest.fn())} onRun={onRun} />);
     fireEvent.click(screen.getByTestId('quarry-run'));
     expect(onRun).toHaveBeenCalled();
+  });
+
+  it("the editor's Ctrl/Cmd+Enter runs the panel query with the typed SQL", () => {
+    const onRun = jest.fn();
+    const seen: string[] = [];
+    function Watch() {
+      const [query, setQuery] = useState<QuarryQuery>({ refId: 'A', rawSql: 'SELECT 1', format: 'table' });
+      return (
+        <QueryEditor
+          datasource={fakeDatasource(jest.fn().mockResolvedValue({}), jest.fn())}
+          query={query}
+          onChange={setQuery}
+          onRunQuery={() => {
+            seen.push(query.rawSql ?? '');
+            onRun();
+          }}
+          range={range}
+        />
+      );
+    }
+    render(<Watch />);
+    fireEvent.change(screen.getByLabelText('SQL'), { target: { value: 'SELECT 42' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Ctrl+Enter' }));
+    expect(onRun).toHaveBeenCalledTimes(1);
+    expect(seen).toEqual(['SELECT 42']);
+  });
+
+  it('does not dry-run again when a run or refresh brings the same request', async () => {
+    const estimate = jest.fn().mockResolvedValue({ cost: { bytes: 1, rows: 1, usd: 0, kind: 'exact' } });
+    const ds = fakeDatasource(estimate, jest.fn());
+    const { rerender } = render(<Harness ds={ds} onRun={jest.fn()} />);
+    await settle();
+    expect(estimate).toHaveBeenCalledTimes(1);
+    // A run returns data with a new request object (new requestId, same settings) and a range a few seconds later.
+    const data = {
+      request: { requestId: 'r2', maxDataPoints: 1000, intervalMs: 0, filters: [] },
+    } as unknown as PanelData;
+    rerender(<Harness ds={ds} onRun={jest.fn()} data={data} />);
+    await settle();
+    expect(estimate).toHaveBeenCalledTimes(1);
+  });
+
+  it('aborts the dry run in flight when the SQL changes', async () => {
+    const signals: AbortSignal[] = [];
+    const estimate = jest.fn((_req: unknown, signal: AbortSignal) => {
+      signals.push(signal);
+      return new Promise(() => {});
+    });
+    render(<Harness ds={fakeDatasource(estimate as unknown as jest.Mock, jest.fn())} onRun={jest.fn()} />);
+    await settle();
+    expect(signals).toHaveLength(1);
+    fireEvent.change(screen.getByLabelText('SQL'), { target: { value: 'SELECT 2' } });
+    expect(signals[0].aborted).toBe(true);
+    await settle();
+    expect(signals).toHaveLength(2);
+    expect(signals[1].aborted).toBe(false);
+  });
+
+  it("sends the dashboard's variables and re-plans when they change", async () => {
+    let value: string | string[] = ['api', 'web'];
+    setTemplateSrv({
+      getVariables: () => [{ name: 'service', current: { value } }],
+    } as unknown as TemplateSrv);
+    const estimate = jest.fn().mockResolvedValue({});
+    const ds = fakeDatasource(estimate, jest.fn());
+    const { rerender } = render(<Harness ds={ds} onRun={jest.fn()} />);
+    await settle();
+    expect(estimate.mock.calls[0][0].variables).toEqual({ service: ['api', 'web'] });
+    value = 'db';
+    rerender(<Harness ds={ds} onRun={jest.fn()} />);
+    await settle();
+    expect(estimate).toHaveBeenCalledTimes(2);
+    expect(estimate.mock.calls[1][0].variables).toEqual({ service: 'db' });
+    setTemplateSrv(undefined as unknown as TemplateSrv);
+  });
+
+  it('offers Auto in the compact format picker', async () => {
+    const planFn = jest.fn().mockResolvedValue(plan);
+    render(<Harness ds={fakeDatasource(jest.fn().mockResolvedValue({}), planFn)} onRun={jest.fn()} />);
+    fireEvent.keyDown(screen.getByLabelText('Format'), { key: 'ArrowDown' });
+    fireEvent.click(await screen.findByText('Auto'));
+    fireEvent.click(screen.getByTestId('quarry-plan-toggle'));
+    await settle();
+    expect(planFn.mock.calls[0][0].format).toBe('auto');
   });
 });

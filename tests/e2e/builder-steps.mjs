@@ -112,13 +112,17 @@ export const builderSteps = [
         }
       );
       // Monaco draws each line in its own element (placed by its top offset), with no-break spaces.
-      const code = await page.$$eval(`${EDITOR} .view-line`, (lines) =>
-        lines
-          .map((l) => ({ top: parseFloat(l.style.top) || 0, text: l.textContent.replace(/\u00a0/g, ' ') }))
-          .sort((a, b) => a.top - b.top)
-          .map((l) => l.text)
-          .join('\n')
-      );
+      const code = await page
+        .locator(EDITOR)
+        .first()
+        .locator('.view-line')
+        .evaluateAll((lines) =>
+          lines
+            .map((l) => ({ top: parseFloat(l.style.top) || 0, text: l.textContent.replace(/\u00a0/g, ' ') }))
+            .sort((a, b) => a.top - b.top)
+            .map((l) => l.text)
+            .join('\n')
+        );
       const q = await queryJson(page);
       if (q.rawSql !== shown || q.editorMode !== 'code' || code.trim() !== shown) {
         throw new Error(`Code mode shows other SQL:\n${code}\n---\n${shown}`);

@@ -20,6 +20,8 @@ const outDir = path.join(root, 'test-output', 'e2e');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 async function main() {
+  // Only this run's screenshots and logs (a failed-*.png from an earlier run would mislead).
+  fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quarry-e2e-'));
   const cleanup = [];

@@ -32,7 +32,7 @@ async function setText(page, text) {
 }
 
 async function badge(page) {
-  const b = page.locator(BADGE);
+  const b = page.locator(BADGE).first();
   return { state: await b.getAttribute('data-state'), text: (await b.textContent()) ?? '' };
 }
 
@@ -46,6 +46,16 @@ export const steps = [
         BADGE,
         { timeout: 60_000 }
       );
+      const text = ((await page.locator(`${EDITOR} .view-lines`).first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+      const model = JSON.parse((await page.locator('[data-testid="harness-query-json"]').textContent()) ?? '{}');
+      const squash = (t) => (t ?? '').replace(/\s+/g, '');
+      if (!model.rawSql || squash(text) !== squash(model.rawSql)) {
+        throw new Error(`the editor shows ${JSON.stringify(text)}, the query is ${JSON.stringify(model.rawSql)}`);
+      }
+      const b = await badge(page);
+      if (!/\d/.test(b.text)) {
+        throw new Error(`the cost badge shows no figure: ${b.text}`);
+      }
       await shot(page, outDir, '01-editor.png');
     },
   },
@@ -118,8 +128,8 @@ export const steps = [
   {
     name: 'the plan view shows the expanded SQL and the steps',
     async run(page, { outDir }) {
-      await page.locator('[data-testid="quarry-plan-toggle"]').click();
-      const sql = page.locator('[data-testid="quarry-plan-sql"]');
+      await page.locator('[data-testid="quarry-plan-toggle"]').first().click();
+      const sql = page.locator('[data-testid="quarry-plan-sql"]').first();
       await sql.waitFor({ timeout: 30_000 });
       await page.waitForFunction(
         () => {
@@ -129,7 +139,7 @@ export const steps = [
         null,
         { timeout: 30_000 }
       );
-      const steps = await page.locator('[data-testid="quarry-plan-steps"] li').count();
+      const steps = await page.locator('[data-testid="quarry-plan-steps"]').first().locator('li').count();
       if (steps === 0) {
         throw new Error('the plan view lists no steps for a query with two macros');
       }
@@ -151,7 +161,7 @@ export const steps = [
       if (!/Over budget/.test(text)) {
         throw new Error(`the over-budget badge does not say so: ${text}`);
       }
-      const warning = (await page.locator('[data-testid="quarry-budget-warning"]').textContent()) ?? '';
+      const warning = (await page.locator('[data-testid="quarry-budget-warning"]').first().textContent()) ?? '';
       if (!/refused/i.test(warning)) {
         throw new Error(`no warning explains the refusal: ${warning}`);
       }
@@ -167,7 +177,7 @@ export const steps = [
       // Hovering the marked text shows the planner's message.
       await squiggle.hover({ force: true });
       await page.locator('.monaco-hover', { hasText: 'unbalanced' }).first().waitFor({ timeout: 10_000 });
-      const alert = page.locator('[data-testid="quarry-plan-error"]');
+      const alert = page.locator('[data-testid="quarry-plan-error"]').first();
       await alert.waitFor({ timeout: 30_000 });
       const title = (await alert.textContent()) ?? '';
       if (!/Line \d+, column \d+/.test(title)) {
@@ -177,10 +187,14 @@ export const steps = [
     },
   },
   {
-    name: 'Shift+Enter runs the query through /api/ds/query',
+    name: 'Ctrl+Enter runs the query through /api/ds/query, and the shortcut is shown',
     async run(page, { outDir }) {
+      const hint = (await page.locator('[data-testid="quarry-run-shortcut"]').first().textContent()) ?? '';
+      if (!/Ctrl\+Enter|⌘\+Enter/.test(hint)) {
+        throw new Error(`the run shortcut is not shown: ${hint}`);
+      }
       await setText(page, QUERY.replace("'1h'", "'1d'"));
-      await page.keyboard.press('Shift+Enter');
+      await page.keyboard.press('Control+Enter');
       await page.waitForFunction(
         () => /frame\(s\)|error:/.test(document.querySelector('[data-testid="harness-result"]')?.textContent ?? ''),
         null,
@@ -191,6 +205,148 @@ export const steps = [
         throw new Error(`the query returned no rows: ${result}`);
       }
       await shot(page, outDir, '08-run-query.png');
+    },
+  },
+  {
+    name: 'function completion offers server functions with their signatures',
+    async run(page, { outDir }) {
+      await setText(page, '\nFROM sample.http_requests');
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.type('SELECT date_tr', { delay: 40 });
+      const row = page.locator('.suggest-widget .monaco-list-row', { hasText: 'date_trunc' }).first();
+      await row.waitFor({ timeout: 20_000 });
+      // The server's own signature (duckdb_functions()), in the row's detail or the details pane.
+      await page.keyboard.press('Control+Space');
+      await page
+        .locator('.suggest-widget .monaco-list-row.focused, .suggest-details', { hasText: /date_trunc\s*\(/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await shot(page, outDir, '10-function-completion.png');
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'Format lays the SQL out and leaves macros untouched',
+    async run(page, { outDir }) {
+      await setText(
+        page,
+        "select $__timeGroup(ts, '1h') as time, service, sum(requests) as n from sample.http_requests where $__timeFilter(ts) and service in (${service}) group by 1, 2 order by 1"
+      );
+      await page.locator('[data-testid="quarry-format"]').first().click();
+      await page.waitForFunction(
+        () => {
+          const json = document.querySelector('[data-testid="harness-query-json"]')?.textContent ?? '{}';
+          const sql = JSON.parse(json).rawSql ?? '';
+          return sql.startsWith('SELECT') && sql.includes('\nFROM');
+        },
+        null,
+        { timeout: 10_000 }
+      );
+      const sql = JSON.parse((await page.locator('[data-testid="harness-query-json"]').textContent()) ?? '{}').rawSql;
+      for (const m of ["$__timeGroup(ts, '1h')", '$__timeFilter(ts)', '${service}']) {
+        if (!sql.includes(m)) {
+          throw new Error(`formatting changed ${m}: ${sql}`);
+        }
+      }
+      await shot(page, outDir, '11-format.png');
+    },
+  },
+  {
+    name: "the variable editor previews the query's values",
+    async run(page, { outDir }) {
+      const pane = page.locator('[data-testid="harness-variable"]');
+      await pane.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+      await pane.locator('[data-testid="quarry-variable-preview-run"]').click();
+      const preview = pane.locator('[data-testid="quarry-variable-preview"]');
+      await pane
+        .locator('[data-testid="quarry-variable-preview"], [data-testid="quarry-variable-preview-error"]')
+        .first()
+        .waitFor({ timeout: 30_000 });
+      if ((await preview.count()) === 0) {
+        throw new Error(
+          `the preview failed: ${await pane.locator('[data-testid="quarry-variable-preview-error"]').textContent()}`
+        );
+      }
+      const text = (await preview.textContent()) ?? '';
+      if (!/[1-9]\d* values?/.test(text)) {
+        throw new Error(`the preview shows no values: ${text}`);
+      }
+      await pane.scrollIntoViewIfNeeded();
+      await shot(page, outDir, '12-variable-preview.png');
+    },
+  },
+  {
+    name: 'the annotation editor previews the first annotations',
+    async run(page, { outDir }) {
+      const pane = page.locator('[data-testid="harness-annotation"]');
+      await pane.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+      await pane.locator('[data-testid="quarry-annotation-preview-run"]').click();
+      const table = pane.locator('[data-testid="quarry-annotation-preview"]');
+      await table.waitFor({ timeout: 30_000 });
+      const rows = await table.locator('tbody tr').count();
+      const text = (await table.textContent()) ?? '';
+      if (rows === 0 || !text.includes('deploy ')) {
+        throw new Error(`the annotation preview shows no annotations: ${text}`);
+      }
+      await pane.scrollIntoViewIfNeeded();
+      await shot(page, outDir, '13-annotation-preview.png');
+    },
+  },
+  {
+    name: 'the config page keeps a typed decimal ("0.") until blur',
+    async run(page, { outDir }) {
+      const input = page.locator('#quarry-maxUSD');
+      await input.scrollIntoViewIfNeeded();
+      await input.click();
+      await input.fill('');
+      await page.keyboard.type('0.', { delay: 40 });
+      const mid = await input.inputValue();
+      if (mid !== '0.') {
+        throw new Error(`the field shows ${JSON.stringify(mid)} after typing "0."`);
+      }
+      await page.keyboard.type('5', { delay: 40 });
+      await shot(page, outDir, '14-config-decimal.png');
+      await input.blur();
+      await page.waitForFunction(
+        () => /"maxUSD":0\.5\b/.test(document.querySelector('[data-testid="harness-options"]')?.textContent ?? ''),
+        null,
+        { timeout: 10_000 }
+      );
+    },
+  },
+  {
+    name: "the config page shows each setting's backend default and the backend's message for a refused value",
+    async run(page, { outDir }) {
+      const conc = page.locator('#quarry-concurrency');
+      await conc.scrollIntoViewIfNeeded();
+      if ((await conc.getAttribute('placeholder')) !== '4') {
+        throw new Error(`Concurrency does not show the backend default 4: ${await conc.getAttribute('placeholder')}`);
+      }
+      await conc.fill('65');
+      await conc.blur();
+      // The message pkg/plugin/settings.go gives for this value (settings_fields.golden.json).
+      await page
+        .locator('[data-testid="harness-config"]', { hasText: 'concurrency: must be between 1 and 64, got 65' })
+        .waitFor({ timeout: 10_000 });
+      const fns = page.locator('#quarry-allowedFunctions');
+      await fns.scrollIntoViewIfNeeded();
+      await fns.fill('read_parquet, a b');
+      await fns.blur();
+      await page
+        .locator('[data-testid="harness-config"]', {
+          hasText: `allowedFunctions[1]: "a b" must be a plain name, without spaces, quotes, parentheses or ';'`,
+        })
+        .waitFor({ timeout: 10_000 });
+      const opts = JSON.parse((await page.locator('[data-testid="harness-options"]').textContent()) ?? '{}');
+      if (opts.concurrency !== 65 || JSON.stringify(opts.allowedFunctions) !== '["read_parquet","a b"]') {
+        throw new Error(`the settings were not stored as typed values: ${JSON.stringify(opts)}`);
+      }
+      await page.locator('[data-testid="quarry-allow-lists"]').scrollIntoViewIfNeeded();
+      await shot(page, outDir, '15-config-fields.png');
+      await conc.fill('');
+      await conc.blur();
+      await fns.fill('');
+      await fns.blur();
     },
   },
   {

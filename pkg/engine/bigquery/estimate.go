@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	bq "cloud.google.com/go/bigquery"
 
@@ -79,9 +80,14 @@ func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost,
 	if plan == nil || plan.SQL == "" {
 		return engine.Cost{}, errors.New("bigquery: empty query; nothing to estimate")
 	}
-	dr, err := e.dryRun(ctx, plan.SQL, engine.QueryOptions{})
+	// The query's job settings (newQuery) and timeout: the configured one,
+	// or less when ctx ends sooner.
+	timeout := engine.EstimateTimeout(ctx, time.Duration(e.settings.QueryTimeout))
+	qctx, cancel := engine.WithTimeout(ctx, timeout)
+	defer cancel()
+	dr, err := e.dryRun(qctx, plan.SQL, engine.QueryOptions{})
 	if err != nil {
-		return engine.Cost{}, e.queryError(ctx, ctx, err, "", 0)
+		return engine.Cost{}, e.queryError(ctx, qctx, err, "", timeout)
 	}
 	cost := e.costOf(dr)
 	if e.isEmulator() {

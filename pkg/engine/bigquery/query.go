@@ -57,16 +57,28 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	// Read-only at the engine: the dry run's statement type. The emulator's
 	// dry run executes the whole query and always answers SELECT, so it
 	// proves nothing there; the planner's classification (above) stands.
-	if !e.isEmulator() {
+	// With allowedDatasets the dry run's tables are checked (trust.go), on
+	// the emulator too.
+	if allowed := e.settings.AllowedDatasets; len(allowed) > 0 || !e.isEmulator() {
 		dr, err := e.dryRun(ctx, plan.SQL, opts)
+		if err != nil && ctx.Err() != nil {
+			return fail(err, "")
+		}
+		if len(allowed) > 0 {
+			if err := checkDatasets(plan, allowed, e.settings.Project, dr.ReferencedTables, err); err != nil {
+				return nil, stats, err
+			}
+		}
 		if err != nil {
 			return fail(err, "")
 		}
-		if dr.StatementType != "" && dr.StatementType != "SELECT" {
-			return nil, stats, engine.Downstream(fmt.Errorf("bigquery: refusing to run a %s statement (dry run): %w; Quarry only runs SELECT queries", dr.StatementType, ErrNotReadOnly))
-		}
-		if err := e.settings.Budget.Check(e.costOf(dr)); err != nil {
-			return nil, stats, err
+		if !e.isEmulator() {
+			if dr.StatementType != "" && dr.StatementType != "SELECT" {
+				return nil, stats, engine.Downstream(fmt.Errorf("bigquery: refusing to run a %s statement (dry run): %w; Quarry only runs SELECT queries", dr.StatementType, ErrNotReadOnly))
+			}
+			if err := e.settings.Budget.Check(e.costOf(dr)); err != nil {
+				return nil, stats, err
+			}
 		}
 	}
 

@@ -69,6 +69,11 @@ type Settings struct {
 	// StorageReadAPI reads results through the BigQuery Storage Read API
 	// (Arrow) where the job's results permit it, else REST pages.
 	StorageReadAPI bool `json:"storageReadApi,omitempty"`
+	// AllowedDatasets, when not empty, are the only datasets ("dataset" in
+	// Project, or "project.dataset") a query may read, checked against the
+	// tables its dry run reports (trust.go); the planner checks the SQL's
+	// table names against the same list.
+	AllowedDatasets []string `json:"allowedDatasets,omitempty"`
 	// StorageEndpoint overrides the Storage Read API's gRPC address
 	// (host:port, plaintext, e.g. the emulator's); empty means Google's.
 	StorageEndpoint string `json:"storageEndpoint,omitempty"`

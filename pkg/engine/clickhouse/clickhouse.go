@@ -1,6 +1,6 @@
 // Package clickhouse is Quarry's ClickHouse engine over the native protocol
-// (clickhouse-go v2): read-only execution (readonly=2 where the user may set
-// it), cancellation that reaches the server (the protocol's cancel packet,
+// (clickhouse-go v2): read-only execution with limits a query cannot raise
+// (readonly=1 where the user may set it; see backstop.go), cancellation that reaches the server (the protocol's cancel packet,
 // then KILL QUERY), estimates by server capability, and result blocks
 // scanned into typed frame columns.
 package clickhouse
@@ -43,7 +43,7 @@ func Open(ctx context.Context, s Settings, sec Secrets) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
-	conn, err := ch.Open(&ch.Options{
+	c, err := ch.Open(&ch.Options{
 		Protocol: ch.Native,
 		Addr:     []string{net.JoinHostPort(s.Host, strconv.Itoa(s.Port))},
 		Auth:     ch.Auth{Database: s.Database, Username: s.User, Password: sec.Password},
@@ -61,7 +61,7 @@ func Open(ctx context.Context, s Settings, sec Secrets) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
-	return &Engine{conn: conn, settings: s, readonly: -1}, nil
+	return &Engine{conn: conn{c}, settings: s, readonly: -1}, nil
 }
 
 // Dialect is clickhouse.

@@ -18,27 +18,44 @@ import (
 // read per table, with bytes scaled from each table's average row size. On
 // older servers it returns an upper bound: the active parts of every
 // referenced table (rows and uncompressed bytes from system.parts), before
-// any partition pruning.
+// any partition pruning. The statement with the user's SQL runs with the
+// query's settings (prepare), Quarry's own statistics statements with its
+// time limit; the timeout is the configured one, or less when ctx ends
+// sooner (engine.EstimateTimeout).
 func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost, error) {
 	if st := strings.ToLower(plan.Statement); st != "" && st != "select" {
 		return engine.Cost{Kind: engine.CostUnknown, StatementType: st, Notes: []string{"estimates cover SELECT statements only"}}, nil
 	}
-	timeout := time.Duration(e.settings.QueryTimeout)
+	timeout := engine.EstimateTimeout(ctx, time.Duration(e.settings.QueryTimeout))
 	qctx, cancel := engine.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := e.serverVersion(qctx)
 	if err != nil {
 		return engine.Cost{}, err
 	}
+	// The statement that carries the user's SQL (EXPLAIN ESTIMATE, which
+	// builds its table functions and reads its settings) runs with the
+	// query's settings (readonly=1, max_execution_time, the lifted
+	// SETTINGS); Quarry's own statistics statements (system.parts, and
+	// cluster() over the shards of a Distributed table, which readonly=1
+	// would refuse on 18.16) with the query's time limit only.
+	sctx, sql, err := e.prepare(qctx, plan.SQL, timeout, "")
+	if err != nil {
+		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
+	}
+	ictx, err := e.internalContext(qctx, timeout)
+	if err != nil {
+		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
+	}
 	d, _ := dialect.New(dialect.ClickHouse, versionString(v))
 	if d.Has(dialect.ExplainEstimate) {
-		c, err := e.explainEstimate(qctx, plan.SQL)
+		c, err := e.explainEstimate(sctx, ictx, sql)
 		if err != nil {
 			return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, plan.SQL))
 		}
 		return c, nil
 	}
-	c, err := e.upperBound(qctx, plan.SQL)
+	c, err := e.upperBound(ictx, sql) // the user's SQL is only parsed here, never sent
 	if err != nil {
 		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapError(err, ""))
 	}
@@ -49,8 +66,8 @@ type tableStat struct {
 	rows, bytes uint64
 }
 
-func (e *Engine) explainEstimate(ctx context.Context, sql string) (engine.Cost, error) {
-	rows, err := e.conn.Query(ctx, "EXPLAIN ESTIMATE "+sql)
+func (e *Engine) explainEstimate(ctx, ictx context.Context, sql string) (engine.Cost, error) {
+	rows, err := e.conn.Query(ctx, explainEstimateSQL(sql))
 	if err != nil {
 		return engine.Cost{}, err
 	}
@@ -77,7 +94,7 @@ func (e *Engine) explainEstimate(ctx context.Context, sql string) (engine.Cost, 
 	for i, x := range ests {
 		refs[i] = [2]string{x.db, x.table}
 	}
-	stats, err := e.partStats(ctx, refs)
+	stats, err := e.partStats(ictx, refs)
 	if err != nil {
 		return engine.Cost{}, err
 	}
@@ -117,11 +134,24 @@ func (e *Engine) upperBound(ctx context.Context, sql string) (engine.Cost, error
 	known := 0
 	for _, r := range refs {
 		name := r[0] + "." + r[1]
-		eng, exists := engines[name]
+		meta, exists := engines[name]
 		if !exists {
 			continue // a CTE or alias, not a table
 		}
+		eng := meta.engine
 		c.ReferencedTables = append(c.ReferencedTables, name)
+		if d, ok := distributedArgs(meta.engineFull); ok {
+			st, shards, err := e.clusterPartStats(ctx, d, r[0])
+			if err != nil {
+				c.Notes = append(c.Notes, fmt.Sprintf("%s is a Distributed table whose shards could not be summed (%v); not counted", name, err))
+				continue
+			}
+			c.Rows += int64(st.rows)
+			c.Bytes += int64(st.bytes)
+			known++
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: Distributed over cluster %s; parts of %s summed over its %d shards", name, d.Cluster, d.Table, shards))
+			continue
+		}
 		if st, ok := stats[name]; ok {
 			c.Rows += int64(st.rows)
 			c.Bytes += int64(st.bytes)
@@ -182,13 +212,24 @@ func quote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
+// explainEstimateSQL is the statement Estimate issues on servers with
+// EXPLAIN ESTIMATE (21.9+) for the planned SQL; it returns (database,
+// table, parts, rows, marks) per table read.
+func explainEstimateSQL(sql string) string { return "EXPLAIN ESTIMATE " + sql }
+
+// partStatsSQL reads the active parts' rows and uncompressed bytes of the
+// tables refs (database, table).
+func partStatsSQL(refs [][2]string) string {
+	return `SELECT database, table, sum(rows), sum(data_uncompressed_bytes)
+FROM system.parts WHERE active AND (database, table) IN (` + tupleList(refs) + `) GROUP BY database, table`
+}
+
 func (e *Engine) partStats(ctx context.Context, refs [][2]string) (map[string]tableStat, error) {
 	out := map[string]tableStat{}
 	if len(refs) == 0 {
 		return out, nil
 	}
-	rows, err := e.conn.Query(ctx, `SELECT database, table, sum(rows), sum(data_uncompressed_bytes)
-FROM system.parts WHERE active AND (database, table) IN (`+tupleList(refs)+`) GROUP BY database, table`)
+	rows, err := e.conn.Query(ctx, partStatsSQL(refs))
 	if err != nil {
 		return nil, err
 	}
@@ -206,19 +247,20 @@ FROM system.parts WHERE active AND (database, table) IN (`+tupleList(refs)+`) GR
 	return out, rows.Err()
 }
 
-func (e *Engine) tableEngines(ctx context.Context, refs [][2]string) (map[string]string, error) {
-	rows, err := e.conn.Query(ctx, `SELECT database, name, engine FROM system.tables WHERE (database, name) IN (`+tupleList(refs)+`)`)
+func (e *Engine) tableEngines(ctx context.Context, refs [][2]string) (map[string]tableMeta, error) {
+	rows, err := e.conn.Query(ctx, `SELECT database, name, engine, engine_full FROM system.tables WHERE (database, name) IN (`+tupleList(refs)+`)`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]string{}
+	out := map[string]tableMeta{}
 	for rows.Next() {
-		var db, name, eng string
-		if err := rows.Scan(&db, &name, &eng); err != nil {
+		var db, name string
+		var m tableMeta
+		if err := rows.Scan(&db, &name, &m.engine, &m.engineFull); err != nil {
 			return nil, err
 		}
-		out[db+"."+name] = eng
+		out[db+"."+name] = m
 	}
 	return out, rows.Err()
 }

@@ -18,7 +18,8 @@ import (
 
 // Health checks DNS, TCP, the handshake (TLS, authentication, database),
 // SELECT 1 and read access to the database, then reports the version and
-// the capabilities Quarry will use on it.
+// the capabilities Quarry will use on it. It warns when the user may change
+// the limits (readonly 0 or 2 without settings constraints: backstop.go).
 func (e *Engine) Health(ctx context.Context) engine.Health {
 	s := e.settings
 	timeout := time.Duration(s.DialTimeout)
@@ -60,8 +61,13 @@ func (e *Engine) Health(ctx context.Context) engine.Health {
 	if err != nil {
 		return engine.Health{Step: "permission", Version: version, Message: fmt.Sprintf("reading the user's readonly setting failed: %v", wrapError(err, ""))}
 	}
-	return engine.Health{OK: true, Version: version, Capabilities: capabilities(version, level),
+	h := engine.Health{OK: true, Version: version, Capabilities: capabilities(version, level),
 		Message: fmt.Sprintf("Connected to ClickHouse %s, database %q as %q (%d tables)", version, s.Database, s.User, tables)}
+	if w := backstopWarning(level, e.limitsChangeable(ctx, level)); w != "" {
+		h.Message += w
+		h.Hint = "connect as a user whose profile has readonly=1 and the limits (README, Security: least-privilege user)"
+	}
+	return h
 }
 
 // capabilities lists what Quarry uses on this server version.
@@ -69,11 +75,11 @@ func capabilities(version string, readonly int) []string {
 	caps := []string{"native protocol", "query cancel", "KILL QUERY"}
 	switch readonly {
 	case 0:
-		caps = append(caps, "readonly=2 per query", "max_execution_time")
+		caps = append(caps, "readonly=1 per query", "max_execution_time")
 	case 2:
-		caps = append(caps, "read-only user", "max_execution_time")
+		caps = append(caps, "read-only user (readonly=2: a query may change settings)", "max_execution_time")
 	default:
-		caps = append(caps, "read-only user (settings fixed)")
+		caps = append(caps, "read-only user (readonly=1: settings fixed by the profile)")
 	}
 	d, err := dialect.New(dialect.ClickHouse, version)
 	if err != nil {

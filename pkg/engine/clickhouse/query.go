@@ -17,8 +17,9 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
-// Query runs the plan with a query id, readonly=2 and max_execution_time
-// where the user may set them, and scans each row of the streamed blocks
+// Query runs the plan with a query id and the backstop's settings
+// (backstop.go: readonly=1 and max_execution_time where the user may set
+// them), and scans each row of the streamed blocks
 // into typed targets appended to the table's builders (no []any per row).
 // At plan.RowCap rows it marks the table truncated and stops the server.
 // When the context ends first, the driver sends the protocol's cancel and
@@ -39,24 +40,20 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		if qctx.Err() != nil {
 			e.kill(ctx, queryID)
 		}
-		err = wrapError(err, plan.SQL)
+		err = wrapError(err, plan.SQL) // lifting SETTINGS keeps every offset
 		var se *engine.ServerError
 		if errors.As(err, &se) && se.Code == "159" { // TIMEOUT_EXCEEDED: max_execution_time fired first
 			err = &engine.TimeoutError{Timeout: timeout, Err: err}
 		}
 		return nil, stats, engine.Classify(ctx, qctx, timeout, err)
 	}
-	settings, err := e.querySettings(qctx, timeout)
+	chctx, sql, err := e.prepare(qctx, plan.SQL, timeout, queryID)
 	if err != nil {
 		return fail(err)
 	}
 	var progress struct{ rows, bytes uint64 }
-	chctx := ch.Context(qctx,
-		ch.WithQueryID(queryID),
-		ch.WithSettings(settings),
-		ch.WithProgress(func(p *ch.Progress) { progress.rows += p.Rows; progress.bytes += p.Bytes }),
-	)
-	rows, err := e.conn.Query(chctx, plan.SQL)
+	chctx = ch.Context(chctx, ch.WithProgress(func(p *ch.Progress) { progress.rows += p.Rows; progress.bytes += p.Bytes }))
+	rows, err := e.conn.Query(chctx, sql)
 	if err != nil {
 		return fail(err)
 	}
@@ -119,27 +116,42 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 // commitBatch is how many rows are appended between table commits.
 const commitBatch = 1024
 
-// querySettings are readonly=2 (no writes, settings allowed) and
-// max_execution_time a little past the timeout, when the user's profile
-// allows changing settings (readonly=0); with readonly=2 only the time
-// limit; with readonly=1 none (the user is read-only already and the client
-// timeout plus KILL QUERY bound the query).
-func (e *Engine) querySettings(ctx context.Context, timeout time.Duration) (ch.Settings, error) {
+// prepare is what Query and Estimate share: the user's readonly level, the
+// query's allowed SETTINGS lifted out of sql (level 0), and a context that
+// carries the query id (when not empty) and the backstop's settings
+// (querySettings) for the timeout.
+func (e *Engine) prepare(ctx context.Context, sql string, timeout time.Duration, queryID string) (context.Context, string, error) {
+	level, err := e.readonlyLevel(ctx)
+	if err != nil {
+		return nil, sql, err
+	}
+	var lifted ch.Settings
+	if level == 0 {
+		v, err := e.serverVersion(ctx)
+		if err != nil {
+			return nil, sql, err
+		}
+		sql, lifted = liftSettings(sql, stringSettings(v))
+	}
+	opts := []ch.QueryOption{ch.WithSettings(querySettings(level, timeout, lifted))}
+	if queryID != "" {
+		opts = append(opts, ch.WithQueryID(queryID))
+	}
+	return ch.Context(ctx, opts...), sql, nil
+}
+
+// internalContext carries the settings for Quarry's own statements (never
+// the user's SQL): the time limit only, where the user may set it.
+func (e *Engine) internalContext(ctx context.Context, timeout time.Duration) (context.Context, error) {
 	level, err := e.readonlyLevel(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s := ch.Settings{}
-	if level == 1 {
-		return s, nil
+	if level != 1 && timeout > 0 {
+		s["max_execution_time"] = querySettings(2, timeout, nil)["max_execution_time"]
 	}
-	if level == 0 {
-		s["readonly"] = 2
-	}
-	if timeout > 0 {
-		s["max_execution_time"] = int((timeout + time.Second).Seconds())
-	}
-	return s, nil
+	return ch.Context(ctx, ch.WithSettings(s)), nil
 }
 
 func (e *Engine) readonlyLevel(ctx context.Context) (int, error) {
@@ -181,6 +193,9 @@ func wrapError(err error, sql string) error {
 		return err
 	}
 	se := &engine.ServerError{Engine: "clickhouse", Code: strconv.Itoa(int(ex.Code)), Message: strings.TrimPrefix(ex.Message, "DB::Exception: "), Err: err}
+	if ex.Code == 164 { // READONLY: the backstop refused it
+		se.Hint = readonlyHint(ex.Message)
+	}
 	// ClickHouse reports syntax errors as "failed at position N".
 	if i := strings.Index(ex.Message, "failed at position "); i >= 0 {
 		rest := ex.Message[i+len("failed at position "):]

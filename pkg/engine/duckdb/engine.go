@@ -93,7 +93,7 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	e.db = sql.OpenDB(e.connector)
 	maxConns := s.MaxConnections
 	if maxConns == 0 {
-		maxConns = 8
+		maxConns = DefaultMaxConnections
 	}
 	e.db.SetMaxOpenConns(maxConns)
 	e.db.SetMaxIdleConns(maxConns)

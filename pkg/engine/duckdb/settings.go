@@ -20,6 +20,10 @@ import (
 // settings give a timeout.
 const DefaultQueryTimeout = time.Minute
 
+// DefaultMaxConnections is the connection pool's size when the settings
+// give none.
+const DefaultMaxConnections = 8
+
 // Settings configure an embedded DuckDB.
 type Settings struct {
 	// Path is a DuckDB database file, opened with access_mode=READ_ONLY.
@@ -35,7 +39,8 @@ type Settings struct {
 	Threads int `json:"threads,omitempty"`
 	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB" ("" = default).
 	MemoryLimit string `json:"memoryLimit,omitempty"`
-	// MaxConnections bounds the connection pool (default 8).
+	// MaxConnections bounds the connection pool (default
+	// DefaultMaxConnections).
 	MaxConnections int `json:"maxConnections,omitempty"`
 	// Budget refuses a query whose EXPLAIN row estimate exceeds it.
 	Budget engine.Budget `json:"budget,omitempty"`

@@ -14,13 +14,14 @@ import (
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
-// Estimate runs EXPLAIN (FORMAT JSON) in a read-only transaction: the
-// planner's total cost, its row estimate and rows x width as the result size.
+// Estimate runs EXPLAIN (FORMAT JSON) in a read-only transaction with the
+// query's statement_timeout (the configured timeout, or less when ctx ends
+// sooner: engine.EstimateTimeout): the planner's total cost, its row estimate and rows x width as the result size.
 func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost, error) {
 	if st := strings.ToLower(plan.Statement); st != "" && st != "select" {
 		return engine.Cost{Kind: engine.CostUnknown, StatementType: st, Notes: []string{"EXPLAIN estimates SELECT statements only"}}, nil
 	}
-	timeout := time.Duration(e.settings.QueryTimeout)
+	timeout := engine.EstimateTimeout(ctx, time.Duration(e.settings.QueryTimeout))
 	qctx, cancel := engine.WithTimeout(ctx, timeout)
 	defer cancel()
 	tx, err := e.pool.BeginTx(qctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
@@ -28,6 +29,13 @@ func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost,
 		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapPgError(err, ""))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// The query's server-side timeout too: planning evaluates immutable
+	// functions, so an EXPLAIN can run user code.
+	if timeout > 0 {
+		if _, err := tx.Exec(qctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", statementTimeout(timeout))); err != nil {
+			return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapPgError(err, ""))
+		}
+	}
 	var raw []byte
 	if err := tx.QueryRow(qctx, "EXPLAIN (FORMAT JSON) "+plan.SQL).Scan(&raw); err != nil {
 		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapPgError(err, "EXPLAIN (FORMAT JSON) "+plan.SQL))

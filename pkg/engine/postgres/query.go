@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -44,33 +45,22 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		return fail(fmt.Errorf("connecting: %w", err))
 	}
 	healthy := true
-	defer func() {
-		if healthy {
-			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_, rerr := conn.Conn().PgConn().Exec(rctx, "ROLLBACK").ReadAll()
-			rcancel()
-			healthy = rerr == nil
-		}
-		if !healthy {
-			cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			_ = conn.Conn().Close(cctx)
-			ccancel()
-		}
-		conn.Release()
-	}()
+	// The transaction ends off the reply's path: the rows are already in
+	// the table, so the ROLLBACK round trip runs after Query returns and the
+	// connection goes back to the pool when it is done (Close waits for it).
+	defer func() { go release(context.WithoutCancel(ctx), conn, healthy) }()
 
-	// One round trip: read-only transaction plus a server-side timeout a
-	// little past ours, so the server stops even if the cancel is lost.
-	begin := "BEGIN READ ONLY"
-	if timeout > 0 {
-		begin += fmt.Sprintf("; SET LOCAL statement_timeout = %d", (timeout + time.Second).Milliseconds())
-	}
-	if _, err := conn.Conn().PgConn().Exec(qctx, begin).ReadAll(); err != nil {
-		healthy = false
+	// One round trip: the read-only transaction, a server-side timeout a
+	// little past ours (so the server stops even if the cancel is lost), and
+	// the query's Parse and Describe, pipelined.
+	sd, err := begin(qctx, conn.Conn().PgConn(), plan.SQL, timeout)
+	if err != nil {
+		var pe *pgconn.PgError
+		healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
 		return fail(err)
 	}
 
-	table, err := e.stream(ctx, qctx, cancel, conn, plan, opts)
+	table, err := e.stream(ctx, qctx, cancel, conn, sd, plan, opts)
 	if table != nil {
 		stats.Rows = int64(table.Len())
 	}
@@ -85,13 +75,84 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 	return table, stats, nil
 }
 
-func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, conn *pgxpool.Conn, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, error) {
-	rows, err := conn.Query(qctx, plan.SQL)
-	if err != nil {
+// release ends the query's transaction and returns the connection to the
+// pool; a connection in doubt (healthy false, or a failed ROLLBACK) is
+// closed instead of reused.
+func release(ctx context.Context, conn *pgxpool.Conn, healthy bool) {
+	if healthy {
+		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+		_, rerr := conn.Conn().PgConn().Exec(rctx, "ROLLBACK").ReadAll()
+		rcancel()
+		healthy = rerr == nil
+	}
+	if !healthy {
+		cctx, ccancel := context.WithTimeout(ctx, time.Second)
+		_ = conn.Conn().Close(cctx)
+		ccancel()
+	}
+	conn.Release()
+}
+
+// begin sends BEGIN READ ONLY, SET LOCAL statement_timeout (when timeout
+// is set) and the Parse and Describe of sql as one pipeline, and returns
+// sql's description. The first error is returned (a *pgconn.PgError when
+// the server refused a step; the caller rolls back).
+func begin(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time.Duration) (*pgconn.StatementDescription, error) {
+	p := pgc.StartPipeline(ctx)
+	p.SendQueryParams("BEGIN READ ONLY", nil, nil, nil, nil)
+	if timeout > 0 {
+		p.SendQueryParams(fmt.Sprintf("SET LOCAL statement_timeout = %d", statementTimeout(timeout)), nil, nil, nil, nil)
+	}
+	p.SendPrepare("", sql, nil)
+	if err := p.Sync(); err != nil {
+		_ = p.Close()
 		return nil, err
 	}
+	var (
+		sd    *pgconn.StatementDescription
+		first error
+	)
+read:
+	for {
+		res, err := p.GetResults()
+		if err != nil {
+			first = err
+			break
+		}
+		switch r := res.(type) {
+		case *pgconn.ResultReader:
+			if _, err := r.Close(); err != nil {
+				first = err
+				break read
+			}
+		case *pgconn.StatementDescription:
+			sd = r
+		case *pgconn.PipelineSync, nil:
+			break read
+		}
+	}
+	if err := p.Close(); first == nil {
+		first = err
+	}
+	if first == nil && sd == nil {
+		first = errors.New("postgres: the server did not describe the query")
+	}
+	return sd, first
+}
+
+func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, conn *pgxpool.Conn, sd *pgconn.StatementDescription, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, error) {
+	// Result formats as pgx chooses them: binary for the types its registry
+	// knows, text otherwise.
+	tm := conn.Conn().TypeMap()
+	fds := make([]pgconn.FieldDescription, len(sd.Fields))
+	formats := make([]int16, len(sd.Fields))
+	for i, fd := range sd.Fields {
+		formats[i] = tm.FormatCodeForOID(fd.DataTypeOID)
+		fd.Format = formats[i]
+		fds[i] = fd
+	}
+	rows := conn.Conn().PgConn().ExecStatement(qctx, sd, nil, nil, formats)
 	defer rows.Close()
-	fds := rows.FieldDescriptions()
 	cols, err := e.columnTypes(ctx, conn.Conn().TypeMap(), fds)
 	if err != nil {
 		return nil, err
@@ -113,13 +174,13 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 	// Rows are committed to the table in batches (Commit checks every
 	// column's length); room counts down to the row cap.
 	room, batch := table.Room(), 0
-	for rows.Next() {
+	for rows.NextRow() {
 		if room == 0 {
 			table.MarkTruncated()
 			cancel() // the server stops via the cancel request
 			break
 		}
-		raw := rows.RawValues()
+		raw := rows.Values()
 		if len(raw) != len(decs) {
 			return nil, fmt.Errorf("postgres: row has %d values, want %d", len(raw), len(decs))
 		}
@@ -139,8 +200,7 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 	if err := table.Commit(batch); err != nil {
 		return nil, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil && !(table.Truncated() && qctx.Err() != nil) {
+	if _, err := rows.Close(); err != nil && !(table.Truncated() && qctx.Err() != nil) {
 		return nil, err
 	}
 	return table, nil
@@ -217,4 +277,13 @@ SELECT oid, typname, typtype FROM t WHERE typtype <> 'd'`
 		e.types[oid] = pgType{name: name, enum: kind == "e"}
 		e.mu.Unlock()
 	}
+}
+
+// statementTimeout is the server-side statement_timeout (ms) for a query or
+// an estimate with this timeout: a little past it, so the client's timeout
+// normally fires first and the server still stops if the cancel is lost.
+// Whole seconds, rounded up: an estimate's timeout (what is left of the
+// same budget) then gets the same value as the query's.
+func statementTimeout(timeout time.Duration) int64 {
+	return int64(math.Ceil((timeout + time.Second).Seconds())) * 1000
 }

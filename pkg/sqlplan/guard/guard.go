@@ -492,18 +492,9 @@ func (c *Checker) bigqueryTable(span ast.Span, text, project, dataset string) {
 	if eff == "" {
 		eff = o.DefaultDatabase
 	}
-	allowed := len(o.AllowedDatasets) == 0 && len(o.AllowedSchemas) == 0
-	for _, list := range [][]string{o.AllowedDatasets, o.AllowedSchemas} {
-		for _, a := range list {
-			p, d := o.DefaultDatabase, a
-			if i := strings.LastIndexByte(a, '.'); i >= 0 {
-				p, d = a[:i], a[i+1:]
-			}
-			if strings.EqualFold(d, dataset) && strings.EqualFold(p, eff) {
-				allowed = true
-			}
-		}
-	}
+	allowed := len(o.AllowedDatasets) == 0 && len(o.AllowedSchemas) == 0 ||
+		DatasetAllowed(o.AllowedDatasets, o.DefaultDatabase, eff, dataset) ||
+		DatasetAllowed(o.AllowedSchemas, o.DefaultDatabase, eff, dataset)
 	full := dataset
 	if project != "" {
 		full = project + "." + dataset
@@ -643,4 +634,33 @@ func joinLists(a, b []string) string {
 		return strings.Join(b, ", ")
 	}
 	return strings.Join(a, ", ") + ", " + strings.Join(b, ", ")
+}
+
+// SettingAllowed reports whether a query's own SETTINGS may hold the
+// setting name in the dialect: ClickHouse's allow-list of settings that
+// change no limit. Engines use it to decide which of a query's settings
+// they may send on its behalf. Dialects without SETTINGS allow none.
+func SettingAllowed(dialect, name string) bool {
+	r := rulesFor(dialect)
+	return r != nil && r.settings != nil && match(r.settings, name) >= 0
+}
+
+// DatasetAllowed reports whether BigQuery dataset project.dataset is on the
+// list, whose entries are "dataset" (in defaultProject) or
+// "project.dataset"; names compare without regard to case. An empty project
+// is defaultProject.
+func DatasetAllowed(list []string, defaultProject, project, dataset string) bool {
+	if project == "" {
+		project = defaultProject
+	}
+	for _, a := range list {
+		p, d := defaultProject, a
+		if i := strings.LastIndexByte(a, '.'); i >= 0 {
+			p, d = a[:i], a[i+1:]
+		}
+		if strings.EqualFold(d, dataset) && strings.EqualFold(p, project) {
+			return true
+		}
+	}
+	return false
 }

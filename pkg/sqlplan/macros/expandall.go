@@ -434,6 +434,34 @@ func (w *walker) stringVariables(t lexer.Token) error {
 // holding a quote, a backslash or a control character is an error: it would
 // end or change the literal.
 func (w *walker) stringUserVariables(t lexer.Token) error {
+	return w.eachStringUserVariable(t, func(start, end int, raw, val string) {
+		w.addEdit(Edit{Start: start, End: end, Text: w.variableStep(start, end, raw, val)})
+	})
+}
+
+// stringArgUserVariables is the text of the string literal t, a macro
+// argument ($__timeGroup(time, '$agg_interval')), with the values of the
+// user variables inside it written in, as Grafana interpolates variables
+// before it expands macros.
+func (w *walker) stringArgUserVariables(t lexer.Token) (string, bool, error) {
+	text := t.Text(w.src)
+	var b strings.Builder
+	at := t.Start
+	err := w.eachStringUserVariable(t, func(start, end int, raw, val string) {
+		b.WriteString(w.src[at:start])
+		b.WriteString(w.variableStep(start, end, raw, val))
+		at = end
+	})
+	if err != nil || at == t.Start {
+		return text, false, err
+	}
+	b.WriteString(w.src[at:t.End])
+	return b.String(), true, nil
+}
+
+// eachStringUserVariable calls fn for each user variable inside the string
+// literal t that the request gives a value, in order.
+func (w *walker) eachStringUserVariable(t lexer.Token, fn func(start, end int, raw, val string)) error {
 	text := t.Text(w.src)
 	for from := 0; ; {
 		i := strings.IndexByte(text[from:], '$')
@@ -466,7 +494,7 @@ func (w *walker) stringUserVariables(t lexer.Token) error {
 			return &Error{Offset: start, Macro: "template variable " + text[i:j], Msg: msg}
 		}
 		if found {
-			w.addEdit(Edit{Start: start, End: end, Text: w.variableStep(start, end, text[i:j], val)})
+			fn(start, end, text[i:j], val)
 			from = j
 		}
 	}
@@ -693,6 +721,19 @@ func (w *walker) args(base, open int, macro string) (int, error) {
 			continue
 		case lexer.Comment:
 			w.checkTrivia(t, "macro_in_comment", "a comment")
+		case lexer.String:
+			if len(w.env.vars) > 0 {
+				text, changed, err := w.stringArgUserVariables(t)
+				if err != nil {
+					return 0, err
+				}
+				a.mark(t)
+				if changed {
+					a.replace(t.Start, text)
+				}
+				j++
+				continue
+			}
 		}
 		a.mark(t)
 		j++

@@ -28,7 +28,7 @@ const (
 
 // variableFormats are the ${name:format} formats of user variables the
 // planner writes, named as Grafana names them.
-const variableFormats = "sqlstring, singlequote, csv, raw, text"
+const variableFormats = "sqlstring, singlequote, csv, pipe, raw, text"
 
 // userVariable is the SQL text of the user variable name (format as in
 // ${name:format}) at place: found is false when the request gives the
@@ -49,8 +49,11 @@ func (e *Env) userVariable(name, format string, place varPlace) (text string, qu
 	}
 	multi := v.Multi || len(v.Values) > 1
 	if place == placeString {
+		sep := ","
 		switch format {
 		case "", "raw", "text", "csv":
+		case "pipe":
+			sep = "|"
 		default:
 			return "", false, true, "format " + format + " cannot be written inside a string literal; use ${" + name + "} there, or the format outside the quotes"
 		}
@@ -59,7 +62,7 @@ func (e *Env) userVariable(name, format string, place varPlace) (text string, qu
 				return "", false, true, "holds a quote, a backslash or a control character and stands inside a string literal; write it outside the quotes (it is then quoted for the dialect)"
 			}
 		}
-		return strings.Join(v.Values, ","), false, true, ""
+		return strings.Join(v.Values, sep), false, true, ""
 	}
 	switch format {
 	case "":
@@ -82,11 +85,14 @@ func (e *Env) userVariable(name, format string, place varPlace) (text string, qu
 			return "", false, true, "format " + format + " writes string literals, which cannot stand inside a name"
 		}
 		return e.quoteList(v.Values), false, true, ""
-	case "raw", "text", "csv":
+	case "raw", "text", "csv", "pipe":
 		for _, s := range v.Values {
 			if !safeRaw(s, place) {
 				return "", false, true, "format " + format + " would paste " + quoteForMessage(s) + " into the SQL as it is, and it is not a plain word or number; use ${" + name + ":sqlstring} to write it as a string literal"
 			}
+		}
+		if format == "pipe" {
+			return strings.Join(v.Values, "|"), false, true, ""
 		}
 		return strings.Join(v.Values, ","), false, true, ""
 	}

@@ -266,8 +266,11 @@ const pickerWarning = "filter_changes_rows"
 // warnPickers adds a warning for each clause at or above the filter in
 // block b (on column col of source s there; col "" once the key is no
 // longer visible) that picks rows, so that filtering first changes which
-// rows it picks: LIMIT, OFFSET, FETCH, DISTINCT ON and LIMIT BY not on the
-// key, window functions not partitioned by the key.
+// rows it picks: LIMIT (WITH TIES too), OFFSET, FETCH, DISTINCT ON and
+// LIMIT BY not on the key, window functions not partitioned by the key (in
+// the select list or QUALIFY), and a DuckDB USING SAMPLE of a block above
+// the filter's. Table samples (TABLESAMPLE, ClickHouse SAMPLE) sample the
+// base table before any WHERE, so the filter changes nothing there.
 func (p *Planner) warnPickers(key string, b *block, s *source, col string, depth int) {
 	if b == nil || depth > maxLiftDepth {
 		return
@@ -280,6 +283,12 @@ func (p *Planner) warnPickers(key string, b *block, s *source, col string, depth
 	}
 	if w := p.unpartitionedWindow(sel, s, col); w != nil {
 		p.pickerWarn(w.Start, "ad hoc filter %s is applied before the window function %s, which is not partitioned by %s: it is computed over the matching rows only", key, clip(w.Span.Text(src)), keyName(key, col))
+	}
+	if sm := sel.Sample; sm != nil && depth > 0 {
+		// DuckDB samples the rows of its FROM before its own WHERE, so the
+		// filter in the same block samples nothing differently; a filter in
+		// a block below does.
+		p.pickerWarn(sm.Start, "ad hoc filter %s is applied before this USING SAMPLE, which samples the matching rows only", key)
 	}
 	p.warnQueryPickers(key, b.root, sel, s, col)
 

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Field, FieldSet, RadioButtonGroup } from '@grafana/ui';
 
-import { JsonInput, SecretField } from './Inputs';
+import { JsonInput, SecretField, SwitchInput } from './Inputs';
 import { ConfigProps, setJson } from './helpers';
 
 const AUTH = [
@@ -16,7 +16,7 @@ const PRIORITY = [
 
 /** BigQuerySection holds authentication, project, location, endpoint and the job/cost settings. */
 export function BigQuerySection({ props }: { props: ConfigProps }) {
-  const { authType = 'key', priority = 'INTERACTIVE' } = props.options.jsonData;
+  const { authType = 'key', priority = 'INTERACTIVE', storageReadApi } = props.options.jsonData;
   return (
     <>
       <FieldSet label="BigQuery authentication">
@@ -67,9 +67,32 @@ export function BigQuerySection({ props }: { props: ConfigProps }) {
           name="pricePerTiB"
           label="Price per TiB (USD)"
           description="Used to turn dry-run bytes into dollars"
-          placeholder="6.25"
           numeric
         />
+      </FieldSet>
+      <FieldSet label="BigQuery results">
+        <JsonInput
+          props={props}
+          name="pageSize"
+          label="Page size"
+          description="Rows asked for per result page (1-100000)"
+          numeric
+        />
+        <SwitchInput
+          props={props}
+          name="storageReadApi"
+          label="Storage Read API"
+          description="Read results as Arrow through the BigQuery Storage Read API where the job's results permit it, else REST pages (needs the bigquery.readsessions.create permission)"
+        />
+        {storageReadApi && (
+          <JsonInput
+            props={props}
+            name="storageEndpoint"
+            label="Storage Read API endpoint"
+            description="host:port of the Storage Read API (plaintext, e.g. an emulator); empty: Google's"
+            placeholder="127.0.0.1:9060"
+          />
+        )}
       </FieldSet>
     </>
   );

@@ -2,13 +2,12 @@ import React from 'react';
 import { Field, FieldSet, Switch } from '@grafana/ui';
 
 import { JsonInput, SecretField } from './Inputs';
-import { durationError } from './DefaultsSection';
 import { TlsFields } from './TlsFields';
 import { ConfigProps, setJson } from './helpers';
 
 /** ClickHouseSection holds the ClickHouse native-protocol connection, TLS and timeouts. */
 export function ClickHouseSection({ props }: { props: ConfigProps }) {
-  const { secure: tls, tlsAuth, tlsSkipVerify, dialTimeout } = props.options.jsonData;
+  const { secure: tls, tlsAuth, tlsSkipVerify } = props.options.jsonData;
   return (
     <>
       <FieldSet label="ClickHouse connection (native protocol)">
@@ -22,8 +21,13 @@ export function ClickHouseSection({ props }: { props: ConfigProps }) {
           name="dialTimeout"
           label="Dial timeout"
           description="Connecting gives up after this long"
-          placeholder="10s"
-          invalid={durationError(dialTimeout)}
+        />
+        <JsonInput
+          props={props}
+          name="maxOpenConns"
+          label="Max open connections"
+          description="Connections the pool opens at most (1-1000)"
+          numeric
         />
       </FieldSet>
       <FieldSet label="TLS">

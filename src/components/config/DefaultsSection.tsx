@@ -1,21 +1,40 @@
 import React from 'react';
 import { FieldSet } from '@grafana/ui';
 
-import { JsonInput } from './Inputs';
+import { Engine } from '../../types';
+import { JsonInput, ListInput, SecretField, SwitchInput } from './Inputs';
+import { PemField } from './TlsFields';
 import { ConfigProps } from './helpers';
 
-const DURATION = /^\s*$|^\s*\d+(\.\d+)?\s*$|^\s*(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+\s*$/;
+/** FUNCTIONS_NOTE says what allowedFunctions opens on each engine (README, Security). */
+const FUNCTIONS_NOTE: Record<Engine, string> = {
+  duckdb:
+    'DuckDB functions the planner refuses that this data source opens on purpose: read_csv, read_parquet, glob and other file readers reach the data folder only; table functions such as range or generate_series are refused until listed',
+  postgres:
+    'PostgreSQL functions the planner refuses that this data source opens on purpose (pg_read_file, pg_ls_dir, dblink, set_config, nextval, …); each one reaches past the tables of the database',
+  clickhouse:
+    'Functions opened on purpose; ClickHouse table functions (url, s3, remote, numbers, …) are opened by "Allowed table functions" below',
+  bigquery:
+    'BigQuery functions the planner refuses that this data source opens on purpose (EXTERNAL_QUERY, EXTERNAL_OBJECT_TRANSFORM): they read other systems',
+};
 
-/** durationError says why a duration text is not valid (or undefined when it is). */
-export function durationError(text?: string): string | undefined {
-  return text === undefined || DURATION.test(text)
-    ? undefined
-    : 'Use a duration such as "30s", "2m" or a number of seconds';
-}
+const SCHEMAS_NOTE: Record<Engine, string> = {
+  duckdb: 'The only schemas a table may name (empty: any); information_schema and pg_catalog stay readable',
+  postgres: 'The only schemas a table may name (empty: any); pg_catalog and information_schema stay readable',
+  clickhouse: 'On ClickHouse a schema is a database: when set, this list is used instead of "Allowed databases"',
+  bigquery: 'On BigQuery a schema is a dataset: read together with "Allowed datasets"',
+};
 
-/** DefaultsSection holds the engine-independent limits: row cap, timeouts, cache and cost guardrails. */
+const DATABASES_NOTE: Record<Engine, string> = {
+  duckdb: 'The only attached catalogs a table may name (empty: any)',
+  postgres: 'The only databases a table may name (empty: any)',
+  clickhouse: 'The only databases a table may name (empty: any); system stays readable',
+  bigquery: 'The only projects a table may name (empty: any)',
+};
+
+/** DefaultsSection holds the engine-independent limits: row and byte caps, timeouts, cache, concurrency, cost guardrails and the trust allow-lists. */
 export function DefaultsSection({ props }: { props: ConfigProps }) {
-  const { queryTimeout, cacheTTL } = props.options.jsonData;
+  const engine = props.options.jsonData.engine ?? 'duckdb';
   return (
     <>
       <FieldSet label="Query defaults">
@@ -24,31 +43,89 @@ export function DefaultsSection({ props }: { props: ConfigProps }) {
           name="maxRows"
           label="Row cap"
           description="Queries return at most this many rows; a LIMIT is added when missing"
-          placeholder="100000"
           numeric
         />
         <JsonInput
           props={props}
-          name="queryTimeout"
-          label="Query timeout"
-          placeholder="60s"
-          invalid={durationError(queryTimeout)}
+          name="maxResultBytes"
+          label="Result byte cap"
+          description="A result stops at this many bytes of values, with a notice like the row cap's"
+          numeric
         />
+        <JsonInput props={props} name="queryTimeout" label="Query timeout" description="Seconds or a duration" />
+        <JsonInput
+          props={props}
+          name="concurrency"
+          label="Concurrency"
+          description="Queries of one panel request that run at once (1-64)"
+          numeric
+        />
+      </FieldSet>
+      <FieldSet label="Cache">
         <JsonInput
           props={props}
           name="cacheTTL"
           label="Cache TTL"
           description="Identical final SQL is served from the cache for this long (0 disables the cache)"
-          placeholder="30s"
-          invalid={durationError(cacheTTL)}
         />
+        <JsonInput
+          props={props}
+          name="cacheMaxBytes"
+          label="Cache size (bytes)"
+          description="The cache's bound; the oldest results leave first"
+          numeric
+        />
+        <SwitchInput
+          props={props}
+          name="oauthPassThru"
+          label="Forward OAuth identity"
+          description="Grafana forwards each user's OAuth token to the data source; cached results are then kept per user"
+        />
+      </FieldSet>
+      <FieldSet label="Shared cache (Redis)" data-testid="quarry-shared-cache">
+        <JsonInput
+          props={props}
+          name="cacheRedisURL"
+          label="Redis URL"
+          description="redis://host:port/db or rediss://host:port/db (TLS): Grafana replicas that name the same Redis run each query once per cache TTL (empty: this process's cache only)"
+          placeholder="redis://redis:6379/0"
+        />
+        <SecretField
+          props={props}
+          name="cacheRedisPassword"
+          label="Redis password"
+          description="Kept encrypted by Grafana"
+        />
+        <JsonInput
+          props={props}
+          name="cacheRedisMaxEntryBytes"
+          label="Largest shared entry (bytes)"
+          description="Results larger than this stay in this process's cache only"
+          numeric
+        />
+        {(props.options.jsonData.cacheRedisURL ?? '').trim().startsWith('rediss://') && (
+          <>
+            <PemField
+              props={props}
+              name="cacheRedisTLSCACert"
+              label="Redis CA certificate"
+              description="PEM of the CA that signed Redis's certificate (empty: the system roots)"
+            />
+            <SwitchInput
+              props={props}
+              name="cacheRedisTLSSkipVerify"
+              label="Skip Redis TLS verification"
+              description="Accept any certificate; for tests only"
+            />
+          </>
+        )}
       </FieldSet>
       <FieldSet label="Cost guardrails">
         <JsonInput
           props={props}
           name="maxBytes"
           label="Maximum bytes scanned"
-          description="Queries whose estimate scans more are refused before they run (empty: no limit)"
+          description="Queries whose estimate scans more are refused before they run"
           placeholder="1099511627776"
           numeric
         />
@@ -59,6 +136,46 @@ export function DefaultsSection({ props }: { props: ConfigProps }) {
           label="Maximum estimated rows"
           placeholder="100000000"
           numeric
+        />
+      </FieldSet>
+      <FieldSet label="Trust: what queries may reach" data-testid="quarry-allow-lists">
+        <ListInput
+          props={props}
+          name="allowedFunctions"
+          label="Allowed functions"
+          description={FUNCTIONS_NOTE[engine]}
+          placeholder="read_parquet, range"
+        />
+        <ListInput
+          props={props}
+          name="allowedSchemas"
+          label="Allowed schemas"
+          description={SCHEMAS_NOTE[engine]}
+          placeholder={engine === 'postgres' ? 'public, reporting' : 'analytics'}
+        />
+        {engine === 'clickhouse' && (
+          <ListInput
+            props={props}
+            name="allowedTableFunctions"
+            label="Allowed table functions"
+            description="ClickHouse table functions opened on purpose; every table function not listed is refused. numbers, zeros and values read nothing outside; url, s3, remote and file reach other hosts or the server's disk"
+            placeholder="numbers, values"
+          />
+        )}
+        {engine === 'bigquery' && (
+          <ListInput
+            props={props}
+            name="allowedDatasets"
+            label="Allowed datasets"
+            description="dataset (in the default project) or project.dataset: the only datasets a query may read (empty: any); checked on the planner's tables and on the dry run's referencedTables"
+            placeholder="analytics, other-project.sales"
+          />
+        )}
+        <ListInput
+          props={props}
+          name="allowedDatabases"
+          label={engine === 'bigquery' ? 'Allowed projects' : 'Allowed databases'}
+          description={DATABASES_NOTE[engine]}
         />
       </FieldSet>
       <FieldSet label="Ad hoc filters">

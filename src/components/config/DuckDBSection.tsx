@@ -22,6 +22,20 @@ export function DuckDBSection({ props }: { props: ConfigProps }) {
         description="Files under this folder (Parquet, CSV, JSON) may be read by queries; nothing else"
         placeholder="/var/lib/grafana/quarry/data"
       />
+      <JsonInput props={props} name="threads" label="Threads" description="DuckDB's worker threads (0-1024)" numeric />
+      <JsonInput
+        props={props}
+        name="memoryLimit"
+        label="Memory limit"
+        description="DuckDB's memory_limit, a size such as 512MB or 2GB"
+      />
+      <JsonInput
+        props={props}
+        name="maxConnections"
+        label="Max connections"
+        description="Connections to the embedded database open at once"
+        numeric
+      />
     </FieldSet>
   );
 }

@@ -3,7 +3,6 @@ import { Field, FieldSet, RadioButtonGroup } from '@grafana/ui';
 
 import { QuarryOptions } from '../../types';
 import { JsonInput, SecretField } from './Inputs';
-import { durationError } from './DefaultsSection';
 import { TlsFields } from './TlsFields';
 import { ConfigProps, setJson } from './helpers';
 
@@ -17,21 +16,31 @@ const SSL_MODES: Array<{ label: string; value: NonNullable<QuarryOptions['sslmod
 
 /** PostgresSection holds the PostgreSQL connection and TLS settings. */
 export function PostgresSection({ props }: { props: ConfigProps }) {
-  const sslmode = props.options.jsonData.sslmode ?? 'disable';
+  // Unset is the backend's default, prefer.
+  const sslmode = props.options.jsonData.sslmode ?? 'prefer';
   return (
     <>
       <FieldSet label="PostgreSQL connection">
         <JsonInput props={props} name="host" label="Host" placeholder="localhost" />
-        <JsonInput props={props} name="port" label="Port" placeholder="5432" numeric />
+        <JsonInput props={props} name="port" label="Port" numeric />
         <JsonInput props={props} name="database" label="Database" placeholder="postgres" />
         <JsonInput props={props} name="user" label="User" placeholder="grafana_reader" />
         <SecretField props={props} name="password" label="Password" placeholder="password" />
+        <JsonInput props={props} name="connectTimeout" label="Connect timeout" />
+      </FieldSet>
+      <FieldSet label="PostgreSQL pool">
         <JsonInput
           props={props}
-          name="connectTimeout"
-          label="Connect timeout"
-          placeholder="10s"
-          invalid={durationError(props.options.jsonData.connectTimeout)}
+          name="maxConns"
+          label="Max connections"
+          description="Connections the pool opens at most (1-1000)"
+          numeric
+        />
+        <JsonInput
+          props={props}
+          name="connMaxLifetime"
+          label="Connection lifetime"
+          description="A connection is closed and replaced after this long"
         />
       </FieldSet>
       <FieldSet label="TLS">

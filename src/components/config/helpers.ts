@@ -1,6 +1,6 @@
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 
-import { QuarryOptions, QuarrySecureOptions } from '../../types';
+import { Engine, QuarryOptions, QuarrySecureOptions } from '../../types';
 
 export type ConfigProps = DataSourcePluginOptionsEditorProps<QuarryOptions, QuarrySecureOptions>;
 
@@ -42,4 +42,73 @@ export function toNumber(text: string): number | undefined {
   }
   const n = Number(t);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** ENGINE_KEYS are the jsonData keys that belong to one engine (the Settings of each pkg/engine package). */
+export const ENGINE_KEYS: Record<Engine, Array<keyof QuarryOptions>> = {
+  postgres: [
+    'host',
+    'port',
+    'database',
+    'user',
+    'sslmode',
+    'sslRootCert',
+    'sslCert',
+    'connectTimeout',
+    'maxConns',
+    'connMaxLifetime',
+  ],
+  clickhouse: [
+    'host',
+    'port',
+    'database',
+    'user',
+    'secure',
+    'tlsSkipVerify',
+    'tlsServerName',
+    'tlsCACert',
+    'tlsClientCert',
+    'tlsAuth',
+    'dialTimeout',
+    'maxOpenConns',
+    'allowedTableFunctions',
+  ],
+  bigquery: [
+    'authType',
+    'defaultProject',
+    'defaultDataset',
+    'processingLocation',
+    'endpoint',
+    'priority',
+    'maxBytesBilled',
+    'pricePerTiB',
+    'pageSize',
+    'storageReadApi',
+    'storageEndpoint',
+    'allowedDatasets',
+  ],
+  duckdb: ['path', 'dataFolder', 'threads', 'memoryLimit', 'maxConnections'],
+};
+
+/**
+ * switchEngine sets the engine and removes the keys of the other engines
+ * (host, port and user do not carry over from PostgreSQL to ClickHouse). It
+ * returns the removed keys that had a value, for the warning.
+ */
+export function switchEngine(jsonData: QuarryOptions, engine: Engine): { jsonData: QuarryOptions; removed: string[] } {
+  const keep = new Set<string>(engine === (jsonData.engine ?? 'duckdb') ? ENGINE_KEYS[engine] : []);
+  const out: QuarryOptions = { ...jsonData, engine };
+  const removed: string[] = [];
+  const all = new Set(Object.values(ENGINE_KEYS).flat());
+  for (const k of all) {
+    if (keep.has(k)) {
+      continue;
+    }
+    const v = out[k];
+    if (v !== undefined && v !== null && v !== '') {
+      removed.push(k);
+    }
+    delete out[k];
+  }
+  return { jsonData: out, removed };
 }

@@ -32,7 +32,43 @@ describe('analyze', () => {
       kind: 'column',
       tables: [{ dataset: 'sample', table: 'http_requests', alias: 'r' }],
       prefix: '',
+      qualified: true,
     });
+  });
+
+  it('scopes columns to the query block under the cursor', () => {
+    const sql = 'SELECT x FROM a.outer_t WHERE id IN (SELECT | FROM b.inner_t)';
+    const ctx = at(sql);
+    expect(ctx.kind === 'column' && ctx.tables.map((t) => t.table)).toEqual(['inner_t']);
+    const outer = at('SELECT | FROM a.outer_t WHERE id IN (SELECT id FROM b.inner_t)');
+    expect(outer.kind === 'column' && outer.tables.map((t) => t.table)).toEqual(['outer_t']);
+  });
+
+  it('knows the columns of CTEs and derived tables', () => {
+    const cte = at(
+      'WITH hourly AS (SELECT $__timeGroup(ts, 1h) AS time, service, sum(n) total FROM s.r GROUP BY 1, 2)\n' +
+        'SELECT h.| FROM hourly h'
+    );
+    expect(cte).toMatchObject({ kind: 'column', tables: [{ table: 'hourly', alias: 'h' }] });
+    expect(cte.kind === 'column' && cte.tables[0].columns).toEqual(['time', 'service', 'total']);
+
+    const derived = at('SELECT d.| FROM (SELECT a.x, y AS why, count(*) AS n FROM t a GROUP BY 1, 2) AS d');
+    expect(derived.kind === 'column' && derived.tables[0]).toMatchObject({ alias: 'd', columns: ['x', 'why', 'n'] });
+
+    const star = at('SELECT | FROM (SELECT * FROM sample.http_requests) q');
+    expect(star.kind === 'column' && star.tables[0].star).toEqual([
+      { dataset: 'sample', table: 'http_requests', alias: undefined },
+    ]);
+
+    const explicit = at('WITH c(a, b) AS (SELECT 1, 2) SELECT | FROM c');
+    expect(explicit.kind === 'column' && explicit.tables[0].columns).toEqual(['a', 'b']);
+  });
+
+  it('reads comma-separated FROM lists', () => {
+    expect(tableRefs('SELECT * FROM a.x AS p, b.y q WHERE 1=1').map((r) => [r.table, r.alias])).toEqual([
+      ['x', 'p'],
+      ['y', 'q'],
+    ]);
   });
 
   it('offers nothing inside strings and comments', () => {

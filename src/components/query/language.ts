@@ -192,6 +192,12 @@ const DIALECTS: Record<
   },
 };
 
+/** keywordsFor lists the dialect's keywords (the common ones and its own) for completion. */
+export function keywordsFor(engine: Engine): string[] {
+  const d = DIALECTS[engine] ?? DIALECTS.duckdb;
+  return Array.from(new Set([...COMMON_KEYWORDS, ...d.keywords]));
+}
+
 /** languageId names the Monaco language of a dialect. */
 export function languageId(engine: Engine): string {
   return `quarry-${engine}`;

@@ -11,11 +11,16 @@ export type DryRun<T> =
   | { state: 'error'; error: PlanError };
 
 /**
- * useDryRun calls fetcher(key) delayMs after key last changed (key is the
- * JSON of the request), drops answers to stale requests, and skips when
- * key is empty.
+ * useDryRun calls fetcher(key, signal) delayMs after key last changed (key is
+ * the JSON of the request, so it fires only when the request changes), aborts
+ * the call in flight when key changes again, drops answers to stale
+ * requests, and skips when key is empty.
  */
-export function useDryRun<T>(key: string, fetcher: (key: string) => Promise<T>, delayMs: number): DryRun<T> {
+export function useDryRun<T>(
+  key: string,
+  fetcher: (key: string, signal: AbortSignal) => Promise<T>,
+  delayMs: number
+): DryRun<T> {
   const [result, setResult] = useState<DryRun<T>>({ state: 'idle' });
   const seq = useRef(0);
   const fetchRef = useRef(fetcher);
@@ -28,18 +33,23 @@ export function useDryRun<T>(key: string, fetcher: (key: string) => Promise<T>, 
       return;
     }
     setResult((prev) => ({ state: 'loading', last: prev.state === 'done' ? prev.value : undefined }));
+    const ctrl = new AbortController();
     const timer = setTimeout(() => {
-      fetchRef.current(key).then(
+      fetchRef.current(key, ctrl.signal).then(
         (value) => mine === seq.current && setResult({ state: 'done', value }),
         (err: unknown) =>
           mine === seq.current &&
+          !ctrl.signal.aborted &&
           setResult({
             state: 'error',
             error: err instanceof PlanFailure ? err.detail : { message: String((err as Error)?.message ?? err) },
           })
       );
     }, delayMs);
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      ctrl.abort();
+    };
   }, [key, delayMs]);
 
   return result;

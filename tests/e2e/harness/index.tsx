@@ -3,6 +3,7 @@ import './boot';
 import React, { useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
+  AnnotationQuery,
   CoreApp,
   DataSourceInstanceSettings,
   DataSourcePluginMeta,
@@ -24,6 +25,8 @@ import { Button, GlobalStyles } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 
 import { ConfigEditor } from '../../../src/components/ConfigEditor';
+import { AnnotationEditor } from '../../../src/components/editors/AnnotationEditor';
+import { VariableQueryEditor } from '../../../src/components/editors/VariableQueryEditor';
 import { QueryEditor } from '../../../src/components/QueryEditor';
 import { DataSource } from '../../../src/datasource';
 import { QuarryOptions, QuarryQuery, QuarrySecureOptions } from '../../../src/types';
@@ -162,11 +165,60 @@ function QueryPane() {
   );
 }
 
+function VariablePane() {
+  const [query, setQuery] = useState<QuarryQuery>({
+    refId: 'variable',
+    rawSql: "SELECT unnest(['api', 'web', 'db']) AS service",
+  });
+  return (
+    <section data-testid="harness-variable">
+      <h2>Variable query</h2>
+      <VariableQueryEditor
+        datasource={datasource}
+        query={query}
+        onChange={setQuery}
+        onRunQuery={() => {}}
+        range={range}
+      />
+    </section>
+  );
+}
+
+function AnnotationPane() {
+  const [anno, setAnno] = useState<AnnotationQuery<QuarryQuery>>({
+    name: 'deploys',
+    enable: true,
+    iconColor: 'red',
+    target: {
+      refId: 'Anno',
+      format: 'annotations',
+      rawSql:
+        'SELECT ts, ts + INTERVAL 10 MINUTE AS "timeEnd", \'deploy \' || service AS title, service AS text, service AS tags\nFROM sample.http_requests\nWHERE $__timeFilter(ts) AND status >= 500\nORDER BY ts\nLIMIT 5',
+    },
+  });
+  return (
+    <section data-testid="harness-annotation">
+      <h2>Annotation query</h2>
+      <AnnotationEditor
+        datasource={datasource}
+        query={anno.target!}
+        onChange={(target) => setAnno({ ...anno, target })}
+        onRunQuery={() => {}}
+        annotation={anno}
+        onAnnotationChange={setAnno}
+        range={range}
+      />
+    </section>
+  );
+}
+
 function Harness() {
   return (
     <div style={{ padding: 16, display: 'grid', gap: 24, maxWidth: 1100 }}>
       <GlobalStyles />
       <QueryPane />
+      <VariablePane />
+      <AnnotationPane />
       <ConfigPane />
     </div>
   );

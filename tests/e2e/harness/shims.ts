@@ -10,6 +10,7 @@ export function fetchBackend() {
   const fetchObs = <T>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
     new Observable((sub) => {
       const ctrl = new AbortController();
+      options.abortSignal?.addEventListener('abort', () => ctrl.abort(), { once: true });
       const url = new URL(options.url, window.location.origin);
       for (const [k, v] of Object.entries(options.params ?? {})) {
         if (v !== undefined && v !== null) {

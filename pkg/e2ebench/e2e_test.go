@@ -1,0 +1,77 @@
+package e2ebench_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/bigtent/quarry/pkg/e2ebench"
+	"github.com/bigtent/quarry/pkg/harness"
+	"github.com/bigtent/quarry/pkg/testenv"
+)
+
+// envInt reads a positive integer from the environment, or def.
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// TestE2E builds both plugins, runs the benchmark's query on every engine
+// over gRPC and checks that every answer is complete. It asserts nothing
+// about time: the figures are logged (scripts/bench-e2e.sh runs the full
+// configuration: QUARRY_E2E_ROWS, QUARRY_E2E_RUNS, QUARRY_E2E_SELECT1).
+func TestE2E(t *testing.T) {
+	pg := testenv.Postgres(t)
+	chInfo := testenv.ClickHouse(t)
+	cfg := e2ebench.Config{
+		Rows:    envInt(t, "QUARRY_E2E_ROWS", 50_000),
+		Runs:    envInt(t, "QUARRY_E2E_RUNS", 3),
+		Select1: envInt(t, "QUARRY_E2E_SELECT1", 30),
+		Logf:    t.Logf,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
+	defer cancel()
+	dir := t.TempDir()
+	var err error
+	if cfg.QuarryBin, err = harness.Build(ctx, "", dir); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PeerBin, err = harness.BuildPackage(ctx, "", "./pkg/benchpeer/cmd/gpx_benchpeer", filepath.Join(dir, "gpx_benchpeer")); err != nil {
+		t.Fatal(err)
+	}
+	targets := []func() (e2ebench.Target, error){
+		func() (e2ebench.Target, error) { return e2ebench.Postgres(ctx, pg, cfg.Rows) },
+		func() (e2ebench.Target, error) { return e2ebench.ClickHouse(ctx, chInfo, cfg.Rows) },
+		func() (e2ebench.Target, error) {
+			return e2ebench.DuckDB(ctx, filepath.Join(testenv.StateDir(), "e2ebench"), cfg.Rows)
+		},
+	}
+	var results []e2ebench.Result
+	for _, mk := range targets {
+		tg, err := mk()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e2ebench.Run(ctx, cfg, tg)
+		tg.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tg.Engine, err)
+		}
+		if r.Quarry.Payload == 0 || r.Peer.Payload == 0 || r.Quarry.RSSPeak == 0 || r.Peer.RSSPeak == 0 {
+			t.Errorf("%s: missing figures: %+v", tg.Engine, r)
+		}
+		results = append(results, r)
+	}
+	t.Logf("end to end, %d rows, medians of %d alternating runs, SELECT 1 median of %d:\n%s",
+		cfg.Rows, cfg.Runs, cfg.Select1, e2ebench.Table(results))
+}
