@@ -19,8 +19,11 @@ import (
 const (
 	// slowPG streams one row every ~2 ms for about a minute.
 	slowPG = "SELECT g, md5(g::text) AS h FROM generate_series(1, 30000) AS g, LATERAL (SELECT pg_sleep(0.002 + 0 * g)) AS s /* %s */"
-	// slowCH sleeps one second per one-row block, for a minute.
-	slowCH = "SELECT count() AS n FROM (SELECT sleep(1) FROM system.numbers LIMIT 60) /* %s */ SETTINGS max_block_size = 1"
+	// slowCH sleeps one second per one-row block, for a minute. Its marker is
+	// a string literal: the ClickHouse engine sends the planner's rendering,
+	// which keeps no comments (and lifts the SETTINGS clause into the
+	// query's settings).
+	slowCH = "SELECT count() AS n, '%s' AS marker FROM (SELECT sleep(1) FROM system.numbers LIMIT 60) SETTINGS max_block_size = 1"
 	// slowBQ is a 200-million-pair cross join the emulator takes minutes over.
 	slowBQ = "SELECT COUNT(*) AS n FROM UNNEST(GENERATE_ARRAY(1, 20000)) AS a CROSS JOIN UNNEST(GENERATE_ARRAY(1, 10000)) AS b WHERE a + b = 7 /* %s */"
 )

@@ -781,12 +781,6 @@ func (h *hostileRun) external(rows [][2]string) int {
 func (h *hostileRun) settings(payloads []map[string]any) int {
 	t := h.t
 	ds := h.p.NewDataSource("hostile settings "+h.e.name, nil, nil)
-	skipped := 0
-	defer func() {
-		if skipped > 0 {
-			t.Logf("%d settings payloads that open an in-memory DuckDB skipped (known crash, see above)", skipped)
-		}
-	}()
 	for i, pl := range payloads {
 		js := map[string]any{}
 		for k, v := range h.e.jsonData {
@@ -797,17 +791,6 @@ func (h *hostileRun) settings(payloads []map[string]any) int {
 			js[k] = v
 		}
 		what := fmt.Sprintf("settings %d %s", i, short(fmt.Sprint(pl)))
-		eng, _ := js["engine"].(string) // "" and null mean the default engine, DuckDB
-		eng = strings.ToLower(strings.TrimSpace(eng))
-		if isRaw || (eng == "" || eng == "duckdb") && (js["path"] == "" || js["path"] == nil) {
-			// Known defect, reported: creating an in-memory DuckDB instance
-			// (it loads the sample with the appender) after other instances
-			// were created and disposed crashes the plugin process now and
-			// then, with a C heap corruption ("corrupted double-linked list",
-			// "munmap_chunk(): invalid pointer") in duckdb_append_data_chunk.
-			skipped++
-			continue
-		}
 		ds.JSONData = js
 		ds.Updated = ds.Updated.Add(time.Second)
 		ctxi, cancel := context.WithTimeout(h.ctx, 30*time.Second)
