@@ -273,6 +273,9 @@ func decodePlanRequest(method string, body []byte, d sqlplan.Dialect) (sqlplan.R
 	if err := json.Unmarshal(body, &obj); err != nil {
 		return sqlplan.Request{}, badRequest("the body is not a JSON object: %v", err)
 	}
+	if obj == nil { // the body is JSON null
+		return sqlplan.Request{}, badRequest("the body is not a JSON object: got null")
+	}
 	if raw, ok := obj["dialect"]; ok {
 		var given string
 		if err := json.Unmarshal(raw, &given); err != nil || (given != "" && sqlplan.Dialect(given) != d) {
