@@ -11,6 +11,16 @@
 #   scripts/services.sh status   print each service and whether it answers
 #   scripts/services.sh env      print shell exports: eval "$(scripts/services.sh env)"
 #
+# One service at a time (for tests that stop or kill a server: only ever on a
+# private instance, i.e. with a QUARRY_STATE_DIR and ports of their own):
+#   scripts/services.sh service-start NAME   start NAME (postgres, clickhouse or bigquery) when it is
+#                                             not running, and wait until it answers; loads nothing
+#   scripts/services.sh service-stop NAME    stop NAME gracefully; its state (data dir, config) stays
+#   scripts/services.sh service-kill NAME    stop NAME abruptly: PostgreSQL `pg_ctl -m immediate` (every
+#                                             backend dies at once, as in a crash), the others SIGKILL
+# QUARRY_SAMPLE=0 makes start skip loading the sample (a private instance for fault tests that needs
+# no data); its `ready` marker then says "no-sample", so testenv never takes it for a loaded one.
+#
 # Everything lives under $QUARRY_STATE_DIR (default /tmp/quarry-services):
 # data dirs, configs, pid files, logs (logs/), the env file and the `ready` marker.
 # Ports: PostgreSQL 55432, ClickHouse native 59000 (http 58123), emulator http 59050 / grpc 59060,
@@ -422,6 +432,7 @@ start() {
   local t0=$SECONDS
   local digest
   digest=$(cat "$root/testdata/sample/digest.txt")
+  if [ "${QUARRY_SAMPLE:-1}" = 0 ]; then digest=no-sample; fi
   if [ -f "$state/ready" ] && [ "$(sed -n 2p "$state/ready")" != "$digest" ]; then
     # The generator changed (same counts may hide different rows): start afresh.
     log "the loaded sample is from another generator version; restarting from scratch"
@@ -449,6 +460,7 @@ start() {
   if want bigquery; then bq_wait; fi
   write_env
   local t1=$SECONDS
+  if [ "$digest" = no-sample ]; then services=""; fi
   if want postgres; then sample load -engine postgres -dsn "$(pg_dsn)"; fi
   if want clickhouse; then sample load -engine clickhouse -addr "127.0.0.1:$ch_port"; fi
   if want bigquery; then
@@ -507,14 +519,48 @@ status() {
   if ! want redis; then echo "redis      not wanted (QUARRY_SERVICES)"
   elif redis_ready; then echo "redis      up    127.0.0.1:$redis_port"
   else echo "redis      down  127.0.0.1:$redis_port"; rc=1; fi
-  if [ -f "$state/ready" ]; then echo "sample     loaded $(head -1 "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
+  if [ "$(sed -n 2p "$state/ready" 2>/dev/null)" = no-sample ]; then echo "sample     not loaded (QUARRY_SAMPLE=0), up since $(head -1 "$state/ready")"
+  elif [ -f "$state/ready" ]; then echo "sample     loaded $(head -1 "$state/ready")"; else echo "sample     not loaded"; rc=1; fi
   return $rc
+}
+
+# ---------------------------------------------------------------- one service
+one_service() { # one_service start|stop|kill NAME
+  local action=$1 name=${2:-}
+  case $name in postgres | clickhouse | bigquery) ;; *) die "service-$action: want postgres, clickhouse or bigquery, got '$name'" ;; esac
+  [ -d "$state" ] || die "service-$action: $state does not exist; run start first"
+  exec 9>"$lock"
+  flock 9
+  case $action-$name in
+    start-postgres) pg_start ;;
+    start-clickhouse) ch_start ;;
+    start-bigquery) bq_start; bq_wait ;;
+    stop-postgres) pg_stop ;;
+    stop-clickhouse) ch_stop ;;
+    stop-bigquery) bq_stop ;;
+    kill-postgres)
+      as_user postgres "$pg_bin/pg_ctl" -D "$state/postgres/data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+      wait_for 30 "postgres exit" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$pg_port) 2>/dev/null" ;;
+    kill-clickhouse | kill-bigquery)
+      local f="$state/clickhouse/clickhouse.pid"
+      [ "$name" = bigquery ] && f="$state/bigquery/emulator.pid"
+      if [ -s "$f" ]; then
+        local pid; pid=$(cat "$f")
+        kill -KILL "$pid" 2>/dev/null || true
+        wait_for 30 "$name exit" proc_gone "$pid" || die "$name ($pid) survived SIGKILL"
+      fi ;;
+    *) die "unknown action $action" ;;
+  esac
+  flock -u 9
 }
 
 case ${1:-} in
   start) start ;;
+  service-start) one_service start "${2:-}" ;;
+  service-stop) one_service stop "${2:-}" ;;
+  service-kill) one_service kill "${2:-}" ;;
   stop) stop ;;
   status) status ;;
   env) if [ -f "$state/env" ]; then cat "$state/env"; else env_text; fi ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|service-start NAME|service-stop NAME|service-kill NAME" >&2; exit 2 ;;
 esac

@@ -36,6 +36,15 @@ go test -count=1 -timeout 40m -skip "$destructive" ./...
 log "go test (emulator cancellation and timeout, last)"
 go test -count=1 -timeout 10m -run "$destructive" ./pkg/engine/bigquery
 
+# --- reliability suite (issue 9 §4; pkg/reliability runs in the go test above
+# in its CI configuration, as scripts/reliability.sh ci: faults and
+# cancellation on private service instances, the hostile corpus testdata/hostile
+# on every engine, whole on DuckDB and PostgreSQL, sampled on ClickHouse and the
+# emulator; `scripts/reliability.sh full` runs all of it everywhere) ---
+log "go test -race (planner, cache, plugin, frames)"
+go test -count=1 -race -short -timeout 20m ./pkg/sqlplan/... ./pkg/cache ./pkg/plugin ./pkg/frames
+# --- end reliability suite ---
+
 log "services lifecycle (own ports: start cold, start warm, stop leaves nothing behind)"
 bash scripts/test-services.sh
 

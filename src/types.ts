@@ -158,6 +158,13 @@ export interface QuarryOptions extends DataSourceJsonData {
   maxConnections?: number;
   // Ad hoc filters: the table whose columns are the filter keys ("dataset.table").
   adhocTable?: string;
+  // Shared result cache in Redis (its password is secure: cacheRedisPassword).
+  cacheRedisURL?: string;
+  cacheRedisMaxEntryBytes?: number;
+  cacheRedisTLSCACert?: string;
+  cacheRedisTLSSkipVerify?: boolean;
+  /** Grafana's "Forward OAuth identity": results are cached per user. */
+  oauthPassThru?: boolean;
 }
 
 /** secureJsonData of a Quarry data source. */
@@ -170,6 +177,8 @@ export interface QuarrySecureOptions {
   tlsClientKey?: string;
   /** BigQuery service account JSON key. */
   serviceAccountKey?: string;
+  /** Password of the shared cache's Redis. */
+  cacheRedisPassword?: string;
 }
 
 // Backend resource shapes (pkg/plugin resources; pkg/sqlplan.Plan; pkg/engine.Cost).

@@ -132,6 +132,9 @@ func Start(binary string, env ...string) (*Plugin, error) {
 // Close stops the plugin process.
 func (p *Plugin) Close() { p.client.Kill() }
 
+// Exited reports whether the plugin process has exited (crashed or closed).
+func (p *Plugin) Exited() bool { return p.client.Exited() }
+
 // Pid is the plugin process's id (0 if unknown), e.g. to read its
 // /proc/PID/status.
 func (p *Plugin) Pid() int {
@@ -139,6 +142,56 @@ func (p *Plugin) Pid() int {
 		return rc.Pid
 	}
 	return 0
+}
+
+// Metrics returns the plugin's Prometheus metrics (text format) as Grafana
+// collects them, through Diagnostics.CollectMetrics.
+func (p *Plugin) Metrics(ctx context.Context) (string, error) {
+	resp, err := p.Diagnostics.CollectMetrics(ctx, &pluginv2.CollectMetricsRequest{})
+	if err != nil {
+		return "", err
+	}
+	if resp.Metrics == nil {
+		return "", nil
+	}
+	return string(resp.Metrics.Prometheus), nil
+}
+
+// Goroutines returns the plugin process's go_goroutines gauge.
+func (p *Plugin) Goroutines(ctx context.Context) (int, error) {
+	m, err := p.Metrics(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(m, "\n") {
+		if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
+			var n float64
+			if _, err := fmt.Sscan(v, &n); err != nil {
+				return 0, fmt.Errorf("harness: go_goroutines %q: %w", v, err)
+			}
+			return int(n), nil
+		}
+	}
+	return 0, errors.New("harness: the plugin's metrics have no go_goroutines")
+}
+
+// PeakRSS returns the plugin process's peak resident set size in bytes
+// (VmHWM in /proc/PID/status; Linux only).
+func (p *Plugin) PeakRSS() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
+	if err != nil {
+		return 0, fmt.Errorf("harness: reading the plugin's status: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb); err != nil {
+				return 0, fmt.Errorf("harness: VmHWM %q: %w", v, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("harness: no VmHWM in /proc status")
 }
 
 // Logs returns everything the plugin has logged so far.

@@ -56,6 +56,11 @@ type Datasource struct {
 	// report it instead of failing instance creation, so the user sees why.
 	openErr error
 	deps    Deps
+	// disposed makes Dispose run once: the SDK's instance manager (v0.298)
+	// schedules a Dispose of the cached instance on every Get with changed
+	// settings, and when the new settings fail to open the old instance
+	// stays cached, so the next Get schedules another Dispose of it.
+	disposed sync.Once
 }
 
 var (
@@ -100,11 +105,14 @@ func NewWithService(svc *Service) *Datasource { return &Datasource{svc: svc, dep
 // Service returns the shared query path.
 func (d *Datasource) Service() *Service { return d.svc }
 
-// Dispose closes the engine's pools when Grafana drops the instance.
+// Dispose closes the engine's pools when Grafana drops the instance. Only
+// the first call closes; later and concurrent calls return at once.
 func (d *Datasource) Dispose() {
-	if err := d.svc.Close(); err != nil {
-		d.deps.Logger.Warn("closing engine", "error", err.Error())
-	}
+	d.disposed.Do(func() {
+		if err := d.svc.Close(); err != nil {
+			d.deps.Logger.Warn("closing engine", "error", err.Error())
+		}
+	})
 }
 
 // QueryData runs the queries of one request concurrently (at most

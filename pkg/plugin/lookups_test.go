@@ -308,3 +308,28 @@ func TestEstimateUsesQueryTimeout(t *testing.T) {
 		t.Fatalf("error source %v, want downstream", src)
 	}
 }
+
+// TestResourceWithinQueryTimeout: a catalog lookup that never answers (the
+// BigQuery client retries an emulator's 500 until its context ends) is cut
+// at the data source's queryTimeout with a 504 that says so.
+func TestResourceWithinQueryTimeout(t *testing.T) {
+	s, sl := lookupService(t, map[string]any{"queryTimeout": "300ms"})
+	d := NewWithService(s)
+	done := make(chan struct{})
+	var status int
+	var body []byte
+	go func() {
+		defer close(done)
+		status, body = d.Resource(context.Background(), "GET", "schema/columns", "/schema/columns?dataset=sample&table=x", nil)
+	}()
+	within(t, done, "the resource call's end at the queryTimeout")
+	if status != 504 {
+		t.Fatalf("status %d, want 504: %s", status, body)
+	}
+	if !strings.Contains(string(body), "queryTimeout (300ms)") || !strings.Contains(string(body), "schema/columns") {
+		t.Errorf("the error does not name the route and the queryTimeout: %s", body)
+	}
+	if sl.calls.Load() != 1 {
+		t.Errorf("%d Columns calls, want 1", sl.calls.Load())
+	}
+}

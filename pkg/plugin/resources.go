@@ -90,8 +90,24 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 
 // Resource answers one resource call: path is the route (no leading slash),
 // rawURL carries the query string. It returns the status and JSON body.
+//
+// Every call runs within the data source's queryTimeout: a catalog lookup
+// is a request to the server too, and a client that retries a server's
+// errors (the BigQuery client retries 5xx answers until its context ends)
+// must not hold the call open for as long as Grafana waits.
 func (d *Datasource) Resource(ctx context.Context, method, path, rawURL string, body []byte) (int, []byte) {
-	v, err := d.resource(ctx, method, strings.Trim(path, "/"), rawURL, body)
+	timeout := time.Duration(d.svc.cfg.QueryTimeout)
+	if timeout <= 0 {
+		timeout = DefaultQueryTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	route := strings.Trim(path, "/")
+	v, err := d.resource(rctx, method, route, rawURL, body)
+	if err != nil && ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
+		err = &httpError{status: http.StatusGatewayTimeout,
+			err: fmt.Errorf("/%s did not finish within the data source's queryTimeout (%s): %w", route, timeout, err)}
+	}
 	if err != nil {
 		return errorJSON(redactErr(err, d.svc.secrets))
 	}
@@ -256,6 +272,9 @@ func decodePlanRequest(method string, body []byte, d sqlplan.Dialect) (sqlplan.R
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
 		return sqlplan.Request{}, badRequest("the body is not a JSON object: %v", err)
+	}
+	if obj == nil { // the body is JSON null
+		return sqlplan.Request{}, badRequest("the body is not a JSON object: got null")
 	}
 	if raw, ok := obj["dialect"]; ok {
 		var given string

@@ -263,6 +263,9 @@ const SecretCacheRedisPassword = "cacheRedisPassword"
 // validateRedis checks the shared cache settings. Messages never quote the
 // URL: a mistyped one may hold a password.
 func (c Config) validateRedis(bad func(field, format string, args ...any)) {
+	if c.CacheRedisMaxEntryBytes < 0 {
+		bad("cacheRedisMaxEntryBytes", "must be positive (bytes; default %d, 8 MiB), got %d", int64(shared.DefaultMaxEntryBytes), c.CacheRedisMaxEntryBytes)
+	}
 	if strings.TrimSpace(c.CacheRedisURL) == "" {
 		if c.Secrets[SecretCacheRedisPassword] != "" {
 			bad(SecretCacheRedisPassword, "is set but cacheRedisURL is empty; set cacheRedisURL (redis://host:port/db) or remove the password")
@@ -285,9 +288,6 @@ func (c Config) validateRedis(bad func(field, format string, args ...any)) {
 	}
 	if *c.CacheTTL == 0 {
 		bad("cacheRedisURL", "the shared cache keeps results for cacheTTL, which is 0 (no cache); set cacheTTL (e.g. \"30s\") or remove cacheRedisURL")
-	}
-	if c.CacheRedisMaxEntryBytes < 0 {
-		bad("cacheRedisMaxEntryBytes", "must be positive (bytes; default %d, 8 MiB), got %d", int64(shared.DefaultMaxEntryBytes), c.CacheRedisMaxEntryBytes)
 	}
 }
 

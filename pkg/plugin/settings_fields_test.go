@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bigtent/quarry/pkg/cache/shared"
 	"github.com/bigtent/quarry/pkg/engine/bigquery"
 	"github.com/bigtent/quarry/pkg/engine/clickhouse"
 	"github.com/bigtent/quarry/pkg/engine/duckdb"
@@ -80,6 +81,8 @@ func settingFieldTable() []struct {
 		{"common", "queryTimeout", dur(DefaultQueryTimeout), []any{"-5s", "soon"}},
 		{"common", "cacheTTL", dur(DefaultCacheTTL), []any{"-1s", "1 minute"}},
 		{"common", "cacheMaxBytes", DefaultCacheMaxBytes, []any{-2, 0.5}},
+		{"common", "cacheRedisURL", "", []any{"http://cache:6379", "redis://:hunter2@cache:6379/0", "redis:///0", "cache:6379"}},
+		{"common", "cacheRedisMaxEntryBytes", int64(shared.DefaultMaxEntryBytes), []any{-1, 0.5}},
 		{"common", "concurrency", DefaultConcurrency, []any{65, -1, 2.5}},
 		{"common", "maxBytes", 0, []any{-1}},
 		{"common", "maxUSD", 0, []any{-0.5}},
@@ -235,9 +238,12 @@ func TestSettingsFieldsCoverEngineKeys(t *testing.T) {
 		"sslRootCert": "a PEM field", "sslCert": "a PEM field", "secure": "a switch", "tlsSkipVerify": "a switch",
 		"tlsServerName": "a text field", "tlsCACert": "a PEM field", "tlsClientCert": "a PEM field",
 		"path": "a text field (checked on the server's disk)", "dataFolder": "a text field (checked on the server's disk)",
-		"queryTimeout": "the common query timeout (the engine's own key is never read: it is a common key)",
-		"budget":       "the common guardrails (maxBytes, maxUSD, maxEstimatedRows)",
-		"skipSample":   "none: for tests",
+		"queryTimeout":            "the common query timeout (the engine's own key is never read: it is a common key)",
+		"budget":                  "the common guardrails (maxBytes, maxUSD, maxEstimatedRows)",
+		"skipSample":              "none: for tests",
+		"cacheRedisTLSCACert":     "a PEM field (shown for rediss:// URLs)",
+		"cacheRedisTLSSkipVerify": "a switch (shown for rediss:// URLs)",
+		"oauthPassThru":           "a switch (Forward OAuth identity)",
 	}
 	for _, s := range []any{Settings{}, AccessJSON{}, BudgetJSON{}, postgres.Settings{}, clickhouse.Settings{}, bigquery.Settings{}, duckdb.Settings{}} {
 		keys := map[string]bool{}

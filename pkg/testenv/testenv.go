@@ -272,7 +272,11 @@ func running() (map[string]string, error) {
 // fails every query ("sql: connection is already closed"); scripts/services.sh
 // start restarts it when this check fails.
 func bigQueryAnswers(endpoint, project string) error {
-	client := &http.Client{Timeout: 20 * time.Second}
+	// A transport of its own, closed on return: no idle keep-alive
+	// connection (and its two goroutines) outlives the probe.
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Timeout: 20 * time.Second, Transport: tr}
 	u := strings.TrimRight(endpoint, "/") + "/bigquery/v2/projects/" + url.PathEscape(project) + "/queries"
 	resp, err := client.Post(u, "application/json", strings.NewReader(`{"query":"SELECT 1","useLegacySql":false}`))
 	if err != nil {

@@ -214,6 +214,33 @@ describe('ConfigEditor', () => {
     expect(screen.getByText('pageSize: must be between 1 and 100000 rows, got 100001')).toBeInTheDocument();
   });
 
+  it('shared cache: Redis URL with the backend message, secret password, TLS fields only for rediss://', () => {
+    const changes: Options[] = [];
+    render(<Stateful initial={options({ engine: 'postgres' })} onChange={(o) => changes.push(o)} />);
+    expect((screen.getByLabelText('Largest shared entry (bytes)') as HTMLInputElement).placeholder).toBe(
+      '8388608 (8 MiB)'
+    );
+    expect(screen.queryByLabelText('Redis CA certificate')).not.toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Redis URL'), { target: { value: 'redis://:hunter2@cache:6379/0' } });
+    expect(
+      screen.getByText('cacheRedisURL: holds a password; put it in the secure setting cacheRedisPassword instead')
+    ).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Redis URL'), { target: { value: 'rediss://cache:6380/0' } });
+    expect(screen.queryByText(/cacheRedisURL:/)).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Redis CA certificate')).toBeInTheDocument();
+    fireEvent.click(screen.getByLabelText('Skip Redis TLS verification'));
+    fireEvent.change(screen.getByLabelText('Redis password'), { target: { value: 's3cret' } });
+    fireEvent.click(screen.getByLabelText('Forward OAuth identity'));
+    const last = changes[changes.length - 1];
+    expect(last.jsonData).toMatchObject({
+      cacheRedisURL: 'rediss://cache:6380/0',
+      cacheRedisTLSSkipVerify: true,
+      oauthPassThru: true,
+    });
+    expect(last.secureJsonData).toEqual({ cacheRedisPassword: 's3cret' });
+    expect(JSON.stringify(last.jsonData)).not.toContain('s3cret');
+  });
+
   it('never shows a configured secret, whatever the engine', () => {
     for (const [engine, key, label] of [
       ['postgres', 'password', 'Password'],

@@ -30,6 +30,8 @@ type Engine struct {
 	// hc is the authenticated HTTP client shared with client; result pages
 	// and job cancellation go through it directly.
 	hc *http.Client
+	// transport is hc's base transport, closed with the engine.
+	transport *http.Transport
 	// base is the REST base URL ending in '/'.
 	base string
 	// typeMap maps result column types to frame kinds.
@@ -58,11 +60,15 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	if s.Endpoint != "" {
 		opts = append(opts, option.WithEndpoint(s.Endpoint))
 	}
-	hc, _, err := htransport.NewClient(ctx, opts...)
+	// The base transport is ours, so Close can drop its idle connections.
+	baseTransport := http.DefaultTransport.(*http.Transport).Clone()
+	baseTransport.MaxIdleConnsPerHost = 100
+	rt, err := htransport.NewTransport(ctx, baseTransport, opts...)
 	if err != nil {
 		// The error of the credentials loader does not include key material.
 		return nil, fmt.Errorf("bigquery: setting up credentials (%s): %w", authMode(s), err)
 	}
+	hc := &http.Client{Transport: rt}
 	copts := []option.ClientOption{option.WithHTTPClient(hc)}
 	if s.Endpoint != "" {
 		copts = append(copts, option.WithEndpoint(s.Endpoint))
@@ -92,7 +98,7 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	if s.Endpoint != "" {
 		base = restBase(s.Endpoint)
 	}
-	return &Engine{settings: s, client: client, hc: hc, base: base, typeMap: newTypeMap()}, nil
+	return &Engine{settings: s, client: client, hc: hc, transport: baseTransport, base: base, typeMap: newTypeMap()}, nil
 }
 
 // restBase turns an endpoint override into the REST base URL: a bare host
@@ -148,7 +154,14 @@ func (e *Engine) isEmulator() bool {
 func (e *Engine) types() *frames.TypeMap { return e.typeMap }
 
 // Close releases the client.
-func (e *Engine) Close() error { return e.client.Close() }
+func (e *Engine) Close() error {
+	err := e.client.Close()
+	// The client's HTTP transport keeps idle keep-alive connections (two
+	// goroutines each) until they time out; a replaced data source instance
+	// should not hold them.
+	e.transport.CloseIdleConnections()
+	return err
+}
 
 // newJobID returns a unique job ID chosen by Quarry, so a job can be
 // cancelled even while the insert call that creates it is in flight.

@@ -12,6 +12,10 @@ import (
 // Datasets lists the schemas that hold tables or views. Data-folder views
 // live in the "temp" catalog's main schema and are listed as "temp".
 func (e *Engine) Datasets(ctx context.Context) ([]string, error) {
+	if !e.enter() {
+		return nil, errClosed
+	}
+	defer e.inflight.Done()
 	rows, err := e.db.QueryContext(ctx, `
 		SELECT DISTINCT CASE WHEN database_name = 'temp' THEN 'temp' ELSE schema_name END AS s
 		FROM (SELECT database_name, schema_name FROM duckdb_tables() WHERE NOT internal
@@ -47,6 +51,10 @@ func schemaFilter(dataset string) (string, []any) {
 // Tables lists the tables and views of a schema ("" = the current schema,
 // "temp" = the data-folder views).
 func (e *Engine) Tables(ctx context.Context, dataset string) ([]string, error) {
+	if !e.enter() {
+		return nil, errClosed
+	}
+	defer e.inflight.Done()
 	cond, args := schemaFilter(dataset)
 	rows, err := e.db.QueryContext(ctx, `
 		SELECT name FROM (
@@ -72,6 +80,10 @@ func (e *Engine) Tables(ctx context.Context, dataset string) ([]string, error) {
 // Columns describes a table or view with DuckDB's type names and, for
 // tables, the estimated row count. DuckDB tables are not partitioned.
 func (e *Engine) Columns(ctx context.Context, dataset, table string) (catalog.Table, error) {
+	if !e.enter() {
+		return catalog.Table{}, errClosed
+	}
+	defer e.inflight.Done()
 	cond, args := schemaFilter(dataset)
 	args = append(args, table)
 	rows, err := e.db.QueryContext(ctx, `

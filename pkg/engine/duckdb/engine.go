@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	duck "github.com/duckdb/duckdb-go/v2"
 
@@ -31,7 +32,19 @@ type Engine struct {
 	typeMap   *frames.TypeMap
 	// views are the data-folder views, by name.
 	views []dataView
+
+	// mu guards closing. inflight counts the goroutines that use a pooled
+	// connection (see withStmt): Close waits for them before it closes the
+	// database, so duckdb_close never runs under a prepare or a query.
+	mu        sync.Mutex
+	closing   bool
+	inflight  sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
+
+// errClosed is returned for a query on an engine that is closed or closing.
+var errClosed = errors.New("the DuckDB database is closed (the data source's settings changed); run the query again")
 
 var _ engine.Engine = (*Engine)(nil)
 
@@ -242,6 +255,10 @@ func (e *Engine) Dialect() sqlplan.Dialect { return sqlplan.DuckDB }
 
 // ServerVersion is DuckDB's library version ("v1.5.0").
 func (e *Engine) ServerVersion(ctx context.Context) (string, error) {
+	if !e.enter() {
+		return "", errClosed
+	}
+	defer e.inflight.Done()
 	var v string
 	if err := e.db.QueryRowContext(ctx, "SELECT version()").Scan(&v); err != nil {
 		return "", fmt.Errorf("duckdb: version: %w", err)
@@ -253,16 +270,39 @@ func (e *Engine) ServerVersion(ctx context.Context) (string, error) {
 // go through Query).
 func (e *Engine) DB() *sql.DB { return e.db }
 
-// Close closes the pool and the database.
+// enter registers a user of a pooled connection; it is false once Close
+// has begun. Each true enter needs a matching e.inflight.Done().
+func (e *Engine) enter() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		return false
+	}
+	e.inflight.Add(1)
+	return true
+}
+
+// Close closes the pool and the database, once: concurrent and repeated
+// calls wait for the first and return its result. Grafana's instance
+// manager may dispose one instance several times, from timer goroutines a
+// few milliseconds apart, and two duckdb_close calls on one database free
+// it twice (the C heap corruption that crashed the plugin). Close first
+// waits for the queries still running (a prepare whose caller gave up
+// included), then closes the pool; sql.DB.Close also closes the connector.
 func (e *Engine) Close() error {
-	var errs []error
-	if e.db != nil {
-		errs = append(errs, e.db.Close())
-	}
-	if e.connector != nil {
-		errs = append(errs, e.connector.Close())
-	}
-	return errors.Join(errs...)
+	e.closeOnce.Do(func() {
+		e.mu.Lock()
+		e.closing = true
+		e.mu.Unlock()
+		e.inflight.Wait()
+		switch {
+		case e.db != nil:
+			e.closeErr = e.db.Close() // closes e.connector too
+		case e.connector != nil:
+			e.closeErr = e.connector.Close()
+		}
+	})
+	return e.closeErr
 }
 
 // Health opens a connection, runs SELECT 1 and reports the version and the

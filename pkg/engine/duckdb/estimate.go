@@ -74,6 +74,10 @@ func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost,
 }
 
 func (e *Engine) estimate(ctx context.Context, sql string, rowCap int64) (engine.Cost, error) {
+	if !e.enter() {
+		return engine.Cost{}, errClosed
+	}
+	defer e.inflight.Done()
 	// Checks the statement alone and read-only before explaining it.
 	if err := e.withStmt(ctx, sql, func(_ *duck.Stmt) error { return nil }); err != nil {
 		return engine.Cost{}, err

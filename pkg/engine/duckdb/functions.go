@@ -27,6 +27,10 @@ LIMIT 10000`
 
 // Functions lists duckdb_functions() (engine.FunctionLister).
 func (e *Engine) Functions(ctx context.Context) ([]engine.Function, error) {
+	if !e.enter() {
+		return nil, errClosed
+	}
+	defer e.inflight.Done()
 	rows, err := e.db.QueryContext(ctx, functionsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: listing functions: %w", err)

@@ -80,9 +80,16 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 // caller returns at once and the goroutine closes the statement and hands
 // the connection back when the bind finishes: a slow bind is cancelled like
 // a slow run, as the caller sees it.
+//
+// The goroutine counts as in flight (e.inflight) until it has handed the
+// connection back, so Close never closes the database under it.
 func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) error) error {
+	if !e.enter() {
+		return errClosed
+	}
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
+		e.inflight.Done()
 		return err
 	}
 	type prepared struct {
@@ -92,6 +99,7 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 	ready := make(chan prepared, 1)
 	finished := make(chan struct{}) // closed when nobody uses the statement any more
 	go func() {
+		defer e.inflight.Done()
 		defer conn.Close()
 		err := conn.Raw(func(dc any) error {
 			stmt, err := prepareOne(dc, sql)

@@ -28,20 +28,31 @@ var altinityStatements = map[string]builder{
 
 // Expressions over the previous row, in the two forms: window functions
 // (Altinity's PR #684) and, for servers without them, running functions.
+// runningDifference runs over the whole result in the order the inner
+// query sorts it (it does not reset per series; keyChanged does that) and
+// gives 0 on the first row. The window form follows it exactly: the window
+// is ordered by order (the inner query's ORDER BY), one frame over all rows,
+// and lagInFrame's default is the current row's value, so the first row's
+// difference is 0 (with the default 0 it was the whole value).
 
-// prev is the value of col in the previous row (0 on the first).
-func (x *expansion) diff(col string) string {
+// over is the window of the previous-row expressions, ordered by order.
+func over(order string) string {
+	return " OVER (ORDER BY " + order + " ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)"
+}
+
+// diff is col minus its value in the previous row (0 on the first).
+func (x *expansion) diff(col, order string) string {
 	if x.e.window {
-		return "(" + col + " - lagInFrame(" + col + ",1,0) OVER ())"
+		return "(" + col + " - lagInFrame(" + col + ",1," + col + ")" + over(order) + ")"
 	}
 	return "runningDifference(" + col + ")"
 }
 
 // secondsSincePrev is the seconds between this row's t (epoch ms) and the
-// previous row's.
-func (x *expansion) secondsSincePrev() string {
+// previous row's (0 on the first row, as runningDifference).
+func (x *expansion) secondsSincePrev(order string) string {
 	if x.e.window {
-		return "((t - lagInFrame(t,1,0) OVER ())/1000)"
+		return "((t - lagInFrame(t,1,t)" + over(order) + ")/1000)"
 	}
 	return "runningDifference(t/1000)"
 }
@@ -49,9 +60,9 @@ func (x *expansion) secondsSincePrev() string {
 // keyChanged is true on a row whose key differs from the previous row's.
 // Without window functions it compares hashes with runningDifference:
 // neighbor, which the plugin uses, does not exist in ClickHouse 18.16.
-func (x *expansion) keyChanged(key string) string {
+func (x *expansion) keyChanged(key, order string) string {
 	if x.e.window {
-		return "lagInFrame(" + key + ",1," + key + ") OVER () != " + key
+		return "lagInFrame(" + key + ",1," + key + ")" + over(order) + " != " + key
 	}
 	return "runningDifference(cityHash64(" + key + ")) != 0"
 }
@@ -114,7 +125,7 @@ func (x *expansion) columns(s *stmt, ms bool, prefix, suffix string) error {
 func (x *expansion) rateColumns(s *stmt) error {
 	// The plugin leaves the array unnamed; naming it groupArr, like
 	// $columns' array, changes no value and lets a caller refer to it.
-	return x.columns(s, false, "SELECT t, arrayMap(a -> (a.1, a.2/"+x.secondsSincePrev()+"), groupArr) AS groupArr FROM (", ")")
+	return x.columns(s, false, "SELECT t, arrayMap(a -> (a.1, a.2/"+x.secondsSincePrev("t")+"), groupArr) AS groupArr FROM (", ")")
 }
 
 // rate is $rate(v1 AS a1, …): each value per second of its bucket.
@@ -128,7 +139,7 @@ func (x *expansion) rate(s *stmt) error {
 		if err != nil {
 			return err
 		}
-		cols[i] = al + "/" + x.secondsSincePrev() + " " + al + "Rate"
+		cols[i] = al + "/" + x.secondsSincePrev("t") + " " + al + "Rate"
 	}
 	s.head("SELECT t, " + strings.Join(cols, ", ") + " FROM (SELECT $timeSeries AS t, " + strings.Join(argTexts(s.c.args), ", ") + " ")
 	s.timeFilter("$timeFilter", s.end)
@@ -139,15 +150,15 @@ func (x *expansion) rate(s *stmt) error {
 // counterValue is the per-row value of a counter's kind (PerSecond, Delta,
 // Increase) from its bucket maximum m; keyChange ("" for none) marks the
 // first row of another key.
-func (x *expansion) counterValue(kind, m, keyChange string) string {
-	d := x.diff(m)
+func (x *expansion) counterValue(kind, m, keyChange, order string) string {
+	d := x.diff(m, order)
 	or := ""
 	if keyChange != "" {
 		or = " OR " + keyChange
 	}
 	switch kind {
 	case "PerSecond":
-		return "if(" + d + " < 0" + or + ", nan, " + d + " / " + x.secondsSincePrev() + ")"
+		return "if(" + d + " < 0" + or + ", nan, " + d + " / " + x.secondsSincePrev(order) + ")"
 	case "Increase":
 		return "if(" + d + " < 0" + or + ", 0, " + d + ")"
 	}
@@ -168,7 +179,7 @@ func (x *expansion) counter(s *stmt, kind string) error {
 	for i, a := range s.c.args {
 		m := fmt.Sprintf("max_%d", i)
 		args[i] = "max(" + a.text + ") AS " + m
-		cols[i] = x.counterValue(kind, m, "") + " AS " + m + "_" + kind
+		cols[i] = x.counterValue(kind, m, "", "t") + " AS " + m + "_" + kind
 	}
 	s.head("SELECT t, " + strings.Join(cols, ", ") + " FROM (SELECT $timeSeries AS t, " + strings.Join(args, ", ") + " ")
 	s.timeFilter("$timeFilter", s.end)
@@ -195,7 +206,7 @@ func (x *expansion) counterColumns(s *stmt, kind, defaultAlias string) error {
 		fromEnd = s.t.toks[having].Start
 	}
 	s.head("SELECT t, groupArray((" + al + ", max_0_" + kind + ")) AS groupArr FROM (SELECT t, " + al + ", " +
-		x.counterValue(kind, "max_0", x.keyChanged(al)) + " AS max_0_" + kind +
+		x.counterValue(kind, "max_0", x.keyChanged(al, al+", t"), al+", t") + " AS max_0_" + kind +
 		" FROM (SELECT $timeSeries AS t, " + key + ", " + value + " ")
 	s.timeFilter("$timeFilter", fromEnd)
 	s.insert(fromEnd, " GROUP BY t, "+al+" ")
@@ -237,12 +248,13 @@ func (x *expansion) aggregated(s *stmt, kind string) error {
 		// The plugin divides the differences by 1 so that every branch is
 		// Float64 (if() of nan and an Int64 has no common type).
 		var f string
-		d, kc := x.diff(a), x.keyChanged(sa)
+		order := ka + ", " + sa + ", t"
+		d, kc := x.diff(a, order), x.keyChanged(sa, order)
 		switch kind {
 		case "Rate":
-			f = a + " / " + x.secondsSincePrev()
+			f = a + " / " + x.secondsSincePrev(order)
 		case "PerSecond":
-			f = "if(" + d + " < 0 OR " + kc + ", nan, " + d + " / " + x.secondsSincePrev() + ")"
+			f = "if(" + d + " < 0 OR " + kc + ", nan, " + d + " / " + x.secondsSincePrev(order) + ")"
 		case "Increase":
 			f = "if(" + d + " < 0 OR " + kc + ", nan, " + d + " / 1)"
 		case "Delta":

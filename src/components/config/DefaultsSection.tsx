@@ -2,7 +2,8 @@ import React from 'react';
 import { FieldSet } from '@grafana/ui';
 
 import { Engine } from '../../types';
-import { JsonInput, ListInput } from './Inputs';
+import { JsonInput, ListInput, SecretField, SwitchInput } from './Inputs';
+import { PemField } from './TlsFields';
 import { ConfigProps } from './helpers';
 
 /** FUNCTIONS_NOTE says what allowedFunctions opens on each engine (README, Security). */
@@ -74,6 +75,50 @@ export function DefaultsSection({ props }: { props: ConfigProps }) {
           description="The cache's bound; the oldest results leave first"
           numeric
         />
+        <SwitchInput
+          props={props}
+          name="oauthPassThru"
+          label="Forward OAuth identity"
+          description="Grafana forwards each user's OAuth token to the data source; cached results are then kept per user"
+        />
+      </FieldSet>
+      <FieldSet label="Shared cache (Redis)" data-testid="quarry-shared-cache">
+        <JsonInput
+          props={props}
+          name="cacheRedisURL"
+          label="Redis URL"
+          description="redis://host:port/db or rediss://host:port/db (TLS): Grafana replicas that name the same Redis run each query once per cache TTL (empty: this process's cache only)"
+          placeholder="redis://redis:6379/0"
+        />
+        <SecretField
+          props={props}
+          name="cacheRedisPassword"
+          label="Redis password"
+          description="Kept encrypted by Grafana"
+        />
+        <JsonInput
+          props={props}
+          name="cacheRedisMaxEntryBytes"
+          label="Largest shared entry (bytes)"
+          description="Results larger than this stay in this process's cache only"
+          numeric
+        />
+        {(props.options.jsonData.cacheRedisURL ?? '').trim().startsWith('rediss://') && (
+          <>
+            <PemField
+              props={props}
+              name="cacheRedisTLSCACert"
+              label="Redis CA certificate"
+              description="PEM of the CA that signed Redis's certificate (empty: the system roots)"
+            />
+            <SwitchInput
+              props={props}
+              name="cacheRedisTLSSkipVerify"
+              label="Skip Redis TLS verification"
+              description="Accept any certificate; for tests only"
+            />
+          </>
+        )}
       </FieldSet>
       <FieldSet label="Cost guardrails">
         <JsonInput

@@ -39,7 +39,8 @@ export function TlsFields({ props, ca, client }: Props) {
   );
 }
 
-function PemField({
+/** PemField edits a PEM jsonData key (a certificate, not a secret). */
+export function PemField({
   props,
   name,
   label,

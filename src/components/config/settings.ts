@@ -210,6 +210,34 @@ function hostPort(s: string): boolean {
   return (s.match(/:/g) ?? []).length === 1;
 }
 
+/**
+ * redisURL is pkg/cache/shared.ParseURL's check, as net/url reads the text:
+ * a redis:// or rediss:// URL with a host and no password in it.
+ */
+function redisURL(v: Value): string | undefined {
+  if (typeof v !== 'string' || v.trim() === '') {
+    return undefined;
+  }
+  const raw = v.trim();
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(raw);
+  const scheme = m ? m[1].toLowerCase() : '';
+  if (scheme !== 'redis' && scheme !== 'rediss') {
+    return `cacheRedisURL: scheme ${goQuote(scheme)} is not redis:// or rediss:// (TLS)`;
+  }
+  const rest = raw.slice(scheme.length + 1);
+  const authority = rest.startsWith('//') ? rest.slice(2).split(/[/?#]/)[0] : '';
+  const at = authority.lastIndexOf('@');
+  if (at >= 0 && authority.slice(0, at).includes(':')) {
+    return 'cacheRedisURL: holds a password; put it in the secure setting cacheRedisPassword instead';
+  }
+  const hostPart = authority.slice(at + 1);
+  const hostname = hostPart.startsWith('[') ? hostPart.slice(1, hostPart.indexOf(']')) : hostPart.split(':')[0];
+  if (hostname === '') {
+    return 'cacheRedisURL: names no host; write redis://host:port/db';
+  }
+  return undefined;
+}
+
 const joinErrs = (...errs: Array<string | undefined>) => errs.filter(Boolean).join('\n') || undefined;
 
 /** SETTINGS lists every key the config page edits, with the backend's default and check. */
@@ -250,6 +278,16 @@ export const SETTINGS: SettingSpec[] = [
     default: 64 * MiB,
     defaultText: '67108864 (64 MiB)',
     check: integer('cacheMaxBytes', 'int64', (n) => (n < 0 ? `cacheMaxBytes: must be positive, got ${n}` : undefined)),
+  },
+  { engine: 'common', key: 'cacheRedisURL', default: '', defaultText: '', check: redisURL },
+  {
+    engine: 'common',
+    key: 'cacheRedisMaxEntryBytes',
+    default: 8 * MiB,
+    defaultText: '8388608 (8 MiB)',
+    check: integer('cacheRedisMaxEntryBytes', 'int64', (n) =>
+      n < 0 ? `cacheRedisMaxEntryBytes: must be positive (bytes; default ${8 * MiB}, 8 MiB), got ${n}` : undefined
+    ),
   },
   {
     engine: 'common',

@@ -37,9 +37,6 @@ func TestChDB(t *testing.T) {
 	}
 	for _, c := range cases() {
 		t.Run(c.name, func(t *testing.T) {
-			if why, ok := chdbDivergent[c.name]; ok {
-				t.Skip(why)
-			}
 			want := c.want()
 			req := request(c)
 			req.ServerVersion = version
@@ -74,19 +71,3 @@ func TestChDB(t *testing.T) {
 		})
 	}
 }
-
-// chdbDivergent are the cases whose window-function SQL (planned for 21.9+)
-// gives other values than runningDifference on 18.16 and the computed
-// reference: the first row of each series is the whole value (lagInFrame
-// defaults to 0) instead of runningDifference's 0, and the rate forms
-// differ further. A planner defect found by this runner, open; the cases
-// are skipped by name (not deleted) so the fix turns them back on.
-var chdbDivergent = func() map[string]string {
-	const why = "known divergence on ClickHouse 21.9+: the window-function form's first row differs from runningDifference's (planner defect, open)"
-	m := map[string]string{}
-	for _, n := range []string{"rateColumns", "rate", "perSecond", "delta", "increase", "perSecondColumns", "deltaColumns",
-		"increaseColumns", "deltaColumnsAggregated", "rateColumnsAggregated"} {
-		m[n] = why
-	}
-	return m
-}()
