@@ -92,6 +92,10 @@ type result struct {
 	mu    sync.Mutex // serialises shaping of the shared table
 	table *frames.Table
 	stats engine.QueryStats
+	// incr is what incremental refresh did, for the plan step ("" when
+	// the data source does not refresh incrementally or the query is
+	// unsafe: the planner's step says why).
+	incr string
 }
 
 // NewService wraps an open engine. The Service owns it: Close closes it.
@@ -364,39 +368,13 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 	if s.shared != nil {
 		return res, s.runShared(ctx, q, plan, opts, res)
 	}
-	load := func(ctx context.Context) (*result, int64, error) {
-		return s.execute(ctx, plan, opts)
-	}
+	load := func(ctx context.Context) (*result, int64, error) { return s.load(ctx, plan, q, opts) }
 	var (
 		r       *result
 		outcome cache.Outcome
 	)
 	key := cacheKey(plan, opts) + q.Scope.User
-	incrKey, answered := "", false
-	// A safe query not already cached in full is answered from its last
-	// answer and the tail when it can be (the unsafe decision is already a
-	// plan step).
-	if _, cached := s.cache.Get(key); plan.Incremental != nil && plan.Incremental.Safe && !q.Fresh && !cached {
-		dec := plan.Incremental
-		ikey, err := s.incrementalKey(ctx, plan, dec, opts, q.Scope.User)
-		if err != nil {
-			return res, err
-		}
-		incrKey = ikey
-		inc, ok, err := s.runIncremental(ctx, plan, ikey, opts)
-		if err != nil {
-			return res, err
-		}
-		plan.Steps = append(plan.Steps, sqlplan.Step{Kind: "incremental", Detail: inc.step})
-		if ok {
-			r, answered = inc.r, true
-			s.keepIncremental(ikey, plan.Request.TimeRange.From, plan.Request.TimeRange.To, r.table)
-			s.cache.Set(key, r, r.table.SizeBytes())
-		}
-	}
-	if answered {
-		outcome = cache.Miss
-	} else if q.Fresh {
+	if q.Fresh {
 		r, err = s.cache.Refresh(ctx, key, load)
 	} else {
 		r, outcome, err = s.cache.Do(ctx, key, load)
@@ -405,9 +383,7 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 	if err != nil {
 		return res, err
 	}
-	if incrKey != "" && !answered {
-		s.keepIncremental(incrKey, plan.Request.TimeRange.From, plan.Request.TimeRange.To, r.table)
-	}
+	s.incrementalStep(plan, r, outcome == cache.Hit)
 	res.Stats = r.stats
 	fr, err := s.shape(r, plan, q, outcome == cache.Hit)
 	if err != nil {
@@ -415,6 +391,27 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 	}
 	res.Frames = fr
 	return res, nil
+}
+
+// load runs a plan for the cache: incrementally when the planner proved
+// it safe, else in full.
+func (s *Service) load(ctx context.Context, plan *sqlplan.Plan, q Query, opts engine.QueryOptions) (*result, int64, error) {
+	if plan.Incremental != nil && plan.Incremental.Safe {
+		return s.loadIncremental(ctx, plan, q, opts)
+	}
+	return s.execute(ctx, plan, opts)
+}
+
+// incrementalStep adds what incremental refresh did to the plan's steps.
+func (s *Service) incrementalStep(plan *sqlplan.Plan, r *result, cacheHit bool) {
+	if r == nil || r.incr == "" {
+		return
+	}
+	detail := r.incr
+	if cacheHit {
+		detail = "cached answer (" + detail + ")"
+	}
+	plan.Steps = append(plan.Steps, sqlplan.Step{Kind: "incremental", Detail: detail})
 }
 
 func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (res *result, size int64, err error) {
