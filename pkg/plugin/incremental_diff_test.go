@@ -76,8 +76,10 @@ type diffFixture struct {
 	second bool
 	// window says whether the engine has window functions.
 	window bool
+	// shapes, when set, are the only shapes run (by name).
+	shapes map[string]bool
 	// writeEvery: rows arrive before every writeEvery-th refresh (DuckDB
-	// reopens its file around a write: 5; the others 1).
+	// reopens its file around a write: 10; the others 1).
 	writeEvery int
 	// shifts is the number of range shifts per shape; start is the first
 	// range's start; rows is the initial fixture.
@@ -168,7 +170,7 @@ func runDiff(t *testing.T, fx diffFixture, initial int) {
 	t.Cleanup(func() { inc.Dispose(); full.Dispose() })
 
 	for si, shape := range diffShapes {
-		if shape.window && !fx.window {
+		if shape.window && !fx.window || fx.shapes != nil && !fx.shapes[shape.name] {
 			continue
 		}
 		t.Run(shape.name, func(t *testing.T) {
@@ -266,7 +268,7 @@ func diffQuery(sql, format string, from, to time.Time) backend.DataQuery {
 		TimeRange: backend.TimeRange{From: from, To: to}}
 }
 
-func diffAsk(t *testing.T, ds *Datasource, q backend.DataQuery) data.Frames {
+func diffAsk(t testing.TB, ds *Datasource, q backend.DataQuery) data.Frames {
 	t.Helper()
 	req := &backend.QueryDataRequest{PluginContext: backend.PluginContext{OrgID: 1,
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{UID: "diff"}}, Queries: []backend.DataQuery{q}}

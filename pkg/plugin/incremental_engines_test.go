@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -86,7 +88,7 @@ func duckDBFixture(t *testing.T, shifts int) diffFixture {
 		}
 	}
 	write(nil) // the table exists before the engine opens the file
-	return diffFixture{name: "duckdb", jsonData: jd, table: "events", window: true, writeEvery: 5, shifts: shifts, start: diffStart,
+	return diffFixture{name: "duckdb", jsonData: jd, table: "events", window: true, writeEvery: 10, shifts: shifts, start: diffStart,
 		open: func(t *testing.T) engine.Engine { return openFor(t, jd) },
 		insert: func(t *testing.T, h *holder, rows []fixRow) {
 			_ = h.Engine.Close()
@@ -185,7 +187,9 @@ func (r bqRowSaver) Save() (map[string]bq.Value, string, error) {
 func bigQueryFixture(t *testing.T, shifts int) diffFixture {
 	info := testenv.BigQuery(t)
 	ctx := context.Background()
-	client, err := bq.NewClient(ctx, info.Project, option.WithEndpoint(info.Endpoint), option.WithoutAuthentication())
+	tr := &http.Transport{}
+	client, err := bq.NewClient(ctx, info.Project, option.WithEndpoint(info.Endpoint), option.WithoutAuthentication(),
+		option.WithHTTPClient(&http.Client{Transport: tr}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,6 +201,7 @@ func bigQueryFixture(t *testing.T, shifts int) diffFixture {
 	t.Cleanup(func() {
 		_ = ds.DeleteWithContents(context.Background())
 		_ = client.Close()
+		tr.CloseIdleConnections()
 	})
 	schema := bq.Schema{{Name: "ts", Type: bq.TimestampFieldType}, {Name: "id", Type: bq.IntegerFieldType},
 		{Name: "host", Type: bq.StringFieldType}, {Name: "v", Type: bq.IntegerFieldType}}
@@ -233,8 +238,19 @@ func TestIncrementalDiffClickHouse(t *testing.T) {
 	runDiff(t, clickHouseFixture(t, 50), 3000)
 }
 
-// The emulator answers a query in tens of milliseconds to seconds: a
-// smaller fixture, 50 shifts all the same.
+// The emulator takes seconds per query (tens under load, a window function
+// more): in CI a 400-row fixture, 2 shifts and two shapes (one safe, one
+// unsafe); QUARRY_INCR_BQ_SHIFTS=50 runs every shape over that many shifts
+// (hours on this emulator).
 func TestIncrementalDiffBigQuery(t *testing.T) {
-	runDiff(t, bigQueryFixture(t, 50), 400)
+	fx := bigQueryFixture(t, 2)
+	fx.shapes = map[string]bool{"count and sum per minute": true, "aggregate over the whole range": true}
+	if v := os.Getenv("QUARRY_INCR_BQ_SHIFTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("QUARRY_INCR_BQ_SHIFTS=%q is not a positive number", v)
+		}
+		fx.shifts, fx.shapes = n, nil
+	}
+	runDiff(t, fx, 400)
 }
