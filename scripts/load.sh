@@ -3,7 +3,8 @@
 # four data sources (DuckDB, PostgreSQL, ClickHouse, the BigQuery emulator) with
 # pools of 2, over gRPC to the built plugin (pkg/reliability BenchmarkLoad).
 # Prints p50, p99, the plugin's peak RSS and its goroutines before and after.
-# Usage: scripts/load.sh [N]    (not part of scripts/test.sh: a figure, run by hand)
+# Usage: scripts/load.sh [N]    (scripts/test.sh runs it with N=50; it fails on a
+# goroutine leak or a failed request, and prints figures, never times them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QUARRY_LOAD_N=${1:-${QUARRY_LOAD_N:-200}}

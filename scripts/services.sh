@@ -148,7 +148,7 @@ pg_start() {
   fi
   as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
     "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB -c shared_preload_libraries=pg_stat_statements" \
-    >"$state/logs/postgres-ctl.log" 2>&1 || die "postgres did not start; see $dir/postgres.log"
+    >"$state/logs/postgres-ctl.log" 2>&1 9>&- || die "postgres did not start; see $dir/postgres.log"
   ln -sf "$dir/postgres.log" "$state/logs/postgres.log"
   wait_for 60 postgres pg_ready || die "postgres does not answer on $pg_port; see $dir/postgres.log"
   if ! "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='quarry'" | grep -q 1; then
@@ -314,7 +314,7 @@ ch_start() {
   local drop=()
   is_root && drop=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups)
   setsid "${drop[@]}" clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/run/clickhouse.pid" \
-    >"$dir/log/stdout.log" 2>&1 </dev/null &
+    >"$dir/log/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/clickhouse.pid"
   ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/${dir##*/}.err.log"
   wait_for 90 "${dir##*/}" ch_ready_or_dead || die "${dir##*/} does not answer on $ch_port; see $dir/log/"
@@ -376,7 +376,7 @@ bq_start() {
   # The sample goes in through the API afterwards (quarry-sample load -engine bigquery):
   # --data-from-yaml takes over 10 minutes for the same rows.
   setsid "$bin" --project="$bq_project" --dataset="$bq_dataset" --host=127.0.0.1 --port="$bq_port" \
-    --grpc-port="$bq_grpc_port" --log-level=warn >"$dir/emulator.log" 2>&1 </dev/null &
+    --grpc-port="$bq_grpc_port" --log-level=warn >"$dir/emulator.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/emulator.pid"
   ln -sf "$dir/emulator.log" "$state/logs/bigquery-emulator.log"
 }
@@ -393,13 +393,23 @@ bq_stop() { kill_pidfile "$state/bigquery/emulator.pid" bigquery-emulator; }
 # ---------------------------------------------------------------- Redis
 # Redis is an accelerator of the shared result cache: it holds no sample, so it
 # starts (and restarts) independently of the sample's ready marker.
-redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" = PONG ]; }
+# QUARRY_REDIS_TLS_CERT, _KEY and _CA (PEM files) make Redis serve TLS only, on
+# the same port; QUARRY_REDIS_PASSWORD sets requirepass (written to a 0600
+# config file, never on the command line). Tests use them on private instances.
+redis_tls=${QUARRY_REDIS_TLS_CERT:+yes}
+redis_scheme=redis${redis_tls:+s}
+redis_cli() {
+  local args=(-h 127.0.0.1 -p "$redis_port")
+  [ -n "$redis_tls" ] && args+=(--tls --cacert "$QUARRY_REDIS_TLS_CA")
+  REDISCLI_AUTH=${QUARRY_REDIS_PASSWORD:-} redis-cli "${args[@]}" "$@"
+}
+redis_ready() { [ "$(redis_cli ping 2>/dev/null)" = PONG ]; }
 redis_ready_or_dead() { redis_ready || ! pid_alive "$state/redis/redis.pid"; }
 
 redis_env_text() {
   cat <<EOF
 export QUARRY_REDIS_ADDR='127.0.0.1:$redis_port'
-export QUARRY_REDIS_URL='redis://127.0.0.1:$redis_port/0'
+export QUARRY_REDIS_URL='$redis_scheme://127.0.0.1:$redis_port/0'
 export QUARRY_REDIS_PID_FILE='$state/redis/redis.pid'
 EOF
 }
@@ -413,9 +423,33 @@ redis_start() {
   # No persistence (save "", appendonly no): a restart starts empty, as a
   # cache may. maxmemory bounds it; allkeys-lru evicts like a cache. 9>&-: the
   # server must not inherit the start lock (a failed start would hold it).
-  setsid redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save '' --appendonly no \
-    --daemonize no --protected-mode no --maxmemory 256mb --maxmemory-policy allkeys-lru \
-    --logfile "$dir/redis.log" >"$dir/stdout.log" 2>&1 </dev/null 9>&- &
+  local conf="$dir/redis.conf"
+  (
+    umask 077
+    {
+      echo "bind 127.0.0.1"
+      if [ -n "$redis_tls" ]; then
+        echo "port 0"
+        echo "tls-port $redis_port"
+        echo "tls-cert-file $QUARRY_REDIS_TLS_CERT"
+        echo "tls-key-file $QUARRY_REDIS_TLS_KEY"
+        echo "tls-ca-cert-file $QUARRY_REDIS_TLS_CA"
+        echo "tls-auth-clients no"
+      else
+        echo "port $redis_port"
+      fi
+      [ -n "${QUARRY_REDIS_PASSWORD:-}" ] && echo "requirepass \"$QUARRY_REDIS_PASSWORD\""
+      echo "dir $dir"
+      echo "save \"\""
+      echo "appendonly no"
+      echo "daemonize no"
+      echo "protected-mode no"
+      echo "maxmemory 256mb"
+      echo "maxmemory-policy allkeys-lru"
+      echo "logfile $dir/redis.log"
+    } >"$conf"
+  )
+  setsid redis-server "$conf" >"$dir/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/redis.pid"
   ln -sf "$dir/redis.log" "$state/logs/redis.log"
   wait_for 30 redis redis_ready_or_dead || die "redis does not answer on $redis_port; see $dir/redis.log"

@@ -43,6 +43,8 @@ go test -count=1 -timeout 10m -run "$destructive" ./pkg/engine/bigquery
 # emulator; `scripts/reliability.sh full` runs all of it everywhere) ---
 log "go test -race (planner, cache, plugin, frames)"
 go test -count=1 -race -short -timeout 20m ./pkg/sqlplan/... ./pkg/cache ./pkg/plugin ./pkg/frames
+log "load (short configuration: 50 concurrent QueryData over 4 data sources; scripts/load.sh runs 200)"
+QUARRY_LOAD_N=50 bash scripts/load.sh
 # --- end reliability suite ---
 
 log "services lifecycle (own ports: start cold, start warm, stop leaves nothing behind)"

@@ -68,14 +68,31 @@ func redisFrom(env map[string]string) (RedisInfo, error) {
 // stopped when the test ends. A test may kill it.
 type RedisServer struct {
 	RedisInfo
+	// CACert is the PEM of the CA that signed a TLS server's certificate
+	// (PrivateRedisTLS); empty for a plain server.
+	CACert   string
 	stateDir string
 	root     string
+	env      []string
 }
 
 // PrivateRedis starts a Redis of the test's own through scripts/services.sh
 // (QUARRY_SERVICES=redis, a state dir of its own and a free port), for tests
 // that kill or restart the server. It is stopped at the end of the test.
 func PrivateRedis(t testing.TB) *RedisServer {
+	t.Helper()
+	return privateRedis(t, "", false)
+}
+
+// PrivateRedisTLS is PrivateRedis serving TLS only (rediss://), with a
+// server certificate for 127.0.0.1 signed by a CA made for the test
+// (RedisServer.CACert), and requirepass set to password when not empty.
+func PrivateRedisTLS(t testing.TB, password string) *RedisServer {
+	t.Helper()
+	return privateRedis(t, password, true)
+}
+
+func privateRedis(t testing.TB, password string, useTLS bool) *RedisServer {
 	t.Helper()
 	skipIfAsked(t)
 	root, err := repoRoot()
@@ -91,8 +108,22 @@ func PrivateRedis(t testing.TB) *RedisServer {
 		t.Fatalf("testenv: %v", err)
 	}
 	state := filepath.Join(dir, "state")
-	s := &RedisServer{stateDir: state, root: root,
-		RedisInfo: RedisInfo{Addr: "127.0.0.1:" + strconv.Itoa(port), URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}}
+	scheme := "redis"
+	s := &RedisServer{stateDir: state, root: root}
+	if password != "" {
+		s.env = append(s.env, "QUARRY_REDIS_PASSWORD="+password)
+	}
+	if useTLS {
+		scheme = "rediss"
+		files, caPEM, err := writeTestCerts(filepath.Join(dir, "tls"))
+		if err != nil {
+			os.RemoveAll(dir)
+			t.Fatalf("testenv: certificates for a TLS redis: %v", err)
+		}
+		s.CACert = caPEM
+		s.env = append(s.env, "QUARRY_REDIS_TLS_CERT="+files[0], "QUARRY_REDIS_TLS_KEY="+files[1], "QUARRY_REDIS_TLS_CA="+files[2])
+	}
+	s.RedisInfo = RedisInfo{Addr: "127.0.0.1:" + strconv.Itoa(port), URL: fmt.Sprintf("%s://127.0.0.1:%d/0", scheme, port)}
 	t.Cleanup(func() {
 		if out, err := s.services("stop"); err != nil {
 			t.Errorf("testenv: stopping the private redis: %v\n%s", err, tail(out, 20))
@@ -131,7 +162,8 @@ func (s *RedisServer) Kill() error {
 
 func (s *RedisServer) services(cmd string) ([]byte, error) {
 	_, port, _ := net.SplitHostPort(s.Addr)
-	return runServices(s.root, []string{"QUARRY_STATE_DIR=" + s.stateDir, "QUARRY_SERVICES=redis", "QUARRY_REDIS_PORT=" + port}, cmd)
+	env := append([]string{"QUARRY_STATE_DIR=" + s.stateDir, "QUARRY_SERVICES=redis", "QUARRY_REDIS_PORT=" + port}, s.env...)
+	return runServices(s.root, env, cmd)
 }
 
 // runServices runs scripts/services.sh cmd with extra environment.
