@@ -265,11 +265,22 @@ func (p *Plugin) QueryData(ctx context.Context, d DataSource, headers map[string
 // QueryChunkedData sends one chunked query request (Grafana's streaming
 // query path) and collects every chunk of the reply in order.
 func (p *Plugin) QueryChunkedData(ctx context.Context, d DataSource, headers map[string]string, queries ...Query) ([]*pluginv2.QueryChunkedDataResponse, error) {
+	var out []*pluginv2.QueryChunkedDataResponse
+	err := p.StreamChunkedData(ctx, d, headers, func(c *pluginv2.QueryChunkedDataResponse) error {
+		out = append(out, c)
+		return nil
+	}, queries...)
+	return out, err
+}
+
+// StreamChunkedData sends one chunked query request and calls fn with each
+// chunk as it arrives (nothing is kept); an error from fn ends the call.
+func (p *Plugin) StreamChunkedData(ctx context.Context, d DataSource, headers map[string]string, fn func(*pluginv2.QueryChunkedDataResponse) error, queries ...Query) error {
 	req := &pluginv2.QueryChunkedDataRequest{PluginContext: d.Context(), Headers: headers, Format: pluginv2.DataFrameFormat_ARROW}
 	for _, q := range queries {
 		js, err := json.Marshal(q.JSON)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		req.Queries = append(req.Queries, &pluginv2.DataQuery{
 			RefId: q.RefID, QueryType: q.QueryType, Json: js, MaxDataPoints: q.MaxDataPoints,
@@ -277,20 +288,23 @@ func (p *Plugin) QueryChunkedData(ctx context.Context, d DataSource, headers map
 			TimeRange:  &pluginv2.TimeRange{FromEpochMS: q.From.UnixMilli(), ToEpochMS: q.To.UnixMilli()},
 		})
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stream, err := p.Data.QueryChunkedData(ctx, req)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []*pluginv2.QueryChunkedDataResponse
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return nil
 		}
 		if err != nil {
-			return out, err
+			return err
 		}
-		out = append(out, msg)
+		if err := fn(msg); err != nil {
+			return err
+		}
 	}
 }
 

@@ -6,7 +6,8 @@
 // clickhouse, bigquery), maxRows (row cap, default 100000), queryTimeout
 // ("60s"), cacheTTL ("30s"; "0" disables), cacheMaxBytes (64 MiB),
 // cacheRedisURL (the shared cache in Redis; secret cacheRedisPassword),
-// concurrency (queries of one request at once, 4), adhocTable
+// concurrency (queries of one request at once, 4), chunkRows and chunkBytes
+// (chunk size of QueryChunkedData, 65536 rows, 8 MiB), adhocTable
 // ("dataset.table" for tag keys/values) and the budget maxBytes, maxUSD,
 // maxEstimatedRows (0 = unlimited). Every other key belongs to the engine
 // (see each engine's Settings); secrets come only from secureJsonData
