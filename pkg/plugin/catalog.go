@@ -8,7 +8,6 @@ import (
 
 	"github.com/bigtent/quarry/pkg/catalog"
 	"github.com/bigtent/quarry/pkg/sqlplan"
-	"github.com/bigtent/quarry/pkg/sqlplan/ast"
 	"github.com/bigtent/quarry/pkg/sqlplan/parser"
 )
 
@@ -81,36 +80,7 @@ func (c *catalogCache) storeLocked(name string, e catalogEntry) {
 // names excluded), in order of appearance, using the planner's parser.
 func referencedTables(d sqlplan.Dialect, sql string) []string {
 	script, _ := parser.Parse(sql, d)
-	if script == nil {
-		return nil
-	}
-	ctes := map[string]bool{}
-	var names []string
-	seen := map[string]bool{}
-	ast.Inspect(script, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.CTE:
-			ctes[strings.ToLower(x.Name.Name)] = true
-		case *ast.TableRef:
-			if x.Name == nil || len(x.Name.Parts) == 0 {
-				return true
-			}
-			parts := make([]string, 0, len(x.Name.Parts))
-			for _, p := range x.Name.Parts {
-				parts = append(parts, p.Name)
-			}
-			name := strings.Join(parts, ".")
-			if len(parts) == 1 && ctes[strings.ToLower(name)] {
-				return true
-			}
-			if !seen[name] {
-				seen[name] = true
-				names = append(names, name)
-			}
-		}
-		return true
-	})
-	return names
+	return sqlplan.TableRefs(script)
 }
 
 // catalogFor describes the tables sql reads, as far as the engine knows
@@ -119,7 +89,12 @@ func referencedTables(d sqlplan.Dialect, sql string) []string {
 // run concurrently under one deadline: the query's own, shortened to the
 // metadata timeout and to the data source's queryTimeout.
 func (s *Service) catalogFor(ctx context.Context, sql string) *catalog.Catalog {
-	names := referencedTables(s.eng.Dialect(), sql)
+	return s.catalogOf(ctx, referencedTables(s.eng.Dialect(), sql))
+}
+
+// catalogOf describes the named tables (see catalogFor); the planner calls
+// it with the tables of the SQL it has parsed (sqlplan.Request.Lookup).
+func (s *Service) catalogOf(ctx context.Context, names []string) *catalog.Catalog {
 	if len(names) > maxCatalogTables {
 		names = names[:maxCatalogTables]
 	}

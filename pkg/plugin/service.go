@@ -205,7 +205,7 @@ func (s *Service) Plan(ctx context.Context, req sqlplan.Request) (*sqlplan.Plan,
 		req.MaxRows = s.cfg.MaxRows
 	}
 	if req.Catalog == nil {
-		req.Catalog = s.catalogFor(ctx, req.RawSQL)
+		req.Lookup = s.catalogOf // the planner parses the SQL once, then asks
 	}
 	plan, err := s.planner.Build(ctx, req)
 	if err != nil {
@@ -338,7 +338,9 @@ func (s *Service) run(ctx context.Context, q Query, labels map[string]string,
 		if err != nil {
 			logger.Warn("query failed", "error", err.Error(), "source", string(errorSource(err)), "durationMs", time.Since(start).Milliseconds())
 		} else {
-			logger.Debug("query done", "rows", res.Stats.Rows, "cache", res.Cache.String(), "durationMs", time.Since(start).Milliseconds())
+			// One line per query (each is JSON on the plugin's stderr, parsed
+			// again by Grafana): the plan's SQL is here, not on a line of its own.
+			logger.Debug("query done", "sql", res.Plan.SQL, "steps", len(res.Plan.Steps), "rows", res.Stats.Rows, "cache", res.Cache.String(), "durationMs", time.Since(start).Milliseconds())
 		}
 	}()
 	plan, err := s.Plan(ctx, s.Request(q))
@@ -346,7 +348,6 @@ func (s *Service) run(ctx context.Context, q Query, labels map[string]string,
 		return res, err
 	}
 	res.Plan = plan
-	logger.Debug("planned", "sql", plan.SQL, "steps", len(plan.Steps))
 
 	// The guardrail needs an estimate; without a budget we skip the extra
 	// round trip (the estimate is available through /estimate).

@@ -62,6 +62,10 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 		}
 	}
 	query := st.Query
+	if req.Catalog == nil && req.Lookup != nil {
+		req.Catalog = req.Lookup(ctx, TableRefs(script))
+	}
+	req.Lookup = nil // the plan's request is data
 
 	pd := &s.pushdown
 	pd.Reset(pushdown.Options{

@@ -54,6 +54,11 @@ type Request struct {
 	// ServerVersion selects SQL by capability, e.g. "18.16.1" for ClickHouse.
 	ServerVersion string           `json:"serverVersion,omitempty"`
 	Catalog       *catalog.Catalog `json:"catalog,omitempty"`
+	// Lookup, when Catalog is nil, is asked for the catalog of the tables
+	// the query reads once the planner has parsed it (and its guard has
+	// accepted it), so that the SQL is parsed once: the plugin fetches the
+	// column types there.
+	Lookup CatalogLookup `json:"-"`
 	// Fill overrides the fill mode of $__timeGroup (e.g. "0", "NULL", "previous").
 	Fill string `json:"fill,omitempty"`
 	// Variables are the dashboard's template variables with their current

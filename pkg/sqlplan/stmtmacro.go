@@ -64,7 +64,11 @@ func expandStatementMacros(ctx context.Context, req Request, s *scratch) (plan *
 		warns = append(warns, w)
 	}
 	plan.Warnings = warns
+	cat := plan.Request.Catalog // the expansion's, when Lookup found it
 	plan.Request = req
+	if req.Lookup != nil {
+		plan.Request.Catalog, plan.Request.Lookup = cat, nil
+	}
 	return plan, true, nil
 }
 

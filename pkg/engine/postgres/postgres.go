@@ -27,6 +27,8 @@ type Engine struct {
 	mu      sync.Mutex
 	types   map[uint32]pgType // resolved user types (enums, domains, extensions)
 	version string
+	// shapes are the result types of queries already run (shapes.go).
+	shapes shapeCache
 }
 
 var _ engine.Engine = (*Engine)(nil)

@@ -50,27 +50,82 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 	// connection goes back to the pool when it is done (Close waits for it).
 	defer func() { go release(context.WithoutCancel(ctx), conn, healthy) }()
 
-	// One round trip: the read-only transaction, a server-side timeout a
-	// little past ours (so the server stops even if the cancel is lost), and
-	// the query's Parse and Describe, pipelined.
-	sd, err := begin(qctx, conn.Conn().PgConn(), plan.SQL, timeout)
-	if err != nil {
-		var pe *pgconn.PgError
-		healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
-		return fail(err)
+	pgc := conn.Conn().PgConn()
+	tm := conn.Conn().TypeMap()
+	var (
+		rows *pgconn.ResultReader
+		fds  []pgconn.FieldDescription
+		pipe *pgconn.Pipeline // open while a repeated query's rows are read
+	)
+	known, inTx := false, false
+	if oids, ok := e.shapes.get(plan.SQL); ok {
+		// A text seen before: one round trip for the read-only transaction,
+		// the server-side timeout and the query bound with the result
+		// formats of its last run, pipelined.
+		asked := resultFormats(tm, oids)
+		pipe, rows, err = beginExec(qctx, pgc, plan.SQL, timeout, asked)
+		if err != nil {
+			e.shapes.drop(plan.SQL)
+			var pe *pgconn.PgError
+			healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
+			return fail(err)
+		}
+		fds = rows.FieldDescriptions()
+		if known = formatsMatch(tm, fds, asked); !known {
+			// The result's types changed since: read this one out and
+			// describe the query again, in the same transaction.
+			e.shapes.drop(plan.SQL)
+			_, _ = rows.Close()
+			if err := pipe.Close(); err != nil {
+				var pe *pgconn.PgError
+				healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
+				return fail(err)
+			}
+			pipe, rows, inTx = nil, nil, true
+		}
+	}
+	if rows == nil {
+		// One round trip: the read-only transaction (unless the repeated
+		// query's already opened it), a server-side timeout a little past
+		// ours (so the server stops even if the cancel is lost), and the
+		// query's Parse and Describe, pipelined; then Bind and Execute.
+		sd, err := begin(qctx, pgc, plan.SQL, timeout, !inTx)
+		if err != nil {
+			var pe *pgconn.PgError
+			healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
+			return fail(err)
+		}
+		fds = make([]pgconn.FieldDescription, len(sd.Fields))
+		formats := make([]int16, len(sd.Fields))
+		for i, fd := range sd.Fields {
+			formats[i] = tm.FormatCodeForOID(fd.DataTypeOID)
+			fd.Format = formats[i]
+			fds[i] = fd
+		}
+		rows = pgc.ExecStatement(qctx, sd, nil, nil, formats)
 	}
 
-	table, err := e.stream(ctx, qctx, cancel, conn, sd, plan, opts)
+	table, err := e.stream(ctx, qctx, cancel, conn, rows, fds, plan, opts)
+	canceled := table != nil && table.Truncated() && qctx.Err() != nil
+	if pipe != nil {
+		if cerr := pipe.Close(); err == nil && !canceled {
+			err = cerr
+		}
+	}
 	if table != nil {
 		stats.Rows = table.Total()
 	}
 	stats.Duration = time.Since(start)
 	if err != nil {
 		healthy = !conn.Conn().IsClosed() && qctx.Err() == nil
+		e.shapes.drop(plan.SQL)
 		return fail(err)
 	}
-	if table.Truncated() && qctx.Err() != nil {
+	if canceled {
 		healthy = false // canceled mid-stream: do not reuse the connection
+	}
+	if !known {
+		e.shapes.put(plan.SQL, fds)
 	}
 	return table, stats, nil
 }
@@ -93,15 +148,14 @@ func release(ctx context.Context, conn *pgxpool.Conn, healthy bool) {
 	conn.Release()
 }
 
-// begin sends BEGIN READ ONLY, SET LOCAL statement_timeout (when timeout
-// is set) and the Parse and Describe of sql as one pipeline, and returns
-// sql's description. The first error is returned (a *pgconn.PgError when
-// the server refused a step; the caller rolls back).
-func begin(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time.Duration) (*pgconn.StatementDescription, error) {
+// begin sends BEGIN READ ONLY and SET LOCAL statement_timeout (when open
+// and timeout are set) and the Parse and Describe of sql as one pipeline,
+// and returns sql's description. The first error is returned (a
+// *pgconn.PgError when the server refused a step; the caller rolls back).
+func begin(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time.Duration, open bool) (*pgconn.StatementDescription, error) {
 	p := pgc.StartPipeline(ctx)
-	p.SendQueryParams("BEGIN READ ONLY", nil, nil, nil, nil)
-	if timeout > 0 {
-		p.SendQueryParams(fmt.Sprintf("SET LOCAL statement_timeout = %d", statementTimeout(timeout)), nil, nil, nil, nil)
+	if open {
+		sendBegin(p, timeout)
 	}
 	p.SendPrepare("", sql, nil)
 	if err := p.Sync(); err != nil {
@@ -140,18 +194,7 @@ read:
 	return sd, first
 }
 
-func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, conn *pgxpool.Conn, sd *pgconn.StatementDescription, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, error) {
-	// Result formats as pgx chooses them: binary for the types its registry
-	// knows, text otherwise.
-	tm := conn.Conn().TypeMap()
-	fds := make([]pgconn.FieldDescription, len(sd.Fields))
-	formats := make([]int16, len(sd.Fields))
-	for i, fd := range sd.Fields {
-		formats[i] = tm.FormatCodeForOID(fd.DataTypeOID)
-		fd.Format = formats[i]
-		fds[i] = fd
-	}
-	rows := conn.Conn().PgConn().ExecStatement(qctx, sd, nil, nil, formats)
+func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, conn *pgxpool.Conn, rows *pgconn.ResultReader, fds []pgconn.FieldDescription, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, error) {
 	defer rows.Close()
 	cols, err := e.columnTypes(ctx, conn.Conn().TypeMap(), fds)
 	if err != nil {
@@ -204,6 +247,52 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 		return nil, err
 	}
 	return table, nil
+}
+
+// sendBegin queues the read-only transaction and its server-side timeout.
+func sendBegin(p *pgconn.Pipeline, timeout time.Duration) {
+	p.SendQueryParams("BEGIN READ ONLY", nil, nil, nil, nil)
+	if timeout > 0 {
+		p.SendQueryParams(fmt.Sprintf("SET LOCAL statement_timeout = %d", statementTimeout(timeout)), nil, nil, nil, nil)
+	}
+}
+
+// beginExec sends BEGIN READ ONLY, SET LOCAL statement_timeout and sql
+// (Parse, Bind with these result formats, Describe, Execute) as one
+// pipeline, and returns it with sql's result, whose rows are read from the
+// connection as they come; the caller closes the result, then the
+// pipeline.
+func beginExec(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time.Duration, formats []int16) (*pgconn.Pipeline, *pgconn.ResultReader, error) {
+	p := pgc.StartPipeline(ctx)
+	sendBegin(p, timeout)
+	p.SendQueryParams(sql, nil, nil, nil, formats)
+	if err := p.Sync(); err != nil {
+		_ = p.Close()
+		return nil, nil, err
+	}
+	setup := 1 // BEGIN, and SET when there is a timeout
+	if timeout > 0 {
+		setup = 2
+	}
+	for i := 0; ; i++ {
+		res, err := p.GetResults()
+		if err != nil {
+			_ = p.Close()
+			return nil, nil, err
+		}
+		rr, ok := res.(*pgconn.ResultReader)
+		if !ok {
+			_ = p.Close()
+			return nil, nil, errors.New("postgres: the server did not answer the query")
+		}
+		if i == setup {
+			return p, rr, nil
+		}
+		if _, err := rr.Close(); err != nil {
+			_ = p.Close()
+			return nil, nil, err
+		}
+	}
 }
 
 // commitBatch is how many rows are appended between table commits.
