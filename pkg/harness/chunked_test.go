@@ -253,3 +253,29 @@ func TestChunkedDuckDB(t *testing.T) {
 	defer tg.Close()
 	runChunked(t, chunkedCase{target: tg, nullHost: "CASE WHEN n % 7 = 0 THEN NULL ELSE host END"})
 }
+
+// TestChunkedBigQuery runs chunked queries on the BigQuery emulator (REST
+// pages): a table streamed in several chunks and a wide series, each equal
+// to QueryData's answer.
+func TestChunkedBigQuery(t *testing.T) {
+	info := testenv.BigQuery(t)
+	p := startPlugin(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ds := p.NewDataSource("Quarry chunked bigquery", map[string]any{"engine": "bigquery", "defaultProject": info.Project,
+		"defaultDataset": info.Dataset, "endpoint": info.Endpoint, "chunkRows": 300, "cacheTTL": "0"}, nil)
+	tbl := info.Dataset + ".http_requests"
+	for _, tc := range []struct{ name, format, sql string }{
+		{"table", "table", fmt.Sprintf("SELECT ts, service, requests FROM %s WHERE $__timeFilter(ts) ORDER BY ts, service", tbl)},
+		{"wide", "time_series", fmt.Sprintf("SELECT $__timeGroupAlias(ts, '5m'), service, sum(requests) AS requests FROM %s WHERE $__timeFilter(ts) GROUP BY service, time ORDER BY time", tbl)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, want := chunkedAndWhole(t, ctx, p, ds, query("A", tc.format, tc.sql, winFrom, winTo, nil))
+			sameAnswer(t, got.Frames, want)
+			if want[0].Rows() > 300 && got.Chunks["0"] < 2 {
+				t.Fatalf("%d rows in %d chunk(s), want several", want[0].Rows(), got.Chunks["0"])
+			}
+			t.Logf("%d rows in %d chunks", want[0].Rows(), got.Chunks["0"])
+		})
+	}
+}
