@@ -105,7 +105,7 @@ func settingFieldTable() []struct {
 		{"clickhouse", "maxOpenConns", clickhouse.DefaultMaxOpenConns, []any{1001, -1}},
 		{"clickhouse", "dialTimeout", dur(clickhouse.DefaultDialTimeout), []any{"-1s"}},
 
-		{"bigquery", "defaultProject", "", []any{"My_Project"}},
+		{"bigquery", "defaultProject", "", []any{"My_Project", "abcde", "my-project-", "1project", "a234567890123456789012345678901"}},
 		{"bigquery", "defaultDataset", "", []any{"web-logs"}},
 		{"bigquery", "processingLocation", "", []any{"us central"}},
 		{"bigquery", "endpoint", "", []any{"localhost:9050"}},

@@ -1,6 +1,11 @@
 // Browser steps of the Builder/Code modes (src/components/builder): the pickers
 // fill from the sample schema, builder -> code -> builder keeps the SQL, and a
 // query that does not fit is refused with the reason.
+//
+// The builder and Code-mode pictures are also README's (img/editor-builder.png,
+// img/editor-code.png): each run writes them again, so README shows what the
+// test saw.
+import fs from 'node:fs';
 import path from 'node:path';
 
 const EDITOR = '[data-testid="quarry-sql-editor"] .monaco-editor';
@@ -26,6 +31,25 @@ async function shot(page, outDir, name) {
   await page.locator(PANE).screenshot({ path: path.join(outDir, name) });
 }
 
+/**
+ * readmeShot writes README's picture of a mode: the query editor alone (format, options, mode toggle, cost
+ * badge, the mode's editor and the plan), without the harness's result and JSON panes.
+ */
+async function readmeShot(page, readmePath) {
+  if (readmePath) {
+    fs.mkdirSync(path.dirname(readmePath), { recursive: true });
+    await page.locator(`${PANE} [data-testid="quarry-query-editor"]`).screenshot({ path: readmePath });
+  }
+}
+
+/** openMenu opens a builder select by its aria-label and returns the option labels, leaving the menu open. */
+async function openMenu(page, label) {
+  await page.locator(`${BUILDER} input[aria-label="${label}"]`).click();
+  const menu = page.locator('[aria-label="Select options menu"]');
+  await menu.waitFor({ timeout: 10_000 });
+  return menu.locator('[role="option"]').allTextContents();
+}
+
 async function setText(page, text) {
   await page.locator(`${EDITOR} .view-lines`).first().click();
   await page.keyboard.press('Control+A');
@@ -44,10 +68,7 @@ async function queryJson(page) {
 
 /** optionsOf opens a builder select by its aria-label and returns the option labels. */
 async function optionsOf(page, label) {
-  await page.locator(`${BUILDER} input[aria-label="${label}"]`).click();
-  const menu = page.locator('[aria-label="Select options menu"]');
-  await menu.waitFor({ timeout: 10_000 });
-  const texts = await menu.locator('[role="option"]').allTextContents();
+  const texts = await openMenu(page, label);
   await page.keyboard.press('Escape');
   return texts;
 }
@@ -55,7 +76,7 @@ async function optionsOf(page, label) {
 export const builderSteps = [
   {
     name: 'builder: code -> builder reads the SQL, and the pickers fill from the sample schema',
-    async run(page, { outDir }) {
+    async run(page, { outDir, readmeBuilder }) {
       await setText(page, FITS);
       await toggle(page, 'Builder');
       await page.locator(BUILDER).waitFor({ timeout: 20_000 });
@@ -63,16 +84,23 @@ export const builderSteps = [
       if (!sql.includes("$__timeGroupAlias(ts, '1h', 0)") || !sql.includes('GROUP BY 1, service')) {
         throw new Error(`the builder shows other SQL:\n${sql}`);
       }
+      const schemas = await optionsOf(page, 'Schema');
+      if (!schemas.includes('sample')) {
+        throw new Error(`the schema picker lists ${JSON.stringify(schemas)}`);
+      }
       const tables = await optionsOf(page, 'Table');
       if (!tables.some((t) => t.includes('http_requests')) || !tables.some((t) => t.includes('logs'))) {
         throw new Error(`the table picker lists ${JSON.stringify(tables)}`);
       }
-      const cols = await optionsOf(page, 'Time column');
+      // The column picker open, with the sample table's columns and their types.
+      const cols = await openMenu(page, 'Time column');
       for (const c of ['ts', 'service', 'host', 'requests']) {
         if (!cols.some((t) => t.startsWith(c))) {
           throw new Error(`the column picker lacks ${c}: ${JSON.stringify(cols)}`);
         }
       }
+      await page.screenshot({ path: path.join(outDir, '16-builder-pickers.png') });
+      await page.keyboard.press('Escape');
       // The cost badge runs on the builder's SQL too.
       await page.waitForFunction(
         () =>
@@ -82,13 +110,15 @@ export const builderSteps = [
         null,
         { timeout: 30_000 }
       );
+      await page.locator(`${BUILDER} input[aria-label="Time column"]`).blur();
       await page.mouse.move(0, 0);
-      await shot(page, outDir, 'builder.png');
+      await shot(page, outDir, '17-builder.png');
+      await readmeShot(page, readmeBuilder);
     },
   },
   {
     name: 'builder: an edit in the builder shows in Code exactly, and back without loss',
-    async run(page, { outDir }) {
+    async run(page, { outDir, readmeCode }) {
       const limit = page.locator(`${BUILDER} input[aria-label="Limit"]`);
       await limit.fill('50');
       await limit.blur();
@@ -128,13 +158,19 @@ export const builderSteps = [
         throw new Error(`Code mode shows other SQL:\n${code}\n---\n${shown}`);
       }
       await page.mouse.move(0, 0); // no tooltip in the picture
-      await shot(page, outDir, 'code.png');
+      await shot(page, outDir, '18-builder-to-code.png');
+      await readmeShot(page, readmeCode);
       await toggle(page, 'Builder');
       await page.locator(BUILDER).waitFor({ timeout: 20_000 });
       const again = (await page.locator(BUILDER_SQL).textContent()) ?? '';
       if (again !== shown || (await queryJson(page)).builder?.limit !== 50) {
         throw new Error(`builder -> code -> builder changed the query:\n${again}\n---\n${shown}`);
       }
+      if ((await page.locator(`${BUILDER} input[aria-label="Limit"]`).inputValue()) !== '50') {
+        throw new Error('back in the builder, the limit field lost 50');
+      }
+      await page.mouse.move(0, 0);
+      await shot(page, outDir, '19-code-to-builder.png');
     },
   },
   {
@@ -153,7 +189,7 @@ export const builderSteps = [
       if (q.rawSql !== JOIN || q.editorMode === 'builder' || (await page.locator(BUILDER).count()) !== 0) {
         throw new Error('the refused switch changed the query');
       }
-      await shot(page, outDir, 'builder-refused.png');
+      await shot(page, outDir, '20-builder-refused.png');
     },
   },
 ];

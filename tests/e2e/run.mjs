@@ -1,7 +1,8 @@
 // Browser test (npm run e2e): the real ConfigEditor and QueryEditor in a
 // harness page, against `quarry serve` over the embedded DuckDB sample, in
 // Debian's headless Chromium driven by playwright-core. Screenshots of each
-// state go to test-output/e2e/.
+// state go to test-output/e2e/; the builder and Code-mode ones also replace
+// README's img/editor-builder.png and img/editor-code.png.
 //
 // QUARRY_BIN=/path/to/quarry skips `go build`; E2E_SKIP_BUILD=1 reuses .cache/harness.
 import fs from 'node:fs';
@@ -17,6 +18,9 @@ import { builderSteps } from './builder-steps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const outDir = path.join(root, 'test-output', 'e2e');
+// README's pictures of the two editor modes, rewritten by the builder steps.
+const readmeBuilder = path.join(root, 'img', 'editor-builder.png');
+const readmeCode = path.join(root, 'img', 'editor-code.png');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 async function main() {
@@ -81,7 +85,7 @@ async function main() {
     for (const step of [...steps, ...builderSteps]) {
       const started = Date.now();
       try {
-        await step.run(page, { outDir });
+        await step.run(page, { outDir, readmeBuilder, readmeCode });
         passed++;
         console.log(`ok   ${step.name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
       } catch (err) {

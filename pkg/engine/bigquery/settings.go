@@ -145,7 +145,7 @@ func (s Settings) Validate() error {
 	if s.Project == "" {
 		add("defaultProject", "is required (the project that runs and pays for query jobs), unless the service-account key names one")
 	} else if !validProjectID(s.Project) {
-		add("defaultProject", "%q is not a valid project ID (6-30 characters: lowercase letters, digits, hyphens; an optional \"domain:\" prefix)", s.Project)
+		add("defaultProject", "%q is not a valid project ID (6-30 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen; an optional \"domain:\" prefix)", s.Project)
 	}
 	if s.Dataset != "" && !validDatasetID(s.Dataset) {
 		add("defaultDataset", "%q is not a valid dataset ID (letters, digits and underscores, at most 1024)", s.Dataset)
@@ -194,12 +194,14 @@ func (s Settings) String() string {
 		s.Project, s.Location, s.Endpoint, auth, s.Priority, s.MaxBytesBilled)
 }
 
+// validProjectID is Google's rule for project IDs: 6 to 30 characters, lowercase
+// letters, digits and hyphens, starting with a letter and not ending with a hyphen.
+// Legacy domain-scoped projects ("example.com:my-project") are checked after the prefix.
 func validProjectID(p string) bool {
-	// Legacy domain-scoped projects look like "example.com:my-project".
 	if i := strings.LastIndexByte(p, ':'); i >= 0 {
 		p = p[i+1:]
 	}
-	if len(p) < 4 || len(p) > 30 {
+	if len(p) < 6 || len(p) > 30 || p[len(p)-1] == '-' {
 		return false
 	}
 	for i, r := range p {

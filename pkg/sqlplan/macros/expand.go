@@ -180,6 +180,18 @@ func expandSpec(env *Env, c Call, name string, sp spec, raw string, fill *Fill) 
 		if n == 1 && c.Args[0].Text == "" && sp.min == 0 {
 			n = 0
 		}
+		if n > sp.max && name == "timeFilter" && env.d.Name() == dialect.Postgres {
+			// Grafana's PostgreSQL data source reads the first argument of
+			// $__timeFilter and ignores the rest; dashboards written for it
+			// (pgwatch2's "$__timeFilter(time, $online_interval)") keep
+			// their meaning here. The step says so.
+			c.Args = c.Args[:sp.max]
+			exp, err := expandSpec(env, c, name, sp, raw, fill)
+			if err == nil {
+				exp.Detail += fmt.Sprintf(" (%d argument(s) after the first ignored, as Grafana's PostgreSQL data source does)", n-sp.max)
+			}
+			return exp, err
+		}
 		if n < sp.min || n > sp.max {
 			return Expansion{}, &Error{Offset: c.Start, Macro: "$__" + name,
 				Msg: fmt.Sprintf("wrong number of arguments: got %d, want %s (usage: %s)", n, countText(sp), sp.usage)}

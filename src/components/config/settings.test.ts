@@ -61,6 +61,12 @@ describe('config settings match the backend', () => {
     }
   });
 
+  it('accepts the project IDs the backend accepts (Google: 6-30 characters, a letter first, no hyphen last)', () => {
+    for (const id of ['quarry', 'quarry-test', 'example.com:my-project', 'a' + '1'.repeat(29)]) {
+      expect(settingError('bigquery', 'defaultProject', id as never)).toBeUndefined();
+    }
+  });
+
   it('finds the engine spec before the common one', () => {
     expect(settingSpec('clickhouse', 'port')?.default).toBe(9000);
     expect(settingSpec('postgres', 'port')?.default).toBe(5432);

@@ -187,10 +187,11 @@ function pattern(key: string, ok: (s: string) => boolean, msg: (q: string) => st
   return (v) => (typeof v === 'string' && v !== '' && !ok(v) ? `${key}: ${msg(goQuote(v))}` : undefined);
 }
 
+/** validProjectID is Google's rule, as the backend checks it (pkg/engine/bigquery validProjectID). */
 function validProjectID(p: string): boolean {
   const i = p.lastIndexOf(':');
   const id = i >= 0 ? p.slice(i + 1) : p;
-  return id.length >= 4 && id.length <= 30 && /^[a-z][a-z0-9-]*$/.test(id);
+  return id.length >= 6 && id.length <= 30 && /^[a-z][a-z0-9-]*$/.test(id) && !id.endsWith('-');
 }
 
 function httpURL(s: string): boolean {
@@ -418,7 +419,7 @@ export const SETTINGS: SettingSpec[] = [
       'defaultProject',
       validProjectID,
       (q) =>
-        `${q} is not a valid project ID (6-30 characters: lowercase letters, digits, hyphens; an optional "domain:" prefix)`
+        `${q} is not a valid project ID (6-30 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen; an optional "domain:" prefix)`
     ),
   },
   {
