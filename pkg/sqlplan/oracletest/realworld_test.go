@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -381,6 +382,9 @@ func (r *chRunner) close() {
 type chdbRunner struct {
 	s       *chdbtest.Session
 	version string
+	// inDefault holds the fixtures that name no {db}: their tables are in
+	// "default", as their dashboards name them, and queries run there.
+	inDefault map[string]bool
 }
 
 func newCHDBRunner(t *testing.T) *chdbRunner {
@@ -396,7 +400,7 @@ func newCHDBRunner(t *testing.T) *chdbRunner {
 	if err := s.Exec(context.Background(), stmts...); err != nil {
 		t.Fatalf("fixture %s on chDB: %v", chdbSystemFixture, err)
 	}
-	return &chdbRunner{s: s, version: v}
+	return &chdbRunner{s: s, version: v, inDefault: map[string]bool{}}
 }
 
 // chdbSystemFixture creates the system log tables (system.query_log, ...)
@@ -416,7 +420,9 @@ func (r *chdbRunner) fixture(ctx context.Context, name string, stmts []string) e
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	for _, s := range append(stmts, modern...) {
+	all := append(stmts, modern...)
+	r.inDefault[name] = !slices.ContainsFunc(all, func(s string) bool { return strings.Contains(s, "{db}") })
+	for _, s := range all {
 		if err := r.s.Exec(ctx, strings.ReplaceAll(s, "{db}", db)); err != nil {
 			return err
 		}
@@ -428,7 +434,7 @@ func (r *chdbRunner) fixture(ctx context.Context, name string, stmts []string) e
 // executes q.
 func (r *chdbRunner) run(ctx context.Context, fixture, q string) error {
 	db := "default"
-	if fixture != "" {
+	if fixture != "" && !r.inDefault[fixture] {
 		db = fixturePrefix + fixture
 	}
 	if err := r.s.Exec(ctx, "USE "+db); err != nil {

@@ -51,7 +51,11 @@ var nameSets = func() map[string]*kwSet {
 // the core SQL words (SELECT, FROM, AND, CASE, JOIN, ...) reserved there.
 var clickHouseNames = newKwSet(lexer.KwOver, lexer.KwWithin, lexer.KwEscape, lexer.KwStruct, lexer.KwUnnest,
 	lexer.KwTryCast, lexer.KwSafeCast, lexer.KwTablesample, lexer.KwLateral, lexer.KwExists, lexer.KwExtract,
-	lexer.KwCollate, lexer.KwSimilar, lexer.KwQualify, lexer.KwInterval, lexer.KwFetch)
+	lexer.KwCollate, lexer.KwSimilar, lexer.KwQualify, lexer.KwInterval, lexer.KwFetch,
+	// END as a column where an expression starts (max(End), the OpenTelemetry
+	// exporter's otel_traces_trace_id_ts.End); it still closes CASE, and
+	// neverAlias keeps it from being a bare alias.
+	lexer.KwEnd)
 
 // neverAlias are keywords that, after a table or an expression, start a
 // join or a clause in some dialect; they are not taken as a bare alias even
@@ -62,7 +66,7 @@ var neverAlias = newKwSet(lexer.KwPositional, lexer.KwAsof, lexer.KwAnti, lexer.
 	lexer.KwSettings, lexer.KwFormat, lexer.KwWindow, lexer.KwQualify, lexer.KwUsing, lexer.KwTablesample,
 	lexer.KwLateral, lexer.KwJoin, lexer.KwOn, lexer.KwWhere, lexer.KwGroup, lexer.KwOrder, lexer.KwLimit,
 	lexer.KwOffset, lexer.KwFetch, lexer.KwUnion, lexer.KwExcept, lexer.KwIntersect, lexer.KwHaving, lexer.KwFor,
-	lexer.KwInto)
+	lexer.KwInto, lexer.KwEnd)
 
 // neverSelectAlias are, in addition, the keywords that follow an
 // expression as part of it (count(*) FILTER (…), x IGNORE NULLS,
