@@ -51,6 +51,11 @@ type QueryOptions struct {
 	// there, in the middle of a page if need be, and marked truncated
 	// (frames.TableOptions.MaxBytes).
 	MaxBytes int64
+	// Chunk, when its Flush is set, streams the result: the table hands
+	// its rows over in chunks as they are committed and holds one chunk
+	// at a time (frames.TableOptions.Chunk). The table Query returns then
+	// holds only the last chunk; QueryStats.Rows counts the whole result.
+	Chunk frames.Chunking
 }
 
 // QueryStats describe one execution.

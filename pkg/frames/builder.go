@@ -33,6 +33,9 @@ type Column interface {
 	valueBytes(from, to int) int64
 	setLimit(maxRows int)
 	truncate(n int)
+	// reset empties the column, keeping its capacity (a chunked table
+	// after a flush).
+	reset()
 }
 
 // Builder is a typed, nullable column builder: values in one []T plus a null
@@ -133,6 +136,11 @@ func (b *Builder[T]) truncate(n int) {
 	}
 }
 
+func (b *Builder[T]) reset() {
+	clear(b.nulls)
+	b.vals, b.nulls, b.nNull = b.vals[:0], b.nulls[:0], 0
+}
+
 // SizeBytes approximates the heap the column holds.
 func (b *Builder[T]) SizeBytes() int64 {
 	var zero T
@@ -187,6 +195,12 @@ func adopt[T any](f *data.Field, vals []T) bool {
 	}
 	*(*[]T)(p.UnsafePointer()) = vals
 	return f.Len() == len(vals)
+}
+
+// reset drops the arena's bytes, keeping its last chunk for reuse.
+func (a *arena) reset() {
+	a.buf = a.buf[:0]
+	a.held = int64(cap(a.buf))
 }
 
 // arena holds copied bytes in chunks that are never moved, so strings and
@@ -252,6 +266,13 @@ func (s *Strings) AppendBytes(p []byte) {
 // the arena and the bytes of strings appended with Append.
 func (s *Strings) SizeBytes() int64 { return s.Builder.SizeBytes() + s.arena.held + s.external }
 
+func (s *Strings) reset() {
+	clear(s.vals) // drop the strings the driver allocated
+	s.Builder.reset()
+	s.arena.reset()
+	s.external = 0
+}
+
 func (s *Strings) valueBytes(from, to int) int64 {
 	n := s.Builder.valueBytes(from, to)
 	for _, v := range s.vals[from:to] {
@@ -281,6 +302,13 @@ func (j *JSONs) AppendBytes(p []byte) { j.Builder.Append(json.RawMessage(j.arena
 
 // SizeBytes approximates the heap the column holds.
 func (j *JSONs) SizeBytes() int64 { return j.Builder.SizeBytes() + j.arena.held + j.external }
+
+func (j *JSONs) reset() {
+	clear(j.vals)
+	j.Builder.reset()
+	j.arena.reset()
+	j.external = 0
+}
 
 func (j *JSONs) valueBytes(from, to int) int64 {
 	n := j.Builder.valueBytes(from, to)

@@ -108,7 +108,7 @@ func logFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 		}
 		b, _ := json.Marshal(m) // a map[string]string always marshals
 		labels[i] = b
-		ids[i] = fmt.Sprintf("%d_%d", ts[i].UnixNano(), r)
+		ids[i] = fmt.Sprintf("%d_%d", ts[i].UnixNano(), opts.rowOffset+int64(r))
 	}
 	fields = append(fields, newField("labels", labels), newField("id", ids))
 	f := data.NewFrame(opts.Name, fields...)

@@ -29,6 +29,10 @@ type ShapeOptions struct {
 	// MaxWideCells bounds a wide frame (times x series); above it the result
 	// is returned one frame per series with a notice. 0 = 5,000,000.
 	MaxWideCells int
+	// rowOffset is the number of rows before the table's first (a chunk of
+	// a streamed result, see ChunkFrame): log line ids count from the
+	// result's first row.
+	rowOffset int64
 }
 
 // DefaultMaxWideCells is the wide-frame bound when ShapeOptions.MaxWideCells is 0.

@@ -19,8 +19,52 @@ type TableOptions struct {
 	// NumericAsFloat stores NUMERIC/DECIMAL as float64 instead of exact strings.
 	NumericAsFloat bool
 	// SizeHint, when known (e.g. from an estimate), preallocates that many
-	// rows (bounded by MaxRows).
+	// rows (bounded by MaxRows, and by the chunk size when chunked).
 	SizeHint int64
+	// Chunk, when its Flush is set, hands the committed rows over in chunks
+	// and empties the builders after each, so the table holds one chunk
+	// at a time instead of the whole result. The caps (MaxRows, MaxBytes)
+	// still count the whole result.
+	Chunk Chunking
+}
+
+// Default chunk sizes (Chunking.Rows, Chunking.Bytes when 0).
+const (
+	DefaultChunkRows  = 64 * 1024
+	DefaultChunkBytes = 8 << 20
+)
+
+// Chunking says when a table flushes its committed rows.
+type Chunking struct {
+	// Rows and Bytes end a chunk: the first Commit that brings the chunk
+	// to Rows rows, or its values (counted as MaxBytes counts them) to
+	// Bytes bytes, flushes it, so a chunk holds at most one commit (one
+	// page or block) more than the limit. 0 = DefaultChunkRows,
+	// DefaultChunkBytes.
+	Rows  int
+	Bytes int64
+	// Flush receives the table holding the chunk's rows (Len of them; the
+	// rows flushed before are gone). It must be done with the builders'
+	// values when it returns: the builders are then emptied, keeping their
+	// capacity, and refilled. An error from Flush is Commit's error. The
+	// table never flushes the rows of the Commit that reached a cap, nor
+	// those left when the engine stops: they stay in the table for the
+	// last chunk, with the notices.
+	Flush func(t *Table) error
+}
+
+func (c Chunking) rows() int {
+	if c.Rows > 0 {
+		return c.Rows
+	}
+	return DefaultChunkRows
+}
+
+func (c Chunking) bytes() int64 {
+	if c.Bytes > 0 {
+		return c.Bytes
+	}
+	return DefaultChunkBytes
 }
 
 // Table is a set of column builders filled row by row or block by block.
@@ -35,6 +79,11 @@ type Table struct {
 	// byteCapped is set once MaxBytes cut the table.
 	bytes      int64
 	byteCapped bool
+	// flushed is the rows handed to Chunk.Flush (no longer in the
+	// builders); chunkBytes is what the rows in the builders hold.
+	flushed    int64
+	chunkBytes int64
+	chunks     int
 }
 
 // NewTable creates a table with one builder per spec.
@@ -43,6 +92,9 @@ func NewTable(specs []ColumnSpec, opts TableOptions) *Table {
 	hint := opts.SizeHint
 	if opts.MaxRows > 0 && hint > opts.MaxRows {
 		hint = opts.MaxRows
+	}
+	if opts.Chunk.Flush != nil && hint > int64(opts.Chunk.rows()) {
+		hint = int64(opts.Chunk.rows())
 	}
 	for i, s := range specs {
 		if s.Name == "" {
@@ -86,8 +138,22 @@ func (t *Table) Specs() []ColumnSpec {
 	return s
 }
 
-// Len is the number of committed rows.
+// Len is the number of committed rows in the builders: the whole result,
+// or when chunked the rows not flushed yet.
 func (t *Table) Len() int { return t.rows }
+
+// Total is the number of committed rows of the whole result, flushed
+// chunks included.
+func (t *Table) Total() int64 { return t.flushed + int64(t.rows) }
+
+// Flushed is the number of rows handed to Chunk.Flush so far.
+func (t *Table) Flushed() int64 { return t.flushed }
+
+// Chunks is the number of chunks flushed so far.
+func (t *Table) Chunks() int { return t.chunks }
+
+// Chunked reports whether the table flushes its rows in chunks.
+func (t *Table) Chunked() bool { return t.opts.Chunk.Flush != nil }
 
 // MaxRows is the row cap (0 = none).
 func (t *Table) MaxRows() int64 { return t.opts.MaxRows }
@@ -103,14 +169,15 @@ func (t *Table) Room() int {
 	if t.opts.MaxRows <= 0 {
 		return int(^uint(0) >> 1)
 	}
-	return int(t.opts.MaxRows) - t.rows
+	return int(t.opts.MaxRows - t.Total())
 }
 
 // Commit records n rows appended to every column. It fails (without
 // panicking) when a column holds a different number of values. Rows past
 // the row cap, or past the byte cap, are cut and the table is marked
 // truncated with the matching notice; in every case the table is left in
-// a consistent state.
+// a consistent state. A chunked table then flushes when the chunk is full
+// (see Chunking), and returns Flush's error.
 func (t *Table) Commit(n int) error {
 	want := t.rows + n
 	for _, c := range t.cols {
@@ -120,19 +187,23 @@ func (t *Table) Commit(n int) error {
 		}
 	}
 	keep, rowCut := want, false
-	if t.opts.MaxRows > 0 && int64(want) > t.opts.MaxRows {
-		keep, rowCut = int(t.opts.MaxRows), true
+	if t.opts.MaxRows > 0 && t.flushed+int64(want) > t.opts.MaxRows {
+		keep, rowCut = int(t.opts.MaxRows-t.flushed), true
 	}
-	if t.opts.MaxBytes > 0 && keep > t.rows {
+	if (t.opts.MaxBytes > 0 || t.Chunked()) && keep > t.rows {
 		add := t.valueBytes(t.rows, keep)
-		if t.bytes+add > t.opts.MaxBytes {
+		if t.opts.MaxBytes > 0 && t.bytes+add > t.opts.MaxBytes {
 			keep, add = t.rowsWithin(t.opts.MaxBytes-t.bytes, keep)
 			t.bytes += add
+			t.chunkBytes += add
 			t.cutTo(keep)
 			t.markByteCapped()
 			return nil
 		}
-		t.bytes += add
+		if t.opts.MaxBytes > 0 {
+			t.bytes += add
+		}
+		t.chunkBytes += add
 	}
 	if rowCut {
 		t.cutTo(keep)
@@ -140,6 +211,25 @@ func (t *Table) Commit(n int) error {
 		return nil
 	}
 	t.rows = want
+	if t.Chunked() && t.rows > 0 && t.Room() > 0 &&
+		(t.rows >= t.opts.Chunk.rows() || t.chunkBytes >= t.opts.Chunk.bytes()) {
+		return t.flush()
+	}
+	return nil
+}
+
+// flush hands the rows in the builders to Chunk.Flush and empties them.
+func (t *Table) flush() error {
+	err := t.opts.Chunk.Flush(t)
+	t.flushed += int64(t.rows)
+	t.chunks++
+	for _, c := range t.cols {
+		c.reset()
+	}
+	t.rows, t.chunkBytes = 0, 0
+	if err != nil {
+		return fmt.Errorf("writing chunk %d: %w", t.chunks, err)
+	}
 	return nil
 }
 
@@ -175,7 +265,7 @@ func (t *Table) markByteCapped() {
 		return
 	}
 	t.truncated = true
-	t.notices = append(t.notices, ByteCapNotice(t.opts.MaxBytes, t.rows))
+	t.notices = append(t.notices, ByteCapNotice(t.opts.MaxBytes, int(t.Total())))
 }
 
 func (t *Table) cutTo(n int) {
@@ -206,7 +296,7 @@ func (t *Table) ByteCapped() bool { return t.byteCapped }
 func (t *Table) MaxBytes() int64 { return t.opts.MaxBytes }
 
 // ValueBytes is what the committed rows' values hold, as the byte cap
-// counts them (0 when the table has no byte cap).
+// counts them, over the whole result (0 when the table has no byte cap).
 func (t *Table) ValueBytes() int64 { return t.bytes }
 
 // AddNotice attaches a notice to every frame shaped from the table.

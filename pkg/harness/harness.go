@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
@@ -259,6 +260,114 @@ func (p *Plugin) QueryData(ctx context.Context, d DataSource, headers map[string
 		})
 	}
 	return p.Data.QueryData(ctx, req)
+}
+
+// QueryChunkedData sends one chunked query request (Grafana's streaming
+// query path) and collects every chunk of the reply in order.
+func (p *Plugin) QueryChunkedData(ctx context.Context, d DataSource, headers map[string]string, queries ...Query) ([]*pluginv2.QueryChunkedDataResponse, error) {
+	var out []*pluginv2.QueryChunkedDataResponse
+	err := p.StreamChunkedData(ctx, d, headers, func(c *pluginv2.QueryChunkedDataResponse) error {
+		out = append(out, c)
+		return nil
+	}, queries...)
+	return out, err
+}
+
+// StreamChunkedData sends one chunked query request and calls fn with each
+// chunk as it arrives (nothing is kept); an error from fn ends the call.
+func (p *Plugin) StreamChunkedData(ctx context.Context, d DataSource, headers map[string]string, fn func(*pluginv2.QueryChunkedDataResponse) error, queries ...Query) error {
+	req := &pluginv2.QueryChunkedDataRequest{PluginContext: d.Context(), Headers: headers, Format: pluginv2.DataFrameFormat_ARROW}
+	for _, q := range queries {
+		js, err := json.Marshal(q.JSON)
+		if err != nil {
+			return err
+		}
+		req.Queries = append(req.Queries, &pluginv2.DataQuery{
+			RefId: q.RefID, QueryType: q.QueryType, Json: js, MaxDataPoints: q.MaxDataPoints,
+			IntervalMS: q.Interval.Milliseconds(),
+			TimeRange:  &pluginv2.TimeRange{FromEpochMS: q.From.UnixMilli(), ToEpochMS: q.To.UnixMilli()},
+		})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := p.Data.QueryChunkedData(ctx, req)
+	if err != nil {
+		return err
+	}
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(msg); err != nil {
+			return err
+		}
+	}
+}
+
+// Chunked is one query's reassembled chunked answer.
+type Chunked struct {
+	// Frames are the query's frames: the chunks of a frameID appended in
+	// order, with the meta of its last chunk.
+	Frames data.Frames
+	// Chunks counts the frame chunks per frameID.
+	Chunks map[string]int
+	// Error and Status are from a WriteError chunk (after any frames).
+	Error  string
+	Status int32
+	// FramesBeforeError counts the frame chunks written before the error.
+	FramesBeforeError int
+}
+
+// Assemble reassembles chunked replies per refId as Grafana does: the
+// first chunk of a frameID gives the frame's schema, later ones append
+// rows (their field types must match), and the frame keeps the meta of its
+// last chunk. An error chunk is kept with the frames sent before it.
+func Assemble(chunks []*pluginv2.QueryChunkedDataResponse) (map[string]*Chunked, error) {
+	out := map[string]*Chunked{}
+	byID := map[string]*data.Frame{}
+	for i, c := range chunks {
+		r := out[c.RefId]
+		if r == nil {
+			r = &Chunked{Chunks: map[string]int{}}
+			out[c.RefId] = r
+		}
+		if c.Error != "" || len(c.Frame) == 0 {
+			r.Error, r.Status = c.Error, c.Status
+			continue
+		}
+		if r.Error != "" {
+			return nil, fmt.Errorf("harness: chunk %d of %s arrives after its error", i, c.RefId)
+		}
+		f, err := data.UnmarshalArrowFrame(c.Frame)
+		if err != nil {
+			return nil, fmt.Errorf("harness: chunk %d of %s: %w", i, c.RefId, err)
+		}
+		r.Chunks[c.FrameId]++
+		r.FramesBeforeError++
+		key := c.RefId + "\x00" + c.FrameId
+		have := byID[key]
+		if have == nil {
+			byID[key] = f
+			r.Frames = append(r.Frames, f)
+			continue
+		}
+		if len(f.Fields) != len(have.Fields) {
+			return nil, fmt.Errorf("harness: chunk %d of %s/%s has %d fields, the first %d", i, c.RefId, c.FrameId, len(f.Fields), len(have.Fields))
+		}
+		for j, fd := range f.Fields {
+			if fd.Type() != have.Fields[j].Type() || fd.Name != have.Fields[j].Name {
+				return nil, fmt.Errorf("harness: chunk %d of %s/%s: field %d is %q %s, the first chunk's %q %s",
+					i, c.RefId, c.FrameId, j, fd.Name, fd.Type(), have.Fields[j].Name, have.Fields[j].Type())
+			}
+			have.Fields[j].AppendAll(fd)
+		}
+		have.Meta = f.Meta
+	}
+	return out, nil
 }
 
 // Response is a collected CallResource reply.

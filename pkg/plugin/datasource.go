@@ -6,7 +6,8 @@
 // clickhouse, bigquery), maxRows (row cap, default 100000), queryTimeout
 // ("60s"), cacheTTL ("30s"; "0" disables), cacheMaxBytes (64 MiB),
 // cacheRedisURL (the shared cache in Redis; secret cacheRedisPassword),
-// concurrency (queries of one request at once, 4), adhocTable
+// concurrency (queries of one request at once, 4), chunkRows and chunkBytes
+// (chunk size of QueryChunkedData, 65536 rows, 8 MiB), adhocTable
 // ("dataset.table" for tag keys/values) and the budget maxBytes, maxUSD,
 // maxEstimatedRows (0 = unlimited). Every other key belongs to the engine
 // (see each engine's Settings); secrets come only from secureJsonData
@@ -129,24 +130,35 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	labels := jobLabels(req)
 	alert := fromAlert(req)
 	scope := cacheScope(req, d.svc.cfg)
+	d.eachQuery(ctx, req.Queries, func(q backend.DataQuery) {
+		set(q.RefID, d.queryOne(ctx, q, labels, alert, scope))
+	}, func(q backend.DataQuery, err error) {
+		set(q.RefID, errorResponse(backend.DownstreamError(err)))
+	})
+	return resp, nil
+}
+
+// eachQuery calls run for each query, concurrently, at most
+// Settings.Concurrency at once; canceled is called instead for the queries
+// still waiting for their turn when ctx ends.
+func (d *Datasource) eachQuery(ctx context.Context, queries []backend.DataQuery, run func(backend.DataQuery), canceled func(backend.DataQuery, error)) {
 	sem := make(chan struct{}, max(1, d.svc.cfg.Concurrency))
 	var wg sync.WaitGroup
-	for _, q := range req.Queries {
+	for _, q := range queries {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				set(q.RefID, errorResponse(backend.DownstreamError(ctx.Err())))
+				canceled(q, ctx.Err())
 				return
 			}
 			defer func() { <-sem }()
-			set(q.RefID, d.queryOne(ctx, q, labels, alert, scope))
+			run(q)
 		}()
 	}
 	wg.Wait()
-	return resp, nil
 }
 
 func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels map[string]string, alert bool, scope CacheScope) (out backend.DataResponse) {
@@ -156,23 +168,36 @@ func (d *Datasource) queryOne(ctx context.Context, dq backend.DataQuery, labels 
 			out = errorResponse(backend.PluginError(fmt.Errorf("internal error while running query %s: %v", dq.RefID, r)))
 		}
 	}()
-	q, err := DecodeQuery(dq)
-	if err != nil {
-		return errorResponse(backend.DownstreamError(err))
-	}
-	if q.Model.Hide {
-		return backend.DataResponse{}
-	}
-	q.Fresh = alert
-	q.Scope = scope
-	if d.openErr != nil {
-		return errorResponse(backend.DownstreamError(d.openErr))
+	q, early := d.prepare(dq, alert, scope)
+	if early != nil {
+		return *early
 	}
 	res, err := d.svc.Run(ctx, q, labels)
 	if err != nil {
 		return errorResponse(err)
 	}
 	return backend.DataResponse{Frames: res.Frames}
+}
+
+// prepare decodes a query for QueryData and QueryChunkedData. A non-nil
+// response is the answer without running it: an error (bad query JSON,
+// engine that could not be opened) or an empty answer for a hidden query.
+func (d *Datasource) prepare(dq backend.DataQuery, alert bool, scope CacheScope) (Query, *backend.DataResponse) {
+	q, err := DecodeQuery(dq)
+	if err != nil {
+		r := errorResponse(backend.DownstreamError(err))
+		return q, &r
+	}
+	if q.Model.Hide {
+		return q, &backend.DataResponse{}
+	}
+	q.Fresh = alert
+	q.Scope = scope
+	if d.openErr != nil {
+		r := errorResponse(backend.DownstreamError(d.openErr))
+		return q, &r
+	}
+	return q, nil
 }
 
 // errorResponse classifies err: downstream unless marked as the plugin's.

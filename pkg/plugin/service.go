@@ -319,6 +319,16 @@ func (s *Service) WithBudget(b engine.Budget) *Service {
 // shapes one query. labels are attached to the warehouse job where the
 // engine supports it.
 func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (res *Result, err error) {
+	return s.run(ctx, q, labels, func(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions, res *Result) error {
+		return s.runCached(ctx, q, plan, opts, res)
+	})
+}
+
+// run is the query path QueryData and QueryChunkedData share: logging and
+// metrics, the plan, the estimate and budget check, and the execution
+// options; exec runs the planned query and fills res.
+func (s *Service) run(ctx context.Context, q Query, labels map[string]string,
+	exec func(context.Context, *sqlplan.Plan, engine.QueryOptions, *Result) error) (res *Result, err error) {
 	id := newQueryID()
 	logger := s.deps.Logger.FromContext(ctx).With("queryId", id, "refId", q.RefID, "engine", s.cfg.Engine, "format", string(q.Model.Format))
 	start := time.Now()
@@ -359,8 +369,13 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 		Priority: q.Model.Priority,
 		MaxBytes: s.cfg.MaxResultBytes,
 	}
+	return res, exec(ctx, plan, opts, res)
+}
+
+// runCached executes a planned query through the cache and shapes it.
+func (s *Service) runCached(ctx context.Context, q Query, plan *sqlplan.Plan, opts engine.QueryOptions, res *Result) error {
 	if s.shared != nil {
-		return res, s.runShared(ctx, q, plan, opts, res)
+		return s.runShared(ctx, q, plan, opts, res)
 	}
 	load := func(ctx context.Context) (*result, int64, error) {
 		return s.execute(ctx, plan, opts)
@@ -368,6 +383,7 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 	var (
 		r       *result
 		outcome cache.Outcome
+		err     error
 	)
 	key := cacheKey(plan, opts) + q.Scope.User
 	if q.Fresh {
@@ -377,15 +393,15 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 	}
 	res.Cache = outcome
 	if err != nil {
-		return res, err
+		return err
 	}
 	res.Stats = r.stats
 	fr, err := s.shape(r, plan, q, outcome == cache.Hit)
 	if err != nil {
-		return res, err
+		return err
 	}
 	res.Frames = fr
-	return res, nil
+	return nil
 }
 
 func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (res *result, size int64, err error) {
@@ -422,31 +438,41 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 		if format == FormatAuto {
 			format = frames.AutoFormat(r.table)
 		}
-		fr, err = frames.Shape(r.table, frames.ShapeOptions{Format: format, Name: q.RefID, Fill: plan.Fill,
-			TimeRange: q.TimeRange, Interval: q.Interval, Location: location(plan.Request.Timezone)})
+		fr, err = frames.Shape(r.table, shapeOptions(q, plan, format))
 	}
 	if err != nil {
 		return nil, err
 	}
-	frames.SetMeta(fr, frames.Meta{
-		ExecutedSQL:    plan.SQL,
-		Rows:           r.stats.Rows,
-		BytesProcessed: r.stats.BytesProcessed,
-		BytesBilled:    r.stats.BytesBilled,
-		USD:            r.stats.USD,
-		Duration:       r.stats.Duration,
-		CacheHit:       cacheHit,
-		JobID:          r.stats.JobID,
-		Steps:          plan.Steps,
-		Warnings:       plan.Warnings,
-		Truncated:      r.table.Truncated(),
-		MaxRows:        plan.RowCap,
-		MaxBytes:       maxBytesIfCapped(r.table),
-	})
+	frames.SetMeta(fr, resultMeta(plan, r.stats, r.table, cacheHit))
 	for _, f := range fr {
 		f.RefID = q.RefID
 	}
 	return fr, nil
+}
+
+// shapeOptions are the options a query's frames are shaped with.
+func shapeOptions(q Query, plan *sqlplan.Plan, format sqlplan.Format) frames.ShapeOptions {
+	return frames.ShapeOptions{Format: format, Name: q.RefID, Fill: plan.Fill,
+		TimeRange: q.TimeRange, Interval: q.Interval, Location: location(plan.Request.Timezone)}
+}
+
+// resultMeta is the frame meta of a query's result (SetMeta).
+func resultMeta(plan *sqlplan.Plan, stats engine.QueryStats, t *frames.Table, cacheHit bool) frames.Meta {
+	return frames.Meta{
+		ExecutedSQL:    plan.SQL,
+		Rows:           stats.Rows,
+		BytesProcessed: stats.BytesProcessed,
+		BytesBilled:    stats.BytesBilled,
+		USD:            stats.USD,
+		Duration:       stats.Duration,
+		CacheHit:       cacheHit,
+		JobID:          stats.JobID,
+		Steps:          plan.Steps,
+		Warnings:       plan.Warnings,
+		Truncated:      t.Truncated(),
+		MaxRows:        plan.RowCap,
+		MaxBytes:       maxBytesIfCapped(t),
+	}
 }
 
 // maxBytesIfCapped is the table's byte cap when it cut the result, else 0.

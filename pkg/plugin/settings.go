@@ -13,6 +13,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/cache/shared"
 	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/frames"
 	"github.com/bigtent/quarry/pkg/sqlplan/guard"
 )
 
@@ -40,6 +41,11 @@ type Settings struct {
 	// result stops there, with a notice, like at the row cap; 0 means
 	// DefaultMaxResultBytes.
 	MaxResultBytes int64 `json:"maxResultBytes"`
+	// ChunkRows and ChunkBytes size the chunks of QueryChunkedData: a
+	// chunk ends at the first page that brings it to ChunkRows rows or
+	// ChunkBytes bytes of values (0: 65536 rows, 8 MiB).
+	ChunkRows  int   `json:"chunkRows"`
+	ChunkBytes int64 `json:"chunkBytes"`
 	// QueryTimeout bounds one query ("30s", or a number of seconds).
 	QueryTimeout Duration `json:"queryTimeout"`
 	// CacheTTL keeps identical results ("0" disables the cache).
@@ -172,6 +178,12 @@ func (s Settings) withDefaults() Settings {
 	if s.MaxResultBytes == 0 {
 		s.MaxResultBytes = DefaultMaxResultBytes
 	}
+	if s.ChunkRows == 0 {
+		s.ChunkRows = frames.DefaultChunkRows
+	}
+	if s.ChunkBytes == 0 {
+		s.ChunkBytes = frames.DefaultChunkBytes
+	}
 	if s.QueryTimeout == 0 {
 		s.QueryTimeout = Duration(DefaultQueryTimeout)
 	}
@@ -205,6 +217,12 @@ func (c Config) validate() error {
 	}
 	if c.MaxResultBytes < 0 {
 		bad("maxResultBytes", "must be positive (bytes; default %d, 256 MiB), got %d", int64(DefaultMaxResultBytes), c.MaxResultBytes)
+	}
+	if c.ChunkRows < 0 {
+		bad("chunkRows", "must be positive (rows a chunk of a streamed query holds; default %d), got %d", frames.DefaultChunkRows, c.ChunkRows)
+	}
+	if c.ChunkBytes < 0 {
+		bad("chunkBytes", "must be positive (bytes of values a chunk of a streamed query holds; default %d, 8 MiB), got %d", int64(frames.DefaultChunkBytes), c.ChunkBytes)
 	}
 	if c.QueryTimeout < 0 {
 		bad("queryTimeout", "must be positive, got %s", time.Duration(c.QueryTimeout))

@@ -244,6 +244,8 @@ func TestSettingsFieldsCoverEngineKeys(t *testing.T) {
 		"cacheRedisTLSCACert":     "a PEM field (shown for rediss:// URLs)",
 		"cacheRedisTLSSkipVerify": "a switch (shown for rediss:// URLs)",
 		"oauthPassThru":           "a switch (Forward OAuth identity)",
+		"chunkRows":               "none: provisioning only (chunk size of QueryChunkedData, README)",
+		"chunkBytes":              "none: provisioning only (chunk size of QueryChunkedData, README)",
 	}
 	for _, s := range []any{Settings{}, AccessJSON{}, BudgetJSON{}, postgres.Settings{}, clickhouse.Settings{}, bigquery.Settings{}, duckdb.Settings{}} {
 		keys := map[string]bool{}

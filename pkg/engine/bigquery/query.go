@@ -100,7 +100,7 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 		ref.Location = job.Location()
 	}
 
-	caps := frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes}
+	caps := frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk}
 	var t *frames.Table
 	if e.settings.StorageReadAPI {
 		var used bool
@@ -116,7 +116,7 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 			return fail(err, ref.ID)
 		}
 	}
-	stats.Rows = int64(t.Len())
+	stats.Rows = t.Total()
 	if st, err := job.Status(ctx); err == nil && st.Statistics != nil {
 		if qs, ok := st.Statistics.Details.(*bq.QueryStatistics); ok {
 			stats.BytesProcessed = qs.TotalBytesProcessed
@@ -333,7 +333,7 @@ func (e *Engine) readPages(ctx context.Context, ref jobRef, caps frames.TableOpt
 			return nil, err
 		}
 		if e.pageHook != nil {
-			e.pageHook(t.Len())
+			e.pageHook(int(t.Total()))
 		}
 		if !more {
 			// The cap is reached and this page had more rows, or the next
@@ -378,7 +378,7 @@ func appendPage(t *frames.Table, writers []cellWriter, rows []byte) (more bool, 
 				return false, err
 			}
 			if err := w(raw); err != nil {
-				return false, fmt.Errorf("row %d: %w", t.Len()+n+1, err)
+				return false, fmt.Errorf("row %d: %w", t.Total()+int64(n)+1, err)
 			}
 		}
 		if err := sc.endRow(); err != nil {

@@ -65,7 +65,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		specs[i], _ = TypeMap.Spec(ct.Name(), base)
 		specs[i].DBType = ct.DatabaseTypeName()
 	}
-	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes})
+	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
 	targets := make([]target, len(cts))
 	dests := make([]any, len(cts))
 	for i, ct := range cts {
@@ -85,7 +85,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 			break
 		}
 		if err := rows.Scan(dests...); err != nil {
-			return fail(fmt.Errorf("clickhouse: reading row %d: %w", table.Len()+batch+1, err))
+			return fail(fmt.Errorf("clickhouse: reading row %d: %w", table.Total()+int64(batch)+1, err))
 		}
 		for _, t := range targets {
 			if err := t.emit(); err != nil {
@@ -107,7 +107,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 	if err := rows.Err(); err != nil && !(table.Truncated() && qctx.Err() != nil) {
 		return fail(err)
 	}
-	stats.Rows = int64(table.Len())
+	stats.Rows = table.Total()
 	stats.BytesProcessed = int64(progress.bytes)
 	stats.Duration = time.Since(start)
 	return table, stats, nil

@@ -59,13 +59,13 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 			return err
 		}
 		defer rows.Close()
-		t, err = e.readRows(ctx, rows, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes})
+		t, err = e.readRows(ctx, rows, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
 		return err
 	})
 	if err != nil {
 		return nil, stats, e.queryError(parent, ctx, timeout, err)
 	}
-	stats.Rows = int64(t.Len())
+	stats.Rows = t.Total()
 	stats.Duration = time.Since(start)
 	return t, stats, nil
 }
@@ -229,7 +229,7 @@ func (e *Engine) readRows(ctx context.Context, rows driver.Rows, o frames.TableO
 		}
 		for i, w := range writers {
 			if err := w(dst[i]); err != nil {
-				return nil, fmt.Errorf("row %d: %w", t.Len()+pending+1, err)
+				return nil, fmt.Errorf("row %d: %w", t.Total()+int64(pending)+1, err)
 			}
 		}
 		pending++

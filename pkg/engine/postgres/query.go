@@ -113,7 +113,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		}
 	}
 	if table != nil {
-		stats.Rows = int64(table.Len())
+		stats.Rows = table.Total()
 	}
 	stats.Duration = time.Since(start)
 	if err != nil {
@@ -207,7 +207,7 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 			specs[i].Kind = frames.KindEnum
 		}
 	}
-	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes})
+	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
 	decs := make([]decoder, len(cols))
 	for i, ct := range cols {
 		if decs[i], err = newDecoder(ct, table.Column(i)); err != nil {
@@ -229,7 +229,7 @@ func (e *Engine) stream(ctx, qctx context.Context, cancel context.CancelFunc, co
 		}
 		for i, d := range decs {
 			if err := d(raw[i]); err != nil {
-				return nil, fmt.Errorf("postgres: decoding row %d: %w", table.Len()+batch+1, err)
+				return nil, fmt.Errorf("postgres: decoding row %d: %w", table.Total()+int64(batch)+1, err)
 			}
 		}
 		room--

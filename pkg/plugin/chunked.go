@@ -1,0 +1,218 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+)
+
+var _ backend.QueryChunkedDataHandler = (*Datasource)(nil)
+
+// QueryChunkedData answers Grafana's chunked queries (its streaming query
+// path): the same queries as QueryData, through the same planner, access
+// rules, budget, timeouts and alert handling, but each query's frames are
+// written in chunks as they are ready instead of in one response. Table,
+// logs and long time series stream while the engine reads (the plugin
+// holds one chunk at a time); other formats are shaped once the last row
+// is in, then written in chunks. An error ends the query's stream with
+// WriteError for its refId; the chunks already written stay valid. Chunked
+// queries bypass the result cache.
+func (d *Datasource) QueryChunkedData(ctx context.Context, req *backend.QueryChunkedDataRequest, w backend.ChunkedDataWriter) error {
+	qd := &backend.QueryDataRequest{PluginContext: req.PluginContext, Headers: req.Headers, Queries: req.Queries}
+	labels, alert, scope := jobLabels(qd), fromAlert(qd), cacheScope(qd, d.svc.cfg)
+	var (
+		mu   sync.Mutex
+		lost error
+	)
+	d.eachQuery(ctx, req.Queries, func(dq backend.DataQuery) {
+		if err := d.chunkedOne(ctx, dq, labels, alert, scope, w); err != nil {
+			mu.Lock()
+			if lost == nil {
+				lost = err
+			}
+			mu.Unlock()
+		}
+	}, func(dq backend.DataQuery, err error) {
+		_ = writeError(ctx, w, dq.RefID, err)
+	})
+	return lost
+}
+
+// chunkedOne runs one query and writes its chunks. It returns an error only
+// when the writer failed (Grafana went away); query errors are written.
+func (d *Datasource) chunkedOne(ctx context.Context, dq backend.DataQuery, labels map[string]string, alert bool, scope CacheScope, w backend.ChunkedDataWriter) (lost error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.deps.Logger.Error("query panicked", "refId", dq.RefID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			lost = writeError(ctx, w, dq.RefID, backend.PluginError(fmt.Errorf("internal error while running query %s: %v", dq.RefID, r)))
+		}
+	}()
+	q, early := d.prepare(dq, alert, scope)
+	if early != nil {
+		if early.Error == nil {
+			return nil // hidden
+		}
+		return writeError(ctx, w, dq.RefID, early.Error)
+	}
+	write := func(frameID string, f *data.Frame) error {
+		if err := w.WriteFrame(ctx, q.RefID, frameID, f); err != nil {
+			return &writeFailed{err: err}
+		}
+		return nil
+	}
+	_, err := d.svc.RunChunked(ctx, q, labels, write)
+	if err == nil {
+		return nil
+	}
+	var wf *writeFailed
+	if errors.As(err, &wf) {
+		return wf.err
+	}
+	return writeError(ctx, w, q.RefID, err)
+}
+
+// writeError writes a query's error as QueryData would answer it.
+func writeError(ctx context.Context, w backend.ChunkedDataWriter, refID string, err error) error {
+	r := errorResponse(err)
+	return w.WriteError(ctx, refID, r.Status, fmt.Errorf("query %s: %w", refID, err))
+}
+
+// writeFailed is the chunked writer's own failure (the stream to Grafana
+// broke): it ends the whole request rather than being written back.
+type writeFailed struct{ err error }
+
+func (e *writeFailed) Error() string { return "writing a chunk: " + e.err.Error() }
+func (e *writeFailed) Unwrap() error { return e.err }
+
+// ChunkWriter writes one frame chunk of a query: the first chunk of a
+// frameID carries its schema and meta, later ones append rows.
+type ChunkWriter func(frameID string, f *data.Frame) error
+
+// RunChunked runs one query as Run does (plan, estimate, budget, timeouts)
+// but writes its frames in chunks with write instead of returning them,
+// without the cache. For a streamed format (frames.Streams) the engine
+// hands its rows over chunk by chunk (engine.QueryOptions.Chunk) and each
+// chunk is written at once; other formats are shaped after the last row
+// and written in chunks of the same size. A frame's first chunk carries its
+// type and executed SQL; its last chunk carries the full meta (notices,
+// statistics, truncation). An error from write is returned as is.
+func (s *Service) RunChunked(ctx context.Context, q Query, labels map[string]string, write ChunkWriter) (*Result, error) {
+	return s.run(ctx, q, labels, func(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions, res *Result) error {
+		if q.Variable || !frames.Streams(q.Model.Format) {
+			return s.writeShaped(ctx, q, plan, opts, res, write)
+		}
+		return s.stream(ctx, q, plan, opts, res, write)
+	})
+}
+
+// chunking is the data source's chunk size.
+func (s *Service) chunking() frames.Chunking {
+	return frames.Chunking{Rows: s.cfg.ChunkRows, Bytes: s.cfg.ChunkBytes}
+}
+
+// stream runs a query of a streamed format, writing each chunk as the
+// engine flushes it and the last one, with the result's meta, at the end.
+func (s *Service) stream(ctx context.Context, q Query, plan *sqlplan.Plan, opts engine.QueryOptions, res *Result, write ChunkWriter) error {
+	sopts := shapeOptions(q, plan, q.Model.Format)
+	var (
+		failed    error // the callback's own error, not the engine's
+		lastTime  int64
+		unordered bool
+		sent      bool
+	)
+	emit := func(t *frames.Table, last bool) error {
+		f, err := frames.ChunkFrame(t, sopts, t.Flushed())
+		if err != nil {
+			return err
+		}
+		f.RefID = q.RefID
+		if q.Model.Format == sqlplan.FormatTimeSeriesLong {
+			// Each chunk is sorted by time; chunks are in time order only
+			// when the rows arrive so (ORDER BY time).
+			if first, end, ok := frames.TimeBounds(f); ok {
+				if sent && first.UnixNano() < lastTime {
+					unordered = true
+				}
+				lastTime = end.UnixNano()
+			}
+		}
+		if last {
+			frames.SetMeta([]*data.Frame{f}, resultMeta(plan, res.Stats, t, false))
+			if unordered {
+				f.Meta.Notices = append(f.Meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning,
+					Text: "the rows did not arrive in time order, so the long series was streamed in chunks each sorted by time; add ORDER BY on the time column"})
+			}
+		} else {
+			f.Meta.ExecutedQueryString = plan.SQL
+		}
+		sent = true
+		return write("0", f)
+	}
+	opts.Chunk = s.chunking()
+	opts.Chunk.Flush = func(t *frames.Table) error {
+		if err := emit(t, false); err != nil {
+			failed = err
+			return err
+		}
+		return nil
+	}
+	r, _, err := s.execute(ctx, plan, opts)
+	if failed != nil {
+		return failed
+	}
+	if err != nil {
+		return err
+	}
+	res.Stats = r.stats
+	return emit(r.table, true)
+}
+
+// writeShaped runs a query whose frames need the whole result (wide and
+// multi time series, fill, annotations, auto, variables), shapes it as
+// QueryData does and writes each frame in chunks.
+func (s *Service) writeShaped(ctx context.Context, q Query, plan *sqlplan.Plan, opts engine.QueryOptions, res *Result, write ChunkWriter) error {
+	r, _, err := s.execute(ctx, plan, opts)
+	if err != nil {
+		return err
+	}
+	res.Stats = r.stats
+	fr, err := s.shape(r, plan, q, false)
+	if err != nil {
+		return err
+	}
+	rows := s.chunking().Rows
+	if rows <= 0 {
+		rows = frames.DefaultChunkRows
+	}
+	for i, f := range fr {
+		id := fmt.Sprint(i)
+		n := f.Rows()
+		if n <= rows {
+			if err := write(id, f); err != nil {
+				return err
+			}
+			continue
+		}
+		for from := 0; from < n; from += rows {
+			part := frames.SliceFrame(f, from, min(from+rows, n))
+			if from+rows < n && f.Meta != nil {
+				part.Meta = &data.FrameMeta{Type: f.Meta.Type, TypeVersion: f.Meta.TypeVersion,
+					PreferredVisualization: f.Meta.PreferredVisualization, ExecutedQueryString: f.Meta.ExecutedQueryString}
+			}
+			if err := write(id, part); err != nil {
+				return err
+			}
+		}
+		fr[i] = nil // written: let it go
+	}
+	return nil
+}
