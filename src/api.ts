@@ -97,8 +97,11 @@ export class ResourceClient {
     return this.macrosCache;
   }
 
-  datasets(): Promise<string[]> {
-    return this.cached('datasets', async () => names(await call(this.ds.getResource<Listing>('schema/datasets'))));
+  /** datasets lists the datasets (schemas, databases); project names another BigQuery project ("" = the default). */
+  datasets(project?: string): Promise<string[]> {
+    return this.cached(`datasets/${project ?? ''}`, async () =>
+      names(await call(this.ds.getResource<Listing>('schema/datasets', project ? { project } : undefined)))
+    );
   }
 
   tables(dataset: string): Promise<string[]> {

@@ -14,6 +14,7 @@ import { DataSourceWithBackend, getTemplateSrv, HealthStatus, TemplateSrv } from
 import { Observable } from 'rxjs';
 
 import { ResourceClient } from './api';
+import { bigQueryProjects } from './components/builder/model';
 import { AnnotationEditor } from './components/editors/AnnotationEditor';
 import { defaultQuery, DEFAULT_ANNOTATION_SQL } from './defaults';
 import { formatHealth } from './health';
@@ -36,6 +37,8 @@ export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions
   readonly engine: Engine;
   readonly resources: ResourceClient;
   readonly adhocTable?: string;
+  /** projects are BigQuery's project choices for the builder: the default project, then allowedDatabases. */
+  readonly projects: string[];
 
   constructor(
     instanceSettings: DataSourceInstanceSettings<QuarryOptions>,
@@ -44,6 +47,7 @@ export class DataSource extends DataSourceWithBackend<QuarryQuery, QuarryOptions
     super(instanceSettings);
     this.engine = instanceSettings.jsonData?.engine ?? 'duckdb';
     this.adhocTable = instanceSettings.jsonData?.adhocTable;
+    this.projects = bigQueryProjects(instanceSettings.jsonData);
     this.resources = new ResourceClient(this);
     this.variables = new QuarryVariableSupport(this);
     this.annotations = {

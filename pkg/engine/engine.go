@@ -36,6 +36,13 @@ type Engine interface {
 	Close() error
 }
 
+// ProjectLister is an engine with projects above its datasets (BigQuery).
+// Its Tables and Columns take "project.dataset" for a dataset of another
+// project; DatasetsInProject lists a project's datasets ("" = the default).
+type ProjectLister interface {
+	DatasetsInProject(ctx context.Context, project string) ([]string, error)
+}
+
 // QueryOptions are per-query execution options.
 type QueryOptions struct {
 	// Timeout bounds the query (0 = the engine's configured default).

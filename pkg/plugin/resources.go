@@ -164,7 +164,16 @@ func (d *Datasource) resource(ctx context.Context, method, path, rawURL string, 
 		}
 		return s.EstimateRequest(ctx, req)
 	case RouteSchemaDatasets:
-		ds, err := s.eng.Datasets(ctx)
+		var ds []string
+		if project := params.Get("project"); project != "" {
+			pl, ok := s.eng.(engine.ProjectLister)
+			if !ok {
+				return nil, badRequest("schema/datasets: the project parameter applies to BigQuery only")
+			}
+			ds, err = pl.DatasetsInProject(ctx, project)
+		} else {
+			ds, err = s.eng.Datasets(ctx)
+		}
 		if err != nil {
 			return nil, err
 		}

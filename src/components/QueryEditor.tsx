@@ -222,6 +222,7 @@ export function PlannedSqlEditor({
           sql={rawSql}
           engine={datasource.engine}
           schema={datasource.resources}
+          projects={datasource.projects}
           writeSql={writeSql}
           onChange={onBuilderChange}
         />

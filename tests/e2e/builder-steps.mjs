@@ -38,6 +38,13 @@ async function shot(page, outDir, name) {
 async function readmeShot(page, readmePath) {
   if (readmePath) {
     fs.mkdirSync(path.dirname(readmePath), { recursive: true });
+    // The dry run starts 500 ms after a change: let it answer, so the picture shows the badge's figure.
+    await page.waitForTimeout(800);
+    await page.waitForFunction(
+      (sel) => ['ok', 'over-budget'].includes(document.querySelector(sel)?.getAttribute('data-state')),
+      `${PANE} [data-testid="quarry-cost-badge"]`,
+      { timeout: 30_000 }
+    );
     await page.locator(`${PANE} [data-testid="quarry-query-editor"]`).screenshot({ path: readmePath });
   }
 }

@@ -252,6 +252,62 @@ export const steps = [
     },
   },
   {
+    name: 'the editor resizes by its bottom edge, and Expand shows the whole query',
+    async run(page, { outDir }) {
+      const lines = ['SELECT service,'];
+      for (let i = 1; i <= 30; i++) {
+        lines.push(`sum(requests) + ${i} AS c${i},`);
+      }
+      lines.push('count(*) AS n', 'FROM sample.http_requests', 'GROUP BY service');
+      await setText(page, lines.join('\n'));
+      // Let the dry run answer first, so nothing above the editor moves while it is dragged.
+      await page.waitForTimeout(1500);
+      await page.waitForFunction(
+        (sel) => ['ok', 'over-budget'].includes(document.querySelector(sel)?.getAttribute('data-state')),
+        BADGE,
+        { timeout: 30_000 }
+      );
+      await page.keyboard.press('Escape'); // the completion list would cover the bottom edge
+      const box = page.locator('[data-testid="quarry-sql-editor"]').first();
+      const editor = page.locator(EDITOR).first();
+      const height = async () => (await editor.boundingBox())?.height ?? 0;
+      const h0 = await height();
+      // Drag the bottom edge 120 px down.
+      const handle = await page.locator('[data-testid="quarry-editor-resize"]').first().boundingBox();
+      await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2 + 120, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForFunction(
+        (h) => {
+          const el = document.querySelector('[data-testid="quarry-sql-editor"] .monaco-editor');
+          return el && el.getBoundingClientRect().height >= h + 100;
+        },
+        h0,
+        { timeout: 10_000 }
+      );
+      const h1 = await height();
+      // Expand: every line of the 34 shows at once (Monaco renders only the lines in view).
+      await page.locator('[data-testid="quarry-expand"]').first().click();
+      await page.waitForFunction(
+        (sel) => document.querySelector(sel)?.querySelectorAll('.view-line').length >= 34,
+        EDITOR,
+        { timeout: 10_000 }
+      );
+      const h2 = await height();
+      if ((await box.getAttribute('data-expanded')) !== 'true' || h2 <= h1) {
+        throw new Error(`Expand did not grow the editor: ${h0} -> drag ${h1} -> expand ${h2}`);
+      }
+      await page.mouse.move(0, 0);
+      await shot(page, outDir, '21-editor-expand.png');
+      await page.locator('[data-testid="quarry-expand"]').first().click();
+      await page.waitForFunction(
+        (sel) => document.querySelector(sel)?.dataset.expanded === 'false',
+        '[data-testid="quarry-sql-editor"]'
+      );
+    },
+  },
+  {
     name: "the variable editor previews the query's values",
     async run(page, { outDir }) {
       const pane = page.locator('[data-testid="harness-variable"]');

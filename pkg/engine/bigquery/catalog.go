@@ -16,15 +16,29 @@ import (
 
 // Datasets lists the datasets of the default project.
 func (e *Engine) Datasets(ctx context.Context) ([]string, error) {
+	return e.DatasetsInProject(ctx, "")
+}
+
+// DatasetsInProject lists the datasets of a project ("" = the default
+// project), for the builder's project picker.
+func (e *Engine) DatasetsInProject(ctx context.Context, project string) ([]string, error) {
+	if project != "" && !validProjectID(project) {
+		return nil, fmt.Errorf("bigquery: %q is not a project ID", project)
+	}
 	var out []string
 	it := e.client.Datasets(ctx)
+	what := "listing datasets"
+	if project != "" {
+		it.ProjectID = project
+		what += " of project " + project
+	}
 	for {
 		ds, err := it.Next()
 		if errors.Is(err, iterator.Done) {
 			break
 		}
 		if err != nil {
-			return nil, e.catalogError("listing datasets", err)
+			return nil, e.catalogError(what, err)
 		}
 		out = append(out, ds.DatasetID)
 	}
@@ -32,7 +46,8 @@ func (e *Engine) Datasets(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// Tables lists the tables of a dataset ("" = the default dataset).
+// Tables lists the tables of a dataset ("" = the default dataset;
+// "project.dataset" for a dataset of another project).
 // Date-sharded tables (events_20240101, events_20240102, ...) are listed once
 // as their wildcard family (events_*), as the BigQuery console does.
 func (e *Engine) Tables(ctx context.Context, dataset string) ([]string, error) {
@@ -46,26 +61,39 @@ func (e *Engine) Tables(ctx context.Context, dataset string) ([]string, error) {
 	return out, nil
 }
 
-func (e *Engine) dataset(dataset string) (string, error) {
+// dataset resolves a catalog dataset argument: "" is the default dataset,
+// "project.dataset" a dataset of another project (split at the last dot,
+// since a legacy domain-scoped project holds dots: "example.com:p.ds").
+func (e *Engine) dataset(dataset string) (*bq.Dataset, string, error) {
 	if dataset == "" {
 		dataset = e.settings.Dataset
 	}
 	if dataset == "" {
-		return "", errors.New("bigquery: no dataset given and no default dataset configured")
+		return nil, "", errors.New("bigquery: no dataset given and no default dataset configured")
 	}
-	if !validDatasetID(dataset) {
-		return "", fmt.Errorf("bigquery: %q is not a dataset ID", dataset)
+	project, id := "", dataset
+	if i := strings.LastIndexByte(dataset, '.'); i >= 0 {
+		project, id = dataset[:i], dataset[i+1:]
+		if !validProjectID(project) {
+			return nil, "", fmt.Errorf("bigquery: %q is not a project ID (in %q)", project, dataset)
+		}
 	}
-	return dataset, nil
+	if !validDatasetID(id) {
+		return nil, "", fmt.Errorf("bigquery: %q is not a dataset ID", id)
+	}
+	if project == "" {
+		return e.client.Dataset(id), dataset, nil
+	}
+	return e.client.DatasetInProject(project, id), dataset, nil
 }
 
 func (e *Engine) tableNames(ctx context.Context, dataset string) ([]string, error) {
-	dataset, err := e.dataset(dataset)
+	ds, dataset, err := e.dataset(dataset)
 	if err != nil {
 		return nil, err
 	}
 	var names []string
-	it := e.client.Dataset(dataset).Tables(ctx)
+	it := ds.Tables(ctx)
 	for {
 		t, err := it.Next()
 		if errors.Is(err, iterator.Done) {
@@ -116,9 +144,10 @@ func groupShards(names []string) (plain, families []string) {
 
 // Columns describes a table: columns with standard SQL types, partitioning
 // (column, ingestion-time, or a date-sharded family for `prefix*` names) and
-// row/byte counts. For a family the newest shard's schema is used.
+// row/byte counts. For a family the newest shard's schema is used. dataset is
+// as for Tables ("project.dataset" for another project).
 func (e *Engine) Columns(ctx context.Context, dataset, table string) (catalog.Table, error) {
-	dataset, err := e.dataset(dataset)
+	ds, dataset, err := e.dataset(dataset)
 	if err != nil {
 		return catalog.Table{}, err
 	}
@@ -141,7 +170,7 @@ func (e *Engine) Columns(ctx context.Context, dataset, table string) (catalog.Ta
 		id = newest
 		part = &catalog.Partitioning{Kind: catalog.PartitionShards, Granularity: "DAY"}
 	}
-	md, err := e.client.Dataset(dataset).Table(id).Metadata(ctx)
+	md, err := ds.Table(id).Metadata(ctx)
 	if err != nil {
 		return catalog.Table{}, e.catalogError("describing "+dataset+"."+id, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -330,6 +331,42 @@ func TestEmulatorCatalog(t *testing.T) {
 		t.Errorf("events_* = %+v", fam)
 	}
 	t.Logf("events_*: %+v", fam)
+}
+
+// TestEmulatorCatalogInProject: the builder's project picker names the
+// project explicitly (DatasetsInProject, "project.dataset" for Tables and
+// Columns); bad names are refused before any request.
+func TestEmulatorCatalogInProject(t *testing.T) {
+	e := emulatorEngine(t, Settings{})
+	ctx := context.Background()
+	project := e.settings.Project
+	ds, err := e.DatasetsInProject(ctx, project)
+	if err != nil || !slices.Contains(ds, "sample") {
+		t.Fatalf("datasets of %s = %v, %v", project, ds, err)
+	}
+	tables, err := e.Tables(ctx, project+".sample")
+	if err != nil || !slices.Contains(tables, "http_requests") || !slices.Contains(tables, "events_*") {
+		t.Fatalf("tables of %s.sample = %v, %v", project, tables, err)
+	}
+	hr, err := e.Columns(ctx, project+".sample", "http_requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr.Name != project+".sample.http_requests" || len(hr.Columns) != 10 || !hr.Columns[0].PartitionKey {
+		t.Errorf("%s.sample.http_requests = %+v", project, hr)
+	}
+	for _, tc := range []struct{ dataset, want string }{
+		{"1bad.sample", `"1bad" is not a project ID`},
+		{"my-project-.sample", `"my-project-" is not a project ID`},
+		{project + ".a-b", `"a-b" is not a dataset ID`},
+	} {
+		if _, err := e.Tables(ctx, tc.dataset); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Tables(%q) = %v, want %q", tc.dataset, err, tc.want)
+		}
+	}
+	if _, err := e.DatasetsInProject(ctx, "Bad_Project"); err == nil || !strings.Contains(err.Error(), "not a project ID") {
+		t.Errorf("DatasetsInProject(Bad_Project) = %v", err)
+	}
 }
 
 // rowsOf renders each row of a table as one line, sorted, for comparing

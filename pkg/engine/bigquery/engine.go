@@ -42,6 +42,7 @@ type Engine struct {
 }
 
 var _ engine.Engine = (*Engine)(nil)
+var _ engine.ProjectLister = (*Engine)(nil)
 
 // New validates the settings and creates the clients. It does not contact
 // the server (see Health).

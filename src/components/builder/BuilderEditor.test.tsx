@@ -113,6 +113,75 @@ describe('BuilderEditor', () => {
     expect(screen.getByTestId('quarry-builder-sql')).toHaveTextContent('SELECT * FROM sample.http_requests');
   });
 
+  it('BigQuery: picks a project, lists its datasets, and names the dataset "project.dataset" for tables and columns', async () => {
+    const calls: string[] = [];
+    const schema: SchemaSource = {
+      datasets: async (project?: string) => {
+        calls.push(`datasets:${project ?? ''}`);
+        return project === 'other-project' ? ['billing'] : ['sample'];
+      },
+      tables: async (ds: string) => {
+        calls.push(`tables:${ds}`);
+        return ds === 'other-project.billing' ? ['invoices'] : ['http_requests'];
+      },
+      columns: async (ds: string, t: string) => {
+        calls.push(`columns:${ds}/${t}`);
+        return { name: `${ds}.${t}`, columns: [{ name: 'amount', type: 'NUMERIC' }] };
+      },
+    };
+    const onChange = jest.fn();
+    render(
+      <BuilderEditor
+        model={emptyModel('table')}
+        format="table"
+        sql=""
+        engine="bigquery"
+        schema={schema}
+        projects={['quarry-test', 'other-project']}
+        writeSql={async () => 'SQL'}
+        onChange={onChange}
+      />
+    );
+    // The default project's datasets first; the picker says which project is the default.
+    await waitFor(() => expect(calls).toContain('datasets:'));
+    expect(screen.getByText('default (quarry-test)')).toBeInTheDocument();
+    await choose('Project', 'other-project');
+    await waitFor(() => expect(calls).toContain('datasets:other-project'));
+    expect(onChange.mock.calls.at(-1)?.[0].table).toEqual({ project: 'other-project', name: '' });
+    await choose('Dataset', 'billing');
+    await waitFor(() => expect(calls).toContain('tables:other-project.billing'));
+    await choose('Table', 'invoices');
+    await waitFor(() => expect(calls).toContain('columns:other-project.billing/invoices'));
+    await waitFor(() =>
+      expect(onChange.mock.calls.at(-1)?.[0].table).toEqual({
+        project: 'other-project',
+        dataset: 'billing',
+        name: 'invoices',
+      })
+    );
+    await act(async () => {});
+  });
+
+  it('has no project picker outside BigQuery', async () => {
+    const schema = fakeSchema();
+    render(
+      <BuilderEditor
+        model={emptyModel('table')}
+        format="table"
+        sql=""
+        engine="postgres"
+        schema={schema}
+        projects={['ignored']}
+        writeSql={async () => 'SQL'}
+        onChange={jest.fn()}
+      />
+    );
+    await waitFor(() => expect(schema.calls).toEqual(expect.arrayContaining(['datasets', 'tables:'])));
+    await act(async () => {});
+    expect(screen.queryByLabelText('Project')).toBeNull();
+    expect(screen.getByLabelText('Schema')).toBeInTheDocument();
+  });
+
   it('reads typed filter values by column type and keeps variables', async () => {
     const schema = fakeSchema();
     const writeSql = jest.fn(async () => 'SQL');

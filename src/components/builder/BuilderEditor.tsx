@@ -34,6 +34,8 @@ export interface BuilderEditorProps {
   sql: string;
   engine: Engine;
   schema: SchemaSource;
+  /** projects are the BigQuery project choices (the default first); the Project picker shows on BigQuery only. */
+  projects?: string[];
   /** writeSql asks the backend for the model's SQL (/builder/sql). */
   writeSql: (model: BuilderModel) => Promise<string>;
   onChange: (model: BuilderModel, sql: string) => void;
@@ -53,7 +55,16 @@ const LABEL = 14;
  * backend for the model's SQL and stores it as rawSql, so what the builder shows,
  * what Code mode shows and what runs are one text.
  */
-export function BuilderEditor({ model, format, sql, engine, schema, writeSql, onChange }: BuilderEditorProps) {
+export function BuilderEditor({
+  model,
+  format,
+  sql,
+  engine,
+  schema,
+  projects,
+  writeSql,
+  onChange,
+}: BuilderEditorProps) {
   const styles = useStyles2(getStyles);
   const [draft, setDraft] = useState<BuilderModel>(model);
   const [error, setError] = useState<string | undefined>();
@@ -91,11 +102,15 @@ export function BuilderEditor({ model, format, sql, engine, schema, writeSql, on
     }
   }, [format, draft, edit]);
 
+  const bigquery = engine === 'bigquery';
+  const project = bigquery ? (draft.table.project ?? '') : '';
   const dataset = draft.table.dataset ?? '';
-  const datasets = useLoad('datasets', () => schema.datasets());
-  const tables = useLoad(`tables/${dataset}`, () => schema.tables(dataset));
-  const columns = useLoad(draft.table.name ? `${dataset}/${draft.table.name}` : '', () =>
-    schema.columns(dataset, draft.table.name)
+  // The listings name another project's dataset "project.dataset" (the /schema/* resources on BigQuery).
+  const qualified = project && dataset ? `${project}.${dataset}` : dataset;
+  const datasets = useLoad(`datasets/${project}`, () => schema.datasets(project || undefined));
+  const tables = useLoad(project && !dataset ? '' : `tables/${qualified}`, () => schema.tables(qualified));
+  const columns = useLoad(draft.table.name ? `${qualified}/${draft.table.name}` : '', () =>
+    schema.columns(qualified, draft.table.name)
   );
   const typeOf = (name: string) => columns.value?.columns.find((c) => c.name === name)?.type;
 
@@ -106,6 +121,25 @@ export function BuilderEditor({ model, format, sql, engine, schema, writeSql, on
   return (
     <div className={styles.root} data-testid="quarry-builder">
       <InlineFieldRow>
+        {bigquery && (
+          <InlineField
+            label="Project"
+            labelWidth={LABEL}
+            tooltip="The project of the table (default: the data source's)"
+          >
+            <NamePicker
+              label="Project"
+              testId="quarry-builder-project"
+              value={project}
+              names={{ value: projects ?? [], loading: false }}
+              clearable
+              placeholder={projects?.[0] ? `default (${projects[0]})` : 'default'}
+              onChange={(v) =>
+                set({ table: { ...draft.table, project: v || undefined, dataset: undefined, name: '' } })
+              }
+            />
+          </InlineField>
+        )}
         <InlineField label={datasetLabel(engine)} labelWidth={LABEL}>
           <NamePicker
             label={datasetLabel(engine)}

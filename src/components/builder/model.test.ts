@@ -1,4 +1,5 @@
 import {
+  bigQueryProjects,
   columnMarks,
   emptyModel,
   fromValues,
@@ -56,6 +57,19 @@ describe('builder model helpers', () => {
     expect(valueArity('IS NOT NULL')).toBe('none');
     expect(valueArity('NOT IN')).toBe('list');
     expect(valueArity('LIKE')).toBe('one');
+  });
+
+  it('offers the default project, then the allowed ones, on BigQuery only', () => {
+    expect(
+      bigQueryProjects({
+        engine: 'bigquery',
+        defaultProject: 'quarry-test',
+        allowedDatabases: ['other-project', 'quarry-test', ' '],
+      })
+    ).toEqual(['quarry-test', 'other-project']);
+    expect(bigQueryProjects({ engine: 'bigquery' })).toEqual([]);
+    expect(bigQueryProjects({ engine: 'postgres', allowedDatabases: ['app'] })).toEqual([]);
+    expect(bigQueryProjects(undefined)).toEqual([]);
   });
 
   it('marks partition and sort keys', () => {

@@ -10,6 +10,7 @@ import {
   ColumnInfo,
   Engine,
   Format,
+  QuarryOptions,
 } from '../../types';
 
 /** modeForFormat maps the query's format to the builder's mode. */
@@ -46,6 +47,24 @@ export function datasetLabel(engine: Engine): string {
     default:
       return 'Schema';
   }
+}
+
+/**
+ * bigQueryProjects are the builder's project choices on BigQuery: the data source's default project, then the
+ * projects its allowedDatabases opens (the picker also takes a typed one). Other engines have none.
+ */
+export function bigQueryProjects(o: QuarryOptions | undefined): string[] {
+  if (o?.engine !== 'bigquery') {
+    return [];
+  }
+  const out: string[] = [];
+  for (const p of [o.defaultProject, ...(o.allowedDatabases ?? [])]) {
+    const t = p?.trim();
+    if (t && !out.includes(t)) {
+      out.push(t);
+    }
+  }
+  return out;
 }
 
 export const AGGREGATES: Array<{ label: string; value: BuilderAggregate }> = [

@@ -7,7 +7,9 @@ import { columnMarks } from './model';
 
 /** SchemaSource is what the pickers read: the /schema/* resources (ResourceClient has these methods). */
 export interface SchemaSource {
-  datasets(): Promise<string[]>;
+  /** datasets of a BigQuery project ("" or none: the default project), or the engine's schemas/databases. */
+  datasets(project?: string): Promise<string[]>;
+  /** tables of a dataset; on BigQuery "project.dataset" names a dataset of another project. */
   tables(dataset: string): Promise<string[]>;
   columns(dataset: string, table: string): Promise<TableSchema>;
 }
