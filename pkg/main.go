@@ -19,7 +19,9 @@ func main() {
 		os.Exit(1)
 	}
 	// QueryData's frames are written as Arrow straight from their value
-	// arrays (plugin.DirectArrowData); every other service is the SDK's.
+	// arrays (plugin.DirectArrowData) and go to the transport from those
+	// bytes (plugin.FramesCodec); every other service is the SDK's.
+	plugin.RegisterFramesCodec()
 	opts := datasource.ManageOpts{Licensing: plugin.DirectArrowData}
 	if err := datasource.Manage(plugin.PluginID, plugin.NewFactory(plugin.Deps{Metrics: metrics}), opts); err != nil {
 		log.DefaultLogger.Error("serving the plugin", "error", err.Error())

@@ -1,0 +1,79 @@
+package plugin
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"google.golang.org/grpc/encoding"
+	gproto "google.golang.org/protobuf/proto"
+)
+
+// TestFramesCodec: what FramesCodec writes decodes to the message it was
+// given, for answers with large and small frames, several refIds, errors,
+// status, error source and JSON meta; large frames are sent from their
+// own bytes (no copy), and other messages get the standard codec's bytes.
+func TestFramesCodec(t *testing.T) {
+	c := NewFramesCodec()
+	rng := rand.New(rand.NewPCG(1, 2))
+	blob := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	big := blob(300 << 10)
+	cases := map[string]*pluginv2.QueryDataResponse{
+		"one large frame": {Responses: map[string]*pluginv2.DataResponse{"A": {Frames: [][]byte{big}}}},
+		"mixed": {Responses: map[string]*pluginv2.DataResponse{
+			"A": {Frames: [][]byte{blob(10), big, blob(70 << 10), {}, blob(3)}, JsonMeta: []byte(`{"x":1}`), Status: 200},
+			"B": {Error: "boom at line 1", Status: 400, ErrorSource: "downstream"},
+			"C": {Frames: [][]byte{blob(200 << 10)}, ErrorSource: "plugin", Error: "partial"},
+			"":  {Frames: [][]byte{blob(1)}},
+		}},
+		"small only": {Responses: map[string]*pluginv2.DataResponse{"A": {Frames: [][]byte{blob(100)}, Status: 200}}},
+		"empty":      {Responses: map[string]*pluginv2.DataResponse{}},
+	}
+	for name, msg := range cases {
+		t.Run(name, func(t *testing.T) {
+			bs, err := c.Marshal(msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got pluginv2.QueryDataResponse
+			if err := gproto.Unmarshal(bs.Materialize(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if !gproto.Equal(&got, msg) {
+				t.Fatalf("decoded %v, want %v", &got, msg)
+			}
+			if err := c.Unmarshal(bs, &got); err != nil || !gproto.Equal(&got, msg) {
+				t.Fatalf("codec round trip: %v", err)
+			}
+			shared := false
+			for _, b := range bs {
+				if d := b.ReadOnlyData(); len(d) > 0 && &d[0] == &big[0] {
+					shared = true
+				}
+			}
+			if want := name == "one large frame" || name == "mixed"; shared != want {
+				t.Fatalf("large frame sent from its own bytes: %v, want %v", shared, want)
+			}
+		})
+	}
+	// Any other message: the standard codec's bytes.
+	req := &pluginv2.QueryDataRequest{Queries: []*pluginv2.DataQuery{{RefId: "A", Json: []byte(`{"rawSql":"SELECT 1"}`)}}}
+	bs, err := c.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	std, err := encoding.GetCodecV2("proto").Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(bs.Materialize(), std.Materialize()) {
+		t.Fatal("a request's bytes differ from the standard codec's")
+	}
+}
