@@ -107,6 +107,9 @@ export interface QuarryOptions extends DataSourceJsonData {
   cacheTTL?: string;
   cacheMaxBytes?: number;
   concurrency?: number;
+  /** Incremental refresh: query only the tail of a range that moved forward, where the planner proves it exact. */
+  incremental?: boolean;
+  incrementalOverlap?: string;
   maxBytes?: number;
   maxUSD?: number;
   maxEstimatedRows?: number;

@@ -56,6 +56,7 @@ type Service struct {
 	cfg   Config
 	eng   engine.Engine
 	cache *cache.Cache[*result]
+	incr  *cache.Cache[*incrState] // incremental refresh: the last answer per query
 	// shared is the two-level cache of encoded results (local, then
 	// Redis) when cacheRedisURL is set; the table cache then only
 	// coalesces identical executions.
@@ -91,6 +92,10 @@ type result struct {
 	mu    sync.Mutex // serialises shaping of the shared table
 	table *frames.Table
 	stats engine.QueryStats
+	// incr is what incremental refresh did, for the plan step ("" when
+	// the data source does not refresh incrementally or the query is
+	// unsafe: the planner's step says why).
+	incr string
 }
 
 // NewService wraps an open engine. The Service owns it: Close closes it.
@@ -115,6 +120,7 @@ func newService(cfg Config, eng engine.Engine, deps Deps, sl *sharedLevel) *Serv
 		ttl = 0 // the shared level keeps the encoded frames; tables are only coalesced
 	}
 	s.cache = cache.New[*result](ttl, cfg.CacheMaxBytes)
+	s.incr = cache.New[*incrState](incrementalStateTTL, cfg.CacheMaxBytes)
 	s.secrets = secretValues(cfg.Secrets)
 	return s
 }
@@ -186,6 +192,7 @@ func (s *Service) Request(q Query) sqlplan.Request {
 		MaxRows:       maxRows,
 		Fill:          q.Model.Fill,
 		Altinity:      q.Model.Altinity,
+		Incremental:   s.cfg.Incremental && !q.Variable,
 	}
 }
 
@@ -377,9 +384,7 @@ func (s *Service) runCached(ctx context.Context, q Query, plan *sqlplan.Plan, op
 	if s.shared != nil {
 		return s.runShared(ctx, q, plan, opts, res)
 	}
-	load := func(ctx context.Context) (*result, int64, error) {
-		return s.execute(ctx, plan, opts)
-	}
+	load := func(ctx context.Context) (*result, int64, error) { return s.load(ctx, plan, q, opts) }
 	var (
 		r       *result
 		outcome cache.Outcome
@@ -395,6 +400,7 @@ func (s *Service) runCached(ctx context.Context, q Query, plan *sqlplan.Plan, op
 	if err != nil {
 		return err
 	}
+	s.incrementalStep(plan, r, outcome == cache.Hit)
 	res.Stats = r.stats
 	fr, err := s.shape(r, plan, q, outcome == cache.Hit)
 	if err != nil {
@@ -402,6 +408,27 @@ func (s *Service) runCached(ctx context.Context, q Query, plan *sqlplan.Plan, op
 	}
 	res.Frames = fr
 	return nil
+}
+
+// load runs a plan for the cache: incrementally when the planner proved
+// it safe, else in full.
+func (s *Service) load(ctx context.Context, plan *sqlplan.Plan, q Query, opts engine.QueryOptions) (*result, int64, error) {
+	if plan.Incremental != nil && plan.Incremental.Safe {
+		return s.loadIncremental(ctx, plan, q, opts)
+	}
+	return s.execute(ctx, plan, opts)
+}
+
+// incrementalStep adds what incremental refresh did to the plan's steps.
+func (s *Service) incrementalStep(plan *sqlplan.Plan, r *result, cacheHit bool) {
+	if r == nil || r.incr == "" {
+		return
+	}
+	detail := r.incr
+	if cacheHit {
+		detail = "cached answer (" + detail + ")"
+	}
+	plan.Steps = append(plan.Steps, sqlplan.Step{Kind: "incremental", Detail: detail})
 }
 
 func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (res *result, size int64, err error) {

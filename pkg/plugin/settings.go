@@ -25,7 +25,10 @@ const (
 	DefaultQueryTimeout   = 60 * time.Second
 	DefaultCacheTTL       = 30 * time.Second
 	DefaultCacheMaxBytes  = 64 << 20
-	DefaultConcurrency    = 4
+	// DefaultIncrementalOverlap is the default incrementalOverlap (as
+	// Prometheus's incremental querying uses).
+	DefaultIncrementalOverlap = 10 * time.Minute
+	DefaultConcurrency        = 4
 )
 
 // Settings are the engine-independent part of a data source's jsonData.
@@ -69,6 +72,13 @@ type Settings struct {
 	OAuthPassThru bool `json:"oauthPassThru"`
 	// Concurrency bounds the queries of one request run at once.
 	Concurrency int `json:"concurrency"`
+	// Incremental turns on incremental refresh: when a query's range moves
+	// forward and the planner proves it exact, only the tail is queried and
+	// merged with the cached buckets (off by default).
+	Incremental bool `json:"incremental"`
+	// IncrementalOverlap is how far back from the previous range's end the
+	// tail starts, so late rows are picked up (default 10m).
+	IncrementalOverlap *Duration `json:"incrementalOverlap"`
 	// AdhocTable is the table ("dataset.table") whose columns are the ad hoc
 	// filter keys when a tag-keys / tag-values call names none.
 	AdhocTable string `json:"adhocTable"`
@@ -197,6 +207,10 @@ func (s Settings) withDefaults() Settings {
 	if s.Concurrency == 0 {
 		s.Concurrency = DefaultConcurrency
 	}
+	if s.IncrementalOverlap == nil {
+		d := Duration(DefaultIncrementalOverlap)
+		s.IncrementalOverlap = &d
+	}
 	return s
 }
 
@@ -234,6 +248,9 @@ func (c Config) validate() error {
 		bad("cacheMaxBytes", "must be positive, got %d", c.CacheMaxBytes)
 	}
 	c.validateRedis(bad)
+	if *c.IncrementalOverlap < 0 {
+		bad("incrementalOverlap", "must be 0 or positive, got %s", time.Duration(*c.IncrementalOverlap))
+	}
 	if c.Concurrency < 0 || c.Concurrency > 64 {
 		bad("concurrency", "must be between 1 and 64, got %d", c.Concurrency)
 	}

@@ -84,6 +84,8 @@ func settingFieldTable() []struct {
 		{"common", "cacheRedisURL", "", []any{"http://cache:6379", "redis://:hunter2@cache:6379/0", "redis:///0", "cache:6379"}},
 		{"common", "cacheRedisMaxEntryBytes", int64(shared.DefaultMaxEntryBytes), []any{-1, 0.5}},
 		{"common", "concurrency", DefaultConcurrency, []any{65, -1, 2.5}},
+		{"common", "incremental", false, []any{}},
+		{"common", "incrementalOverlap", dur(DefaultIncrementalOverlap), []any{"-1s", "ten minutes"}},
 		{"common", "maxBytes", 0, []any{-1}},
 		{"common", "maxUSD", 0, []any{-0.5}},
 		{"common", "maxEstimatedRows", 0, []any{-1}},

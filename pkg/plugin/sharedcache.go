@@ -113,12 +113,13 @@ func (s *Service) runShared(ctx context.Context, q Query, plan *sqlplan.Plan, op
 	key := s.sharedKey(plan, opts, q)
 	tkey := cacheKey(plan, opts) + q.Scope.User
 	encode := func(ctx context.Context) ([]byte, error) {
-		r, _, err := s.cache.Do(ctx, tkey, func(ctx context.Context) (*result, int64, error) {
-			return s.execute(ctx, plan, opts)
+		r, o, err := s.cache.Do(ctx, tkey, func(ctx context.Context) (*result, int64, error) {
+			return s.load(ctx, plan, q, opts)
 		})
 		if err != nil {
 			return nil, err
 		}
+		s.incrementalStep(plan, r, o == cache.Hit)
 		fr, err := s.shape(r, plan, q, false)
 		if err != nil {
 			return nil, err

@@ -75,10 +75,14 @@ async function main() {
     const consoleLines = [];
     page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
-    page.on(
-      'response',
-      (r) => r.status() >= 400 && consoleLines.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`)
-    );
+    page.on('response', async (r) => {
+      if (r.status() >= 400) {
+        const line = `[http ${r.status()}] ${r.request().method()} ${r.url()}`;
+        // A 5xx body says why (the harness proxy's 502 names the connection error).
+        const body = r.status() >= 500 ? await r.text().catch(() => '') : '';
+        consoleLines.push(body ? `${line}: ${body.slice(0, 300)}` : line);
+      }
+    });
     cleanup.push(() => fs.writeFileSync(path.join(outDir, 'browser-console.log'), consoleLines.join('\n')));
 
     await page.goto(`${harness.url}/?uid=quarry&engine=duckdb`);

@@ -96,10 +96,17 @@ export const steps = [
       await setText(page, '\nFROM sample.http_requests');
       await page.keyboard.press('Control+Home');
       await page.keyboard.type('SELECT lat', { delay: 40 });
-      await page
-        .locator('.suggest-widget .monaco-list-row', { hasText: 'latency_ms' })
-        .first()
-        .waitFor({ timeout: 20_000 });
+      const column = page.locator('.suggest-widget .monaco-list-row', { hasText: 'latency_ms' }).first();
+      try {
+        await column.waitFor({ timeout: 10_000 });
+      } catch {
+        // Monaco filters the list it opened on the first letters rather than
+        // asking again; on a busy machine that list can predate the columns'
+        // arrival. Ctrl+Space asks again, as a user would.
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+Space');
+        await column.waitFor({ timeout: 20_000 });
+      }
       await shot(page, outDir, '03-schema-completion.png');
       await page.keyboard.press('Escape');
     },

@@ -120,6 +120,23 @@ export function DefaultsSection({ props }: { props: ConfigProps }) {
           </>
         )}
       </FieldSet>
+      <FieldSet label="Incremental refresh" data-testid="quarry-incremental">
+        <SwitchInput
+          props={props}
+          name="incremental"
+          label="Incremental refresh"
+          description="When a panel's range moves forward, query only its tail and reuse the last answer's buckets - only where the planner proves the answer equal to the full query's"
+        />
+        {props.options.jsonData.incremental && (
+          <JsonInput
+            props={props}
+            name="incrementalOverlap"
+            label="Overlap"
+            description="The tail starts this far before the previous range's end, to pick up late rows (default 10m)"
+            placeholder="10m"
+          />
+        )}
+      </FieldSet>
       <FieldSet label="Cost guardrails">
         <JsonInput
           props={props}

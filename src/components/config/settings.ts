@@ -299,6 +299,14 @@ export const SETTINGS: SettingSpec[] = [
       n < 0 || n > 64 ? `concurrency: must be between 1 and 64, got ${n}` : undefined
     ),
   },
+  { engine: 'common', key: 'incremental', default: false, defaultText: 'off' },
+  {
+    engine: 'common',
+    key: 'incrementalOverlap',
+    default: '10m0s',
+    defaultText: '10m',
+    check: duration('incrementalOverlap', (ns) => `incrementalOverlap: must be 0 or positive, got ${formatDuration(ns)}`),
+  },
   {
     engine: 'common',
     key: 'maxBytes',
