@@ -107,6 +107,11 @@ type ChunkWriter func(frameID string, f *data.Frame) error
 // statistics, truncation). An error from write is returned as is.
 func (s *Service) RunChunked(ctx context.Context, q Query, labels map[string]string, write ChunkWriter) (*Result, error) {
 	return s.run(ctx, q, labels, func(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions, res *Result) error {
+		if plan.Incremental != nil && plan.Incremental.Safe {
+			// Chunked responses bypass the cache, and with it the last
+			// answers incremental refresh reuses.
+			s.incrementalStep(plan, &result{incr: "full query: chunked responses always run in full"}, false)
+		}
 		if q.Variable || !frames.Streams(q.Model.Format) {
 			return s.writeShaped(ctx, q, plan, opts, res, write)
 		}

@@ -153,3 +153,28 @@ func TestIncrementalConcurrent(t *testing.T) {
 		t.Error(msg)
 	}
 }
+
+// TestIncrementalChunked: a chunked response runs in full, and its plan
+// says so.
+func TestIncrementalChunked(t *testing.T) {
+	ds, _ := openDuckDB(t, map[string]any{"incremental": true, "cacheTTL": "0s"}, nil)
+	js, _ := json.Marshal(map[string]any{"rawSql": "SELECT $__timeGroupAlias(ts, '1m'), count(*) AS n FROM sample.http_requests WHERE $__timeFilter(ts) GROUP BY time ORDER BY time", "format": "table"})
+	q, bad := ds.prepare(backend.DataQuery{RefID: "A", JSON: js, Interval: time.Minute, MaxDataPoints: 1000,
+		TimeRange: backend.TimeRange{From: dayFrom, To: dayTo}}, false, CacheScope{})
+	if bad != nil {
+		t.Fatalf("prepare: %v", bad.Error)
+	}
+	res, err := ds.svc.RunChunked(context.Background(), q, nil, func(string, *data.Frame) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range res.Plan.Steps {
+		if s.Kind == "incremental" {
+			got = append(got, s.Detail)
+		}
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], "safe: ") || got[1] != "full query: chunked responses always run in full" {
+		t.Fatalf("incremental steps %q", got)
+	}
+}
