@@ -226,15 +226,26 @@ func bigQueryFixture(t *testing.T, shifts int) diffFixture {
 		}}
 }
 
+// skipDiffIfShort skips the differential runs under -short: CI's race step
+// runs pkg/plugin with -short, and they run in the main go test step.
+func skipDiffIfShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential runs on real engines: not under -short")
+	}
+}
+
 func TestIncrementalDiffDuckDB(t *testing.T) {
+	skipDiffIfShort(t)
 	runDiff(t, duckDBFixture(t, 50), 3000)
 }
 
 func TestIncrementalDiffPostgres(t *testing.T) {
+	skipDiffIfShort(t)
 	runDiff(t, postgresFixture(t, 50), 3000)
 }
 
 func TestIncrementalDiffClickHouse(t *testing.T) {
+	skipDiffIfShort(t)
 	runDiff(t, clickHouseFixture(t, 50), 3000)
 }
 
@@ -243,6 +254,7 @@ func TestIncrementalDiffClickHouse(t *testing.T) {
 // unsafe); QUARRY_INCR_BQ_SHIFTS=50 runs every shape over that many shifts
 // (hours on this emulator).
 func TestIncrementalDiffBigQuery(t *testing.T) {
+	skipDiffIfShort(t)
 	fx := bigQueryFixture(t, 2)
 	fx.shapes = map[string]bool{"count and sum per minute": true, "aggregate over the whole range": true}
 	if v := os.Getenv("QUARRY_INCR_BQ_SHIFTS"); v != "" {
