@@ -30,6 +30,7 @@ func TestVariables(t *testing.T) {
 		"host": multi("web-1", "it's"), "one": multi("x"), "res": one("5m"), "n": one("100"),
 		"unit": one("dist"), "q": one("it's"), "env": one("prod"), "neg": one("-1.5"), "none": multi(),
 		"evil": one("1 OR TRUE"), "ids": multi("1", "2"),
+		"aux": one(`{"MaxRange": 500}`), "bs": one(`a\\b`),
 	}
 	cases := []struct {
 		d        sqlplan.Dialect
@@ -60,6 +61,16 @@ func TestVariables(t *testing.T) {
 		{d: sqlplan.Postgres, sql: "SELECT start_${q}_km FROM t", want: "stands inside a name", line: 14},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE x > $neg LIMIT $n", want: "SELECT a FROM t WHERE x > -1.5 LIMIT 100"},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = '$q'", want: "holds a quote", line: 28},
+		// A double quote is an ordinary character inside a plain '...' literal, as in TeslaMate's
+		// ('$aux'::json ->> 'MaxRange'); a single quote or backslash is not, nor is any quote in a
+		// literal of another kind (BigQuery's "...", PostgreSQL's E'...').
+		{d: sqlplan.Postgres, sql: "SELECT ('$aux'::json ->> 'MaxRange')::float AS r", want: `SELECT ('{"MaxRange": 500}'::json ->> 'MaxRange')::float AS r`},
+		{d: sqlplan.ClickHouse, sql: "SELECT JSONExtractFloat('$aux', 'MaxRange') AS r", want: `SELECT JSONExtractFloat('{"MaxRange": 500}', 'MaxRange') AS r`},
+		{d: sqlplan.BigQuery, sql: "SELECT JSON_VALUE('$aux', '$.MaxRange') AS r", want: `SELECT JSON_VALUE('{"MaxRange": 500}', '$.MaxRange') AS r`},
+		{d: sqlplan.DuckDB, sql: "SELECT json_extract('$aux', 'MaxRange') AS r", want: `SELECT json_extract('{"MaxRange": 500}', 'MaxRange') AS r`},
+		{d: sqlplan.BigQuery, sql: `SELECT JSON_VALUE("$aux", '$.MaxRange') AS r`, want: "holds a quote", line: 20},
+		{d: sqlplan.Postgres, sql: "SELECT E'$aux' AS r", want: "holds a quote", line: 10},
+		{d: sqlplan.ClickHouse, sql: "SELECT '$bs' AS r", want: "holds a quote", line: 9},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN ($none)", want: "has no value selected", line: 29},
 		{d: sqlplan.ClickHouse, sql: "SELECT $__timeGroupAlias(ts, $res), count() FROM t GROUP BY 1",
 			want: "SELECT toStartOfInterval(ts, INTERVAL 5 minute, 'UTC') AS `time`, count() FROM t GROUP BY 1"},

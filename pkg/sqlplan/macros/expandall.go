@@ -488,7 +488,11 @@ func (w *walker) eachStringUserVariable(t lexer.Token, fn func(start, end int, r
 		if strings.HasPrefix(name, "__") || !validVariableName(name) {
 			continue
 		}
-		val, _, found, msg := w.env.userVariable(name, format, placeString)
+		place := placeString
+		if plainSingleQuoted(text) {
+			place = placeSingleQuoted
+		}
+		val, _, found, msg := w.env.userVariable(name, format, place)
 		start, end := t.Start+i, t.Start+j
 		if msg != "" {
 			return &Error{Offset: start, Macro: "template variable " + text[i:j], Msg: msg}
@@ -536,6 +540,28 @@ func safeInString(s string) bool {
 		}
 	}
 	return true
+}
+
+// safeInSingleQuoted reports whether s can be written as it is inside a
+// plain '...' literal: no single quote, no backslash (an escape in
+// ClickHouse and BigQuery literals), no control character. A double quote
+// or backtick is an ordinary character there, as in the JSON text a
+// dashboard variable may hold ('$aux'::json).
+func safeInSingleQuoted(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'', c == '\\', c < 0x20, c == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
+// plainSingleQuoted reports whether the string literal text (as written,
+// quotes included) is a plain single-quoted literal: it opens and closes
+// with a single quote and is not triple-quoted.
+func plainSingleQuoted(text string) bool {
+	return len(text) >= 2 && text[0] == '\'' && text[len(text)-1] == '\'' && !strings.HasPrefix(text, "'''")
 }
 
 // errorMessage is the message of an *Error without its position and

@@ -22,8 +22,13 @@ const (
 	placeSQL varPlace = iota
 	// placeWord: glued to a word, as part of a name (start_${unit}_km).
 	placeWord
-	// placeString: inside a string literal ('$env', '%${q}%').
+	// placeString: inside a string literal ('$env', '%${q}%') whose
+	// delimiter is not known to be a plain single quote.
 	placeString
+	// placeSingleQuoted: inside a plain '...' literal (no prefix such as
+	// E, r or b, not triple-quoted): a double quote or backtick is then
+	// an ordinary character in every dialect.
+	placeSingleQuoted
 )
 
 // variableFormats are the ${name:format} formats of user variables the
@@ -48,7 +53,7 @@ func (e *Env) userVariable(name, format string, place varPlace) (text string, qu
 		return "", false, true, "has no value selected: choose one, or give it a value in the request's \"variables\""
 	}
 	multi := v.Multi || len(v.Values) > 1
-	if place == placeString {
+	if place == placeString || place == placeSingleQuoted {
 		sep := ","
 		switch format {
 		case "", "raw", "text", "csv":
@@ -58,7 +63,7 @@ func (e *Env) userVariable(name, format string, place varPlace) (text string, qu
 			return "", false, true, "format " + format + " cannot be written inside a string literal; use ${" + name + "} there, or the format outside the quotes"
 		}
 		for _, s := range v.Values {
-			if !safeInString(s) {
+			if !safeInString(s) && (place != placeSingleQuoted || !safeInSingleQuoted(s)) {
 				return "", false, true, "holds a quote, a backslash or a control character and stands inside a string literal; write it outside the quotes (it is then quoted for the dialect)"
 			}
 		}
