@@ -78,3 +78,32 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestQueryFaultCodes(t *testing.T) {
+	for _, c := range []struct {
+		state string
+		want  bool
+	}{
+		{"42601", true}, {"42P01", true}, {"42703", true}, {"22012", true}, {"0A000", true}, {"21000", true},
+		{"42501", false}, {"57014", false}, {"08006", false}, {"53200", false}, {"", false}, {"42", false},
+	} {
+		if got := PostgresQueryFault(c.state); got != c.want {
+			t.Errorf("PostgresQueryFault(%q) = %v, want %v", c.state, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		code int32
+		want bool
+	}{{62, true}, {47, true}, {60, true}, {164, false}, {159, false}, {241, false}, {0, false}} {
+		if got := ClickHouseQueryFault(c.code); got != c.want {
+			t.Errorf("ClickHouseQueryFault(%d) = %v, want %v", c.code, got, c.want)
+		}
+	}
+	base := errors.New("bad")
+	if err := QueryFault(base); !IsQueryFault(err) || !errors.Is(err, base) || err.Error() != "bad" {
+		t.Errorf("QueryFault(%v) = %v: not marked, unwrapped or with its text", base, err)
+	}
+	if QueryFault(nil) != nil || IsQueryFault(base) {
+		t.Error("QueryFault(nil) must stay nil and an unmarked error is no query fault")
+	}
+}

@@ -134,6 +134,14 @@ func errorJSON(err error) (int, []byte) {
 		status = he.status
 	case errors.Is(err, errNotOpen):
 		status = http.StatusServiceUnavailable
+	case engine.IsQueryFault(err):
+		// The warehouse blamed the SQL (syntax, unknown name, type): the
+		// author's to fix, with the server's position when it gave one.
+		status = http.StatusBadRequest
+		var se *engine.ServerError
+		if errors.As(err, &se) {
+			detail.Line, detail.Column = se.Line, se.Column
+		}
 	default:
 		status = http.StatusBadGateway // the engine failed
 	}

@@ -205,7 +205,11 @@ func (e *Engine) queryError(parent, ctx context.Context, err error, jobID string
 		}
 		f := classify(err, e.settings)
 		if f.Step == "query" {
-			return engine.Downstream(fmt.Errorf("bigquery: %s: %w", apiMessage(err), err))
+			wrapped := engine.Downstream(fmt.Errorf("bigquery: %s: %w", apiMessage(err), err))
+			if gerr.Code == 400 {
+				return engine.QueryFault(wrapped) // invalidQuery and the like
+			}
+			return wrapped
 		}
 		return engine.Downstream(fmt.Errorf("bigquery: %s (%s): %w", apiMessage(err), f.Hint, err))
 	}

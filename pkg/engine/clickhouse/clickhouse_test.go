@@ -303,11 +303,11 @@ func TestServerError(t *testing.T) {
 	e, _ := open(t)
 	_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: "SELECT name,\n  nosuch FROM sample.events", Statement: "select"}, engine.QueryOptions{})
 	var se *engine.ServerError
-	if !errors.As(err, &se) || se.Code != "47" || !strings.Contains(err.Error(), "nosuch") || !engine.IsDownstream(err) {
+	if !errors.As(err, &se) || se.Code != "47" || !strings.Contains(err.Error(), "nosuch") || !engine.IsDownstream(err) || !engine.IsQueryFault(err) {
 		t.Fatalf("got %T %v", err, err)
 	}
 	_, _, err = e.Query(context.Background(), &sqlplan.Plan{SQL: "SELECT 1,\n FROM FROM", Statement: "select"}, engine.QueryOptions{})
-	if !errors.As(err, &se) || se.Code != "62" || se.Line != 2 {
+	if !errors.As(err, &se) || se.Code != "62" || se.Line != 2 || !engine.IsQueryFault(err) {
 		t.Fatalf("syntax error position: %v", err)
 	}
 }
@@ -316,7 +316,7 @@ func TestReadOnly(t *testing.T) {
 	e, _ := open(t)
 	_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: "CREATE TABLE sample.quarry_should_not_exist (a UInt8) ENGINE = Memory", Statement: "select"}, engine.QueryOptions{})
 	var se *engine.ServerError
-	if !errors.As(err, &se) || se.Code != "164" {
+	if !errors.As(err, &se) || se.Code != "164" || engine.IsQueryFault(err) {
 		t.Fatalf("want READONLY (164), got %v", err)
 	}
 }

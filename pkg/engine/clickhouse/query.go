@@ -208,5 +208,8 @@ func wrapError(err error, sql string) error {
 			se.Line, se.Column = engine.LineColumn(sql, pos)
 		}
 	}
+	if engine.ClickHouseQueryFault(ex.Code) {
+		return engine.QueryFault(se)
+	}
 	return se
 }

@@ -254,5 +254,25 @@ func (e *Engine) queryError(parent, ctx context.Context, timeout time.Duration, 
 		}
 		return fmt.Errorf("duckdb: interrupted: %w", engine.Classify(parent, ctx, timeout, err))
 	}
+	if queryFault(err) {
+		return engine.QueryFault(engine.Downstream(fmt.Errorf("duckdb: %w", err)))
+	}
 	return engine.Downstream(fmt.Errorf("duckdb: %w", err))
+}
+
+// queryFault reports whether DuckDB blamed the query itself: parsing,
+// binding, unknown names, types, conversions, values out of range.
+func queryFault(err error) bool {
+	var de *duck.Error
+	if !errors.As(err, &de) {
+		return false
+	}
+	switch de.Type {
+	case duck.ErrorTypeParser, duck.ErrorTypeSyntax, duck.ErrorTypeBinder, duck.ErrorTypeCatalog,
+		duck.ErrorTypeConversion, duck.ErrorTypeMismatchType, duck.ErrorTypeInvalidType, duck.ErrorTypeOutOfRange,
+		duck.ErrorTypeDivideByZero, duck.ErrorTypeInvalidInput, duck.ErrorTypeNotImplemented,
+		duck.ErrorTypeParameterNotResolved:
+		return true
+	}
+	return false
 }

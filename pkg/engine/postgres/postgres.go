@@ -138,5 +138,8 @@ func wrapPgError(err error, sql string) error {
 	if pe.Position > 0 && sql != "" {
 		se.Line, se.Column = engine.LineColumn(sql, int(pe.Position))
 	}
+	if engine.PostgresQueryFault(pe.Code) {
+		return engine.QueryFault(se)
+	}
 	return se
 }

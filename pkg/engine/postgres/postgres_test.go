@@ -331,7 +331,7 @@ func TestServerErrorKeepsSQLState(t *testing.T) {
 	e, _ := open(t)
 	_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: "SELECT name,\n  nosuch\nFROM sample.events", Statement: "select"}, engine.QueryOptions{})
 	var se *engine.ServerError
-	if !errors.As(err, &se) || se.Code != "42703" || se.Line != 2 || se.Column != 3 || !engine.IsDownstream(err) {
+	if !errors.As(err, &se) || se.Code != "42703" || se.Line != 2 || se.Column != 3 || !engine.IsDownstream(err) || !engine.IsQueryFault(err) {
 		t.Fatalf("got %T %v", err, err)
 	}
 	want := `postgres: column "nosuch" does not exist (SQLSTATE 42703) at line 2, column 3`
@@ -344,7 +344,7 @@ func TestReadOnlyTransaction(t *testing.T) {
 	e, _ := open(t)
 	_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: "CREATE TABLE quarry_should_not_exist (a int)", Statement: "select"}, engine.QueryOptions{})
 	var se *engine.ServerError
-	if !errors.As(err, &se) || se.Code != "25006" {
+	if !errors.As(err, &se) || se.Code != "25006" || engine.IsQueryFault(err) {
 		t.Fatalf("want read_only_sql_transaction (25006), got %v", err)
 	}
 }
