@@ -108,6 +108,10 @@ type probeConn struct {
 }
 
 func (p *probeConn) probe(ctx context.Context, sql string) {
+	// The statement's settings, without its query id: reusing the id races
+	// with the statement itself ("Query with id … is already running", code
+	// 216) when the server has not yet let go of the probe.
+	ctx = ch.Context(ctx, ch.WithQueryID(""))
 	rows, err := p.Conn.Query(ctx, "SELECT name, value FROM system.settings WHERE name IN ('readonly', 'max_execution_time')")
 	if err != nil {
 		return
