@@ -1,0 +1,293 @@
+package macros
+
+import (
+	"strings"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
+)
+
+// The walker's variables: Grafana's global time variables in ${...} and
+// [[...]] form, and dashboard variables inside string literals and macro
+// arguments, with the checks that keep their values one literal.
+
+// variable expands a Grafana global in ${...}/[[...]] form; other
+// variables get a warning. A date format of $__from/$__to is written as a
+// quoted string literal of the dialect, never as bare text such as
+// 2024-01-01 (which SQL reads as arithmetic).
+func (w *walker) variable(t lexer.Token) (string, bool, error) {
+	raw := t.Text(w.src)
+	name, format := t.VariableParts(w.src)
+	w.glued = false
+	text, date, ok, err := w.timeVariable(name, format, t.Start, t.End)
+	if err != nil {
+		return "", false, err
+	}
+	if ok {
+		if date {
+			if text, err = w.env.d.QuoteString(text); err != nil {
+				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: err.Error()}
+			}
+		}
+		return w.variableStep(t.Start, t.End, raw, text), true, nil
+	}
+	place := placeSQL
+	if t.Start > 0 && isWordByte(w.src[t.Start-1]) || t.End < len(w.src) && isWordByte(w.src[t.End]) {
+		place = placeWord
+	}
+	text, quoted, found, msg := w.env.userVariable(name, format, place)
+	w.glued = found && place == placeWord
+	switch {
+	case msg != "":
+		return "", false, &Error{Offset: t.Start, Macro: "template variable " + raw, Msg: msg}
+	case found:
+		if quoted {
+			w.warn("variable_quoted", t.Start, "template variable ", raw, " is written as a string literal: its value is not a plain word or number, and Quarry never pastes such text into SQL")
+		}
+		return w.variableStep(t.Start, t.End, raw, text), true, nil
+	}
+	if kw := needsValueAt(w.src, t.Start); kw != "" && !grafanaGlobals[name] {
+		return "", false, &Error{Offset: t.Start, Macro: "template variable " + raw, Msg: "has no value, and " + kw + " needs one: give it a value in the request's \"variables\" (for example \"variables\": {\"" + name + "\": \"100\"})"}
+	}
+	if w.unvalued < 0 {
+		w.unvalued = t.Start
+	}
+	w.warn("unreplaced_variable", t.Start, "template variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
+	return "", false, nil
+}
+
+// timeVariable is the value of the Grafana time variable name ("__from",
+// "__interval", ...) in format, as unquoted text, and whether it is a
+// formatted date (which needs quoting outside a string literal). ok is
+// false when name is no time variable the backend can replace.
+func (w *walker) timeVariable(name, format string, start, end int) (text string, date, ok bool, err error) {
+	g, isGlobal := strings.CutPrefix(name, "__")
+	if !isGlobal {
+		return "", false, false, nil
+	}
+	switch g {
+	case "from", "to":
+		s, err := w.env.global(g == "to", format)
+		if err != nil {
+			return "", false, false, &Error{Offset: start, Macro: w.src[start:end], Msg: err.Error()}
+		}
+		return s, isDateFormat(format), true, nil
+	case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
+		if format == "" {
+			exp, err := Expand(w.env, Call{Name: g, Start: start, End: end})
+			if err != nil {
+				return "", false, false, err
+			}
+			return exp.SQL, false, true, nil
+		}
+	}
+	return "", false, false, nil
+}
+
+// isDateFormat reports whether a $__from/$__to format gives text rather
+// than an epoch number.
+func isDateFormat(format string) bool {
+	switch format {
+	case "", "raw", "text", "date:seconds":
+		return false
+	}
+	return true
+}
+
+// stringVariables expands the Grafana time variables written ${__name} or
+// ${__name:format} inside the string literal t, as Grafana's own
+// interpolation does ('${__from:date:iso}' is a common way to write a
+// timestamp literal). The value is written inside the literal unquoted,
+// so one holding a quote, a backslash or a control character is left
+// alone with a warning, as is a format the backend does not know.
+func (w *walker) stringVariables(t lexer.Token) error {
+	text := t.Text(w.src)
+	for from := 0; ; {
+		i := strings.Index(text[from:], "${__")
+		if i < 0 {
+			return nil
+		}
+		i += from
+		j := strings.IndexByte(text[i:], '}')
+		if j < 0 {
+			return nil
+		}
+		j += i + 1
+		from = j
+		inner := text[i+2 : j-1]
+		name, format, _ := strings.Cut(inner, ":")
+		if !validVariableName(name) {
+			continue
+		}
+		start, end := t.Start+i, t.Start+j
+		raw := text[i:j]
+		val, _, ok, err := w.timeVariable(name, format, start, end)
+		switch {
+		case err != nil:
+			w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: ", errorMessage(err))
+			continue
+		case !ok:
+			if _, global := strings.CutPrefix(name, "__"); global && !grafanaGlobals[name[2:]] {
+				w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: it is not a variable the backend can replace")
+			}
+			continue
+		case !safeInString(val):
+			w.warn("variable_in_string", start, raw, " is inside a string literal and was left alone: its value holds a quote, a backslash or a control character")
+			continue
+		}
+		w.addEdit(Edit{Start: start, End: end, Text: w.variableStep(start, end, raw, val)})
+	}
+}
+
+// stringUserVariables writes the values of the user variables written
+// $name or ${name} inside the string literal t ('$env', '%${q}%'), as
+// Grafana's interpolation does, when the request gives them values. A value
+// holding a quote, a backslash or a control character is an error: it would
+// end or change the literal.
+func (w *walker) stringUserVariables(t lexer.Token) error {
+	return w.eachStringUserVariable(t, func(start, end int, raw, val string) {
+		w.addEdit(Edit{Start: start, End: end, Text: w.variableStep(start, end, raw, val)})
+	})
+}
+
+// stringArgUserVariables is the text of the string literal t, a macro
+// argument ($__timeGroup(time, '$agg_interval')), with the values of the
+// user variables inside it written in, as Grafana interpolates variables
+// before it expands macros.
+func (w *walker) stringArgUserVariables(t lexer.Token) (string, bool, error) {
+	text := t.Text(w.src)
+	var b strings.Builder
+	at := t.Start
+	err := w.eachStringUserVariable(t, func(start, end int, raw, val string) {
+		b.WriteString(w.src[at:start])
+		b.WriteString(w.variableStep(start, end, raw, val))
+		at = end
+	})
+	if err != nil || at == t.Start {
+		return text, false, err
+	}
+	b.WriteString(w.src[at:t.End])
+	return b.String(), true, nil
+}
+
+// eachStringUserVariable calls fn for each user variable inside the string
+// literal t that the request gives a value, in order.
+func (w *walker) eachStringUserVariable(t lexer.Token, fn func(start, end int, raw, val string)) error {
+	text := t.Text(w.src)
+	for from := 0; ; {
+		i := strings.IndexByte(text[from:], '$')
+		if i < 0 {
+			return nil
+		}
+		i += from
+		from = i + 1
+		var name, format string
+		j := i + 1
+		if j < len(text) && text[j] == '{' {
+			k := strings.IndexByte(text[j:], '}')
+			if k < 0 {
+				return nil
+			}
+			name, format, _ = strings.Cut(text[j+1:j+k], ":")
+			j += k + 1
+		} else {
+			for j < len(text) && isWordByte(text[j]) && text[j] < 0x80 {
+				j++
+			}
+			name = text[i+1 : j]
+		}
+		if strings.HasPrefix(name, "__") || !validVariableName(name) {
+			continue
+		}
+		place := placeString
+		if plainSingleQuoted(text) {
+			place = placeSingleQuoted
+		}
+		val, _, found, msg := w.env.userVariable(name, format, place)
+		start, end := t.Start+i, t.Start+j
+		if msg != "" {
+			return &Error{Offset: start, Macro: "template variable " + text[i:j], Msg: msg}
+		}
+		if found {
+			fn(start, end, text[i:j], val)
+			from = j
+		}
+	}
+}
+
+// sortEditsFrom moves each edit from edits[n:] back into place: the
+// edits of one string literal's user variables after those of its time
+// variables (few, so an insertion sort).
+func sortEditsFrom(edits []Edit, n int) {
+	for i := max(n, 1); i < len(edits); i++ {
+		for j := i; j > 0 && edits[j].Start < edits[j-1].Start; j-- {
+			edits[j], edits[j-1] = edits[j-1], edits[j]
+		}
+	}
+}
+
+// validVariableName reports whether s is a variable name: letters, digits
+// and underscores.
+func validVariableName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) || s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// safeInString reports whether s can be written inside any dialect's
+// string literal as it is: no quote of any kind, no backslash, no control
+// character.
+func safeInString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'', c == '"', c == '`', c == '\\', c < 0x20, c == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
+// safeInSingleQuoted reports whether s can be written as it is inside a
+// plain '...' literal: no single quote, no backslash (an escape in
+// ClickHouse and BigQuery literals), no control character. A double quote
+// or backtick is an ordinary character there, as in the JSON text a
+// dashboard variable may hold ('$aux'::json).
+func safeInSingleQuoted(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'', c == '\\', c < 0x20, c == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
+// plainSingleQuoted reports whether the string literal text (as written,
+// quotes included) is a plain single-quoted literal: it opens and closes
+// with a single quote and is not triple-quoted.
+func plainSingleQuoted(text string) bool {
+	return len(text) >= 2 && text[0] == '\'' && text[len(text)-1] == '\'' && !strings.HasPrefix(text, "'''")
+}
+
+// errorMessage is the message of an *Error without its position and
+// macro, or err's text.
+func errorMessage(err error) string {
+	if e, ok := AsError(err); ok {
+		return e.Msg
+	}
+	return err.Error()
+}
+
+// variableStep adds the step of the variable at src[start:end] (raw as
+// written) expanded to text, and returns text as a suffix of the step's
+// detail: one allocation.
+func (w *walker) variableStep(start, end int, raw, text string) string {
+	detail := join(raw, " = ", text)
+	w.addStep(Step{Kind: "variable", Detail: detail, Start: start, End: end})
+	return detail[len(detail)-len(text):]
+}
