@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bigtent/quarry/pkg/cache/shared"
 	"github.com/bigtent/quarry/pkg/plugin"
 )
 
@@ -22,6 +23,9 @@ func main() {
 	// arrays (plugin.DirectArrowData) and go to the transport from those
 	// bytes (plugin.FramesCodec); every other service is the SDK's.
 	plugin.RegisterFramesCodec()
+	// go-redis logs to stderr unless told otherwise; its messages go to the
+	// plugin's logger instead.
+	shared.RouteClientLogs(log.DefaultLogger)
 	opts := datasource.ManageOpts{Licensing: plugin.DirectArrowData}
 	if err := datasource.Manage(plugin.PluginID, plugin.NewFactory(plugin.Deps{Metrics: metrics}), opts); err != nil {
 		log.DefaultLogger.Error("serving the plugin", "error", err.Error())

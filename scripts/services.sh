@@ -58,6 +58,19 @@ ch_readonly2=quarry_readonly2
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
 
+# die_with_logs MESSAGE FILE...: die, after printing the last lines of each
+# FILE that exists (a server that failed to start says why there; the state
+# directory may be gone by the time someone reads the CI log).
+die_with_logs() {
+  local msg=$1 f; shift
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    echo "services: --- last lines of $f ---" >&2
+    tail -n 25 "$f" >&2
+  done
+  die "$msg"
+}
+
 is_root() { [ "$(id -u)" = 0 ]; }
 
 # as_user USER CMD...: run CMD as USER when we are root (postgres and
@@ -77,6 +90,26 @@ apt_install() {
 proc_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# reserve_ports PORT...: as root, takes the servers' ports out of the kernel's
+# ephemeral range (net.ipv4.ip_local_reserved_ports). Our ports sit inside it
+# (32768-60999), so an outgoing connection of a busy test run could hold one
+# of them, or leave it in TIME_WAIT, when a server binds it: ClickHouse then
+# answers on its native port and exits on its HTTP one. Without root, or where
+# /proc/sys is read-only, nothing changes. The kernel keeps the union.
+# project_ports are the ranges every instance the tests start listens in: the
+# shared one (55432, 56379, 58123, 58523, 59000-59060, 59400), the
+# lifecycle test's (scripts/test-services.sh: +10) and pkg/reliability's
+# private ones (55472, 58163, 58563, 59040, 59130-59140, 59440). `reserve-ports`
+# takes them all out of the ephemeral range before a test run starts.
+project_ports="55430-55480 56370-56390 58120-58170 58520-58570 59000-59150 59400-59450"
+reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur
+  is_root && [ -w "$f" ] || return 0
+  cur=$(cat "$f" 2>/dev/null) || return 0
+  local IFS=,
+  echo "${cur:+$cur,}$*" >"$f" 2>/dev/null || true
+}
 
 # pid_alive FILE: the process whose pid is the first line of FILE runs.
 pid_alive() { [ -s "$1" ] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
@@ -148,9 +181,9 @@ pg_start() {
   fi
   as_user postgres "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start -o \
     "-p $pg_port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB -c shared_preload_libraries=pg_stat_statements" \
-    >"$state/logs/postgres-ctl.log" 2>&1 9>&- || die "postgres did not start; see $dir/postgres.log"
+    >"$state/logs/postgres-ctl.log" 2>&1 9>&- || die_with_logs "postgres did not start; see $dir/postgres.log" "$state/logs/postgres-ctl.log" "$dir/postgres.log"
   ln -sf "$dir/postgres.log" "$state/logs/postgres.log"
-  wait_for 60 postgres pg_ready || die "postgres does not answer on $pg_port; see $dir/postgres.log"
+  wait_for 60 postgres pg_ready || die_with_logs "postgres does not answer on $pg_port; see $dir/postgres.log" "$dir/postgres.log"
   if ! "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='quarry'" | grep -q 1; then
     "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE quarry" >&2
   fi
@@ -166,7 +199,10 @@ pg_stop() {
 }
 
 # ---------------------------------------------------------------- ClickHouse
-ch_ready() { clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT 1' >/dev/null 2>&1; }
+ch_ready() {
+  clickhouse-client --host 127.0.0.1 --port "$ch_port" --query 'SELECT 1' >/dev/null 2>&1 &&
+    curl -fsS -m 5 "http://127.0.0.1:$ch_http_port/ping" >/dev/null 2>&1
+}
 ch_ready_or_dead() { ch_ready || ! pid_alive "$state/${ch_dir:-clickhouse}/clickhouse.pid"; }
 
 ch_config() {
@@ -302,6 +338,7 @@ ch_start() {
     return
   fi
   port_open "$ch_port" && die "port $ch_port is taken by another process; set QUARRY_CH_PORT"
+  port_open "$ch_http_port" && die "port $ch_http_port is taken by another process; set QUARRY_CH_HTTP_PORT"
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/run"
   ch_config "$dir"
   ch_cluster_config "$dir"
@@ -317,8 +354,8 @@ ch_start() {
     >"$dir/log/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/clickhouse.pid"
   ln -sf "$dir/log/clickhouse-server.err.log" "$state/logs/${dir##*/}.err.log"
-  wait_for 90 "${dir##*/}" ch_ready_or_dead || die "${dir##*/} does not answer on $ch_port; see $dir/log/"
-  pid_alive "$dir/clickhouse.pid" || die "${dir##*/} exited; see $dir/log/"
+  wait_for 90 "${dir##*/}" ch_ready_or_dead || die_with_logs "${dir##*/} does not answer on $ch_port; see $dir/log/" "$dir/log/stdout.log" "$dir/log/clickhouse-server.err.log"
+  pid_alive "$dir/clickhouse.pid" || die_with_logs "${dir##*/} exited; see $dir/log/" "$dir/log/stdout.log" "$dir/log/clickhouse-server.err.log"
 }
 
 # The second server (shard 2): ch_start with its own ports and directory
@@ -383,8 +420,8 @@ bq_start() {
 
 bq_wait() {
   local dir="$state/bigquery"
-  wait_for 120 "bigquery emulator" bq_ready_or_dead || die "bigquery emulator does not answer on $bq_port; see $dir/emulator.log"
-  pid_alive "$dir/emulator.pid" || die "bigquery emulator exited; see $dir/emulator.log"
+  wait_for 120 "bigquery emulator" bq_ready_or_dead || die_with_logs "bigquery emulator does not answer on $bq_port; see $dir/emulator.log" "$dir/emulator.log"
+  pid_alive "$dir/emulator.pid" || die_with_logs "bigquery emulator exited; see $dir/emulator.log" "$dir/emulator.log"
 }
 bq_ready_or_dead() { bq_ready || ! pid_alive "$state/bigquery/emulator.pid"; }
 
@@ -452,8 +489,8 @@ redis_start() {
   setsid redis-server "$conf" >"$dir/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$dir/redis.pid"
   ln -sf "$dir/redis.log" "$state/logs/redis.log"
-  wait_for 30 redis redis_ready_or_dead || die "redis does not answer on $redis_port; see $dir/redis.log"
-  pid_alive "$dir/redis.pid" || die "redis exited; see $dir/redis.log"
+  wait_for 30 redis redis_ready_or_dead || die_with_logs "redis does not answer on $redis_port; see $dir/redis.log" "$dir/redis.log"
+  pid_alive "$dir/redis.pid" || die_with_logs "redis exited; see $dir/redis.log" "$dir/redis.log"
 }
 
 redis_stop() { kill_pidfile "$state/redis/redis.pid" redis; }
@@ -463,6 +500,7 @@ start() {
   mkdir -p "$(dirname "$state")"
   exec 9>"$lock"
   flock 9
+  reserve_ports "$pg_port" "$ch_port" "$ch_http_port" "$ch2_port" "$ch2_http_port" "$bq_port" "$bq_grpc_port" "$redis_port"
   local t0=$SECONDS
   local digest
   digest=$(cat "$root/testdata/sample/digest.txt")
@@ -565,6 +603,7 @@ one_service() { # one_service start|stop|kill NAME
   [ -d "$state" ] || die "service-$action: $state does not exist; run start first"
   exec 9>"$lock"
   flock 9
+  reserve_ports "$pg_port" "$ch_port" "$ch_http_port" "$bq_port" "$bq_grpc_port"
   case $action-$name in
     start-postgres) pg_start ;;
     start-clickhouse) ch_start ;;
@@ -595,6 +634,7 @@ case ${1:-} in
   service-kill) one_service kill "${2:-}" ;;
   stop) stop ;;
   status) status ;;
+  reserve-ports) reserve_ports $project_ports ;;
   env) if [ -f "$state/env" ]; then cat "$state/env"; else env_text; fi ;;
-  *) echo "usage: $0 start|stop|status|env|service-start NAME|service-stop NAME|service-kill NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|reserve-ports|service-start NAME|service-stop NAME|service-kill NAME" >&2; exit 2 ;;
 esac

@@ -20,6 +20,10 @@ QUARRY_CHDB_LIB=$(bash scripts/fetch-chdb.sh)
 export QUARRY_CHDB_LIB
 
 log "services: PostgreSQL, ClickHouse, BigQuery emulator"
+# The services' ports lie in the kernel's ephemeral range: keep the tests'
+# own outgoing connections off them (a private server started later in the
+# run could not bind a port such a connection holds).
+bash scripts/services.sh reserve-ports
 trap 'log "stopping services"; bash scripts/services.sh stop || true' EXIT
 bash scripts/services.sh start
 eval "$(bash scripts/services.sh env)"

@@ -26,7 +26,7 @@ import (
 // and error source in the reply) except for the frames: they are written as
 // Arrow IPC by arrowipc.Marshal, straight from the frames' value arrays,
 // instead of data.Frame.MarshalArrow. Chunked queries go to the handler
-// through the SDK's ChunkedDataWriter, as the SDK does.
+// with a writer that encodes their Arrow chunks the same way.
 type DataServer struct {
 	handler backend.Handler
 }
@@ -49,12 +49,12 @@ func (s *DataServer) QueryData(ctx context.Context, req *pluginv2.QueryDataReque
 	return EncodeResponse(parsed.Format, resp)
 }
 
-// QueryChunkedData streams a query's chunks as the SDK's adapter does.
+// QueryChunkedData streams a query's chunks as the SDK's adapter does,
+// except that Arrow chunks are written by arrowipc (chunkWriter), and the
+// handler may send chunks already encoded (EncodedChunkWriter).
 func (s *DataServer) QueryChunkedData(req *pluginv2.QueryChunkedDataRequest, stream grpc.ServerStreamingServer[pluginv2.QueryChunkedDataResponse]) error {
 	parsed := backend.FromProto().QueryChunkedDataRequest(req)
-	w := backend.NewChunkedDataWriter(parsed.Format, func(chunk *pluginv2.QueryChunkedDataResponse) error {
-		return stream.Send(chunk)
-	})
+	w := newChunkWriter(parsed.Format, stream.Send)
 	if err := s.handler.QueryChunkedData(stream.Context(), parsed, w); err != nil {
 		return withErrorSource(err)
 	}
