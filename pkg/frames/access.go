@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // floatGetter returns an accessor reading column values as float64 (ok is
@@ -39,7 +38,7 @@ func floatGetter(c Column) (func(i int) (float64, bool), bool) {
 			if b.IsNull(i) {
 				return 0, false
 			}
-			f, err := strconv.ParseFloat(b.vals[i], 64)
+			f, err := strconv.ParseFloat(b.Value(i), 64)
 			return f, err == nil
 		}, true
 	}
@@ -66,7 +65,7 @@ func numGetter[T number](b *Builder[T]) func(int) (float64, bool) {
 func labelGetter(c Column) (func(i int) string, bool) {
 	switch b := c.(type) {
 	case *Strings:
-		return func(i int) string { return b.vals[i] }, true
+		return b.Value, true
 	case *Builder[bool]:
 		return func(i int) string {
 			if b.IsNull(i) {
@@ -82,12 +81,15 @@ func labelGetter(c Column) (func(i int) string, bool) {
 // numeric column holds epoch seconds, milliseconds, microseconds or
 // nanoseconds, chosen per value by magnitude (see RULES.md).
 func timeGetter(c Column) (func(i int) (int64, bool), bool) {
-	if b, ok := c.(*Builder[time.Time]); ok {
+	if b, ok := c.(*Times); ok {
+		if b.nNull == 0 {
+			return func(i int) (int64, bool) { return b.vals[i], true }, true
+		}
 		return func(i int) (int64, bool) {
 			if b.IsNull(i) {
 				return 0, false
 			}
-			return b.vals[i].UnixNano(), true
+			return b.vals[i], true
 		}, true
 	}
 	get, ok := floatGetter(c)

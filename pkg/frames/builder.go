@@ -2,6 +2,7 @@ package frames
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"time"
 	"unsafe"
@@ -10,7 +11,7 @@ import (
 )
 
 // Column is one column builder of a Table. The concrete types are
-// *Builder[T] for fixed-width values and time, *Strings and *JSONs.
+// *Builder[T] for fixed-width values, *Times, *Strings and *JSONs.
 type Column interface {
 	// Spec describes the column.
 	Spec() ColumnSpec
@@ -203,8 +204,8 @@ func (a *arena) reset() {
 	a.held = int64(cap(a.buf))
 }
 
-// arena holds copied bytes in chunks that are never moved, so strings and
-// raw JSON can point into them.
+// arena holds copied bytes in chunks that are never moved, so raw JSON
+// can point into them.
 type arena struct {
 	buf  []byte
 	held int64
@@ -235,50 +236,286 @@ func (a *arena) copy(p []byte) []byte {
 	return a.buf[n:len(a.buf):len(a.buf)]
 }
 
-// Strings builds a string column. AppendBytes copies driver bytes into an
-// arena instead of allocating one string per value; Append takes a string
-// the driver allocated and counts its bytes (external) as held too.
+// Times builds a time column in Arrow's layout: Unix nanoseconds (int64,
+// the unit of Grafana's time fields) plus the null bitmap, so the column
+// holds 8 bytes a value and nothing the GC must scan. Values are the
+// nanoseconds; Field materialises time.Time values (UTC) for the paths that
+// need a data.Field. Times outside 1677-2262 do not fit in int64
+// nanoseconds: they wrap exactly as the SDK's Arrow encoder (UnixNano)
+// wraps them.
+type Times struct {
+	Builder[int64]
+}
+
+// NewTimes returns an empty time column (tables create theirs with
+// NewTable).
+func NewTimes(spec ColumnSpec) *Times { return &Times{Builder: Builder[int64]{spec: spec}} }
+
+// Append appends a time.
+func (t *Times) Append(v time.Time) { t.Builder.Append(v.UnixNano()) }
+
+// AppendNanos appends a time given as Unix nanoseconds.
+func (t *Times) AppendNanos(ns int64) { t.Builder.Append(ns) }
+
+// Time returns value i (UTC; the zero Unix time for NULL).
+func (t *Times) Time(i int) time.Time { return time.Unix(0, t.vals[i]).UTC() }
+
+// Field converts the column to a []time.Time field, or []*time.Time when it
+// holds a NULL (values in UTC).
+func (t *Times) Field() *data.Field {
+	if t.nNull == 0 {
+		return newField(t.spec.Name, t.times())
+	}
+	return t.nullableField()
+}
+
+func (t *Times) nullableField() *data.Field {
+	vals := t.times()
+	ptrs := make([]*time.Time, len(vals))
+	for i := range vals {
+		if !t.IsNull(i) {
+			ptrs[i] = &vals[i]
+		}
+	}
+	return newField(t.spec.Name, ptrs)
+}
+
+func (t *Times) times() []time.Time {
+	out := make([]time.Time, len(t.vals))
+	for i, ns := range t.vals {
+		out[i] = time.Unix(0, ns).UTC()
+	}
+	return out
+}
+
+// maxTextBytes is what one text column may hold: Arrow's string offsets
+// are int32.
+const maxTextBytes = 1<<31 - 1
+
+// Strings builds a text column in Arrow's layout: int32 offsets (Len+1 of
+// them) into one data buffer, plus the null bitmap. Append and AppendBytes
+// copy the value's bytes into the buffer; no string is allocated per value.
+// Value returns a view of the buffer. Field materialises a []string field
+// whose strings are views of the buffer (no copy of the bytes): the bytes
+// of committed values are never overwritten, except by a chunked table's
+// refill after a flush.
 type Strings struct {
-	Builder[string]
-	arena arena
-	// external is the bytes of the strings given to Append. After a cut
-	// at a cap it stays an upper bound.
-	external int64
+	spec    ColumnSpec
+	offsets []int32 // offsets[0] = 0; value i is data[offsets[i]:offsets[i+1]]
+	data    []byte
+	nulls   []uint64
+	nNull   int
+	limit   int
+	// overflow is set when the bytes passed maxTextBytes (the values
+	// past it are appended empty); Table.Commit reports it.
+	overflow bool
 }
 
-// Append appends a string, counting its bytes in SizeBytes.
+// NewStrings returns an empty text column (tables create theirs with
+// NewTable).
+func NewStrings(spec ColumnSpec) *Strings { return &Strings{spec: spec} }
+
+// Spec describes the column.
+func (s *Strings) Spec() ColumnSpec { return s.spec }
+
+// Len is the number of values appended.
+func (s *Strings) Len() int {
+	if len(s.offsets) == 0 {
+		return 0
+	}
+	return len(s.offsets) - 1
+}
+
+// NullCount is the number of NULLs.
+func (s *Strings) NullCount() int { return s.nNull }
+
+// Append appends a copy of the string's bytes.
 func (s *Strings) Append(v string) {
-	s.external += int64(len(v))
-	s.Builder.Append(v)
+	if s.appendEnd(len(v)) {
+		s.data = append(s.data, v...)
+	}
 }
 
-// AppendBytes appends a copy of p as a string.
+// AppendBytes appends a copy of p.
 func (s *Strings) AppendBytes(p []byte) {
-	c := s.arena.copy(p)
-	if len(c) == 0 {
-		s.Builder.Append("")
+	if s.appendEnd(len(p)) {
+		s.data = append(s.data, p...)
+	}
+}
+
+// appendEnd adds the end offset of a value of n bytes the caller then
+// appends; false (the value stays empty) once the column would pass
+// maxTextBytes.
+func (s *Strings) appendEnd(n int) bool {
+	if len(s.offsets) == 0 {
+		s.offsets = append(s.offsets, 0)
+	}
+	if len(s.offsets) == cap(s.offsets) {
+		s.growOffsets(1)
+	}
+	end := len(s.data) + n
+	if s.overflow || end > maxTextBytes {
+		s.overflow = true
+		s.offsets = append(s.offsets, int32(len(s.data)))
+		return false
+	}
+	s.offsets = append(s.offsets, int32(end))
+	return true
+}
+
+// AppendNull appends a NULL (an empty value, marked in the bitmap).
+func (s *Strings) AppendNull() {
+	i := s.Len()
+	s.appendEnd(0)
+	w := i >> 6
+	for len(s.nulls) <= w {
+		s.nulls = append(s.nulls, 0)
+	}
+	s.nulls[w] |= 1 << (uint(i) & 63)
+	s.nNull++
+}
+
+// IsNull reports whether value i is NULL.
+func (s *Strings) IsNull(i int) bool {
+	w := i >> 6
+	return w < len(s.nulls) && s.nulls[w]&(1<<(uint(i)&63)) != 0
+}
+
+// Value returns value i ("" for NULL), a view of the column's buffer.
+func (s *Strings) Value(i int) string {
+	a, b := s.offsets[i], s.offsets[i+1]
+	if a == b {
+		return ""
+	}
+	return unsafe.String(&s.data[a], int(b-a))
+}
+
+// Bytes returns value i's bytes (a view of the column's buffer).
+func (s *Strings) Bytes(i int) []byte {
+	return s.data[s.offsets[i]:s.offsets[i+1]:s.offsets[i+1]]
+}
+
+// Reserve makes room for n more values without reallocating the offsets.
+func (s *Strings) Reserve(n int) {
+	if len(s.offsets) == 0 {
+		s.offsets = make([]int32, 1, min(n+1, s.capLimit(n+1)))
 		return
 	}
-	s.Builder.Append(unsafe.String(&c[0], len(c)))
+	if cap(s.offsets)-len(s.offsets) < n {
+		s.growOffsets(n)
+	}
 }
 
-// SizeBytes approximates the heap the column holds: the string headers,
-// the arena and the bytes of strings appended with Append.
-func (s *Strings) SizeBytes() int64 { return s.Builder.SizeBytes() + s.arena.held + s.external }
+func (s *Strings) capLimit(c int) int {
+	if s.limit > 0 && c > s.limit+1 {
+		return s.limit + 1
+	}
+	return c
+}
+
+// growOffsets doubles the offsets' capacity (at least n more), never past
+// the row cap.
+func (s *Strings) growOffsets(n int) {
+	c := cap(s.offsets) * 2
+	if c < 257 {
+		c = 257
+	}
+	if need := len(s.offsets) + n; c < need {
+		c = need
+	}
+	c = max(s.capLimit(c), len(s.offsets)+n)
+	no := make([]int32, len(s.offsets), c)
+	copy(no, s.offsets)
+	s.offsets = no
+}
+
+func (s *Strings) setLimit(maxRows int) { s.limit = maxRows }
+
+func (s *Strings) truncate(n int) {
+	if n >= s.Len() {
+		return
+	}
+	for i := n; i < s.Len(); i++ {
+		if s.IsNull(i) {
+			s.nNull--
+		}
+	}
+	s.offsets = s.offsets[:n+1]
+	s.data = s.data[:s.offsets[n]]
+	if w := (n + 63) >> 6; w < len(s.nulls) {
+		s.nulls = s.nulls[:w]
+	}
+	if n&63 != 0 && len(s.nulls) > 0 && len(s.nulls) == (n+63)>>6 {
+		s.nulls[len(s.nulls)-1] &= (1 << (uint(n) & 63)) - 1
+	}
+	if len(s.data) <= maxTextBytes {
+		s.overflow = false
+	}
+}
 
 func (s *Strings) reset() {
-	clear(s.vals) // drop the strings the driver allocated
-	s.Builder.reset()
-	s.arena.reset()
-	s.external = 0
+	clear(s.nulls)
+	s.nulls, s.nNull, s.overflow = s.nulls[:0], 0, false
+	if len(s.offsets) > 0 {
+		s.offsets = s.offsets[:1]
+	}
+	s.data = s.data[:0]
 }
 
+// SizeBytes approximates the heap the column holds.
+func (s *Strings) SizeBytes() int64 {
+	return int64(cap(s.offsets))*4 + int64(cap(s.data)) + int64(len(s.nulls))*8
+}
+
+// textHeader is what the byte cap counts per text value besides its bytes:
+// a string header, what each value takes in a data.Field (the column itself
+// holds a 4-byte offset). Counting it keeps the caps' cut points those of
+// the columns before they were Arrow-layout.
+const textHeader = int64(unsafe.Sizeof(""))
+
+// valueBytes is what values [from, to) hold as the caps count them: a
+// string header each plus their bytes.
 func (s *Strings) valueBytes(from, to int) int64 {
-	n := s.Builder.valueBytes(from, to)
-	for _, v := range s.vals[from:to] {
-		n += int64(len(v))
+	if to <= from {
+		return 0
 	}
-	return n
+	return int64(to-from)*textHeader + int64(s.offsets[to]-s.offsets[from])
+}
+
+// Field converts the column to a []string field, or []*string when it
+// holds a NULL; the strings are views of the column's buffer.
+func (s *Strings) Field() *data.Field {
+	if s.nNull == 0 {
+		return newField(s.spec.Name, s.strings())
+	}
+	return s.nullableField()
+}
+
+func (s *Strings) nullableField() *data.Field {
+	vals := s.strings()
+	ptrs := make([]*string, len(vals))
+	for i := range vals {
+		if !s.IsNull(i) {
+			ptrs[i] = &vals[i]
+		}
+	}
+	return newField(s.spec.Name, ptrs)
+}
+
+func (s *Strings) strings() []string {
+	out := make([]string, s.Len())
+	for i := range out {
+		out[i] = s.Value(i)
+	}
+	return out
+}
+
+// checkOverflow reports a column that passed maxTextBytes.
+func (s *Strings) checkOverflow() error {
+	if !s.overflow {
+		return nil
+	}
+	return fmt.Errorf("frames: text column %q holds more than %d bytes, the most one Arrow column can; set a byte cap (maxResultBytes) or select fewer rows", s.spec.Name, maxTextBytes)
 }
 
 // JSONs builds a JSON column (json.RawMessage); NULL becomes a nil message,
@@ -347,10 +584,10 @@ func newColumn(spec ColumnSpec, numericAsFloat bool) Column {
 	case StoreBool:
 		return NewBuilder[bool](spec)
 	case StoreTime:
-		return NewBuilder[time.Time](spec)
+		return NewTimes(spec)
 	case StoreJSON:
 		return &JSONs{Builder: Builder[json.RawMessage]{spec: spec}}
 	default:
-		return &Strings{Builder: Builder[string]{spec: spec}}
+		return NewStrings(spec)
 	}
 }

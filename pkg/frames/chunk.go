@@ -65,7 +65,9 @@ func ChunkFrame(t *Table, opts ShapeOptions, rowOffset int64) (*data.Frame, erro
 func nullableColumnField(c Column) *data.Field {
 	switch b := c.(type) {
 	case *Strings:
-		return nullableField(&b.Builder)
+		return b.nullableField()
+	case *Times:
+		return b.nullableField()
 	case *JSONs:
 		return b.Field()
 	case interface{ nullableField() *data.Field }:

@@ -33,7 +33,7 @@ func fillChunked(t *testing.T, opts TableOptions, pages []int, w int, flushErr e
 				run.nulls = append(run.nulls, ids.Values()[i])
 				continue
 			}
-			run.texts = append(run.texts, strings.Clone(texts.Values()[i])) // the arena is reused after Flush
+			run.texts = append(run.texts, strings.Clone(texts.Value(i))) // the buffer is reused after Flush
 		}
 	}
 	opts.Chunk.Flush = func(tb *Table) error {

@@ -16,7 +16,7 @@ import (
 // every 5th row, value with a NULL every 4th) in pages of page rows.
 func fillLogTable(t *testing.T, tb *frames.Table, n, page int) {
 	t.Helper()
-	ts := tb.Column(0).(*frames.Builder[time.Time])
+	ts := tb.Column(0).(*frames.Times)
 	level := tb.Column(1).(*frames.Strings)
 	msg := tb.Column(2).(*frames.Strings)
 	val := tb.Column(3).(*frames.Builder[float64])

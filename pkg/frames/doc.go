@@ -7,7 +7,7 @@
 //     [ColumnSpec] with a [TypeMap] (a declarative table of [TypeRule]s).
 //  2. t := NewTable(specs, TableOptions{MaxRows: plan.RowCap, ...}).
 //  3. Once, before the first row, take each column's typed builder by type
-//     assertion on t.Column(i): *Builder[int64], *Builder[time.Time], *Strings,
+//     assertion on t.Column(i): *Builder[int64], *Times, *Strings,
 //     *JSONs, ... ([Storage] says which builder a kind uses).
 //  4. For each row (or block of rows) while t.Room() > 0: append exactly one
 //     value (Append / AppendBytes) or AppendNull to every column, then
@@ -18,11 +18,16 @@
 //     (table, time series wide/long/multi, logs, annotations); SetMeta adds
 //     the executed SQL, statistics and plan steps.
 //
-// Builders grow by doubling (never past the row cap) and hand their value
-// slices to the data.Field without copying: a column with no nulls becomes a
-// plain []T field, a column with nulls a []*T field whose pointers point into
-// the one value array. Strings and JSON copied from driver buffers go into a
-// chunked arena, so a million short strings cost a handful of allocations.
+// Columns hold their values in Arrow's layout: fixed-width values in one
+// array, time as int64 Unix nanoseconds (Grafana's unit), text as int32
+// offsets into one byte buffer, NULLs in a bitmap allocated at the first
+// NULL. A million short strings cost a handful of allocations and nothing
+// the GC scans. Builders grow by doubling (never past the row cap).
+// Column.Field hands a fixed-width value slice to the data.Field without
+// copying (a column with nulls becomes a []*T field whose pointers point
+// into the one value array); time and text fields are materialised
+// ([]time.Time, []string viewing the text buffer). arrowipc.MarshalTable
+// encodes a table's columns as Arrow IPC straight from their buffers.
 //
 // The time-series detection rules live in RULES.md.
 package frames

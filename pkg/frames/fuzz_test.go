@@ -37,7 +37,7 @@ func FuzzShape(f *testing.F) {
 					continue
 				}
 				switch b := c.(type) {
-				case *Builder[time.Time]:
+				case *Times:
 					b.Append(time.Unix(0, v%(1<<60)))
 				case *Builder[int64]:
 					b.Append(v)

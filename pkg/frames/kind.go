@@ -76,7 +76,7 @@ const (
 	StoreFloat64                    // *Builder[float64]
 	StoreBool                       // *Builder[bool]
 	StoreString                     // *Strings
-	StoreTime                       // *Builder[time.Time]
+	StoreTime                       // *Times
 	StoreJSON                       // *JSONs
 )
 

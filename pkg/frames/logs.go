@@ -87,7 +87,7 @@ func logFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 		case labelsJSON != nil && !labelsJSON.IsNull(int(r)):
 			raw = labelsJSON.vals[r]
 		case labelsText != nil && !labelsText.IsNull(int(r)):
-			raw = []byte(labelsText.vals[r])
+			raw = labelsText.Bytes(int(r))
 		}
 		if len(raw) > 0 {
 			var obj map[string]any
@@ -161,18 +161,18 @@ func annotationFrames(t *Table, opts ShapeOptions) ([]*data.Frame, error) {
 		endAt, _ = timeGetter(t.cols[endCol])
 	}
 	rows := make([]int32, 0, t.rows)
-	start := NewBuilder[time.Time](ColumnSpec{Name: "time", Kind: KindTime})
-	end := NewBuilder[time.Time](ColumnSpec{Name: "timeEnd", Kind: KindTime})
+	start := NewTimes(ColumnSpec{Name: "time", Kind: KindTime})
+	end := NewTimes(ColumnSpec{Name: "timeEnd", Kind: KindTime})
 	for i := 0; i < t.rows; i++ {
 		v, ok := timeAt(i)
 		if !ok {
 			continue
 		}
 		rows = append(rows, int32(i))
-		start.Append(time.Unix(0, v).UTC())
+		start.AppendNanos(v)
 		if endAt != nil {
 			if e, ok := endAt(i); ok {
-				end.Append(time.Unix(0, e).UTC())
+				end.AppendNanos(e)
 			} else {
 				end.AppendNull()
 			}
@@ -238,7 +238,7 @@ func stringField(c Column, rows []int32, name string) *data.Field {
 		}
 		switch b := c.(type) {
 		case *Strings:
-			out.Append(b.vals[r])
+			out.Append(b.Value(int(r)))
 		case *JSONs:
 			out.Append(string(b.vals[r]))
 		default:
@@ -270,7 +270,7 @@ func tagsField(c Column, rows []int32) *data.Field {
 			}
 			out.Append(strings.Join(parts, ","))
 		case *Strings:
-			out.Append(b.vals[r])
+			out.Append(b.Value(int(r)))
 		default:
 			out.Append("")
 		}

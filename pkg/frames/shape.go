@@ -88,7 +88,24 @@ func TableFrame(t *Table, name string) *data.Frame {
 	for _, c := range t.cols {
 		f.Fields = append(f.Fields, c.Field())
 	}
-	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: data.FrameTypeVersion{0, 1}, PreferredVisualization: data.VisTypeTable}
+	f.Meta = tableMeta()
+	return f
+}
+
+func tableMeta() *data.FrameMeta {
+	return &data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: data.FrameTypeVersion{0, 1}, PreferredVisualization: data.VisTypeTable}
+}
+
+// TableFrameHead is the frame Shape returns for the table format, without
+// its fields: its name and meta, with the table's notices. Its fields are
+// the table's columns; arrowipc.MarshalTable encodes the two together
+// straight from the columns' buffers, with no data.Field in between.
+func TableFrameHead(t *Table, name string) *data.Frame {
+	f := data.NewFrame(name)
+	f.Meta = tableMeta()
+	for _, n := range t.notices {
+		f.Meta.Notices = appendNotice(f.Meta.Notices, n)
+	}
 	return f
 }
 

@@ -40,7 +40,7 @@ func build(t *testing.T, specs []ColumnSpec, rows []row, opts TableOptions) *Tab
 				b.Append(int64(v.(int)))
 			case *Builder[float64]:
 				b.Append(v.(float64))
-			case *Builder[time.Time]:
+			case *Times:
 				b.Append(v.(time.Time))
 			case *Strings:
 				b.Append(v.(string))
@@ -263,7 +263,7 @@ func BenchmarkShapeHighCardinality(b *testing.B) {
 	for _, format := range []sqlplan.Format{sqlplan.FormatTimeSeries, sqlplan.FormatTimeSeriesMulti, sqlplan.FormatTimeSeriesLong} {
 		b.Run(string(format), func(b *testing.B) {
 			tb := NewTable(specs, TableOptions{})
-			tc, hc, vc := tb.Column(0).(*Builder[time.Time]), tb.Column(1).(*Strings), tb.Column(2).(*Builder[float64])
+			tc, hc, vc := tb.Column(0).(*Times), tb.Column(1).(*Strings), tb.Column(2).(*Builder[float64])
 			for p := 0; p < points; p++ {
 				for s := 0; s < series; s++ {
 					tc.Append(at(p))
@@ -291,7 +291,7 @@ func BenchmarkBuilders(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		tb := NewTable([]ColumnSpec{timeCol, hostCol, valueCol, {Name: "n", Kind: KindInt64}}, TableOptions{MaxRows: 1_000_000})
-		tc, hc := tb.Column(0).(*Builder[time.Time]), tb.Column(1).(*Strings)
+		tc, hc := tb.Column(0).(*Times), tb.Column(1).(*Strings)
 		vc, nc := tb.Column(2).(*Builder[float64]), tb.Column(3).(*Builder[int64])
 		for i := 0; i < 1_000_000; i++ {
 			tc.Append(t0)

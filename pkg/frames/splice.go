@@ -3,7 +3,6 @@ package frames
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 )
 
 // Part is a run of a table's rows chosen by their time: the rows whose
@@ -94,8 +93,12 @@ func appendRows(dst, src Column, rows []int) error {
 		return appendTyped(dst, s, rows)
 	case *Builder[bool]:
 		return appendTyped(dst, s, rows)
-	case *Builder[time.Time]:
-		return appendTyped(dst, s, rows)
+	case *Times:
+		d, ok := dst.(*Times)
+		if !ok {
+			return fmt.Errorf("storage differs")
+		}
+		return appendTyped(&d.Builder, &s.Builder, rows)
 	case *Strings:
 		d, ok := dst.(*Strings)
 		if !ok {
@@ -105,10 +108,10 @@ func appendRows(dst, src Column, rows []int) error {
 			if s.IsNull(r) {
 				d.AppendNull()
 			} else {
-				d.Append(s.vals[r])
+				d.AppendBytes(s.Bytes(r))
 			}
 		}
-		return nil
+		return d.checkOverflow()
 	case *JSONs:
 		d, ok := dst.(*JSONs)
 		if !ok {

@@ -12,9 +12,9 @@ func spliceTable(t *testing.T, times []time.Time, ns []int64) *Table {
 	tb := NewTable([]ColumnSpec{{Name: "time", Kind: KindTime}, {Name: "n", Kind: KindInt64}}, TableOptions{})
 	for i, ts := range times {
 		if ts.IsZero() {
-			tb.Column(0).(*Builder[time.Time]).AppendNull()
+			tb.Column(0).(*Times).AppendNull()
 		} else {
-			tb.Column(0).(*Builder[time.Time]).Append(ts)
+			tb.Column(0).(*Times).Append(ts)
 		}
 		tb.Column(1).(*Builder[int64]).Append(ns[i])
 	}

@@ -185,6 +185,11 @@ func (t *Table) Commit(n int) error {
 			t.cutTo(t.rows)
 			return fmt.Errorf("frames: column %q has %d values, want %d (engine appended an incomplete row)", c.Spec().Name, c.Len(), want)
 		}
+		if s, ok := c.(*Strings); ok && s.overflow {
+			err := s.checkOverflow()
+			t.cutTo(t.rows)
+			return err
+		}
 	}
 	keep, rowCut := want, false
 	if t.opts.MaxRows > 0 && t.flushed+int64(want) > t.opts.MaxRows {

@@ -8,7 +8,7 @@ func TestSizeHintIsBoundedByTheCap(t *testing.T) {
 	if c := cap(tb.Column(0).(*Builder[int64]).vals); c != 100 {
 		t.Fatalf("cap %d, want 100", c)
 	}
-	if c := cap(tb.Column(1).(*Strings).vals); c != 100 {
+	if c := cap(tb.Column(1).(*Strings).offsets); c != 101 {
 		t.Fatalf("strings cap %d", c)
 	}
 	if c := cap(tb.Column(2).(*JSONs).vals); c != 100 {

@@ -255,10 +255,28 @@ func gather(c Column, rows []int32) *data.Field {
 		return gatherB(b, rows)
 	case *Builder[bool]:
 		return gatherB(b, rows)
-	case *Builder[time.Time]:
-		return gatherB(b, rows)
+	case *Times:
+		out := NewTimes(b.spec)
+		out.Reserve(len(rows))
+		for _, r := range rows {
+			if b.IsNull(int(r)) {
+				out.AppendNull()
+			} else {
+				out.AppendNanos(b.vals[r])
+			}
+		}
+		return out.Field()
 	case *Strings:
-		return gatherB(&b.Builder, rows)
+		out := NewStrings(b.spec)
+		out.Reserve(len(rows))
+		for _, r := range rows {
+			if b.IsNull(int(r)) {
+				out.AppendNull()
+			} else {
+				out.AppendBytes(b.Bytes(int(r)))
+			}
+		}
+		return out.Field()
 	case *JSONs:
 		out := make([]json.RawMessage, len(rows))
 		for i, r := range rows {

@@ -36,9 +36,16 @@ var _ pluginv2.DataServer = (*DataServer)(nil)
 // NewDataServer serves QueryData (and QueryChunkedData) with h.
 func NewDataServer(h backend.Handler) *DataServer { return &DataServer{handler: h} }
 
-// QueryData runs the request and encodes its frames directly.
+// QueryData runs the request and encodes its frames directly. For an Arrow
+// request the context carries a directFrames record: the Service then
+// leaves table-format results in their tables, and they are encoded
+// straight from the column buffers.
 func (s *DataServer) QueryData(ctx context.Context, req *pluginv2.QueryDataRequest) (*pluginv2.QueryDataResponse, error) {
 	parsed := backend.FromProto().QueryDataRequest(req)
+	var direct *directFrames
+	if parsed.Format == backend.DataFrameFormat_ARROW {
+		ctx, direct = withDirectFrames(ctx)
+	}
 	resp, err := s.handler.QueryData(ctx, parsed)
 	if err != nil {
 		return nil, withErrorSource(err)
@@ -46,7 +53,7 @@ func (s *DataServer) QueryData(ctx context.Context, req *pluginv2.QueryDataReque
 	if resp == nil {
 		return nil, errors.New("both response and error are nil, but one must be provided")
 	}
-	return EncodeResponse(parsed.Format, resp)
+	return encodeResponse(parsed.Format, resp, direct)
 }
 
 // QueryChunkedData streams a query's chunks as the SDK's adapter does,
@@ -65,6 +72,12 @@ func (s *DataServer) QueryChunkedData(req *pluginv2.QueryChunkedDataRequest, str
 // conversion for everything but the Arrow frames, which arrowipc writes.
 // JSON-format requests take the SDK's path entirely.
 func EncodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataResponse) (*pluginv2.QueryDataResponse, error) {
+	return encodeResponse(format, resp, nil)
+}
+
+// encodeResponse is EncodeResponse; the frames recorded in direct are
+// written from their tables.
+func encodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataResponse, direct *directFrames) (*pluginv2.QueryDataResponse, error) {
 	if format != backend.DataFrameFormat_ARROW {
 		return backend.ToProto().QueryDataResponse(format, resp)
 	}
@@ -79,9 +92,17 @@ func EncodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataRespo
 				f.RefID = refID
 			}
 		}
-		b, err := arrowipc.MarshalFrames(dr.Frames)
-		if err != nil {
-			return nil, fmt.Errorf("encoding the frames of %s: %w", refID, err)
+		b := make([][]byte, len(dr.Frames))
+		for i, f := range dr.Frames {
+			var err error
+			if t := direct.table(f); t != nil {
+				b[i], err = arrowipc.MarshalTable(f, t)
+			} else {
+				b[i], err = arrowipc.Marshal(f)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("encoding the frames of %s: %w", refID, err)
+			}
 		}
 		encoded[refID] = b
 		dr.Frames = nil

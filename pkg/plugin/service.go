@@ -60,7 +60,10 @@ type Service struct {
 	// shared is the two-level cache of encoded results (local, then
 	// Redis) when cacheRedisURL is set; the table cache then only
 	// coalesces identical executions.
-	shared  *sharedLevel
+	shared *sharedLevel
+	// chunks keeps chunked answers as their encoded chunks: the shared
+	// level's local cache when there is one, else a cache of its own.
+	chunks  *cache.Cache[[]byte]
 	deps    Deps
 	secrets []string
 	planner sqlplan.Planner // keeps its buffers between queries
@@ -120,6 +123,11 @@ func newService(cfg Config, eng engine.Engine, deps Deps, sl *sharedLevel) *Serv
 		ttl = 0 // the shared level keeps the encoded frames; tables are only coalesced
 	}
 	s.cache = cache.New[*result](ttl, cfg.CacheMaxBytes)
+	if sl != nil {
+		s.chunks = sl.local
+	} else {
+		s.chunks = cache.New[[]byte](time.Duration(*cfg.CacheTTL), cfg.CacheMaxBytes)
+	}
 	s.incr = cache.New[*incrState](incrementalStateTTL, cfg.CacheMaxBytes)
 	s.secrets = secretValues(cfg.Secrets)
 	return s
@@ -402,7 +410,7 @@ func (s *Service) runCached(ctx context.Context, q Query, plan *sqlplan.Plan, op
 	}
 	s.incrementalStep(plan, r, outcome == cache.Hit)
 	res.Stats = r.stats
-	fr, err := s.shape(r, plan, q, outcome == cache.Hit)
+	fr, err := s.shapeWith(r, plan, q, outcome == cache.Hit, directFramesFrom(ctx))
 	if err != nil {
 		return err
 	}
@@ -452,6 +460,13 @@ func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.Q
 
 // shape builds the frames of one query from a (possibly shared) result.
 func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (data.Frames, error) {
+	return s.shapeWith(r, plan, q, cacheHit, nil)
+}
+
+// shapeWith is shape; with a direct record (see directFrames), a
+// table-format frame is only its head, its values staying in the table
+// until the response is encoded.
+func (s *Service) shapeWith(r *result, plan *sqlplan.Plan, q Query, cacheHit bool, direct *directFrames) (data.Frames, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var (
@@ -465,7 +480,14 @@ func (s *Service) shape(r *result, plan *sqlplan.Plan, q Query, cacheHit bool) (
 		if format == FormatAuto {
 			format = frames.AutoFormat(r.table)
 		}
-		fr, err = frames.Shape(r.table, shapeOptions(q, plan, format))
+		opts := shapeOptions(q, plan, format)
+		if direct != nil && (opts.Format == "" || opts.Format == sqlplan.FormatTable) {
+			head := frames.TableFrameHead(r.table, opts.Name)
+			direct.add(head, r.table)
+			fr = data.Frames{head}
+		} else {
+			fr, err = frames.Shape(r.table, opts)
+		}
 	}
 	if err != nil {
 		return nil, err

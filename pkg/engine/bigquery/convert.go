@@ -191,7 +191,7 @@ func newWriter(col frames.Column, f *bqv2.TableFieldSchema, numericAsFloat bool)
 			return nil
 		}, nil
 	case frames.KindTime:
-		b, ok := col.(*frames.Builder[time.Time])
+		b, ok := col.(*frames.Times)
 		if !ok {
 			return nil, builderMismatch(col, f)
 		}

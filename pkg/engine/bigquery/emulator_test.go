@@ -387,10 +387,10 @@ func rowsOf(t *frames.Table) []string {
 				fmt.Fprintf(&b, "%v|", col.Values()[r])
 			case *frames.Builder[bool]:
 				fmt.Fprintf(&b, "%v|", col.Values()[r])
-			case *frames.Builder[time.Time]:
-				fmt.Fprintf(&b, "%s|", col.Values()[r].Format(time.RFC3339Nano))
+			case *frames.Times:
+				fmt.Fprintf(&b, "%s|", col.Time(r).Format(time.RFC3339Nano))
 			case *frames.Strings:
-				fmt.Fprintf(&b, "%q|", col.Values()[r])
+				fmt.Fprintf(&b, "%q|", col.Value(r))
 			case *frames.JSONs:
 				fmt.Fprintf(&b, "%s|", col.Values()[r])
 			}

@@ -167,7 +167,7 @@ func appendArrow(col frames.Column, arr arrow.Array, n int, f *bqv2.TableFieldSc
 				b.Append(a.Value(i))
 			}
 		}
-	case *frames.Builder[time.Time]:
+	case *frames.Times:
 		b.Reserve(n)
 		for i := 0; i < n; i++ {
 			if arr.IsNull(i) {
@@ -176,7 +176,7 @@ func appendArrow(col frames.Column, arr arrow.Array, n int, f *bqv2.TableFieldSc
 			}
 			switch a := arr.(type) {
 			case *array.Timestamp:
-				b.Append(a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC())
+				b.AppendNanos(int64(a.Value(i)) * int64(a.DataType().(*arrow.TimestampType).Unit.Multiplier()))
 			case *array.Date32:
 				b.Append(a.Value(i).ToTime())
 			default:

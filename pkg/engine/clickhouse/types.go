@@ -130,8 +130,8 @@ func prim[T any](b *frames.Builder[T], nullable bool, conv func(T) T) target {
 	return target{p, func() error { b.Append(*p); return nil }}
 }
 
-// text is prim for a string column: it appends through Strings.Append,
-// which counts the bytes of the strings the driver allocated.
+// text is prim for a string column: Strings.Append copies the string's
+// bytes into the column's buffer.
 func text(b *frames.Strings, nullable bool, conv func(string) string) target {
 	if conv == nil {
 		conv = func(s string) string { return s }
@@ -151,7 +151,23 @@ func text(b *frames.Strings, nullable bool, conv func(string) string) target {
 	return target{p, func() error { b.Append(conv(*p)); return nil }}
 }
 
-func utc(t time.Time) time.Time { return t.UTC() }
+// timeTarget scans a time.Time (or *time.Time) and appends its Unix
+// nanoseconds.
+func timeTarget(b *frames.Times, nullable bool) target {
+	if nullable {
+		p := new(*time.Time)
+		return target{p, func() error {
+			if *p == nil {
+				b.AppendNull()
+			} else {
+				b.Append(**p)
+			}
+			return nil
+		}}
+	}
+	p := new(time.Time)
+	return target{p, func() error { b.Append(*p); return nil }}
+}
 
 func trimNUL(s string) string { return strings.TrimRight(s, "\x00") }
 
@@ -181,8 +197,8 @@ func newTarget(ct driver.ColumnType, col frames.Column) (target, error) {
 		return prim(b, nullable, nil), nil
 	case *frames.Builder[bool]:
 		return prim(b, nullable, nil), nil
-	case *frames.Builder[time.Time]:
-		return prim(b, nullable, utc), nil
+	case *frames.Times:
+		return timeTarget(b, nullable), nil
 	case *frames.Builder[float64]:
 		if spec.Kind == frames.KindNumeric {
 			return decimalTarget(ct, nullable, func(d decimal.Decimal) { b.Append(d.InexactFloat64()) }, b.AppendNull)

@@ -144,7 +144,7 @@ func newWriter(col frames.Column, numericAsFloat bool) (writer, error) {
 	case frames.KindFloat64:
 		w, ok = typed[float64](col)
 	case frames.KindTime:
-		w, ok = typed[time.Time](col)
+		w, ok = timeWriter(col)
 	case frames.KindNumeric:
 		if numericAsFloat {
 			w, ok = numericFloatWriter(col)
@@ -215,6 +215,28 @@ func numericFloatWriter(col frames.Column) (writer, bool) {
 			b.AppendNull()
 			return typeError(spec, v)
 		}
+		return nil
+	}, true
+}
+
+// timeWriter appends a time.Time driver value to a *Times column.
+func timeWriter(col frames.Column) (writer, bool) {
+	b, ok := col.(*frames.Times)
+	if !ok {
+		return nil, false
+	}
+	spec := col.Spec()
+	return func(v driver.Value) error {
+		if v == nil {
+			b.AppendNull()
+			return nil
+		}
+		x, ok := v.(time.Time)
+		if !ok {
+			b.AppendNull()
+			return typeError(spec, v)
+		}
+		b.Append(x)
 		return nil
 	}, true
 }

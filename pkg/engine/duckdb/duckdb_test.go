@@ -80,10 +80,10 @@ func dumpTable(t *frames.Table) string {
 				fmt.Fprintf(&b, "float64 %v\n", col.Values()[r])
 			case *frames.Builder[bool]:
 				fmt.Fprintf(&b, "bool %v\n", col.Values()[r])
-			case *frames.Builder[time.Time]:
-				fmt.Fprintf(&b, "time %s\n", col.Values()[r].Format(time.RFC3339Nano))
+			case *frames.Times:
+				fmt.Fprintf(&b, "time %s\n", col.Time(r).Format(time.RFC3339Nano))
 			case *frames.Strings:
-				fmt.Fprintf(&b, "string %q\n", col.Values()[r])
+				fmt.Fprintf(&b, "string %q\n", col.Value(r))
 			case *frames.JSONs:
 				fmt.Fprintf(&b, "json %s\n", col.Values()[r])
 			default:

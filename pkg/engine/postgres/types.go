@@ -127,7 +127,7 @@ func newDecoder(ct columnType, col frames.Column) (decoder, error) {
 			}, nil
 		}
 		return floatDecoder(b, spec, binaryFmt, 8, func(p []byte) float64 { return math.Float64frombits(binary.BigEndian.Uint64(p)) }), nil
-	case *frames.Builder[time.Time]:
+	case *frames.Times:
 		return timeDecoder(b, ct, binaryFmt), nil
 	case *frames.Strings:
 		return stringDecoder(b, ct, binaryFmt), nil
@@ -195,7 +195,7 @@ func floatDecoder[T float32 | float64](b *frames.Builder[T], spec frames.ColumnS
 	}
 }
 
-func timeDecoder(b *frames.Builder[time.Time], ct columnType, binaryFmt bool) decoder {
+func timeDecoder(b *frames.Times, ct columnType, binaryFmt bool) decoder {
 	date := ct.name == "date"
 	return func(src []byte) error {
 		if src == nil {
@@ -220,7 +220,7 @@ func timeDecoder(b *frames.Builder[time.Time], ct columnType, binaryFmt bool) de
 				b.AppendNull()
 				return nil
 			}
-			b.Append(time.Unix(pgEpoch+int64(d)*86400, 0).UTC())
+			b.AppendNanos((pgEpoch + int64(d)*86400) * 1e9)
 			return nil
 		}
 		if len(src) != 8 {
@@ -231,11 +231,9 @@ func timeDecoder(b *frames.Builder[time.Time], ct columnType, binaryFmt bool) de
 			b.AppendNull()
 			return nil
 		}
-		sec, frac := us/1e6, us%1e6
-		if frac < 0 {
-			sec, frac = sec-1, frac+1e6
-		}
-		b.Append(time.Unix(pgEpoch+sec, frac*1000).UTC())
+		// Unix nanoseconds, as time.Unix(…).UnixNano() gives them (both
+		// wrap the same way outside 1677-2262).
+		b.AppendNanos((us + pgEpoch*1e6) * 1000)
 		return nil
 	}
 }

@@ -19,6 +19,7 @@ package arrowipc
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"time"
 	"unsafe"
@@ -28,6 +29,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/bigtent/quarry/pkg/frames"
 )
 
 // Metadata keys of Grafana's Arrow frames (the SDK's wire format).
@@ -73,6 +76,12 @@ func Marshal(f *data.Frame) ([]byte, error) {
 			}
 		}
 	}
+	return write(f, fields, cols, rows, size+2*schemaSize(f))
+}
+
+// write encodes the record batch of cols as an Arrow IPC file with f's
+// name, refId and meta; size is the expected output.
+func write(f *data.Frame, fields []arrow.Field, cols []arrow.Array, rows, size int) ([]byte, error) {
 	tableMeta := map[string]string{keyName: f.Name, keyRefID: f.RefID}
 	if f.Meta != nil {
 		b, err := json.Marshal(f.Meta)
@@ -89,7 +98,7 @@ func Marshal(f *data.Frame) ([]byte, error) {
 	// The schema is written twice (message and footer); 1 KiB more covers it
 	// and the framing for frames of ordinary width.
 	var out bytes.Buffer
-	out.Grow(size + 2*schemaSize(f) + 1024)
+	out.Grow(size + 1024)
 	w, err := ipc.NewFileWriter(&out, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
 		return nil, err
@@ -101,6 +110,90 @@ func Marshal(f *data.Frame) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// MarshalTable encodes the table-format frame of t, as
+// Marshal(frames.Shape(t, table format)) would, straight from the columns'
+// buffers: no data.Field, no per-value copy (only NULL bitmaps, bools and
+// JSON are converted). head gives the frame's name, refId and meta
+// (frames.TableFrameHead); its fields, if any, are ignored. The table must
+// not change until MarshalTable returns.
+func MarshalTable(head *data.Frame, t *frames.Table) ([]byte, error) {
+	rows := t.Len()
+	fields := make([]arrow.Field, t.NumColumns())
+	cols := make([]arrow.Array, t.NumColumns())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	size := schemaSize(head) + 2*128*len(cols)
+	for i, c := range t.Columns() {
+		ac, ok := frames.Arrow(c)
+		if !ok || ac.Len != rows {
+			f := head.EmptyCopy()
+			f.Fields = nil
+			for _, c := range t.Columns() {
+				f.Fields = append(f.Fields, c.Field())
+			}
+			return Marshal(f)
+		}
+		typ, ok := arrowType(ac.Type)
+		if !ok {
+			return nil, fmt.Errorf("arrowipc: column %q: no Arrow type for %s", ac.Name, ac.Type)
+		}
+		var vb *memory.Buffer
+		if ac.Nulls > 0 {
+			vb = memory.NewBufferBytes(ac.Validity)
+		}
+		bufs := []*memory.Buffer{vb}
+		if ac.Offsets != nil {
+			bufs = append(bufs, memory.NewBufferBytes(ac.Offsets))
+		}
+		bufs = append(bufs, memory.NewBufferBytes(ac.Values))
+		cols[i] = makeArray(typ, rows, bufs, ac.Nulls)
+		fields[i] = arrow.Field{Name: ac.Name, Type: typ, Nullable: ac.Type.Nullable(),
+			Metadata: arrow.MetadataFrom(map[string]string{keyTSType: tsType(ac.Type)})}
+		size += len(ac.Validity) + len(ac.Offsets) + len(ac.Values) + 3*8
+	}
+	return write(head, fields, cols, rows, size)
+}
+
+// arrowType is the Arrow type the SDK writes for a field type.
+func arrowType(t data.FieldType) (arrow.DataType, bool) {
+	switch t.NonNullableType() {
+	case data.FieldTypeInt8:
+		return arrow.PrimitiveTypes.Int8, true
+	case data.FieldTypeInt16:
+		return arrow.PrimitiveTypes.Int16, true
+	case data.FieldTypeInt32:
+		return arrow.PrimitiveTypes.Int32, true
+	case data.FieldTypeInt64:
+		return arrow.PrimitiveTypes.Int64, true
+	case data.FieldTypeUint8:
+		return arrow.PrimitiveTypes.Uint8, true
+	case data.FieldTypeUint16, data.FieldTypeEnum:
+		return arrow.PrimitiveTypes.Uint16, true
+	case data.FieldTypeUint32:
+		return arrow.PrimitiveTypes.Uint32, true
+	case data.FieldTypeUint64:
+		return arrow.PrimitiveTypes.Uint64, true
+	case data.FieldTypeFloat32:
+		return arrow.PrimitiveTypes.Float32, true
+	case data.FieldTypeFloat64:
+		return arrow.PrimitiveTypes.Float64, true
+	case data.FieldTypeBool:
+		return arrow.FixedWidthTypes.Boolean, true
+	case data.FieldTypeTime:
+		return timestampNS, true
+	case data.FieldTypeString:
+		return arrow.BinaryTypes.String, true
+	case data.FieldTypeJSON:
+		return arrow.BinaryTypes.Binary, true
+	}
+	return nil, false
 }
 
 // schemaSize approximates the bytes of the schema's text.
