@@ -55,7 +55,10 @@ func (c FramesCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.bas
 // copied.
 func (c FramesCodec) Marshal(v any) (mem.BufferSlice, error) {
 	r, ok := v.(*pluginv2.QueryDataResponse)
-	if !ok || c.frameBytes(r) < minZeroCopyFrames {
+	if !ok {
+		return c.base.Marshal(v)
+	}
+	if n, pieces := c.frameBytes(r); n < minZeroCopyFrames && !pieces {
 		return c.base.Marshal(v)
 	}
 	var (
@@ -122,16 +125,22 @@ func (c FramesCodec) Marshal(v any) (mem.BufferSlice, error) {
 	return out, nil
 }
 
-func (c FramesCodec) frameBytes(r *pluginv2.QueryDataResponse) int {
-	n := 0
+// frameBytes is the length of r's frames, and whether one is in pieces
+// (those are sent by this codec whatever their size).
+func (c FramesCodec) frameBytes(r *pluginv2.QueryDataResponse) (n int, pieces bool) {
 	for _, dr := range r.Responses {
 		if dr != nil {
 			for _, f := range dr.Frames {
-				n += c.frameLen(f)
+				if segs, ok := c.segs.segments(f); ok {
+					n += segs.Len()
+					pieces = true
+				} else {
+					n += len(f)
+				}
 			}
 		}
 	}
-	return n
+	return n, pieces
 }
 
 // frameLen is the length of the frame f stands for: its own, or its

@@ -100,6 +100,7 @@ func TestFramesCodecSegments(t *testing.T) {
 		"large pieces": {blob(100), big, blob(7), blob(90 << 10), blob(5)},
 		"small pieces": {blob(100), blob(200)},
 		"one piece":    {big},
+		"tiny":         {blob(10), blob(5)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			other := blob(80 << 10)
@@ -129,7 +130,7 @@ func TestFramesCodecSegments(t *testing.T) {
 					shared = true
 				}
 			}
-			if want := name != "small pieces"; shared != want {
+			if want := name != "small pieces" && name != "tiny"; shared != want {
 				t.Fatalf("large piece sent from its own bytes: %v, want %v", shared, want)
 			}
 			runtime.KeepAlive(ph)
@@ -138,4 +139,18 @@ func TestFramesCodecSegments(t *testing.T) {
 	if _, ok := c.segs.segments(make([]byte, 32)); ok {
 		t.Fatal("an unrecorded frame has pieces")
 	}
+	// A small answer whose only frame is in pieces is sent by this codec
+	// too (the standard one would send the placeholder).
+	segs := arrowipc.Segments{[]byte("ARROW1"), []byte("…")}
+	ph := c.segs.placeholder(segs)
+	msg := &pluginv2.QueryDataResponse{Responses: map[string]*pluginv2.DataResponse{"A": {Frames: [][]byte{ph}}}}
+	bs, err := c.Marshal(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pluginv2.QueryDataResponse
+	if err := gproto.Unmarshal(bs.Materialize(), &got); err != nil || !bytes.Equal(got.Responses["A"].Frames[0], segs.Bytes()) {
+		t.Fatalf("small answer in pieces: %v %q", err, got.Responses["A"].GetFrames())
+	}
+	runtime.KeepAlive(ph)
 }

@@ -99,7 +99,11 @@ func encodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataRespo
 			if t := direct.table(f); t != nil && segs != nil {
 				var s arrowipc.Segments
 				if s, err = arrowipc.MarshalTableSegments(f, t); err == nil {
-					b[i] = segs.placeholder(s)
+					if len(s) == 1 {
+						b[i] = s[0] // no buffer referenced: one piece
+					} else {
+						b[i] = segs.placeholder(s)
+					}
 				}
 			} else if t != nil {
 				b[i], err = arrowipc.MarshalTable(f, t)

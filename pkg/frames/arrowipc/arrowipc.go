@@ -14,6 +14,12 @@
 // nullability, label, field config and frame meta (tests: golden files and
 // FuzzMarshal). A field type Marshal does not know falls back to
 // MarshalArrow for that frame.
+//
+// MarshalTable writes a result table's table-format frame straight from
+// its Arrow-layout column buffers (frames.Arrow), with no data.Field in
+// between; MarshalTableSegments does the same without copying the large
+// buffers into one output. Both decode to the frame the SDK's encoder gives
+// for frames.Shape's table frame (golden files, FuzzMarshalTable).
 package arrowipc
 
 import (
