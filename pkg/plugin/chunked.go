@@ -25,7 +25,7 @@ var _ backend.QueryChunkedDataHandler = (*Datasource)(nil)
 // holds one chunk at a time); other formats are shaped once the last row
 // is in, then written in chunks. An error ends the query's stream with
 // WriteError for its refId; the chunks already written stay valid. Chunked
-// queries bypass the result cache.
+// answers are cached as their encoded chunks (runChunkCached).
 func (d *Datasource) QueryChunkedData(ctx context.Context, req *backend.QueryChunkedDataRequest, w backend.ChunkedDataWriter) error {
 	qd := &backend.QueryDataRequest{PluginContext: req.PluginContext, Headers: req.Headers, Queries: req.Queries}
 	labels, alert, scope := jobLabels(qd), fromAlert(qd), cacheScope(qd, d.svc.cfg)
@@ -63,13 +63,21 @@ func (d *Datasource) chunkedOne(ctx context.Context, dq backend.DataQuery, label
 		}
 		return writeError(ctx, w, dq.RefID, early.Error)
 	}
-	write := func(frameID string, f *data.Frame) error {
+	sink := ChunkSink{Frame: func(frameID string, f *data.Frame) error {
 		if err := w.WriteFrame(ctx, q.RefID, frameID, f); err != nil {
 			return &writeFailed{err: err}
 		}
 		return nil
+	}}
+	if ew, ok := w.(EncodedChunkWriter); ok && ew.Arrow() {
+		sink.Encoded = func(frameID string, b []byte) error {
+			if err := ew.WriteEncoded(ctx, q.RefID, frameID, b); err != nil {
+				return &writeFailed{err: err}
+			}
+			return nil
+		}
 	}
-	_, err := d.svc.RunChunked(ctx, q, labels, write)
+	_, err := d.svc.RunChunked(ctx, q, labels, sink)
 	if err == nil {
 		return nil
 	}
@@ -98,24 +106,32 @@ func (e *writeFailed) Unwrap() error { return e.err }
 type ChunkWriter func(frameID string, f *data.Frame) error
 
 // RunChunked runs one query as Run does (plan, estimate, budget, timeouts)
-// but writes its frames in chunks with write instead of returning them,
-// without the cache. For a streamed format (frames.Streams) the engine
-// hands its rows over chunk by chunk (engine.QueryOptions.Chunk) and each
-// chunk is written at once; other formats are shaped after the last row
-// and written in chunks of the same size. A frame's first chunk carries its
-// type and executed SQL; its last chunk carries the full meta (notices,
-// statistics, truncation). An error from write is returned as is.
-func (s *Service) RunChunked(ctx context.Context, q Query, labels map[string]string, write ChunkWriter) (*Result, error) {
+// but writes its frames in chunks to sink instead of returning them. For a
+// streamed format (frames.Streams) the engine hands its rows over chunk by
+// chunk (engine.QueryOptions.Chunk) and each chunk is written at once;
+// other formats are shaped after the last row and written in chunks of the
+// same size. A frame's first chunk carries its type and executed SQL; its
+// last chunk carries the full meta (notices, statistics, truncation). When
+// the sink takes encoded chunks and the cache is on, the answer goes
+// through the chunk cache (runChunkCached). An error from the sink is
+// returned as is.
+func (s *Service) RunChunked(ctx context.Context, q Query, labels map[string]string, sink ChunkSink) (*Result, error) {
 	return s.run(ctx, q, labels, func(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions, res *Result) error {
 		if plan.Incremental != nil && plan.Incremental.Safe {
-			// Chunked responses bypass the cache, and with it the last
-			// answers incremental refresh reuses.
+			// Chunked answers are cached whole: incremental refresh's
+			// last answers are QueryData's.
 			s.incrementalStep(plan, &result{incr: "full query: chunked responses always run in full"}, false)
 		}
-		if q.Variable || !frames.Streams(q.Model.Format) {
-			return s.writeShaped(ctx, q, plan, opts, res, write)
+		produce := func(ctx context.Context, res *Result, write ChunkWriter) error {
+			if q.Variable || !frames.Streams(q.Model.Format) {
+				return s.writeShaped(ctx, q, plan, opts, res, write)
+			}
+			return s.stream(ctx, q, plan, opts, res, write)
 		}
-		return s.stream(ctx, q, plan, opts, res, write)
+		if sink.Encoded == nil || *s.cfg.CacheTTL <= 0 {
+			return produce(ctx, res, sink.Frame)
+		}
+		return s.runChunkCached(ctx, q, plan, opts, res, sink, produce)
 	})
 }
 

@@ -60,7 +60,10 @@ type Service struct {
 	// shared is the two-level cache of encoded results (local, then
 	// Redis) when cacheRedisURL is set; the table cache then only
 	// coalesces identical executions.
-	shared  *sharedLevel
+	shared *sharedLevel
+	// chunks keeps chunked answers as their encoded chunks: the shared
+	// level's local cache when there is one, else a cache of its own.
+	chunks  *cache.Cache[[]byte]
 	deps    Deps
 	secrets []string
 	planner sqlplan.Planner // keeps its buffers between queries
@@ -120,6 +123,11 @@ func newService(cfg Config, eng engine.Engine, deps Deps, sl *sharedLevel) *Serv
 		ttl = 0 // the shared level keeps the encoded frames; tables are only coalesced
 	}
 	s.cache = cache.New[*result](ttl, cfg.CacheMaxBytes)
+	if sl != nil {
+		s.chunks = sl.local
+	} else {
+		s.chunks = cache.New[[]byte](time.Duration(*cfg.CacheTTL), cfg.CacheMaxBytes)
+	}
 	s.incr = cache.New[*incrState](incrementalStateTTL, cfg.CacheMaxBytes)
 	s.secrets = secretValues(cfg.Secrets)
 	return s

@@ -91,16 +91,21 @@ func newSharedLevel(cfg Config, deps Deps) (*sharedLevel, error) {
 // sharedKey is the Redis key of one query's frames: every input of the
 // result (README, Running at scale).
 func (s *Service) sharedKey(plan *sqlplan.Plan, opts engine.QueryOptions, q Query) string {
+	return s.resultKey("quarry-frames-v1", plan, opts, q)
+}
+
+// resultKey hashes kind, every input of a query's shaped result and extra.
+func (s *Service) resultKey(kind string, plan *sqlplan.Plan, opts engine.QueryOptions, q Query, extra ...string) string {
 	fill, _ := json.Marshal(plan.Fill)
 	h := sha256.New()
-	for _, part := range []string{
-		"quarry-frames-v1",
+	for _, part := range append([]string{
+		kind,
 		q.Scope.DataSourceUID, fmt.Sprint(q.Scope.OrgID), fmt.Sprint(q.Scope.Updated.UnixMilli()), q.Scope.User,
 		s.cfg.Engine, cacheKey(plan, opts), // final SQL, dialect, row and byte caps, location, priority
 		string(q.Model.Format), string(fill), fmt.Sprint(q.Variable), q.RefID,
 		fmt.Sprint(q.TimeRange.From.UnixNano()), fmt.Sprint(q.TimeRange.To.UnixNano()),
 		fmt.Sprint(int64(q.Interval)), plan.Request.Timezone,
-	} {
+	}, extra...) {
 		fmt.Fprintf(h, "%d:%s", len(part), part)
 	}
 	return hex.EncodeToString(h.Sum(nil))

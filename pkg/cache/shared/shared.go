@@ -246,13 +246,22 @@ var oversize = []byte("\x00quarry-oversize")
 // Loader produces the value of a key.
 type Loader func(ctx context.Context) ([]byte, error)
 
+// ErrTooLarge is what a loader returns (wrapped or not) when its value was
+// used but is too large to keep: a streamed answer that passed the size cap
+// while it was written to its caller, and was dropped rather than held in
+// memory. The store marks the key oversize, as for a value over
+// MaxEntryBytes, so that the others load it themselves instead of waiting
+// for the lease, and returns the error to the caller.
+var ErrTooLarge = errors.New("shared cache: the value is too large to keep")
+
 // Do returns the value of key from Redis, or loads it: as the lease holder,
 // storing it for the others, or after Redis failed, without it. Values
-// larger than MaxEntryBytes are loaded by each caller. Errors are the
-// loader's, or ctx's; a Redis failure is never one.
+// larger than MaxEntryBytes (or whose loader returns ErrTooLarge) are
+// loaded by each caller. Errors are the loader's, or ctx's; a Redis failure
+// is never one.
 func (s *Store) Do(ctx context.Context, key string, load Loader) ([]byte, Outcome, error) {
 	o, v, err := s.do(ctx, key, load)
-	if s.obs != nil && err == nil {
+	if s.obs != nil && (err == nil || errors.Is(err, ErrTooLarge)) {
 		s.obs.Outcome(o)
 	}
 	return v, o, err
@@ -374,9 +383,10 @@ func (s *Store) loadAsHolder(ctx context.Context, vkey, lkey, token string, load
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opTimeout)
 	defer cancel()
 	outcome := Miss
-	if err == nil {
+	tooLarge := errors.Is(err, ErrTooLarge)
+	if err == nil || tooLarge {
 		val, ttl := v, s.ttl
-		if int64(len(v)) > s.maxEntry {
+		if tooLarge || int64(len(v)) > s.maxEntry {
 			outcome, val = Oversize, oversize
 		}
 		if serr := s.client.Set(wctx, vkey, val, ttl).Err(); serr != nil {

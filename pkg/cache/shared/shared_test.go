@@ -219,6 +219,43 @@ func TestOversize(t *testing.T) {
 	}
 }
 
+// TestTooLarge: a loader that streamed its value and dropped it at the
+// cap (ErrTooLarge) marks the key oversize as a value over the cap does:
+// a waiting replica stops waiting and loads on its own; the error reaches
+// the caller, and the outcome is counted.
+func TestTooLarge(t *testing.T) {
+	r := testenv.Redis(t)
+	prefix := "quarry-test:" + uniq() + ":"
+	a, ca, _ := newStore(t, r.URL, func(o *Options) { o.Prefix = prefix })
+	b, cb, _ := newStore(t, r.URL, func(o *Options) { o.Prefix = prefix })
+	started := make(chan struct{})
+	go func() {
+		<-started
+		// b arrives while a holds the lease and waits for it.
+		v, o, err := b.Do(context.Background(), "k", func(context.Context) ([]byte, error) { return []byte("own"), nil })
+		if err != nil || o != Oversize || string(v) != "own" {
+			t.Errorf("waiting replica: %q %v %v; want its own load, oversize", v, o, err)
+		}
+		close(started) // reused as "b is done"
+	}()
+	_, o, err := a.Do(context.Background(), "k", func(context.Context) ([]byte, error) {
+		started <- struct{}{}
+		time.Sleep(200 * time.Millisecond)
+		return nil, fmt.Errorf("streamed 9 MiB: %w", ErrTooLarge)
+	})
+	if !errors.Is(err, ErrTooLarge) || o != Oversize {
+		t.Fatalf("holder: %v %v; want ErrTooLarge, oversize", o, err)
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting replica still waits after the holder gave up the value")
+	}
+	if ca.get(Oversize) != 1 || cb.get(Oversize) != 1 {
+		t.Fatalf("outcomes a=%v b=%v; want one oversize each", ca.outcomes, cb.outcomes)
+	}
+}
+
 // TestRedisDown: with nothing listening, Do loads at once (failover), the
 // store then skips Redis (bypass) and logs one warning.
 func TestRedisDown(t *testing.T) {
