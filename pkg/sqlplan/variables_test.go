@@ -31,6 +31,9 @@ func TestVariables(t *testing.T) {
 		"unit": one("dist"), "q": one("it's"), "env": one("prod"), "neg": one("-1.5"), "none": multi(),
 		"evil": one("1 OR TRUE"), "ids": multi("1", "2"),
 		"aux": one(`{"MaxRange": 500}`), "bs": one(`a\\b`),
+		"excl": one(`(ARRAY['%home%', 'it''s'])`), "noexcl": one(`(ARRAY[''])`), "nums": one("(1, -2.5, 3)"),
+		"sneaky": one(`(ARRAY['a']) OR TRUE`), "open": one(`(ARRAY['a'`), "unclosed": one(`('a`), "bsraw": one(`(ARRAY['a\'])`),
+		"cmt": one("(1) -- x"), "fn": one("(pg_sleep(1))"),
 	}
 	cases := []struct {
 		d        sqlplan.Dialect
@@ -49,6 +52,21 @@ func TestVariables(t *testing.T) {
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = $evil", want: "SELECT a FROM t WHERE h = '1 OR TRUE'", wantWarn: "variable_quoted"},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = ${q:sqlstring}", want: "SELECT a FROM t WHERE h = 'it''s'"},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN (${host:csv})", want: `format csv would paste "web-1"`, line: 29},
+		// A raw value made of literals only (strings, numbers, ARRAY, commas, balanced brackets) is
+		// pasted, as TeslaMate's NOT ILIKE ALL ${exclude_formatted_string:raw} needs; anything else
+		// that could change the statement (a name, an operator, a comment, an open bracket or quote,
+		// a backslash) is refused.
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h NOT ILIKE ALL ${excl:raw}", want: "SELECT a FROM t WHERE h NOT ILIKE ALL (ARRAY['%home%', 'it''s'])"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h NOT ILIKE ALL ${noexcl:raw}", want: "SELECT a FROM t WHERE h NOT ILIKE ALL (ARRAY[''])"},
+		{d: sqlplan.DuckDB, sql: "SELECT a FROM t WHERE h IN ${nums:raw}", want: "SELECT a FROM t WHERE h IN (1, -2.5, 3)"},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h NOT ILIKE ALL ${sneaky:raw}", want: "would paste", line: 39},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h NOT ILIKE ALL ${open:raw}", want: "would paste", line: 39},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN ${unclosed:raw}", want: "would paste", line: 28},
+		{d: sqlplan.ClickHouse, sql: "SELECT a FROM t WHERE h IN ${bsraw:raw}", want: "would paste", line: 28},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN ${cmt:raw}", want: "would paste", line: 28},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN ${fn:raw}", want: "would paste", line: 28},
+		{d: sqlplan.BigQuery, sql: "SELECT a FROM t WHERE h IN UNNEST(${bsraw:raw})", want: "would paste", line: 35},
+		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h IN (${excl:csv})", want: "would paste", line: 29},
 		// A variable inside a quoted macro argument, as pgwatch2 writes it: $__timeGroup(time, '$agg').
 		{d: sqlplan.Postgres, sql: "SELECT $__timeGroup(ts, '$res') AS t, count(*) FROM t GROUP BY 1",
 			want: "SELECT floor(extract(epoch from ts)/300)*300 AS t, count(*) FROM t GROUP BY 1"},
@@ -181,5 +199,55 @@ func TestClickHouseHashComments(t *testing.T) {
 		if err == nil || !asError(err, &pe) || pe.Line != 2 || pe.Column != 8 || !strings.Contains(pe.Message, "write -- instead") {
 			t.Errorf("%s: got %v, want an error at 2:8", c.version, err)
 		}
+	}
+}
+
+// TestTimezoneVariable: Grafana's global $__timezone is the dashboard's
+// time zone name; inside a string literal (TeslaMate's
+// timezone('$__timezone', ts)) it is written in unquoted, outside one as a
+// string literal, each with a plan step. The browser's zone cannot be known
+// by the backend: it is written as UTC with a warning.
+func TestTimezoneVariable(t *testing.T) {
+	cases := []struct {
+		tz, sql, want, warn string
+	}{
+		{"Europe/Berlin", "SELECT to_char(timezone('$__timezone', ts), 'YYYY') FROM t",
+			"SELECT to_char(timezone('Europe/Berlin', ts), 'YYYY') FROM t", ""},
+		{"Europe/Berlin", "SELECT date_trunc('day', ts, '${__timezone}') FROM t",
+			"SELECT date_trunc('day', ts, 'Europe/Berlin') FROM t", ""},
+		{"America/New_York", "SELECT ts AT TIME ZONE ${__timezone} FROM t",
+			"SELECT ts AT TIME ZONE 'America/New_York' FROM t", ""},
+		{"", "SELECT timezone('$__timezone', ts) FROM t", "SELECT timezone('UTC', ts) FROM t", ""},
+		{"browser", "SELECT timezone('$__timezone', ts) FROM t", "SELECT timezone('UTC', ts) FROM t", "timezone_browser"},
+		// Another word that starts the same is not the variable (and stays, with the usual warning).
+		{"Europe/Berlin", "SELECT '$__timezones' FROM t", "SELECT '$__timezones' FROM t", "macro_in_string"},
+	}
+	for _, c := range cases {
+		t.Run(c.tz+"/"+c.sql, func(t *testing.T) {
+			req := varRequest(sqlplan.Postgres, c.sql, nil)
+			req.Timezone = c.tz
+			plan, err := sqlplan.Build(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.SQL != c.want {
+				t.Errorf("got  %s\nwant %s", plan.SQL, c.want)
+			}
+			if c.warn != "" && !hasWarning(plan, c.warn) {
+				t.Errorf("warnings %v lack %s", plan.Warnings, c.warn)
+			}
+			if c.warn == "" && len(plan.Warnings) > 0 {
+				t.Errorf("unexpected warnings %v", plan.Warnings)
+			}
+			if c.want != c.sql {
+				found := false
+				for _, s := range plan.Steps {
+					found = found || s.Kind == "variable" && strings.Contains(s.Detail, "__timezone")
+				}
+				if !found {
+					t.Errorf("no variable step for $__timezone in %+v", plan.Steps)
+				}
+			}
+		})
 	}
 }

@@ -48,6 +48,7 @@ type Env struct {
 	loc      *time.Location
 	tz       string // canonical zone name written into SQL
 	tzLit    string // tz as the dialect's string literal
+	browser  bool   // the request asked for the browser's zone (written as UTC)
 	fill     string
 	resolve  TypeResolver
 	vars     map[string]Variable
@@ -212,7 +213,8 @@ func (e *Env) init(c Config, b *bounds, cache *envCache) error {
 	}
 	*e = Env{
 		d: d, from: c.From.UTC(), to: c.To.UTC(), interval: iv, loc: z.loc, tz: z.name, tzLit: z.lit,
-		fill: strings.TrimSpace(c.Fill), resolve: c.Resolve, vars: c.Variables, b: b, cache: cache,
+		browser: dialect.EqualFoldLower(strings.TrimSpace(c.Timezone), "browser"),
+		fill:    strings.TrimSpace(c.Fill), resolve: c.Resolve, vars: c.Variables, b: b, cache: cache,
 	}
 	cache.bounds(e)
 	return nil

@@ -291,12 +291,22 @@ func (w *walker) warn(code string, off int, msg ...string) {
 // macro or variable: it is left alone, as everything inside them is.
 func (w *walker) checkTrivia(t lexer.Token, code, where string) {
 	text := t.Text(w.src)
-	if i := strings.Index(text, "$__"); i >= 0 {
+	for from := 0; from < len(text); {
+		i := strings.Index(text[from:], "$__")
+		if i < 0 {
+			return
+		}
+		i += from
 		j := i + 3
 		for j < len(text) && (text[j] == '_' || text[j] >= 'a' && text[j] <= 'z' || text[j] >= 'A' && text[j] <= 'Z' || text[j] >= '0' && text[j] <= '9') {
 			j++
 		}
+		if code == "macro_in_string" && text[i:j] == "$__timezone" {
+			from = j // Grafana's global, replaced inside strings (stringVariables)
+			continue
+		}
 		w.warn(code, t.Start+i, text[i:j], " is inside ", where, " and was left alone; write it outside quotes and comments to expand it")
+		return
 	}
 }
 

@@ -2,6 +2,8 @@ package macros
 
 import (
 	"strings"
+
+	"github.com/bigtent/quarry/pkg/sqlplan/dialect"
 )
 
 // Variable is the current value of one dashboard template variable: one
@@ -92,8 +94,8 @@ func (e *Env) userVariable(name, format string, place varPlace) (text string, qu
 		return e.quoteList(v.Values), false, true, ""
 	case "raw", "text", "csv", "pipe":
 		for _, s := range v.Values {
-			if !safeRaw(s, place) {
-				return "", false, true, "format " + format + " would paste " + quoteForMessage(s) + " into the SQL as it is, and it is not a plain word or number; use ${" + name + ":sqlstring} to write it as a string literal"
+			if !safeRaw(s, place) && !(format == "raw" && place == placeSQL && literalsOnly(s, e.d.Name() != dialect.BigQuery)) {
+				return "", false, true, "format " + format + " would paste " + quoteForMessage(s) + " into the SQL as it is, and it is not a plain word, number or list of literals; use ${" + name + ":sqlstring} to write it as a string literal"
 			}
 		}
 		if format == "pipe" {
@@ -142,6 +144,71 @@ func safeRaw(s string, place varPlace) bool {
 		}
 	}
 	return true
+}
+
+// literalsOnly reports whether s, pasted as it is, can only be a value
+// built of literals: string literals ('...' without backslashes or
+// control characters; doubled quotes inside when doubled is true),
+// numbers, the word ARRAY, commas and balanced (), [] brackets, as in
+// TeslaMate's "(ARRAY['%home%', '%work%'])". No name, operator, comment
+// or keyword other than ARRAY can appear, and every bracket and quote
+// closes within s, so it cannot change the statement around it.
+func literalsOnly(s string, doubled bool) bool {
+	var stack []byte
+	value := false // a literal was seen
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',':
+			i++
+		case c == '(' || c == '[':
+			stack = append(stack, c)
+			i++
+		case c == ')' || c == ']':
+			open := byte('(')
+			if c == ']' {
+				open = '['
+			}
+			if len(stack) == 0 || stack[len(stack)-1] != open {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+			i++
+		case c == '\'':
+			j := i + 1
+			for {
+				if j >= len(s) {
+					return false
+				}
+				if s[j] == '\'' {
+					if doubled && j+1 < len(s) && s[j+1] == '\'' {
+						j += 2
+						continue
+					}
+					break
+				}
+				if s[j] == '\\' || s[j] < 0x20 || s[j] == 0x7f {
+					return false
+				}
+				j++
+			}
+			i, value = j+1, true
+		case c >= '0' && c <= '9' || c == '-' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' && (i == 0 || !isWordByte(s[i-1])):
+			i++
+			for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+				i++
+			}
+			if i < len(s) && isWordByte(s[i]) {
+				return false
+			}
+			value = true
+		case len(s)-i >= 5 && strings.EqualFold(s[i:i+5], "ARRAY") && (i+5 == len(s) || !isWordByte(s[i+5])) && (i == 0 || !isWordByte(s[i-1])):
+			i += 5
+		default:
+			return false
+		}
+	}
+	return value && len(stack) == 0
 }
 
 // quoteForMessage quotes s for an error message, shortened.

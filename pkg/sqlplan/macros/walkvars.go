@@ -71,6 +71,16 @@ func (w *walker) timeVariable(name, format string, start, end int) (text string,
 			return "", false, false, &Error{Offset: start, Macro: w.src[start:end], Msg: err.Error()}
 		}
 		return s, isDateFormat(format), true, nil
+	case "timezone":
+		// Grafana's global: the dashboard's time zone name (an IANA name,
+		// or utc), unquoted; outside a string literal it is quoted, as
+		// the macro $__timezone writes it.
+		if format == "" {
+			if w.env.browser {
+				w.warn("timezone_browser", start, w.src[start:end], " is the browser's time zone, which the backend cannot know: it is written as UTC; give the request a \"timezone\" (an IANA name) to plan it as the dashboard runs")
+			}
+			return w.env.tz, true, true, nil
+		}
 	case "interval", "interval_ms", "interval_s", "range", "range_s", "range_ms":
 		if format == "" {
 			exp, err := Expand(w.env, Call{Name: g, Start: start, End: end})
@@ -102,19 +112,30 @@ func isDateFormat(format string) bool {
 func (w *walker) stringVariables(t lexer.Token) error {
 	text := t.Text(w.src)
 	for from := 0; ; {
-		i := strings.Index(text[from:], "${__")
+		i := strings.Index(text[from:], "$")
 		if i < 0 {
 			return nil
 		}
 		i += from
-		j := strings.IndexByte(text[i:], '}')
-		if j < 0 {
-			return nil
+		from = i + 1
+		var j int
+		var name, format string
+		switch {
+		case strings.HasPrefix(text[i:], "${__"):
+			j = strings.IndexByte(text[i:], '}')
+			if j < 0 {
+				return nil
+			}
+			j += i + 1
+			name, format, _ = strings.Cut(text[i+2:j-1], ":")
+		case strings.HasPrefix(text[i:], "$__timezone") && (i+11 == len(text) || !isWordByte(text[i+11])):
+			// Grafana's global $__timezone is replaced inside quotes too,
+			// as TeslaMate writes it: timezone('$__timezone', ts).
+			j, name = i+11, "__timezone"
+		default:
+			continue
 		}
-		j += i + 1
 		from = j
-		inner := text[i+2 : j-1]
-		name, format, _ := strings.Cut(inner, ":")
 		if !validVariableName(name) {
 			continue
 		}

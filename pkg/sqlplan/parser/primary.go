@@ -122,6 +122,15 @@ func (p *parser) parseKeywordPrimary() ast.Expr {
 			return e
 		}
 	case lexer.KwAny, lexer.KwSome, lexer.KwAll:
+		if next.Kind == lexer.Variable && !p.d.ClickHouse {
+			// x NOT ILIKE ALL ${patterns:raw}: the variable holds the
+			// parenthesised array (PostgreSQL, DuckDB).
+			p.advance()
+			q := &ast.Quantified{Span: ast.Span{Start: start}, Quantifier: p.upperWord(t)}
+			q.X = p.parsePrimary()
+			q.End = p.lastEnd
+			return q
+		}
 		if call {
 			p.advance()
 			q := &ast.Quantified{Span: ast.Span{Start: start}, Quantifier: p.upperWord(t)}
