@@ -149,11 +149,12 @@ func (x *expansion) conditional(t text) ([]edit, error) {
 			}
 			v := c.args[len(c.args)-1]
 			keep, what := 0, v.text+" has a value, predicate kept"
+			unreplaced := false
 			switch {
 			case emptyValue(v.text):
 				keep, what = -1, describeEmpty(v.text)+", predicate removed"
 			case strings.HasPrefix(v.text, "$") || strings.HasPrefix(v.text, "[["):
-				keep, what = -1, v.text+" has no value, predicate removed"
+				keep, what, unreplaced = -1, v.text+" has no value, predicate removed", true
 				x.warn("unreplaced_variable", fmt.Sprintf(
 					"$conditionalTest: %s has no value in this request, so the predicate was removed (as for an empty or All selection)", v.text), v.start)
 			}
@@ -167,7 +168,9 @@ func (x *expansion) conditional(t text) ([]edit, error) {
 				p := c.args[keep]
 				edits = append(edits, edit{c.start, p.start, ""}, edit{p.end, c.end, ""})
 			}
-			x.step("altinity_macro", c.start, c.end, "$conditionalTest: "+what)
+			if keep >= 0 || !unreplaced { // an unreplaced variable's removal is the warning
+				x.step("altinity_macro", c.start, c.end, "$conditionalTest: "+what)
+			}
 			i = c.close
 		}
 	}
