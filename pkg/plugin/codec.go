@@ -27,6 +27,9 @@ const minZeroCopyFrames = 64 << 10
 // is "proto").
 type FramesCodec struct {
 	base encoding.CodecV2
+	// segs are the frames the DataServer wrote in pieces (see
+	// segmentFrames): sent from the pieces, never concatenated.
+	segs *segmentFrames
 }
 
 // NewFramesCodec wraps the registered standard protobuf codec.
@@ -35,7 +38,7 @@ func NewFramesCodec() FramesCodec {
 	if fc, ok := base.(FramesCodec); ok {
 		base = fc.base // already registered: wrap the standard codec, not ours
 	}
-	return FramesCodec{base: base}
+	return FramesCodec{base: base, segs: &segmentFrames{}}
 }
 
 // RegisterFramesCodec makes FramesCodec the process's "proto" codec. Call
@@ -52,7 +55,10 @@ func (c FramesCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.bas
 // copied.
 func (c FramesCodec) Marshal(v any) (mem.BufferSlice, error) {
 	r, ok := v.(*pluginv2.QueryDataResponse)
-	if !ok || frameBytes(r) < minZeroCopyFrames {
+	if !ok {
+		return c.base.Marshal(v)
+	}
+	if n, pieces := c.frameBytes(r); n < minZeroCopyFrames && !pieces {
 		return c.base.Marshal(v)
 	}
 	var (
@@ -74,7 +80,7 @@ func (c FramesCodec) Marshal(v any) (mem.BufferSlice, error) {
 		value := len(head)
 		if dr != nil {
 			for _, f := range dr.Frames {
-				value += protowire.SizeTag(1) + protowire.SizeBytes(len(f))
+				value += protowire.SizeTag(1) + protowire.SizeBytes(c.frameLen(f))
 			}
 		}
 		entry := protowire.SizeTag(1) + protowire.SizeBytes(len(refID)) + protowire.SizeTag(2) + protowire.SizeBytes(value)
@@ -92,6 +98,18 @@ func (c FramesCodec) Marshal(v any) (mem.BufferSlice, error) {
 		// frames (1) of DataResponse, after its other fields.
 		for _, f := range dr.Frames {
 			buf = protowire.AppendTag(buf, 1, protowire.BytesType)
+			if segs, ok := c.segs.segments(f); ok {
+				buf = protowire.AppendVarint(buf, uint64(segs.Len()))
+				for _, p := range segs {
+					if len(p) < minZeroCopyFrames {
+						buf = append(buf, p...)
+						continue
+					}
+					out = append(out, mem.SliceBuffer(buf), mem.SliceBuffer(p))
+					buf = nil
+				}
+				continue
+			}
 			buf = protowire.AppendVarint(buf, uint64(len(f)))
 			if len(f) < minZeroCopyFrames {
 				buf = append(buf, f...)
@@ -107,14 +125,29 @@ func (c FramesCodec) Marshal(v any) (mem.BufferSlice, error) {
 	return out, nil
 }
 
-func frameBytes(r *pluginv2.QueryDataResponse) int {
-	n := 0
+// frameBytes is the length of r's frames, and whether one is in pieces
+// (those are sent by this codec whatever their size).
+func (c FramesCodec) frameBytes(r *pluginv2.QueryDataResponse) (n int, pieces bool) {
 	for _, dr := range r.Responses {
 		if dr != nil {
 			for _, f := range dr.Frames {
-				n += len(f)
+				if segs, ok := c.segs.segments(f); ok {
+					n += segs.Len()
+					pieces = true
+				} else {
+					n += len(f)
+				}
 			}
 		}
 	}
-	return n
+	return n, pieces
+}
+
+// frameLen is the length of the frame f stands for: its own, or its
+// pieces' when it is a placeholder.
+func (c FramesCodec) frameLen(f []byte) int {
+	if segs, ok := c.segs.segments(f); ok {
+		return segs.Len()
+	}
+	return len(f)
 }

@@ -53,7 +53,7 @@ func (s *DataServer) QueryData(ctx context.Context, req *pluginv2.QueryDataReque
 	if resp == nil {
 		return nil, errors.New("both response and error are nil, but one must be provided")
 	}
-	return encodeResponse(parsed.Format, resp, direct)
+	return encodeResponse(parsed.Format, resp, direct, registeredSegments())
 }
 
 // QueryChunkedData streams a query's chunks as the SDK's adapter does,
@@ -72,12 +72,13 @@ func (s *DataServer) QueryChunkedData(req *pluginv2.QueryChunkedDataRequest, str
 // conversion for everything but the Arrow frames, which arrowipc writes.
 // JSON-format requests take the SDK's path entirely.
 func EncodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataResponse) (*pluginv2.QueryDataResponse, error) {
-	return encodeResponse(format, resp, nil)
+	return encodeResponse(format, resp, nil, nil)
 }
 
 // encodeResponse is EncodeResponse; the frames recorded in direct are
-// written from their tables.
-func encodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataResponse, direct *directFrames) (*pluginv2.QueryDataResponse, error) {
+// written from their tables, in pieces recorded in segs when it is set
+// (the process's FramesCodec sends them), else in one piece.
+func encodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataResponse, direct *directFrames, segs *segmentFrames) (*pluginv2.QueryDataResponse, error) {
 	if format != backend.DataFrameFormat_ARROW {
 		return backend.ToProto().QueryDataResponse(format, resp)
 	}
@@ -95,7 +96,16 @@ func encodeResponse(format backend.DataFrameFormat, resp *backend.QueryDataRespo
 		b := make([][]byte, len(dr.Frames))
 		for i, f := range dr.Frames {
 			var err error
-			if t := direct.table(f); t != nil {
+			if t := direct.table(f); t != nil && segs != nil {
+				var s arrowipc.Segments
+				if s, err = arrowipc.MarshalTableSegments(f, t); err == nil {
+					if len(s) == 1 {
+						b[i] = s[0] // no buffer referenced: one piece
+					} else {
+						b[i] = segs.placeholder(s)
+					}
+				}
+			} else if t != nil {
 				b[i], err = arrowipc.MarshalTable(f, t)
 			} else {
 				b[i], err = arrowipc.Marshal(f)

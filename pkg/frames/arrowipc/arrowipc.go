@@ -14,12 +14,19 @@
 // nullability, label, field config and frame meta (tests: golden files and
 // FuzzMarshal). A field type Marshal does not know falls back to
 // MarshalArrow for that frame.
+//
+// MarshalTable writes a result table's table-format frame straight from
+// its Arrow-layout column buffers (frames.Arrow), with no data.Field in
+// between; MarshalTableSegments does the same without copying the large
+// buffers into one output. Both decode to the frame the SDK's encoder gives
+// for frames.Shape's table frame (golden files, FuzzMarshalTable).
 package arrowipc
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"time"
 	"unsafe"
@@ -76,17 +83,24 @@ func Marshal(f *data.Frame) ([]byte, error) {
 			}
 		}
 	}
-	return write(f, fields, cols, rows, size+2*schemaSize(f))
+	var out bytes.Buffer
+	// The schema is written twice (message and footer); 1 KiB more covers it
+	// and the framing for frames of ordinary width.
+	out.Grow(size + 2*schemaSize(f) + 1024)
+	if err := write(&out, f, fields, cols, rows); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // write encodes the record batch of cols as an Arrow IPC file with f's
-// name, refId and meta; size is the expected output.
-func write(f *data.Frame, fields []arrow.Field, cols []arrow.Array, rows, size int) ([]byte, error) {
+// name, refId and meta, into out.
+func write(out io.Writer, f *data.Frame, fields []arrow.Field, cols []arrow.Array, rows int) error {
 	tableMeta := map[string]string{keyName: f.Name, keyRefID: f.RefID}
 	if f.Meta != nil {
 		b, err := json.Marshal(f.Meta)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		tableMeta[keyMeta] = string(b)
 	}
@@ -94,22 +108,14 @@ func write(f *data.Frame, fields []arrow.Field, cols []arrow.Array, rows, size i
 	schema := arrow.NewSchema(fields, &md)
 	rec := array.NewRecordBatch(schema, cols, int64(rows))
 	defer rec.Release()
-
-	// The schema is written twice (message and footer); 1 KiB more covers it
-	// and the framing for frames of ordinary width.
-	var out bytes.Buffer
-	out.Grow(size + 1024)
-	w, err := ipc.NewFileWriter(&out, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
+	w, err := ipc.NewFileWriter(out, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := w.Write(rec); err != nil {
-		return nil, err
+		return err
 	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
+	return w.Close()
 }
 
 // MarshalTable encodes the table-format frame of t, as
@@ -119,6 +125,17 @@ func write(f *data.Frame, fields []arrow.Field, cols []arrow.Array, rows, size i
 // (frames.TableFrameHead); its fields, if any, are ignored. The table must
 // not change until MarshalTable returns.
 func MarshalTable(head *data.Frame, t *frames.Table) ([]byte, error) {
+	var out bytes.Buffer
+	if err := marshalTable(head, t, &out, nil); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// marshalTable writes MarshalTable's bytes into out (a *bytes.Buffer is
+// sized first); own, when set, records every buffer of the record batch
+// (its start and length).
+func marshalTable(head *data.Frame, t *frames.Table, out io.Writer, own map[*byte]int) error {
 	rows := t.Len()
 	fields := make([]arrow.Field, t.NumColumns())
 	cols := make([]arrow.Array, t.NumColumns())
@@ -138,11 +155,16 @@ func MarshalTable(head *data.Frame, t *frames.Table) ([]byte, error) {
 			for _, c := range t.Columns() {
 				f.Fields = append(f.Fields, c.Field())
 			}
-			return Marshal(f)
+			b, err := Marshal(f)
+			if err != nil {
+				return err
+			}
+			_, err = out.Write(b)
+			return err
 		}
 		typ, ok := arrowType(ac.Type)
 		if !ok {
-			return nil, fmt.Errorf("arrowipc: column %q: no Arrow type for %s", ac.Name, ac.Type)
+			return fmt.Errorf("arrowipc: column %q: no Arrow type for %s", ac.Name, ac.Type)
 		}
 		var vb *memory.Buffer
 		if ac.Nulls > 0 {
@@ -153,12 +175,22 @@ func MarshalTable(head *data.Frame, t *frames.Table) ([]byte, error) {
 			bufs = append(bufs, memory.NewBufferBytes(ac.Offsets))
 		}
 		bufs = append(bufs, memory.NewBufferBytes(ac.Values))
+		if own != nil {
+			for _, b := range bufs {
+				if b != nil && b.Len() > 0 {
+					own[unsafe.SliceData(b.Bytes())] = b.Len()
+				}
+			}
+		}
 		cols[i] = makeArray(typ, rows, bufs, ac.Nulls)
 		fields[i] = arrow.Field{Name: ac.Name, Type: typ, Nullable: ac.Type.Nullable(),
 			Metadata: arrow.MetadataFrom(map[string]string{keyTSType: tsType(ac.Type)})}
 		size += len(ac.Validity) + len(ac.Offsets) + len(ac.Values) + 3*8
 	}
-	return write(head, fields, cols, rows, size)
+	if b, ok := out.(*bytes.Buffer); ok {
+		b.Grow(size + 1024)
+	}
+	return write(out, head, fields, cols, rows)
 }
 
 // arrowType is the Arrow type the SDK writes for a field type.

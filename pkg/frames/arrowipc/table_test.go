@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
@@ -220,4 +221,41 @@ func FuzzMarshalTable(f *testing.F) {
 			func(r, c int) bool { return at(r*7+c*3+5)%(c+2) == 0 },
 			func(r, c int) int { return at(r*5 + c + 11) }))
 	})
+}
+
+// TestMarshalTableSegments: the pieces concatenated are MarshalTable's
+// bytes, and a large column buffer is referenced, not copied.
+func TestMarshalTableSegments(t *testing.T) {
+	cases := tableCases(t)
+	cases["large"] = tableOf(t, 20_000, []frames.Kind{frames.KindTime, frames.KindString, frames.KindFloat64, frames.KindBool},
+		func(r, c int) bool { return c == 2 && r%5 == 0 }, func(r, c int) int { return r*7 + c })
+	for name, tb := range cases {
+		t.Run(name, func(t *testing.T) {
+			head := frames.TableFrameHead(tb, "A")
+			want, err := arrowipc.MarshalTable(head, tb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			segs, err := arrowipc.MarshalTableSegments(head, tb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(segs.Bytes(), want) || segs.Len() != len(want) {
+				t.Fatalf("pieces (%d bytes in %d) differ from MarshalTable's %d bytes", segs.Len(), len(segs), len(want))
+			}
+			if name != "large" {
+				return
+			}
+			times := tb.Column(0).(*frames.Times).Values()
+			referenced := false
+			for _, p := range segs {
+				if len(p) > 0 && &p[0] == (*byte)(unsafe.Pointer(&times[0])) {
+					referenced = true
+				}
+			}
+			if !referenced || len(segs) < 3 {
+				t.Fatalf("the time column's buffer is not referenced (%d pieces)", len(segs))
+			}
+		})
+	}
 }
