@@ -20,6 +20,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,8 +42,21 @@ type Session struct {
 // in dataDir (which must exist; chDB keeps its MergeTree parts there) and
 // whose time zone is UTC (as the test ClickHouse 18.16 server's). Only one
 // session can be open per process.
+//
+// The session also knows the one-node clusters of LocalClusters (and the
+// macro {cluster}, naming "default"), so a dashboard's cluster('name', t)
+// and clusterAllReplicas('{cluster}', t) run: a config file in dataDir
+// lists them with the host localhost and a tcp_port equal to the replica's
+// port, which makes ClickHouse treat the replica as the local server and
+// run its part in process (prefer_localhost_replica) instead of connecting
+// to it; clickhouse-local listens on no port.
 func Open(libPath, dataDir string) (*Session, error) {
+	cfg, err := writeClusterConfig(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	l, err := loadLib(libPath, []string{"clickhouse", "--path=" + dataDir,
+		"--config-file=" + cfg,
 		"--session_timezone=UTC",
 		// NaN and infinities as "nan"/"inf" strings instead of null.
 		"--output_format_json_quote_denormals=1",
@@ -52,6 +67,32 @@ func Open(libPath, dataDir string) (*Session, error) {
 		return nil, err
 	}
 	return &Session{lib: l}, nil
+}
+
+// LocalClusters are the cluster names a session knows (system.clusters),
+// each one shard of one replica: the session itself. They are the names
+// public dashboards use: the official plugin's and Altinity's "default",
+// the Altinity operator's "all-sharded" and "all-replicated".
+var LocalClusters = []string{"default", "all-sharded", "all-replicated"}
+
+// localPort is the port of the clusters' replica and the session's
+// tcp_port: equal, so the replica is the local server (never dialled).
+const localPort = 9000
+
+// writeClusterConfig writes the config file naming LocalClusters and the
+// {cluster} macro into dir and returns its path.
+func writeClusterConfig(dir string) (string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<clickhouse>\n  <tcp_port>%d</tcp_port>\n  <remote_servers>\n", localPort)
+	for _, c := range LocalClusters {
+		fmt.Fprintf(&b, "    <%s><shard><replica><host>localhost</host><port>%d</port></replica></shard></%s>\n", c, localPort, c)
+	}
+	b.WriteString("  </remote_servers>\n  <macros><cluster>default</cluster></macros>\n</clickhouse>\n")
+	path := filepath.Join(dir, "quarry-chdb-config.xml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return "", fmt.Errorf("chdbtest: cluster config: %w", err)
+	}
+	return path, nil
 }
 
 // Close closes the session.

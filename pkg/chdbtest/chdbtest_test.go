@@ -136,3 +136,39 @@ func TestSample(t *testing.T) {
 		t.Errorf("modern fixture types: %v, %v", r[5], r[6])
 	}
 }
+
+// TestLocalClusters: the session knows each of LocalClusters and the
+// {cluster} macro, and cluster(...)/clusterAllReplicas(...) read the local
+// tables through them (GLOBAL IN included), as dashboards do on a server.
+func TestLocalClusters(t *testing.T) {
+	s := chdbtest.Shared(t)
+	ctx := context.Background()
+	if err := s.Exec(ctx, "CREATE DATABASE IF NOT EXISTS quarry_chdbtest_clusters",
+		"CREATE OR REPLACE TABLE quarry_chdbtest_clusters.t (n UInt32) ENGINE = MergeTree ORDER BY n",
+		"INSERT INTO quarry_chdbtest_clusters.t SELECT number FROM numbers(10)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chdbtest.LocalClusters {
+		res, err := s.Query(ctx, "SELECT count() FROM system.clusters WHERE cluster = '"+c+"' AND is_local")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := res.Rows[0][0]; n != int64(1) {
+			t.Errorf("cluster %s: %v local replicas in system.clusters, want 1", c, n)
+		}
+	}
+	for q, want := range map[string]int64{
+		"SELECT count() FROM cluster('all-sharded', quarry_chdbtest_clusters.t)":                                                                                                10,
+		"SELECT count() FROM clusterAllReplicas('{cluster}', merge(quarry_chdbtest_clusters, '^t$')) WHERE n < 4":                                                               4,
+		"SELECT sum(n) FROM cluster('all-replicated', quarry_chdbtest_clusters.t) WHERE n GLOBAL IN (SELECT n FROM cluster('default', quarry_chdbtest_clusters.t) WHERE n > 7)": 17,
+	} {
+		res, err := s.Query(ctx, q)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if got := res.Rows[0][0]; got != want {
+			t.Errorf("%s = %v, want %d", q, got, want)
+		}
+	}
+}

@@ -36,4 +36,6 @@ var ClickHouseForms = []struct {
 	{"SELECT a, count() FROM t GROUP BY a WITH TOTALS", true, "GroupBy"},
 	{"SELECT a FROM t FORMAT JSON", true, "Format"},
 	{"SELECT a FROM t # a comment", false, "Select 1"},
+	{"SELECT a FROM t UNION ALL WITH (SELECT max(b) FROM t) AS m SELECT a + m FROM t", true, "With"},
+	{"SELECT a FROM t UNION ALL WITH 2 AS k SELECT a * k FROM t ORDER BY a LIMIT 3", true, "With"},
 }

@@ -48,6 +48,9 @@ func nodeSummaries(st *ast.Statement, src string) []string {
 				out = append(out, "GroupBy")
 			}
 		case *ast.Query:
+			if n.With != nil {
+				out = append(out, "With")
+			}
 			if n.Format != nil {
 				out = append(out, "Format")
 			}

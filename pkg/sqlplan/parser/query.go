@@ -216,6 +216,17 @@ func (p *parser) parseSetOperand() ast.SetExpr {
 		operand = p.parseSelect()
 	case t.Is(lexer.KwValues):
 		operand = p.parseValues()
+	case t.Is(lexer.KwWith) && p.d.ClickHouse:
+		// ClickHouse: each SELECT of a UNION may have a WITH of its own
+		// (SELECT … UNION ALL WITH (SELECT …) AS total SELECT …).
+		w := p.parseWith()
+		inner := p.parseSetOperand()
+		q, ok := inner.(*ast.Query)
+		if !ok || q.Paren || q.With != nil {
+			q = p.nodes.queries.put(ast.Query{Span: inner.NodeSpan(), Body: inner, LimitInsert: p.lastEnd})
+		}
+		q.With, q.Start, q.End = w, t.Start, p.lastEnd
+		return q
 	default:
 		p.errorAt(t.Start, "expected SELECT, found "+p.describe(t))
 		return &ast.Select{Span: ast.Span{Start: t.Start, End: t.Start}, WhereInsert: t.Start}
