@@ -140,28 +140,38 @@ func (x *expansion) conditional(t text) ([]edit, error) {
 			x.step("altinity_macro", c.start, c.end, "$unescape: "+strings.TrimSpace(v))
 			i = c.close
 		case "$conditionalTest":
-			if len(c.args) != 2 {
+			// $conditionalTest(SQL, $var) keeps SQL when $var has a value;
+			// $conditionalTest(SQL_if, SQL_else, $var) (the plugin's 3.4
+			// form) writes SQL_else instead of nothing when it has none.
+			if len(c.args) != 2 && len(c.args) != 3 {
 				return nil, &Error{Offset: tk.Start, Message: fmt.Sprintf(
-					"$conditionalTest takes two arguments, (SQL predicate, $variable), got %d", len(c.args))}
+					"$conditionalTest takes two arguments, (SQL predicate, $variable), or three, (SQL if set, SQL otherwise, $variable), got %d", len(c.args))}
 			}
-			v := c.args[1]
+			v := c.args[len(c.args)-1]
+			keep, what := 0, v.text+" has a value, predicate kept"
+			unreplaced := false
 			switch {
 			case emptyValue(v.text):
-				edits = append(edits, edit{c.start, c.end, ""})
-				x.step("altinity_macro", c.start, c.end, "$conditionalTest: "+describeEmpty(v.text)+", predicate removed")
-				i = c.close
+				keep, what = -1, describeEmpty(v.text)+", predicate removed"
 			case strings.HasPrefix(v.text, "$") || strings.HasPrefix(v.text, "[["):
-				edits = append(edits, edit{c.start, c.end, ""})
+				keep, what, unreplaced = -1, v.text+" has no value, predicate removed", true
 				x.warn("unreplaced_variable", fmt.Sprintf(
 					"$conditionalTest: %s has no value in this request, so the predicate was removed (as for an empty or All selection)", v.text), v.start)
-				i = c.close
-			default:
-				// Keep the predicate; its own macros are expanded by the next pass.
-				p := c.args[0]
-				edits = append(edits, edit{c.start, p.start, ""}, edit{p.end, c.end, ""})
-				x.step("altinity_macro", c.start, c.end, "$conditionalTest: "+v.text+" has a value, predicate kept")
-				i = c.close
 			}
+			if keep < 0 && len(c.args) == 3 {
+				keep, what = 1, strings.TrimSuffix(what, ", predicate removed")+", the otherwise SQL written"
+			}
+			if keep < 0 {
+				edits = append(edits, edit{c.start, c.end, ""})
+			} else {
+				// Keep one argument; its own macros are expanded by the next pass.
+				p := c.args[keep]
+				edits = append(edits, edit{c.start, p.start, ""}, edit{p.end, c.end, ""})
+			}
+			if keep >= 0 || !unreplaced { // an unreplaced variable's removal is the warning
+				x.step("altinity_macro", c.start, c.end, "$conditionalTest: "+what)
+			}
+			i = c.close
 		}
 	}
 	return edits, nil

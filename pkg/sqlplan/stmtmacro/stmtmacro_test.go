@@ -36,6 +36,7 @@ func TestErrorsArePositioned(t *testing.T) {
 		{"unclosed", "$perSecond(Requests FROM t", 1, 11, "never closed"},
 		{"timeFilterByColumn", "SELECT 1 FROM t WHERE $timeFilterByColumn(a + b)", 1, 43, "takes one column name"},
 		{"conditionalTest", "SELECT 1 FROM t WHERE 1 $conditionalTest(AND a)", 1, 25, "takes two arguments"},
+		{"conditionalTest four", "SELECT 1 FROM t WHERE 1\n  $conditionalTest(AND a, AND b, AND c, 'x')", 2, 3, "or three"},
 		{"parse error in the user's tail", "$columns(OS, count() c)\nFROM $table\nWHERE x IN (SELECT FROM)", 3, 24, "expected a table"},
 		{"lttb on 18.16", "$lttb(100, EventTime, count() c) FROM $table", 1, 1, "lttb aggregate"},
 		{"official group by", "$__columns(ts, k, v)\nFROM t\nGROUP BY k", 3, 1, "own GROUP BY"},

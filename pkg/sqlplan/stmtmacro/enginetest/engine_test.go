@@ -307,6 +307,10 @@ func cases() []engineCase {
 		{name: "conditionalTest-kept", sql: "SELECT toUInt64(0), '', toFloat64(count()) FROM $table WHERE $timeFilter $conditionalTest(AND OS IN ('win'), 'win')", wrap: asIs, want: count(120)},
 		{name: "conditionalTest-all", sql: "SELECT toUInt64(0), '', toFloat64(count()) FROM $table WHERE $timeFilter $conditionalTest(AND OS IN ($__all), $__all)", wrap: asIs, want: count(360)},
 		{name: "conditionalTest-novalue", sql: "SELECT toUInt64(0), '', toFloat64(count()) FROM $table WHERE $timeFilter $conditionalTest(AND OS IN ($os), $os)", wrap: asIs, want: count(360), wantWarn: "unreplaced_variable"},
+		// The 3.4 form: (SQL if the variable has a value, SQL otherwise, $variable).
+		{name: "conditionalTest3-kept", sql: "SELECT toUInt64(0), '', toFloat64(count()) FROM $table WHERE $timeFilter $conditionalTest(AND OS IN ('win'), AND OS = 'mac', 'win')", wrap: asIs, want: count(120)},
+		{name: "conditionalTest3-all", sql: "SELECT toUInt64(0), '', toFloat64(count()) FROM $table WHERE $timeFilter $conditionalTest(AND OS IN ($__all), AND OS != 'mac', $__all)", wrap: asIs, want: count(240)},
+		{name: "conditionalTest3-novalue", sql: "SELECT toUInt64(0), '', toFloat64(count()) FROM $table WHERE $timeFilter $conditionalTest(AND OS IN ($os), AND OS = 'mac', $os)", wrap: asIs, want: count(120), wantWarn: "unreplaced_variable"},
 	}
 }
 
