@@ -17,6 +17,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/frames/arrowipc"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 	"github.com/bigtent/quarry/pkg/testenv"
 )
@@ -76,6 +77,25 @@ func BenchmarkQueryToFrame(b *testing.B) {
 			fs, err := frames.Shape(tb, frames.ShapeOptions{})
 			if err != nil || fs[0].Rows() != benchRows {
 				b.Fatalf("%v %d", err, fs[0].Rows())
+			}
+		}
+	})
+
+	// quarry_arrow is the plugin's path for a table-format answer: query,
+	// then Arrow IPC straight from the table's column buffers, in pieces
+	// (what the DataServer hands the gRPC codec).
+	b.Run("quarry_arrow", func(b *testing.B) {
+		e, _ := open(b)
+		plan := &sqlplan.Plan{SQL: benchSQL, Statement: "select"}
+		b.ReportAllocs()
+		for b.Loop() {
+			tb, _, err := e.Query(ctx, plan, engine.QueryOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			segs, err := arrowipc.MarshalTableSegments(frames.TableFrameHead(tb, "A"), tb)
+			if err != nil || tb.Len() != benchRows || segs.Len() == 0 {
+				b.Fatal(err)
 			}
 		}
 	})
