@@ -49,7 +49,10 @@ func build(ctx context.Context, req Request, s *scratch) (*Plan, error) {
 	if err != nil {
 		return nil, sqlError(src, err)
 	}
-	if refused := s.guard.Check(src, script, string(req.Dialect), &req.Options); len(refused) > 0 {
+	s.guardOpts = req.Options
+	refused := s.guard.Check(src, script, string(req.Dialect), &s.guardOpts)
+	s.guardOpts = guard.Options{}
+	if len(refused) > 0 {
 		return nil, refusalError(src, refused)
 	}
 	st, err := readOnlyStatement(src, script)

@@ -37,6 +37,9 @@ type scratch struct {
 	macros   macros.Expander
 	pushdown pushdown.Planner
 	guard    guard.Checker
+	// guardOpts is the request's trust options while guard checks them (a
+	// copy here keeps the request itself off the heap).
+	guardOpts guard.Options
 	// edits and adhoc are build's buffers; their texts stay reachable only
 	// until the next request.
 	edits []pushdown.Edit

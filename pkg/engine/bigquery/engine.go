@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	bq "cloud.google.com/go/bigquery"
 	"google.golang.org/api/option"
@@ -39,6 +40,9 @@ type Engine struct {
 	// pageHook, when set (tests, benchmarks), is called after each result
 	// page is converted with the table's row count.
 	pageHook func(rows int)
+	// cancels counts the job cancellations still in flight; Close waits
+	// for them (each is bounded by its own deadline).
+	cancels sync.WaitGroup
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -156,6 +160,9 @@ func (e *Engine) types() *frames.TypeMap { return e.typeMap }
 
 // Close releases the client.
 func (e *Engine) Close() error {
+	// A job cancellation sent after its query returned is still billed
+	// work on the server if it is dropped: let it finish first.
+	e.cancels.Wait()
 	err := e.client.Close()
 	// The client's HTTP transport keeps idle keep-alive connections (two
 	// goroutines each) until they time out; a replaced data source instance

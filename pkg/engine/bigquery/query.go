@@ -89,7 +89,11 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	q.Location = ref.Location
 
 	// Cancel the job on the server when ctx ends before the job is read.
-	stopCancel := context.AfterFunc(ctx, func() { e.cancelJob(ref) })
+	stopCancel := context.AfterFunc(ctx, func() {
+		e.cancels.Add(1)
+		defer e.cancels.Done()
+		e.cancelJob(ref)
+	})
 	defer stopCancel()
 
 	job, err := q.Run(ctx)

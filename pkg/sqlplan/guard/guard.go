@@ -246,6 +246,9 @@ func (c *Checker) calls() {
 		if t.Kind == lexer.QuotedIdent && len(name) >= 2 {
 			name = name[1 : len(name)-1]
 		}
+		if !c.rules.mayDeny(name) {
+			continue
+		}
 		k := match(c.rules.deny, name)
 		if k < 0 || c.opened(name) {
 			continue

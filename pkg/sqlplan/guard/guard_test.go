@@ -228,6 +228,32 @@ func TestRulesAreWellFormed(t *testing.T) {
 	}
 }
 
+// TestDenyIndex checks the quick rejection against the full match: every
+// name a deny pattern matches (in either case) passes mayDeny, and names
+// of ordinary functions are rejected quickly.
+func TestDenyIndex(t *testing.T) {
+	for _, d := range []string{"duckdb", "clickhouse", "postgres", "bigquery"} {
+		r := rulesFor(d)
+		for _, e := range r.deny {
+			for _, name := range []string{strings.ReplaceAll(e.pattern, "*", ""), strings.ReplaceAll(e.pattern, "*", "Xy_1"), strings.ToUpper(strings.ReplaceAll(e.pattern, "*", "z"))} {
+				if match(r.deny, name) >= 0 && !r.mayDeny(name) {
+					t.Errorf("%s: %q matches %q but mayDeny says no", d, name, e.pattern)
+				}
+			}
+		}
+		quick := 0
+		for _, name := range []string{"count", "sum", "avg", "toStartOfInterval", "date_trunc", "coalesce", "max", "min", "now", "extract"} {
+			if match(r.deny, name) >= 0 {
+				t.Errorf("%s: %s is denied", d, name)
+			}
+			if !r.mayDeny(name) {
+				quick++
+			}
+		}
+		t.Logf("%s: %d of 10 common function names rejected by the index", d, quick)
+	}
+}
+
 func TestCheckAllocations(t *testing.T) {
 	src := "SELECT host, count(*) AS n FROM sample.http_requests WHERE ts > now() - INTERVAL 1 HOUR GROUP BY host ORDER BY n DESC LIMIT 10 SETTINGS max_threads = 2"
 	script, err := parser.Parse(src, "clickhouse")

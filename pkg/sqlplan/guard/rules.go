@@ -1,5 +1,7 @@
 package guard
 
+import "strings"
+
 // The trust rules, kept as data: one table per dialect. A pattern is a
 // lower-case name ("glob"), a prefix ending in '*' ("read_*") or a suffix
 // starting with '*' ("*_scan"). Names are compared case-insensitively, and a
@@ -35,6 +37,66 @@ type dialectRules struct {
 	// database (so the allowedDatabases check cannot see which): refused
 	// while allowedDatabases / allowedSchemas is set.
 	dbArgTableFuncs []string
+	// deny is the quick-rejection index of the deny list (indexed).
+	denyIndex denyIndex
+}
+
+// denyIndex says quickly that a name matches no deny pattern, from the
+// patterns' first and last (lower-case) bytes and byte pairs.
+type denyIndex struct {
+	all               bool
+	first, last       [4]uint64    // one byte
+	firstTwo, lastTwo [1024]uint64 // two bytes
+}
+
+func set(s []uint64, i int)      { s[i>>6] |= 1 << (i & 63) }
+func has(s []uint64, i int) bool { return s[i>>6]&(1<<(i&63)) != 0 }
+func pair(a, b byte) int         { return int(lower(a))<<8 | int(lower(b)) }
+
+// indexed fills r's deny index.
+func indexed(r dialectRules) dialectRules {
+	x := &r.denyIndex
+	for _, d := range r.deny {
+		p := d.pattern
+		prefix, suffix, star := strings.Cut(p, "*")
+		switch {
+		case len(prefix) >= 2:
+			set(x.firstTwo[:], pair(prefix[0], prefix[1]))
+		case len(prefix) == 1:
+			set(x.first[:], int(lower(prefix[0])))
+		case !star:
+			x.all = true // the empty name
+		case len(suffix) >= 2:
+			set(x.lastTwo[:], pair(suffix[len(suffix)-2], suffix[len(suffix)-1]))
+		case len(suffix) == 1:
+			set(x.last[:], int(lower(suffix[0])))
+		default:
+			x.all = true // "*"
+		}
+	}
+	return r
+}
+
+// mayDeny reports whether name can match a deny pattern: false means it
+// cannot.
+func (r *dialectRules) mayDeny(name string) bool {
+	x, n := &r.denyIndex, len(name)
+	switch {
+	case x.all || n == 0:
+		return true
+	case has(x.first[:], int(lower(name[0]))) || has(x.last[:], int(lower(name[n-1]))):
+		return true
+	case n < 2:
+		return false
+	}
+	return has(x.firstTwo[:], pair(name[0], name[1])) || has(x.lastTwo[:], pair(name[n-2], name[n-1]))
+}
+
+func lower(b byte) byte {
+	if b >= 'A' && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
 }
 
 const (
@@ -46,7 +108,7 @@ const (
 	reasonSecrets  = "it reveals credentials or the process environment"
 )
 
-var duckdbRules = dialectRules{
+var duckdbRules = indexed(dialectRules{
 	deny: []rule{
 		{"read_*", reasonFiles + " (read_csv, read_parquet, read_json, read_text, read_blob, ...)"},
 		{"glob", "it lists directories on the host"},
@@ -102,9 +164,9 @@ var duckdbRules = dialectRules{
 	catalogSchemas: []string{"information_schema", "pg_catalog"},
 	defaultSchema:  "main",
 	funcOption:     OptAllowedFunctions,
-}
+})
 
-var clickhouseRules = dialectRules{
+var clickhouseRules = indexed(dialectRules{
 	deny: []rule{
 		{"url", reasonNetwork}, {"urlcluster", reasonNetwork},
 		{"remote", reasonNetwork}, {"remotesecure", reasonNetwork},
@@ -184,9 +246,9 @@ var clickhouseRules = dialectRules{
 	defaultSchema:   "default",
 	funcOption:      OptAllowedTableFunctions,
 	dbArgTableFuncs: []string{"merge", "cluster", "clusterallreplicas", "loop", "mergetreeindex"},
-}
+})
 
-var postgresRules = dialectRules{
+var postgresRules = indexed(dialectRules{
 	deny: []rule{
 		{"pg_read_file", reasonFiles}, {"pg_read_binary_file", reasonFiles},
 		{"pg_ls_*", "it lists directories on the server"}, {"pg_stat_file", reasonFiles},
@@ -218,9 +280,9 @@ var postgresRules = dialectRules{
 	catalogSchemas: []string{"pg_catalog", "information_schema"},
 	defaultSchema:  "public",
 	funcOption:     OptAllowedFunctions,
-}
+})
 
-var bigqueryRules = dialectRules{
+var bigqueryRules = indexed(dialectRules{
 	deny: []rule{
 		{"external_query", reasonNetwork + " (a federated query to Cloud SQL or Spanner)"},
 		{"external_object_transform", reasonFiles + " (Cloud Storage objects)"},
@@ -228,7 +290,7 @@ var bigqueryRules = dialectRules{
 	catalogSchemas: []string{},
 	defaultSchema:  "",
 	funcOption:     OptAllowedFunctions,
-}
+})
 
 // statementReasons explain why a statement keyword is refused, for the
 // kinds that are dangerous rather than merely not read-only.

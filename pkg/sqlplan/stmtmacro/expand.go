@@ -29,7 +29,7 @@ func Known(name string) bool {
 // Changed is false. Errors are *Error values at offsets of src.
 func Expand(src string, o Options) (*Result, error) {
 	res := &Result{SQL: src}
-	if o.Dialect != "clickhouse" || !strings.Contains(src, "$") {
+	if o.Dialect != "clickhouse" || !mayMention(src) {
 		return res, nil
 	}
 	t, err := lex(src)
@@ -72,6 +72,30 @@ func Expand(src string, o Options) (*Result, error) {
 			Message: "the query asks for extrapolate (Altinity plugin): Quarry returns the last bucket as ClickHouse computed it, without extrapolating it"})
 	}
 	return res, nil
+}
+
+// mayMention is a quick test on the text, before lexing: false when no
+// '$' starts a name this package expands. Text in literals and comments
+// counts too; mentions decides on the tokens.
+func mayMention(src string) bool {
+	for i := strings.IndexByte(src, '$'); i >= 0; {
+		j := i + 1
+		if j < len(src) && src[j] == '{' {
+			return true // ${name}: left to the lexer
+		}
+		for j < len(src) && (src[j] == '_' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9') {
+			j++
+		}
+		if Known(src[i:j]) {
+			return true
+		}
+		k := strings.IndexByte(src[j:], '$')
+		if k < 0 {
+			break
+		}
+		i = j + k
+	}
+	return false
 }
 
 // mentions reports whether t has a token this package expands.
