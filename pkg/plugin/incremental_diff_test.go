@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +86,9 @@ type diffFixture struct {
 	// range's start; rows is the initial fixture.
 	shifts int
 	start  time.Time
+	// afterRefresh, when set, runs after every refresh of both data
+	// sources (BigQuery: drops the emulator's per-job result datasets).
+	afterRefresh func(t *testing.T)
 }
 
 // diffShape is one panel query of the test.
@@ -179,6 +183,7 @@ func runDiff(t *testing.T, fx diffFixture, initial int) {
 			to := from.Add(diffWindow)
 			sql := strings.ReplaceAll(shape.sql, "{T}", fx.table)
 			incremental, compared := 0, 0
+			var fullTimes []time.Duration // the full query's, to see an engine slow down as the run goes on
 			for i := 0; i <= fx.shifts; i++ {
 				if i > 0 {
 					prevTo := to
@@ -194,7 +199,9 @@ func runDiff(t *testing.T, fx diffFixture, initial int) {
 					}
 				}
 				q := diffQuery(sql, shape.format, from, to)
+				began := time.Now()
 				want := diffAsk(t, full, q)
+				fullTimes = append(fullTimes, time.Since(began))
 				fullSQL := fullEng.take()
 				got := diffAsk(t, inc, q)
 				ran := incEng.take()
@@ -206,6 +213,9 @@ func runDiff(t *testing.T, fx diffFixture, initial int) {
 						i, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), msg, steps(got))
 				}
 				compared++
+				if fx.afterRefresh != nil {
+					fx.afterRefresh(t)
+				}
 				st := steps(got)
 				if !shape.safe {
 					if len(ran) != 1 || ran[0] != fullSQL[0] {
@@ -230,12 +240,23 @@ func runDiff(t *testing.T, fx diffFixture, initial int) {
 					t.Fatalf("shift %d: a full refresh (%v) ran %q, not the full query", i, st, ran)
 				}
 			}
-			t.Logf("%s: %d ranges compared, %d answered incrementally", fx.name, compared, incremental)
+			t.Logf("%s: %d ranges compared, %d answered incrementally; full query %s", fx.name, compared, incremental, timesSummary(fullTimes))
 			if shape.safe && incremental < fx.shifts/2 {
 				t.Fatalf("only %d of %d refreshes were incremental", incremental, fx.shifts)
 			}
 		})
 	}
+}
+
+// timesSummary gives the first, median, last and slowest of ds.
+func timesSummary(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "not run"
+	}
+	sorted := append([]time.Duration(nil), ds...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("first %v, median %v, last %v, max %v", r(ds[0]), r(sorted[len(sorted)/2]), r(ds[len(ds)-1]), r(sorted[len(sorted)-1]))
 }
 
 // nextRange moves the range: mostly forward by up to 4 minutes, sometimes

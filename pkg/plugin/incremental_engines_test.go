@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	bq "cloud.google.com/go/bigquery"
 	duck "github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
 	"github.com/bigtent/quarry/pkg/engine"
@@ -214,7 +216,8 @@ func bigQueryFixture(t *testing.T, shifts int) diffFixture {
 	}
 	jd := map[string]any{"engine": "bigquery", "defaultProject": info.Project, "defaultDataset": dataset, "endpoint": info.Endpoint}
 	return diffFixture{name: "bigquery", jsonData: jd, table: "`" + dataset + ".events`", window: true, shifts: shifts, start: diffStart,
-		open: func(t *testing.T) engine.Engine { return openFor(t, jd) },
+		open:         func(t *testing.T) engine.Engine { return openFor(t, jd) },
+		afterRefresh: func(t *testing.T) { dropBQJobResults(t, client, dataset) },
 		insert: func(t *testing.T, _ *holder, rows []fixRow) {
 			if len(rows) == 0 {
 				return
@@ -227,6 +230,53 @@ func bigQueryFixture(t *testing.T, shifts int) diffFixture {
 				t.Fatal(fmt.Errorf("inserting fixture rows: %w", err))
 			}
 		}}
+}
+
+// bqResultDataset is how goccy's emulator (v0.6.6, jobsInsertHandler.
+// addQueryResultToDynamicDestinationTable) names the dataset it creates for
+// the result of a query job without a destination table: the job's ID,
+// which Quarry chooses as "quarry_" and 24 hex digits (pkg/engine/bigquery
+// newJobID). The fixture's dataset (quarry_incr_...) and the emulator's
+// "sample" never match.
+var bqResultDataset = regexp.MustCompile(`^quarry_[0-9a-f]{24}$`)
+
+// dropBQJobResults deletes, on the test's private emulator, the result
+// dataset of every query job run so far and the jobs themselves. The
+// emulator loads its project's whole catalog (datasets, tables and jobs)
+// for every call, so without this each call slows from ~0.03 s to seconds
+// within a few hundred jobs and a query ends up past its timeout.
+func dropBQJobResults(t *testing.T, client *bq.Client, fixture string) {
+	t.Helper()
+	ctx := context.Background()
+	it := client.Datasets(ctx)
+	for {
+		d, err := it.Next()
+		if err == iterator.Done {
+			break
+		}
+		if err != nil {
+			t.Fatalf("listing the emulator's datasets: %v", err)
+		}
+		if d.DatasetID == fixture || !bqResultDataset.MatchString(d.DatasetID) {
+			continue
+		}
+		if err := d.DeleteWithContents(ctx); err != nil {
+			t.Fatalf("deleting the result dataset %s: %v", d.DatasetID, err)
+		}
+	}
+	jobs := client.Jobs(ctx)
+	for {
+		j, err := jobs.Next()
+		if err == iterator.Done {
+			break
+		}
+		if err != nil {
+			t.Fatalf("listing the emulator's jobs: %v", err)
+		}
+		if err := j.Delete(ctx); err != nil {
+			t.Fatalf("deleting the job %s: %v", j.ID(), err)
+		}
+	}
 }
 
 // skipDiffIfShort skips the differential runs under -short: CI's race step
