@@ -304,7 +304,8 @@ func TestIncrementalDiffClickHouse(t *testing.T) {
 
 // On an emulator of its own (bigQueryFixture) a query takes two calls of
 // ~0.1-0.2 s; on the shared one it took seconds (the emulator loads every
-// table of its project for every call). In CI a 400-row fixture, 2 shifts
+// table of its project for every call), and dropBQJobResults keeps them
+// that fast over a long run. In CI a 400-row fixture, 2 shifts
 // and two shapes (one safe, one unsafe); QUARRY_INCR_BQ_SHIFTS=50 runs
 // every shape over that many shifts (README, Incremental refresh).
 func TestIncrementalDiffBigQuery(t *testing.T) {
