@@ -20,7 +20,7 @@ func expandStatementMacros(ctx context.Context, req Request, s *scratch) (plan *
 		Dialect: string(req.Dialect), ServerVersion: req.ServerVersion,
 		From: req.TimeRange.From, To: req.TimeRange.To,
 		IntervalMs: req.IntervalMs, MaxDataPoints: req.MaxDataPoints,
-		Altinity: req.Altinity,
+		Altinity: req.Altinity, Tokens: &s.stmtTokens,
 	})
 	if err != nil {
 		var me *stmtmacro.Error

@@ -32,7 +32,7 @@ func Expand(src string, o Options) (*Result, error) {
 	if o.Dialect != "clickhouse" || !mayMention(src) {
 		return res, nil
 	}
-	t, err := lex(src)
+	t, err := lexInto(o.Tokens, src)
 	if err != nil {
 		return res, nil // the planner reports lexer errors with their position
 	}
@@ -63,7 +63,7 @@ func Expand(src string, o Options) (*Result, error) {
 		out, m := apply(t.src, edits)
 		res.maps = append(res.maps, m)
 		res.SQL, res.Changed = out, true
-		if t, err = lex(out); err != nil {
+		if t, err = lexInto(o.Tokens, out); err != nil {
 			return nil, &Error{Offset: -1, Message: fmt.Sprintf("internal error: the expanded query does not lex: %v", err)}
 		}
 	}
