@@ -74,6 +74,12 @@ func Expand(src string, o Options) (*Result, error) {
 	return res, nil
 }
 
+// MayExpand reports whether Expand can change src in dialect: false means
+// it would return src unchanged (a test on the text, without lexing).
+func MayExpand(src, dialect string) bool {
+	return dialect == "clickhouse" && mayMention(src)
+}
+
 // mayMention is a quick test on the text, before lexing: false when no
 // '$' starts a name this package expands. Text in literals and comments
 // counts too; mentions decides on the tokens.
