@@ -12,5 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QUARRY_E2E_ROWS=${1:-1000000} QUARRY_E2E_RUNS=${2:-5} QUARRY_E2E_SELECT1=${3:-50}
+# QUARRY_E2E_ENGINES=postgres,clickhouse,duckdb (the default) picks the engines.
 go test -count=1 -timeout 90m -run '^TestE2E$' -v ./pkg/e2ebench 2>&1 |
 	sed -n '/e2ebench.go\|e2e_test.go\||\|FAIL\|ok\|PASS/p'

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,15 +50,24 @@ func TestE2E(t *testing.T) {
 	if cfg.PeerBin, err = harness.BuildPackage(ctx, "", "./pkg/benchpeer/cmd/gpx_benchpeer", filepath.Join(dir, "gpx_benchpeer")); err != nil {
 		t.Fatal(err)
 	}
-	targets := []func() (e2ebench.Target, error){
-		func() (e2ebench.Target, error) { return e2ebench.Postgres(ctx, pg, cfg.Rows) },
-		func() (e2ebench.Target, error) { return e2ebench.ClickHouse(ctx, chInfo, cfg.Rows) },
-		func() (e2ebench.Target, error) {
+	targets := map[string]func() (e2ebench.Target, error){
+		"postgres":   func() (e2ebench.Target, error) { return e2ebench.Postgres(ctx, pg, cfg.Rows) },
+		"clickhouse": func() (e2ebench.Target, error) { return e2ebench.ClickHouse(ctx, chInfo, cfg.Rows) },
+		"duckdb": func() (e2ebench.Target, error) {
 			return e2ebench.DuckDB(ctx, filepath.Join(testenv.StateDir(), "e2ebench"), cfg.Rows)
 		},
 	}
+	// QUARRY_E2E_ENGINES (comma-separated) picks engines; all by default.
+	engines := []string{"postgres", "clickhouse", "duckdb"}
+	if v := os.Getenv("QUARRY_E2E_ENGINES"); v != "" {
+		engines = strings.Split(v, ",")
+	}
 	var results []e2ebench.Result
-	for _, mk := range targets {
+	for _, name := range engines {
+		mk := targets[strings.TrimSpace(name)]
+		if mk == nil {
+			t.Fatalf("QUARRY_E2E_ENGINES: unknown engine %q (postgres, clickhouse, duckdb)", name)
+		}
 		tg, err := mk()
 		if err != nil {
 			t.Fatal(err)

@@ -104,7 +104,7 @@ func TestChunkedCache(t *testing.T) {
 		}
 		second := chunkedOK(t, ctx, p, ds, q)
 		sameChunks(t, second, first)
-		if n := c.count(t, ctx); n != 1 {
+		if n := c.settled(t, ctx, 1); n != 1 {
 			t.Fatalf("PostgreSQL ran the query %d times for two identical chunked requests, want 1", n)
 		}
 		// QueryData keeps its own entries (README: chunked answers and
@@ -118,7 +118,7 @@ func TestChunkedCache(t *testing.T) {
 				t.Fatalf("QueryData: %d rows", fr[0].Rows())
 			}
 		}
-		if n := c.count(t, ctx); n != 2 {
+		if n := c.settled(t, ctx, 2); n != 2 {
 			t.Fatalf("PostgreSQL ran the query %d times after two QueryData calls, want 2", n)
 		}
 		t.Logf("%d chunks (%d bytes) sent twice, PostgreSQL ran it once (%s)", len(first), chunkBytes(first), c.method())
@@ -176,7 +176,7 @@ func TestChunkedCache(t *testing.T) {
 		if again := chunkedOK(t, ctx, p, small, q); len(again) != len(first) || !bytes.Equal(again[0].Frame, first[0].Frame) {
 			t.Fatalf("second run: %d chunks, want %d with the same first chunk", len(again), len(first))
 		}
-		if n := c.count(t, ctx); n != 2 {
+		if n := c.settled(t, ctx, 2); n != 2 {
 			t.Fatalf("PostgreSQL ran the query %d times, want 2 (not kept over the cap)", n)
 		}
 	})
@@ -241,7 +241,7 @@ func TestChunkedSharedCacheAcrossProcesses(t *testing.T) {
 	for _, p := range plugins {
 		sameChunks(t, chunkedOK(t, ctx, p, ds, q), answers[0])
 	}
-	n := c.count(t, ctx)
+	n := c.settled(t, ctx, 1)
 	t.Logf("2 processes x 10 concurrent identical chunked requests (+1 each later), %d chunks of %d bytes: PostgreSQL ran the query %d time(s) (%s)",
 		len(answers[0]), chunkBytes(answers[0]), n, c.method())
 	if n != 1 {

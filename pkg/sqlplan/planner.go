@@ -2,6 +2,7 @@ package sqlplan
 
 import (
 	"context"
+	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"sync"
 	"time"
 
@@ -40,6 +41,8 @@ type scratch struct {
 	// guardOpts is the request's trust options while guard checks them (a
 	// copy here keeps the request itself off the heap).
 	guardOpts guard.Options
+	// stmtTokens is the statement-macro pass's token memory.
+	stmtTokens []lexer.Token
 	// edits and adhoc are build's buffers; their texts stay reachable only
 	// until the next request.
 	edits []pushdown.Edit

@@ -16,11 +16,14 @@ import (
 // of req.RawSQL, the expansion as the first steps. done is false when there
 // was nothing to expand.
 func expandStatementMacros(ctx context.Context, req Request, s *scratch) (plan *Plan, done bool, err error) {
+	if !stmtmacro.MayExpand(req.RawSQL, string(req.Dialect)) {
+		return nil, false, nil
+	}
 	res, err := stmtmacro.Expand(req.RawSQL, stmtmacro.Options{
 		Dialect: string(req.Dialect), ServerVersion: req.ServerVersion,
 		From: req.TimeRange.From, To: req.TimeRange.To,
 		IntervalMs: req.IntervalMs, MaxDataPoints: req.MaxDataPoints,
-		Altinity: req.Altinity,
+		Altinity: req.Altinity, Tokens: &s.stmtTokens,
 	})
 	if err != nil {
 		var me *stmtmacro.Error

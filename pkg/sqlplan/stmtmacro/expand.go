@@ -32,7 +32,7 @@ func Expand(src string, o Options) (*Result, error) {
 	if o.Dialect != "clickhouse" || !mayMention(src) {
 		return res, nil
 	}
-	t, err := lex(src)
+	t, err := lexInto(o.Tokens, src)
 	if err != nil {
 		return res, nil // the planner reports lexer errors with their position
 	}
@@ -63,7 +63,7 @@ func Expand(src string, o Options) (*Result, error) {
 		out, m := apply(t.src, edits)
 		res.maps = append(res.maps, m)
 		res.SQL, res.Changed = out, true
-		if t, err = lex(out); err != nil {
+		if t, err = lexInto(o.Tokens, out); err != nil {
 			return nil, &Error{Offset: -1, Message: fmt.Sprintf("internal error: the expanded query does not lex: %v", err)}
 		}
 	}
@@ -72,6 +72,12 @@ func Expand(src string, o Options) (*Result, error) {
 			Message: "the query asks for extrapolate (Altinity plugin): Quarry returns the last bucket as ClickHouse computed it, without extrapolating it"})
 	}
 	return res, nil
+}
+
+// MayExpand reports whether Expand can change src in dialect: false means
+// it would return src unchanged (a test on the text, without lexing).
+func MayExpand(src, dialect string) bool {
+	return dialect == "clickhouse" && mayMention(src)
 }
 
 // mayMention is a quick test on the text, before lexing: false when no

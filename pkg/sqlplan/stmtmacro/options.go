@@ -1,6 +1,7 @@
 package stmtmacro
 
 import (
+	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
 	"time"
 )
 
@@ -58,6 +59,10 @@ type Options struct {
 	// in the request (such a variable wins over an Altinity macro of the
 	// same name, as Grafana replaces it first). It may be nil.
 	HasValue func(name string) bool
+	// Tokens, when not nil, is token memory Expand reuses for the whole
+	// query's tokens (a planner's scratch); nothing in the Result refers
+	// to it.
+	Tokens *[]lexer.Token
 }
 
 // Step is one expansion shown in the plan: Kind is "statement_macro" or

@@ -21,6 +21,24 @@ func lex(src string) (text, error) {
 	return text{src: src, toks: toks}, nil
 }
 
+// lexInto is lex reusing *buf's memory when buf is not nil (the previous
+// text lexed into it is then invalid).
+func lexInto(buf *[]lexer.Token, src string) (text, error) {
+	if buf == nil {
+		return lex(src)
+	}
+	d, err := lexer.DialectFor("clickhouse")
+	if err != nil {
+		return text{}, err
+	}
+	toks, errs := lexer.LexAppend((*buf)[:0], src, d)
+	*buf = toks
+	if err := errs.Err(); err != nil {
+		return text{}, err
+	}
+	return text{src: src, toks: toks}, nil
+}
+
 func (t text) tok(i int) string { return t.toks[i].Text(t.src) }
 
 // isPunct reports whether token i is the punctuation p.
