@@ -40,8 +40,10 @@ type Engine struct {
 	// pageHook, when set (tests, benchmarks), is called after each result
 	// page is converted with the table's row count.
 	pageHook func(rows int)
-	// cancels counts the job cancellations still in flight; Close waits
-	// for them (each is bounded by its own deadline).
+	// cancels counts the queries whose job cancellation may still run
+	// (from the job's insert until Query returns, then while the
+	// cancellation itself runs); Close waits for them (each cancellation is
+	// bounded by its own deadline).
 	cancels sync.WaitGroup
 }
 
@@ -161,7 +163,9 @@ func (e *Engine) types() *frames.TypeMap { return e.typeMap }
 // Close releases the client.
 func (e *Engine) Close() error {
 	// A job cancellation sent after its query returned is still billed
-	// work on the server if it is dropped: let it finish first.
+	// work on the server if it is dropped: let it finish first. (The SDK
+	// disposes an instance from a timer goroutine of its own, so waiting
+	// here for queries still running on a replaced instance blocks nobody.)
 	e.cancels.Wait()
 	err := e.client.Close()
 	// The client's HTTP transport keeps idle keep-alive connections (two

@@ -89,12 +89,19 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	q.Location = ref.Location
 
 	// Cancel the job on the server when ctx ends before the job is read.
+	// The cancellation is counted from here, not from when it runs:
+	// AfterFunc starts it in a goroutine of its own that may not have run
+	// yet when Query returns and the engine is closed.
+	e.cancels.Add(1)
 	stopCancel := context.AfterFunc(ctx, func() {
-		e.cancels.Add(1)
 		defer e.cancels.Done()
 		e.cancelJob(ref)
 	})
-	defer stopCancel()
+	defer func() {
+		if stopCancel() {
+			e.cancels.Done() // never started
+		}
+	}()
 
 	job, err := q.Run(ctx)
 	if err != nil {
