@@ -37,7 +37,7 @@ type dialectRules struct {
 	// database (so the allowedDatabases check cannot see which): refused
 	// while allowedDatabases / allowedSchemas is set.
 	dbArgTableFuncs []string
-	// deny is the quick-rejection index of the deny list (indexed).
+	// denyIndex is the quick-rejection index of deny (filled by indexed).
 	denyIndex denyIndex
 }
 

@@ -29,7 +29,7 @@ func Known(name string) bool {
 // Changed is false. Errors are *Error values at offsets of src.
 func Expand(src string, o Options) (*Result, error) {
 	res := &Result{SQL: src}
-	if o.Dialect != "clickhouse" || !mayMention(src) {
+	if !MayExpand(src, o.Dialect) {
 		return res, nil
 	}
 	t, err := lexInto(o.Tokens, src)
