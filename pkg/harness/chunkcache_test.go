@@ -42,7 +42,7 @@ func (c *engineCounter) logCount(t *testing.T) int {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(testenv.StateDir(), "logs", "postgres.log"))
 	if err != nil {
-		t.Skipf("the server log is not readable: %v", err)
+		t.Fatalf("the PostgreSQL server log (written by scripts/services.sh) is not readable: %v", err)
 	}
 	return bytes.Count(b, []byte("quarry-rediscache-mark "+c.marker))
 }
