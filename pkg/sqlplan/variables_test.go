@@ -77,6 +77,17 @@ func TestVariables(t *testing.T) {
 		{d: sqlplan.Postgres, sql: "SELECT start_${unit}_km FROM t", want: "SELECT start_dist_km FROM t"},
 		{d: sqlplan.BigQuery, sql: "SELECT start_${unit}_km FROM t", want: "SELECT start_dist_km FROM t"},
 		{d: sqlplan.Postgres, sql: "SELECT start_${q}_km FROM t", want: "stands inside a name", line: 14},
+		// A time variable inside a name (daily tables) joins it unquoted; a value that would not keep
+		// the name one word, or would start it with a digit, is refused with its position.
+		{d: sqlplan.Postgres, sql: "SELECT * FROM logs_${__from:date:YYYYMMDD}", want: "SELECT * FROM logs_20240101"},
+		{d: sqlplan.ClickHouse, sql: "SELECT * FROM logs_[[__to:date:YYYYMMDD]]", want: "SELECT * FROM logs_20240102"},
+		{d: sqlplan.BigQuery, sql: "SELECT a${__interval_ms} FROM t", want: "SELECT a60000 FROM t"},
+		{d: sqlplan.DuckDB, sql: "SELECT * FROM t_${__timezone}", want: "SELECT * FROM t_UTC"},
+		{d: sqlplan.Postgres, sql: "SELECT * FROM logs_${__from:date:YYYY-MM-DD}", want: `holds '-'`, line: 20},
+		{d: sqlplan.Postgres, sql: "SELECT ${__from}_a FROM t", want: "starts with a digit", line: 8},
+		{d: sqlplan.ClickHouse, sql: "SELECT ${n}_a FROM t", want: "starts with a digit", line: 8},
+		{d: sqlplan.Postgres, sql: "SELECT${__to}A0 0", want: "glued to the keyword SELECT", line: 7},
+		{d: sqlplan.DuckDB, sql: "SELECT${unit}_km FROM t", want: "glued to the keyword SELECT", line: 7},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE x > $neg LIMIT $n", want: "SELECT a FROM t WHERE x > -1.5 LIMIT 100"},
 		{d: sqlplan.Postgres, sql: "SELECT a FROM t WHERE h = '$q'", want: "holds a quote", line: 28},
 		// A double quote is an ordinary character inside a plain '...' literal, as in TeslaMate's

@@ -1,6 +1,8 @@
 package macros
 
 import (
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/bigtent/quarry/pkg/sqlplan/lexer"
@@ -22,7 +24,23 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
+	inWord := gluedToWord(w.src, t.Start, t.End)
+	if inWord {
+		if kw := w.keywordBefore(t.Start); kw != "" {
+			return "", false, &Error{Offset: t.Start, Macro: raw, Msg: "is glued to the keyword " + kw + ", which the parser reads as a keyword, not as part of a name: put a space between them"}
+		}
+	}
 	if ok {
+		if inWord {
+			// Part of a name (logs_${__from:date:YYYYMMDD}): the value
+			// joins the name unquoted, so it must be one that keeps the
+			// name one word.
+			if msg := nameValue(w.src, t.Start, text); msg != "" {
+				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: msg}
+			}
+			w.glued = true
+			return w.variableStep(t.Start, t.End, raw, text), true, nil
+		}
 		if date {
 			if text, err = w.env.d.QuoteString(text); err != nil {
 				return "", false, &Error{Offset: t.Start, Macro: raw, Msg: err.Error()}
@@ -31,7 +49,7 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 		return w.variableStep(t.Start, t.End, raw, text), true, nil
 	}
 	place := placeSQL
-	if t.Start > 0 && isWordByte(w.src[t.Start-1]) || t.End < len(w.src) && isWordByte(w.src[t.End]) {
+	if inWord {
 		place = placeWord
 	}
 	text, quoted, found, msg := w.env.userVariable(name, format, place)
@@ -39,6 +57,11 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 	switch {
 	case msg != "":
 		return "", false, &Error{Offset: t.Start, Macro: "template variable " + raw, Msg: msg}
+	case found && w.glued:
+		if msg := nameValue(w.src, t.Start, text); msg != "" {
+			return "", false, &Error{Offset: t.Start, Macro: "template variable " + raw, Msg: msg}
+		}
+		return w.variableStep(t.Start, t.End, raw, text), true, nil
 	case found:
 		if quoted {
 			w.warn("variable_quoted", t.Start, "template variable ", raw, " is written as a string literal: its value is not a plain word or number, and Quarry never pastes such text into SQL")
@@ -53,6 +76,43 @@ func (w *walker) variable(t lexer.Token) (string, bool, error) {
 	}
 	w.warn("unreplaced_variable", t.Start, "template variable ", raw, " was not replaced by Grafana; it is passed through unchanged")
 	return "", false, nil
+}
+
+// gluedToWord reports whether src[start:end] touches a word byte on either
+// side, i.e. stands inside a name (events_$env, ${prefix}_logs).
+func gluedToWord(src string, start, end int) bool {
+	return start > 0 && isWordByte(src[start-1]) || end < len(src) && isWordByte(src[end])
+}
+
+// keywordBefore is the text of the keyword token that ends at off, or "".
+// The parser reads such a keyword as a keyword (SELECT${v}), not as the
+// start of the name the variable's value would be glued to.
+func (w *walker) keywordBefore(off int) string {
+	i := sort.Search(len(w.toks), func(i int) bool { return w.toks[i].End >= off })
+	if i < len(w.toks) && w.toks[i].End == off && w.toks[i].Kind == lexer.Keyword {
+		return w.toks[i].Text(w.src)
+	}
+	return ""
+}
+
+// nameValue checks the value of a variable written inside a name (the
+// variable at start touches a word on one side): it must be letters, digits and
+// underscores, and a name must not start with a digit. It returns what is
+// wrong, or "".
+func nameValue(src string, start int, value string) string {
+	if value == "" {
+		return "is part of a name but has an empty value here"
+	}
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "is part of a name, but its value " + strconv.Quote(value) + " holds " + strconv.QuoteRune(rune(c)) +
+				", which a name cannot: use a format of letters and digits only (such as ${__from:date:YYYYMMDD}), or separate it from the name with a space"
+		}
+	}
+	if (start == 0 || !isWordByte(src[start-1])) && value[0] >= '0' && value[0] <= '9' {
+		return "starts a name, but its value " + strconv.Quote(value) + " starts with a digit, which would make the name a number: put a prefix before it (logs_${__from:date:YYYYMMDD}) or a space after it"
+	}
+	return ""
 }
 
 // timeVariable is the value of the Grafana time variable name ("__from",
