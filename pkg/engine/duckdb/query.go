@@ -26,10 +26,26 @@ const commitEvery = 2048
 
 // Query runs one read-only statement and streams its rows into a typed
 // table. The statement is prepared alone (a second statement is refused,
-// never executed) and must be a SELECT or EXPLAIN. Rows are read with the
-// driver's typed values into one reused value slice, never a []any per row.
-// Cancellation and the timeout interrupt DuckDB.
+// never executed) and must be a SELECT or EXPLAIN; only then is it run.
+// Builds with the duckdb_arrow tag (the plugin's) read the result as
+// DuckDB's Arrow record batches, column by column (arrow.go); other builds,
+// and results with a type the Arrow reader does not take, read the
+// driver's typed values row by row into one reused value slice, never a
+// []any per row (readRowsPath). Cancellation and the timeout interrupt
+// DuckDB.
 func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, engine.QueryStats, error) {
+	return e.query(parent, plan, opts, e.read)
+}
+
+// reader runs the prepared, checked statement stmt (whose text is sql) on
+// its connection conn and reads the result into a table with the caps of o:
+// Engine.read in the project's builds, or one of the two paths by name in
+// tests (readRowsPath, and readArrowPath in builds with the duckdb_arrow
+// tag).
+type reader func(ctx context.Context, conn *duck.Conn, stmt *duck.Stmt, sql string, o frames.TableOptions) (*frames.Table, error)
+
+// query is Query with the result reader chosen by the caller.
+func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.QueryOptions, read reader) (*frames.Table, engine.QueryStats, error) {
 	start := time.Now()
 	var stats engine.QueryStats
 	if plan == nil || strings.TrimSpace(plan.SQL) == "" {
@@ -53,13 +69,9 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	}
 
 	var t *frames.Table
-	err := e.withStmt(ctx, plan.SQL, func(stmt *duck.Stmt) error {
-		rows, err := stmt.QueryContext(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		t, err = e.readRows(ctx, rows, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
+	err := e.withStmt(ctx, plan.SQL, func(conn *duck.Conn, stmt *duck.Stmt) error {
+		var err error
+		t, err = read(ctx, conn, stmt, plan.SQL, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
 		return err
 	})
 	if err != nil {
@@ -71,7 +83,10 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 }
 
 // withStmt prepares sql as a single statement on a pooled connection,
-// checks that it is read-only, and calls fn with it.
+// checks that it is read-only, and calls fn with the driver connection and
+// the statement. fn may run more statements on the connection (the Arrow
+// reader runs sql again through DuckDB's Arrow interface, which would run
+// every statement of a multi-statement text: prepareOne has refused those).
 //
 // Preparing binds the statement, which can be slow (a view over a large
 // file, a deep query), and DuckDB's Prepare takes no context. So the
@@ -83,7 +98,7 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 //
 // The goroutine counts as in flight (e.inflight) until it has handed the
 // connection back, so Close never closes the database under it.
-func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) error) error {
+func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Conn, *duck.Stmt) error) error {
 	if !e.enter() {
 		return errClosed
 	}
@@ -93,6 +108,7 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 		return err
 	}
 	type prepared struct {
+		conn *duck.Conn
 		stmt *duck.Stmt
 		err  error
 	}
@@ -102,8 +118,8 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 		defer e.inflight.Done()
 		defer conn.Close()
 		err := conn.Raw(func(dc any) error {
-			stmt, err := prepareOne(dc, sql)
-			ready <- prepared{stmt, err}
+			c, stmt, err := prepareOne(dc, sql)
+			ready <- prepared{c, stmt, err}
 			if err != nil {
 				return nil
 			}
@@ -112,7 +128,7 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 		})
 		if err != nil {
 			select {
-			case ready <- prepared{nil, err}: // Raw itself failed
+			case ready <- prepared{nil, nil, err}: // Raw itself failed
 			default:
 			}
 		}
@@ -126,7 +142,7 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fn(p.stmt)
+		return fn(p.conn, p.stmt)
 	case <-ctx.Done():
 		close(finished)
 		return ctx.Err()
@@ -134,36 +150,37 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 }
 
 // prepareOne prepares sql on the driver connection dc as exactly one
-// statement and checks that DuckDB classifies it as SELECT or EXPLAIN.
-func prepareOne(dc any, sql string) (*duck.Stmt, error) {
+// statement and checks that DuckDB classifies it as SELECT or EXPLAIN. It
+// returns the connection and the statement.
+func prepareOne(dc any, sql string) (*duck.Conn, *duck.Stmt, error) {
 	c, ok := dc.(*duck.Conn)
 	if !ok {
-		return nil, fmt.Errorf("unexpected driver connection %T", dc)
+		return nil, nil, fmt.Errorf("unexpected driver connection %T", dc)
 	}
 	// Prepare (not PrepareContext): with several statements the driver
 	// would execute all but the last one while preparing.
 	ds, err := c.Prepare(sql)
 	if err != nil {
 		if strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "prepare") {
-			return nil, fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
+			return nil, nil, fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	stmt, ok := ds.(*duck.Stmt)
 	if !ok {
 		_ = ds.Close()
-		return nil, fmt.Errorf("unexpected driver statement %T", ds)
+		return nil, nil, fmt.Errorf("unexpected driver statement %T", ds)
 	}
 	typ, err := stmt.StatementType()
 	if err != nil {
 		_ = stmt.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if typ != duck.STATEMENT_TYPE_SELECT && typ != duck.STATEMENT_TYPE_EXPLAIN {
 		_ = stmt.Close()
-		return nil, fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
+		return nil, nil, fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
 	}
-	return stmt, nil
+	return c, stmt, nil
 }
 
 func stmtTypeName(t duck.StmtType) string {
@@ -181,6 +198,18 @@ func stmtTypeName(t duck.StmtType) string {
 		return n
 	}
 	return fmt.Sprintf("statement type %d", t)
+}
+
+// readRowsPath runs stmt and reads its driver rows (readRows): the path of
+// builds without the duckdb_arrow tag, and of results the Arrow reader does
+// not take.
+func (e *Engine) readRowsPath(ctx context.Context, _ *duck.Conn, stmt *duck.Stmt, _ string, o frames.TableOptions) (*frames.Table, error) {
+	rows, err := stmt.QueryContext(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return e.readRows(ctx, rows, o)
 }
 
 // readRows converts driver rows into a table with the caps of o.
