@@ -13,5 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export QUARRY_E2E_ROWS=${1:-1000000} QUARRY_E2E_RUNS=${2:-5} QUARRY_E2E_SELECT1=${3:-50}
 # QUARRY_E2E_ENGINES=postgres,clickhouse,duckdb (the default) picks the engines.
-go test -count=1 -timeout 90m -run '^TestE2E$' -v ./pkg/e2ebench 2>&1 |
+# The plugin is built with the duckdb_arrow tag (pkg/harness.BuildTags, as Magefile.go
+# builds it); the test binary gets it too.
+go test -tags duckdb_arrow -count=1 -timeout 90m -run '^TestE2E$' -v ./pkg/e2ebench 2>&1 |
 	sed -n '/e2ebench.go\|e2e_test.go\||\|FAIL\|ok\|PASS/p'

@@ -32,6 +32,10 @@ import (
 // PluginID is the id Grafana sends in the plugin context.
 const PluginID = "bigtent-quarry-datasource"
 
+// BuildTags are the go build tags of the plugin's builds (Magefile.go's):
+// duckdb_arrow reads DuckDB's results through its Arrow interface.
+const BuildTags = "duckdb_arrow"
+
 // Build compiles the plugin (./pkg of the module containing this package's
 // source tree, or moduleDir when set) into dir/gpx_quarry and returns its path.
 func Build(ctx context.Context, moduleDir, dir string) (string, error) {
@@ -49,7 +53,7 @@ func BuildPackage(ctx context.Context, moduleDir, pkg, bin string) (string, erro
 		}
 		moduleDir = filepath.Dir(strings.TrimSpace(string(out)))
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", BuildTags, "-o", bin, pkg)
 	cmd.Dir = moduleDir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -103,6 +103,9 @@ func (e *Engine) readArrow(ctx context.Context, conn *duck.Conn, stmt *duck.Stmt
 		}
 		take := min(n, room)
 		for i, app := range apps {
+			if c := rec.Column(i); c.Len() < take {
+				return nil, true, fmt.Errorf("column %q: an Arrow batch of %d rows holds %d values", specs[i].Name, n, c.Len())
+			}
 			if err := app(rec.Column(i), take); err != nil {
 				return nil, true, fmt.Errorf("rows %d-%d: column %q (%s): %w", t.Total()+1, t.Total()+int64(take), specs[i].Name, specs[i].DBType, err)
 			}
@@ -254,6 +257,16 @@ func newAppender(col frames.Column, kind arrowType, dt arrow.DataType, numericAs
 	return nil, false
 }
 
+// values returns the first n values of a fixed-width Arrow array (an error,
+// not a panic, when the batch holds fewer).
+func values[T arrow.FixedWidthType](arr arrow.Array, n int) ([]T, error) {
+	vs := arrow.GetValues[T](arr.Data(), 1)
+	if len(vs) < n {
+		return nil, fmt.Errorf("an Arrow %s array of %d values for %d rows", arr.DataType(), len(vs), n)
+	}
+	return vs[:n], nil
+}
+
 // fixed appends values whose Arrow layout is the builder's: one copy of a
 // batch without NULLs.
 func fixed[T arrow.IntType | arrow.UintType | float32 | float64](col frames.Column, id, want arrow.Type) (appender, bool) {
@@ -262,7 +275,10 @@ func fixed[T arrow.IntType | arrow.UintType | float32 | float64](col frames.Colu
 		return nil, false
 	}
 	return func(arr arrow.Array, n int) error {
-		vs := arrow.GetValues[T](arr.Data(), 1)[:n]
+		vs, err := values[T](arr, n)
+		if err != nil {
+			return err
+		}
 		if arr.NullN() == 0 {
 			b.AppendValues(vs)
 			return nil
@@ -307,7 +323,10 @@ func timeAppender[T int32 | int64](col frames.Column, mul int64) (appender, bool
 		return nil, false
 	}
 	return func(arr arrow.Array, n int) error {
-		vs := arrow.GetValues[T](arr.Data(), 1)[:n]
+		vs, err := values[T](arr, n)
+		if err != nil {
+			return err
+		}
 		b.Reserve(n)
 		if arr.NullN() == 0 {
 			for _, v := range vs {
@@ -335,7 +354,10 @@ func stringAppender(col frames.Column, id arrow.Type) (appender, bool) {
 	}
 	return func(arr arrow.Array, n int) error {
 		a := arr.(*array.String)
-		offsets, data := a.ValueOffsets()[:n+1], a.ValueBytes()
+		offsets, data, err := textBuffers(a, n)
+		if err != nil {
+			return err
+		}
 		if a.NullN() == 0 {
 			b.AppendOffsets(offsets, data)
 			return nil
@@ -350,6 +372,24 @@ func stringAppender(col frames.Column, id arrow.Type) (appender, bool) {
 		}
 		return nil
 	}, true
+}
+
+// textBuffers returns the offsets of the first n values of a utf8 array
+// and its whole data buffer, which the offsets index (a sliced array's
+// offsets do not start at 0).
+func textBuffers(a *array.String, n int) (offsets []int32, data []byte, err error) {
+	offsets = a.ValueOffsets()
+	if len(offsets) < n+1 {
+		return nil, nil, fmt.Errorf("an Arrow utf8 array of %d values for %d rows", len(offsets)-1, n)
+	}
+	offsets = offsets[:n+1]
+	if buf := a.Data().Buffers()[2]; buf != nil {
+		data = buf.Bytes()
+	}
+	if offsets[0] < 0 || int(offsets[n]) > len(data) || offsets[0] > offsets[n] {
+		return nil, nil, fmt.Errorf("the Arrow utf8 offsets %d..%d outside its %d bytes", offsets[0], offsets[n], len(data))
+	}
+	return offsets, data, nil
 }
 
 func blobAppender(col frames.Column, id arrow.Type) (appender, bool) {
@@ -448,7 +488,10 @@ func decimalAppender(col frames.Column, typ duck.Type, dt arrow.DataType, asFloa
 			return nil, false
 		}
 		return func(arr arrow.Array, n int) error {
-			vs := arrow.GetValues[decimal128.Num](arr.Data(), 1)[:n]
+			vs, err := values[decimal128.Num](arr, n)
+			if err != nil {
+				return err
+			}
 			b.Reserve(n)
 			for i, v := range vs {
 				switch {
@@ -469,7 +512,10 @@ func decimalAppender(col frames.Column, typ duck.Type, dt arrow.DataType, asFloa
 		return nil, false
 	}
 	return func(arr arrow.Array, n int) error {
-		vs := arrow.GetValues[decimal128.Num](arr.Data(), 1)[:n]
+		vs, err := values[decimal128.Num](arr, n)
+		if err != nil {
+			return err
+		}
 		b.Reserve(n)
 		for i, v := range vs {
 			switch {
@@ -495,7 +541,10 @@ func timeOfDayAppender(col frames.Column) (appender, bool) {
 	}
 	var scratch []byte
 	return func(arr arrow.Array, n int) error {
-		vs := arrow.GetValues[int64](arr.Data(), 1)[:n]
+		vs, err := values[int64](arr, n)
+		if err != nil {
+			return err
+		}
 		b.Reserve(n)
 		for i, v := range vs {
 			if arr.IsNull(i) {
@@ -519,7 +568,10 @@ func intervalAppender(col frames.Column) (appender, bool) {
 		return nil, false
 	}
 	return func(arr arrow.Array, n int) error {
-		vs := arrow.GetValues[arrow.MonthDayNanoInterval](arr.Data(), 1)[:n]
+		vs, err := values[arrow.MonthDayNanoInterval](arr, n)
+		if err != nil {
+			return err
+		}
 		b.Reserve(n)
 		for i, v := range vs {
 			if arr.IsNull(i) {

@@ -15,13 +15,26 @@ import (
 // benchSQL reads 1,036,800 rows of (timestamptz, text, float8, int8).
 const benchSQL = "SELECT ts, host, latency_ms, requests FROM sample.http_requests"
 
-// BenchmarkQuery measures Quarry's query -> typed table path.
-func BenchmarkQuery(b *testing.B) {
+// BenchmarkQuery measures Quarry's query -> typed table path: the Arrow
+// reader in builds with the duckdb_arrow tag, the rows path without.
+func BenchmarkQuery(b *testing.B) { benchRead(b, nil) }
+
+// BenchmarkQueryRows measures the rows path (the driver's typed values,
+// row by row) in any build.
+func BenchmarkQueryRows(b *testing.B) {
+	benchRead(b, func(e *Engine) reader { return e.readRowsPath })
+}
+
+func benchRead(b *testing.B, path func(*Engine) reader) {
 	e := sampleEngine(b, Settings{})
+	read := e.read
+	if path != nil {
+		read = path(e)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		tbl, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: benchSQL, Statement: "select"}, engine.QueryOptions{})
+		tbl, _, err := e.query(context.Background(), &sqlplan.Plan{SQL: benchSQL, Statement: "select"}, engine.QueryOptions{}, read)
 		if err != nil {
 			b.Fatal(err)
 		}
