@@ -1,0 +1,112 @@
+package frames
+
+import (
+	"slices"
+	"testing"
+)
+
+// bitmap builds an Arrow validity bitmap (LSB first) from valid flags,
+// starting at bit offset.
+func bitmap(offset int, valid ...bool) []byte {
+	b := make([]byte, (offset+len(valid)+7)/8)
+	for i := 0; i < offset; i++ {
+		b[i>>3] |= 1 << (uint(i) & 7) // bits before the slice: valid (ignored)
+	}
+	for i, v := range valid {
+		if v {
+			j := offset + i
+			b[j>>3] |= 1 << (uint(j) & 7)
+		}
+	}
+	return b
+}
+
+func TestBulkAppendMatchesPerValue(t *testing.T) {
+	vals := []int64{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}
+	valid := []bool{true, false, true, true, false, true, true, true, true, false}
+	for _, tc := range []struct {
+		name     string
+		validity []byte
+		offset   int
+	}{
+		{"no bitmap", nil, 0},
+		{"bitmap", bitmap(0, valid...), 0},
+		{"bitmap at bit offset 5", bitmap(5, valid...), 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := NewBuilder[int64](ColumnSpec{Name: "x"})
+			want.Append(7) // something before
+			got := NewBuilder[int64](ColumnSpec{Name: "x"})
+			got.Append(7)
+			for i, v := range vals {
+				if tc.validity != nil && !valid[i] {
+					want.AppendNull()
+				} else {
+					want.Append(v)
+				}
+			}
+			got.AppendSliceValidity(vals, tc.validity, tc.offset)
+			if !slices.Equal(got.Values(), want.Values()) || got.NullCount() != want.NullCount() {
+				t.Fatalf("values %v nulls %d, want %v nulls %d", got.Values(), got.NullCount(), want.Values(), want.NullCount())
+			}
+			for i := 0; i < want.Len(); i++ {
+				if got.IsNull(i) != want.IsNull(i) {
+					t.Fatalf("IsNull(%d) = %v", i, got.IsNull(i))
+				}
+			}
+
+			wt, gt := NewTimes(ColumnSpec{Name: "t"}), NewTimes(ColumnSpec{Name: "t"})
+			for i, v := range vals {
+				if tc.validity != nil && !valid[i] {
+					wt.AppendNull()
+				} else {
+					wt.AppendNanos(v * 1000)
+				}
+			}
+			gt.AppendScaled(vals, 1000, tc.validity, tc.offset)
+			if !slices.Equal(gt.Values(), wt.Values()) || gt.NullCount() != wt.NullCount() {
+				t.Fatalf("times %v, want %v", gt.Values(), wt.Values())
+			}
+
+			// Strings: an Arrow slice whose offsets do not start at 0.
+			data := []byte("xxabcdefghijklmnopqrstu")
+			offsets := []int32{2, 3, 3, 6, 8, 8, 9, 12, 13, 20, 23}
+			ws, gs := NewStrings(ColumnSpec{Name: "s"}), NewStrings(ColumnSpec{Name: "s"})
+			ws.Append("first")
+			gs.Append("first")
+			for i := 0; i < len(offsets)-1; i++ {
+				if tc.validity != nil && !valid[i] {
+					ws.AppendNull()
+				} else {
+					ws.AppendBytes(data[offsets[i]:offsets[i+1]])
+				}
+			}
+			gs.AppendOffsets(offsets, data, tc.validity, tc.offset)
+			if gs.Len() != ws.Len() || gs.NullCount() != ws.NullCount() {
+				t.Fatalf("strings len %d nulls %d, want %d %d", gs.Len(), gs.NullCount(), ws.Len(), ws.NullCount())
+			}
+			for i := 0; i < ws.Len(); i++ {
+				if gs.Value(i) != ws.Value(i) || gs.IsNull(i) != ws.IsNull(i) {
+					t.Fatalf("string %d = %q null %v, want %q %v", i, gs.Value(i), gs.IsNull(i), ws.Value(i), ws.IsNull(i))
+				}
+			}
+		})
+	}
+}
+
+// TestBulkAppendInTable: bulk appends respect the row cap like per-value
+// appends (Commit cuts at the cap).
+func TestBulkAppendInTable(t *testing.T) {
+	tb := NewTable([]ColumnSpec{{Name: "n", Kind: KindInt64}, {Name: "s", Kind: KindString}}, TableOptions{MaxRows: 3})
+	tb.Column(0).(*Builder[int64]).AppendSlice([]int64{1, 2, 3, 4})
+	tb.Column(1).(*Strings).AppendOffsets([]int32{0, 1, 2, 3, 4}, []byte("abcd"), nil, 0)
+	if err := tb.Commit(4); err != nil {
+		t.Fatal(err)
+	}
+	if tb.Len() != 3 || !tb.Truncated() || tb.Column(1).(*Strings).Value(2) != "c" {
+		t.Fatalf("len %d truncated %v", tb.Len(), tb.Truncated())
+	}
+	if got := tb.Column(0).(*Builder[int64]).Values(); !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Fatalf("values %v", got)
+	}
+}
