@@ -40,6 +40,9 @@ type Engine struct {
 	// pageHook, when set (tests, benchmarks), is called after each result
 	// page is converted with the table's row count.
 	pageHook func(rows int)
+	// arrowRead, when set (benchmarks), replaces readArrow on the Storage
+	// Read path.
+	arrowRead func(ctx context.Context, ai bq.ArrowIterator, caps frames.TableOptions) (*frames.Table, bool, error)
 	// cancels counts the queries whose job cancellation may still run
 	// (from the job's insert until Query returns, then while the
 	// cancellation itself runs); Close waits for them (each cancellation is
