@@ -1,14 +1,18 @@
 package bigquery
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	bq "cloud.google.com/go/bigquery"
 	array18 "github.com/apache/arrow-go/v18/arrow/array"
 	memory18 "github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow/go/v15/arrow"
@@ -444,19 +448,65 @@ func TestStorageServerError(t *testing.T) {
 	}
 }
 
-// TestStorageMalformedBatch: a batch that is not Arrow ends the query with
-// an error naming the stream, without a panic.
-func TestStorageMalformedBatch(t *testing.T) {
-	noLeaks(t)
+// corruptions damage a serialized record batch.
+var corruptions = []struct {
+	name    string
+	corrupt func([]byte) []byte
+}{
+	{"not Arrow", func([]byte) []byte { return []byte("this is not an Arrow record batch, but it is long enough") }},
+	{"truncated", func(b []byte) []byte { return b[:len(b)/2] }},
+	{"scrambled metadata", func(b []byte) []byte {
+		for i := 8; i < 200 && i < len(b); i++ {
+			b[i] ^= 0x5a
+		}
+		return b
+	}},
+	{"body length past the end", func(b []byte) []byte {
+		// The metadata's bodyLength (an aligned int64 equal to it) grows.
+		metaLen := int(binary.LittleEndian.Uint32(b[4:]))
+		for i := 8; i+8 <= 8+metaLen; i += 8 {
+			if binary.LittleEndian.Uint64(b[i:]) == uint64(len(b)-8-metaLen) {
+				binary.LittleEndian.PutUint64(b[i:], 1<<40)
+			}
+		}
+		return b
+	}},
+}
+
+// TestReadArrowMalformed: readArrow turns every corruption of a batch into
+// an error naming the stream, never a panic (no server: batches in memory).
+func TestReadArrowMalformed(t *testing.T) {
 	schema, recs := rowsBatches(2000, 500, false)
-	fake := newStorageFake(t, schema, recs, 1)
-	fake.corruptAt = 2
-	st, _ := storageEngines(t, fake, Settings{})
-	_, err := queryStorage(st, fmt.Sprintf(rowsSQL, 2000), 0, engine.QueryOptions{})
-	if err == nil || !strings.Contains(err.Error(), "storage read: read stream") || !strings.Contains(err.Error(), "malformed Arrow record batch") {
-		t.Fatalf("err = %v, want a malformed-batch error", err)
+	s, batches := serializeArrow(t, schema, recs)
+	bs := bq.Schema{{Name: "x", Type: bq.IntegerFieldType}, {Name: "s", Type: bq.StringFieldType}, {Name: "ts", Type: bq.TimestampFieldType}}
+	e := &Engine{typeMap: newTypeMap()}
+	for _, tc := range corruptions {
+		bad := slices.Clone(batches)
+		bad[1].data = tc.corrupt(bytes.Clone(bad[1].data))
+		_, _, err := e.readArrow(context.Background(), &memArrow{schema: bs, arrow: s, batches: bad}, frames.TableOptions{})
+		if err == nil || !strings.Contains(err.Error(), "storage read: read stream mem: malformed Arrow record batch") {
+			t.Errorf("%s: err = %v", tc.name, err)
+		}
 	}
-	t.Logf("%v", err)
+}
+
+// TestStorageMalformedBatch: the same corruptions sent by the server end
+// the query with an error naming the read stream.
+func TestStorageMalformedBatch(t *testing.T) {
+	schema, recs := rowsBatches(2000, 500, false)
+	for _, tc := range corruptions {
+		t.Run(tc.name, func(t *testing.T) {
+			noLeaks(t)
+			fake := newStorageFake(t, schema, recs, 1)
+			fake.corruptAt, fake.corrupt = 2, tc.corrupt
+			st, _ := storageEngines(t, fake, Settings{})
+			_, err := queryStorage(st, fmt.Sprintf(rowsSQL, 2000), 0, engine.QueryOptions{})
+			if err == nil || !strings.Contains(err.Error(), "storage read: read stream 0/of/1: malformed Arrow record batch") {
+				t.Fatalf("err = %v, want an error naming the read stream", err)
+			}
+			t.Logf("%v", err)
+		})
+	}
 }
 
 // TestStorageWrongArrowType: a batch whose column does not have the type

@@ -55,8 +55,9 @@ type storageFake struct {
 	// until the client goes away (cancellation tests).
 	hold bool
 	// corruptAt replaces batch number corruptAt (1-based, of stream 0)
-	// by bytes that are not an Arrow record batch.
+	// by corrupt(batch).
 	corruptAt int
+	corrupt   func([]byte) []byte
 
 	failed   atomic.Int32
 	sent     atomic.Int64 // batches sent
@@ -222,7 +223,7 @@ func (f *storageFake) ReadRows(req *storagepb.ReadRowsRequest, srv storagepb.Big
 		}
 		data := b.data
 		if f.corruptAt == k+1 && i == 0 {
-			data = []byte("this is not an Arrow record batch, but it is long enough")
+			data = f.corrupt(bytes.Clone(data))
 		}
 		if err := srv.Send(&storagepb.ReadRowsResponse{
 			Rows:     &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: data, RowCount: b.rows}},
