@@ -406,7 +406,8 @@ func rowsOf(t *frames.Table) []string {
 // table) is read through REST pages with the same result. The emulator's
 // own Storage Read API cannot be used to test the Arrow path: v0.6.6
 // dereferences the absent read options of the Go client's CreateReadSession
-// and crashes (storage_handler.go:105).
+// and crashes (storage_handler.go:105). The Arrow path is tested with an
+// in-process Storage Read API server (storage_test.go, storagefake_test.go).
 func TestEmulatorStorageReadFallback(t *testing.T) {
 	info := testenv.BigQuery(t)
 	rest := emulatorEngine(t, Settings{})
