@@ -370,7 +370,7 @@ func appendArrow(col frames.Column, arr arrow.Array, n int, f *bqv2.TableFieldSc
 		}
 	case *frames.Strings:
 		if a, ok := arr.(*array.String); ok {
-			bits, off, err := validity(arr, n)
+			bits, _, err := validity(arr, n)
 			if err != nil {
 				return scratch, err
 			}
@@ -382,7 +382,18 @@ func appendArrow(col frames.Column, arr arrow.Array, n int, f *bqv2.TableFieldSc
 			if len(offsets) < n+1 || int(offsets[n]) > len(data) || offsets[0] < 0 || offsets[0] > offsets[n] {
 				return scratch, fmt.Errorf("string offsets out of range")
 			}
-			b.AppendOffsets(offsets[:n+1], data, bits, off)
+			if bits == nil {
+				b.AppendOffsets(offsets[:n+1], data)
+				return scratch, nil
+			}
+			b.Reserve(n)
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) {
+					b.AppendNull()
+				} else {
+					b.AppendBytes(data[offsets[i]:offsets[i+1]])
+				}
+			}
 			return scratch, nil
 		}
 		b.Reserve(n)
