@@ -47,9 +47,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// startPlugin starts the plugin at debug level, so that tests that check
+// what is (not) logged, such as the secrets tests, see every line.
 func startPlugin(t *testing.T) *harness.Plugin {
 	t.Helper()
-	p, err := harness.Start(binary)
+	return startPluginEnv(t, "GF_PLUGIN_LOG_LEVEL=debug") // plugin.LogLevelEnv
+}
+
+// startPluginEnv starts the plugin with extra environment (KEY=VALUE).
+func startPluginEnv(t *testing.T, env ...string) *harness.Plugin {
+	t.Helper()
+	p, err := harness.Start(binary, env...)
 	if err != nil {
 		t.Fatal(err)
 	}

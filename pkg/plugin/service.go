@@ -344,18 +344,20 @@ func (s *Service) Run(ctx context.Context, q Query, labels map[string]string) (r
 // options; exec runs the planned query and fills res.
 func (s *Service) run(ctx context.Context, q Query, labels map[string]string,
 	exec func(context.Context, *sqlplan.Plan, engine.QueryOptions, *Result) error) (res *Result, err error) {
-	id := newQueryID()
-	logger := s.deps.Logger.FromContext(ctx).With("queryId", id, "refId", q.RefID, "engine", s.cfg.Engine, "format", string(q.Model.Format))
 	start := time.Now()
 	res = &Result{}
 	defer func() {
-		s.deps.Metrics.observe(s.cfg.Engine, q.Model.Format, res, err, time.Since(start))
-		if err != nil {
-			logger.Warn("query failed", "error", err.Error(), "source", string(errorSource(err)), "durationMs", time.Since(start).Milliseconds())
-		} else {
+		d := time.Since(start)
+		s.deps.Metrics.observe(s.cfg.Engine, q.Model.Format, res, err, d)
+		// The query's logger (and its id) is built only for a line that
+		// will be written: a failure, or "query done" at debug level.
+		switch {
+		case err != nil:
+			s.queryLogger(ctx, q).Warn("query failed", "error", err.Error(), "source", string(errorSource(err)), "durationMs", d.Milliseconds())
+		case debugEnabled(s.deps.Logger):
 			// One line per query (each is JSON on the plugin's stderr, parsed
 			// again by Grafana): the plan's SQL is here, not on a line of its own.
-			logger.Debug("query done", "sql", res.Plan.SQL, "steps", len(res.Plan.Steps), "rows", res.Stats.Rows, "cache", res.Cache.String(), "durationMs", time.Since(start).Milliseconds())
+			s.queryLogger(ctx, q).Debug("query done", "sql", res.Plan.SQL, "steps", len(res.Plan.Steps), "rows", res.Stats.Rows, "cache", res.Cache.String(), "durationMs", d.Milliseconds())
 		}
 	}()
 	plan, err := s.Plan(ctx, s.Request(q))
@@ -385,6 +387,12 @@ func (s *Service) run(ctx context.Context, q Query, labels map[string]string,
 		MaxBytes: s.cfg.MaxResultBytes,
 	}
 	return res, exec(ctx, plan, opts, res)
+}
+
+// queryLogger is the request's logger with the query's attributes and a
+// new query id.
+func (s *Service) queryLogger(ctx context.Context, q Query) log.Logger {
+	return s.deps.Logger.FromContext(ctx).With("queryId", newQueryID(), "refId", q.RefID, "engine", s.cfg.Engine, "format", string(q.Model.Format))
 }
 
 // runCached executes a planned query through the cache and shapes it.
