@@ -47,7 +47,16 @@ func TestE2E(t *testing.T) {
 	if cfg.QuarryBin, err = harness.Build(ctx, "", dir); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.PeerBin, err = harness.BuildPackage(ctx, "", "./pkg/benchpeer/cmd/gpx_benchpeer", filepath.Join(dir, "gpx_benchpeer")); err != nil {
+	// QUARRY_E2E_BASELINE (a checkout of another commit, e.g. a worktree of
+	// main) puts that Quarry in the peer's place, with Quarry's settings:
+	// a before/after comparison of two builds in one run.
+	baseline := os.Getenv("QUARRY_E2E_BASELINE")
+	if baseline != "" {
+		if cfg.PeerBin, err = harness.BuildPackage(ctx, baseline, "./pkg", filepath.Join(dir, "gpx_quarry_baseline")); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the peer columns are Quarry built from %s", baseline)
+	} else if cfg.PeerBin, err = harness.BuildPackage(ctx, "", "./pkg/benchpeer/cmd/gpx_benchpeer", filepath.Join(dir, "gpx_benchpeer")); err != nil {
 		t.Fatal(err)
 	}
 	targets := map[string]func() (e2ebench.Target, error){
@@ -71,6 +80,9 @@ func TestE2E(t *testing.T) {
 		tg, err := mk()
 		if err != nil {
 			t.Fatal(err)
+		}
+		if baseline != "" {
+			tg.Peer, tg.PeerSecure = tg.Quarry, tg.QuarrySecure
 		}
 		r, err := e2ebench.Run(ctx, cfg, tg)
 		tg.Close()

@@ -38,6 +38,7 @@ type Target struct {
 	Quarry       map[string]any
 	QuarrySecure map[string]string
 	Peer         map[string]any
+	PeerSecure   map[string]string
 	// Scan runs SQL with the native driver, scanning every row into typed Go
 	// variables, and returns the row count: the limit.
 	Scan func(ctx context.Context) (int, error)
@@ -96,7 +97,7 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 		return res, err
 	}
 	defer q.Close()
-	p, err := start(cfg.PeerBin, t.Peer, nil)
+	p, err := start(cfg.PeerBin, t.Peer, t.PeerSecure)
 	if err != nil {
 		return res, err
 	}
