@@ -142,6 +142,17 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 // Settings.Concurrency at once; canceled is called instead for the queries
 // still waiting for their turn when ctx ends.
 func (d *Datasource) eachQuery(ctx context.Context, queries []backend.DataQuery, run func(backend.DataQuery), canceled func(backend.DataQuery, error)) {
+	if len(queries) == 1 {
+		// One query (a panel's usual request, an alert rule, a variable)
+		// runs in the request's goroutine: no goroutine to start and wake.
+		// run isolates a panic as it does in a goroutine of its own.
+		if err := ctx.Err(); err != nil {
+			canceled(queries[0], err)
+			return
+		}
+		run(queries[0])
+		return
+	}
 	sem := make(chan struct{}, max(1, d.svc.cfg.Concurrency))
 	var wg sync.WaitGroup
 	for _, q := range queries {
