@@ -75,12 +75,18 @@ func (b *Builder[T]) AppendNull() {
 	i := len(b.vals)
 	var zero T
 	b.Append(zero)
-	w := i >> 6
-	for len(b.nulls) <= w {
-		b.nulls = append(b.nulls, 0)
-	}
-	b.nulls[w] |= 1 << (uint(i) & 63)
+	b.nulls = setNull(b.nulls, i)
 	b.nNull++
+}
+
+// setNull sets bit i of a NULL bitmap, growing it as needed.
+func setNull(nulls []uint64, i int) []uint64 {
+	w := i >> 6
+	for len(nulls) <= w {
+		nulls = append(nulls, 0)
+	}
+	nulls[w] |= 1 << (uint(i) & 63)
+	return nulls
 }
 
 // IsNull reports whether value i is NULL.
@@ -381,11 +387,7 @@ func (s *Strings) appendEnd(n int) bool {
 func (s *Strings) AppendNull() {
 	i := s.Len()
 	s.appendEnd(0)
-	w := i >> 6
-	for len(s.nulls) <= w {
-		s.nulls = append(s.nulls, 0)
-	}
-	s.nulls[w] |= 1 << (uint(i) & 63)
+	s.nulls = setNull(s.nulls, i)
 	s.nNull++
 }
 
