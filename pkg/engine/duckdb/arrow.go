@@ -267,8 +267,8 @@ func values[T arrow.FixedWidthType](arr arrow.Array, n int) ([]T, error) {
 	return vs[:n], nil
 }
 
-// fixed appends values whose Arrow layout is the builder's: one copy of a
-// batch without NULLs.
+// fixed appends values whose Arrow layout is the builder's: one copy of the
+// batch's values, NULLs marked from its validity bitmap.
 func fixed[T arrow.IntType | arrow.UintType | float32 | float64](col frames.Column, id, want arrow.Type) (appender, bool) {
 	b, ok := col.(*frames.Builder[T])
 	if !ok || id != want {
@@ -281,15 +281,8 @@ func fixed[T arrow.IntType | arrow.UintType | float32 | float64](col frames.Colu
 		}
 		if arr.NullN() == 0 {
 			b.AppendValues(vs)
-			return nil
-		}
-		b.Reserve(n)
-		for i, v := range vs {
-			if arr.IsNull(i) {
-				b.AppendNull()
-			} else {
-				b.Append(v)
-			}
+		} else {
+			b.AppendSliceValidity(vs, arr.NullBitmapBytes(), arr.Data().Offset())
 		}
 		return nil
 	}, true
