@@ -163,12 +163,18 @@ func (c *Cache[V]) Stats() Stats {
 }
 
 // Do returns the cached value for key, or runs load once for all concurrent
-// callers of the same key and caches its result when it succeeds. The load
-// runs detached from any single caller's cancellation (it keeps the first
-// caller's context values); it is cancelled when every waiting caller has
-// gone, and a caller that comes after that starts a new load: a cancelled
-// load is never handed to a new caller, nor stored. A panic in load
-// becomes an error.
+// callers of the same key and caches its result when it succeeds. The
+// caller that misses runs load in its own goroutine (no goroutine is
+// started and woken for a query: most queries are not shared); callers of
+// the same key that come while it runs wait for its outcome. The load runs
+// detached from any single caller's cancellation (it keeps the first
+// caller's context values); it is cancelled when every caller has gone,
+// and a caller that comes after that starts a new load: a cancelled load
+// is never handed to a new caller, nor stored. A waiting caller whose
+// context ends returns at once; the caller running the load returns when
+// load does (at once for a loader that honours its context, which is
+// cancelled when no one else waits). Either gets its context's error. A
+// panic in load becomes an error.
 func (c *Cache[V]) Do(ctx context.Context, key string, load Loader[V]) (V, Outcome, error) {
 	var zero V
 	c.mu.Lock()
@@ -177,40 +183,63 @@ func (c *Cache[V]) Do(ctx context.Context, key string, load Loader[V]) (V, Outco
 		c.mu.Unlock()
 		return v, Hit, nil
 	}
-	outcome := Shared
-	f, ok := c.flights[key]
-	if ok {
+	if f, ok := c.flights[key]; ok {
 		c.stats.Shared++
 		f.waiters++
-	} else {
-		outcome = Miss
-		c.stats.Misses++
-		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		f = &flight[V]{done: make(chan struct{}), waiters: 1, cancel: cancel}
-		c.flights[key] = f
-		go c.run(lctx, key, f, load)
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			if f.err != nil {
+				return zero, Shared, f.err
+			}
+			return f.val, Shared, nil
+		case <-ctx.Done():
+			c.leave(key, f)
+			return zero, Shared, ctx.Err()
+		}
 	}
+	c.stats.Misses++
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	f := &flight[V]{done: make(chan struct{}), waiters: 1, cancel: cancel}
+	c.flights[key] = f
 	c.mu.Unlock()
 
-	select {
-	case <-f.done:
-		if f.err != nil {
-			return zero, outcome, f.err
-		}
-		return f.val, outcome, nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		f.waiters--
-		if f.waiters == 0 {
-			f.abandoned = true
-			if c.flights[key] == f {
-				delete(c.flights, key)
-			}
-			f.cancel()
-		}
-		c.mu.Unlock()
-		return zero, outcome, ctx.Err()
+	// This caller leaving (its context ending) counts like a waiter
+	// leaving: with no one else waiting the load is cancelled.
+	stop := context.AfterFunc(ctx, func() { c.leave(key, f) })
+	c.run(lctx, key, f, load)
+	if !stop() {
+		return zero, Miss, ctx.Err()
 	}
+	if f.err != nil {
+		return zero, Miss, f.err
+	}
+	return f.val, Miss, nil
+}
+
+// leave is a caller of flight f giving up: the last one to go cancels the
+// load and takes the flight out of the cache's flights, so that nobody
+// joins it and its outcome is not stored.
+func (c *Cache[V]) leave(key string, f *flight[V]) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f.waiters--
+	if f.waiters == 0 {
+		f.abandoned = true
+		if c.flights[key] == f {
+			delete(c.flights, key)
+		}
+		f.cancel()
+	}
+}
+
+// flying reports whether a load of key is in flight and can be joined
+// (tests).
+func (c *Cache[V]) flying(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.flights[key]
+	return ok
 }
 
 // Refresh runs load for key in the caller's goroutine, never serving a

@@ -193,26 +193,66 @@ func TestDoCancelsLoadWhenAllCallersLeave(t *testing.T) {
 	}
 	ctx1, cancel1 := context.WithCancel(context.Background())
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	errs := make(chan error, 2)
-	go func() { _, _, err := c.Do(ctx1, "k", load); errs <- err }()
+	errs1, errs2 := make(chan error, 1), make(chan error, 1)
+	go func() { _, _, err := c.Do(ctx1, "k", load); errs1 <- err }()
 	<-started
-	go func() { _, _, err := c.Do(ctx2, "k", load); errs <- err }()
+	go func() { _, _, err := c.Do(ctx2, "k", load); errs2 <- err }()
 	for c.Stats().Shared < 1 {
 		time.Sleep(time.Millisecond)
 	}
+	// The first caller runs the load: when it is cancelled the load goes
+	// on for the second caller.
 	cancel1()
-	if err := <-errs; !errors.Is(err, context.Canceled) {
-		t.Fatalf("first caller err = %v", err)
-	}
 	select {
 	case <-loaderDone:
 		t.Fatal("load cancelled while a caller still waits")
 	case <-time.After(20 * time.Millisecond):
 	}
 	cancel2()
-	<-errs
+	if err := <-errs2; !errors.Is(err, context.Canceled) {
+		t.Fatalf("second caller err = %v", err)
+	}
 	if err := <-loaderDone; !errors.Is(err, context.Canceled) {
 		t.Fatalf("loader ctx err = %v, want canceled", err)
+	}
+	if err := <-errs1; !errors.Is(err, context.Canceled) {
+		t.Fatalf("first caller err = %v", err)
+	}
+	if c.flying("k") {
+		t.Fatal("the cancelled load is still in flight")
+	}
+}
+
+// TestWaiterLeavesAtOnce: a caller waiting on another's load returns as
+// soon as its context ends, while the load goes on for the caller running
+// it, whose value is stored.
+func TestWaiterLeavesAtOnce(t *testing.T) {
+	c, _ := newTest(time.Minute, 1<<20)
+	started, release := make(chan struct{}), make(chan struct{})
+	load := func(ctx context.Context) (string, int64, error) {
+		close(started)
+		<-release
+		return "v", 1, ctx.Err()
+	}
+	res1 := make(chan error, 1)
+	go func() { _, _, err := c.Do(context.Background(), "k", load); res1 <- err }()
+	<-started
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	errs2 := make(chan error, 1)
+	go func() { _, _, err := c.Do(ctx2, "k", load); errs2 <- err }()
+	for c.Stats().Shared < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel2()
+	if err := <-errs2; !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiting caller err = %v, want canceled", err)
+	}
+	close(release)
+	if err := <-res1; err != nil {
+		t.Fatalf("loading caller err = %v", err)
+	}
+	if v, ok := c.Get("k"); !ok || v != "v" {
+		t.Fatalf("cached %q %v, want v", v, ok)
 	}
 }
 
@@ -241,10 +281,11 @@ func TestAbandonedLoadIsNeverHandedOver(t *testing.T) {
 	go func() { _, _, err := c.Do(ctx1, "k", load1); errs1 <- err }()
 	<-started1
 	cancel1()
-	if err := <-errs1; !errors.Is(err, context.Canceled) {
-		t.Fatalf("abandoning caller err = %v, want canceled", err)
+	// The only caller has gone, so the flight is abandoned; its loader
+	// still runs (in that caller's goroutine, which returns with it).
+	for c.flying("k") {
+		time.Sleep(time.Millisecond)
 	}
-	// Do has returned, so the flight is abandoned; its loader still runs.
 
 	started2, release2 := make(chan struct{}), make(chan struct{})
 	load2 := func(ctx context.Context) (string, int64, error) {
@@ -271,6 +312,9 @@ func TestAbandonedLoadIsNeverHandedOver(t *testing.T) {
 	// nor end the new flight.
 	close(release1)
 	<-settled
+	if err := <-errs1; !errors.Is(err, context.Canceled) {
+		t.Fatalf("abandoning caller err = %v, want canceled", err)
+	}
 	if ctx1Err.Load() == nil {
 		t.Fatal("the abandoned load's context was not cancelled")
 	}

@@ -451,7 +451,7 @@ func (s *Service) execute(ctx context.Context, plan *sqlplan.Plan, opts engine.Q
 	ctx, span := s.deps.Tracer.Start(ctx, "quarry.execute")
 	defer span.End()
 	defer func() {
-		// The engine runs in the cache's loader goroutine: a panic there is
+		// The engine runs inside the cache's loader: a panic there is
 		// our defect, reported as a plugin error on this query only.
 		if r := recover(); r != nil {
 			s.deps.Logger.Error("engine panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
