@@ -45,10 +45,12 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		return fail(fmt.Errorf("connecting: %w", err))
 	}
 	healthy := true
-	// The transaction ends off the reply's path: the rows are already in
-	// the table, so the ROLLBACK round trip runs after Query returns and the
-	// connection goes back to the pool when it is done (Close waits for it).
-	defer func() { go release(context.WithoutCancel(ctx), conn, healthy) }()
+	// The query's pipeline ends the transaction (ROLLBACK after the query,
+	// before Sync), so a query that ran to the end needs no round trip
+	// more. Otherwise (an error, a cancel) release rolls back off the
+	// reply's path: the connection goes back to the pool when it is done
+	// (Close waits for it).
+	defer func() { release(context.WithoutCancel(ctx), conn, healthy) }()
 
 	pgc := conn.Conn().PgConn()
 	tm := conn.Conn().TypeMap()
@@ -73,7 +75,8 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		fds = rows.FieldDescriptions()
 		if known = formatsMatch(tm, fds, asked); !known {
 			// The result's types changed since: read this one out and
-			// describe the query again, in the same transaction.
+			// describe the query again (in a new transaction: the
+			// pipeline's ROLLBACK ended this one).
 			e.shapes.drop(plan.SQL)
 			_, _ = rows.Close()
 			if err := pipe.Close(); err != nil {
@@ -81,14 +84,15 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 				healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
 				return fail(err)
 			}
-			pipe, rows, inTx = nil, nil, true
+			pipe, rows, inTx = nil, nil, pgc.TxStatus() == 'T'
 		}
 	}
 	if rows == nil {
 		// One round trip: the read-only transaction (unless the repeated
 		// query's already opened it), a server-side timeout a little past
 		// ours (so the server stops even if the cancel is lost), and the
-		// query's Parse and Describe, pipelined; then Bind and Execute.
+		// query's Parse and Describe, pipelined; then Bind, Execute and
+		// ROLLBACK.
 		sd, err := begin(qctx, pgc, plan.SQL, timeout, !inTx)
 		if err != nil {
 			var pe *pgconn.PgError
@@ -102,7 +106,11 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 			fd.Format = formats[i]
 			fds[i] = fd
 		}
-		rows = pgc.ExecStatement(qctx, sd, nil, nil, formats)
+		if pipe, rows, err = execEnd(qctx, pgc, sd, formats); err != nil {
+			var pe *pgconn.PgError
+			healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
+			return fail(err)
+		}
 	}
 
 	table, err := e.stream(ctx, qctx, cancel, conn, rows, fds, plan, opts)
@@ -130,10 +138,21 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 	return table, stats, nil
 }
 
-// release ends the query's transaction and returns the connection to the
-// pool; a connection in doubt (healthy false, or a failed ROLLBACK) is
-// closed instead of reused.
+// release returns the connection to the pool: at once when its pipeline
+// ended the transaction, else after a ROLLBACK, in a goroutine off the
+// reply's path; a connection in doubt (healthy false, or a failed
+// ROLLBACK) is closed instead of reused.
 func release(ctx context.Context, conn *pgxpool.Conn, healthy bool) {
+	if healthy && conn.Conn().PgConn().TxStatus() == 'I' {
+		conn.Release()
+		return
+	}
+	go rollback(ctx, conn, healthy)
+}
+
+// rollback ends the query's transaction and returns the connection to the
+// pool, or closes a connection in doubt.
+func rollback(ctx context.Context, conn *pgxpool.Conn, healthy bool) {
 	if healthy {
 		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 		_, rerr := conn.Conn().PgConn().Exec(rctx, "ROLLBACK").ReadAll()
@@ -257,15 +276,17 @@ func sendBegin(p *pgconn.Pipeline, timeout time.Duration) {
 	}
 }
 
-// beginExec sends BEGIN READ ONLY, SET LOCAL statement_timeout and sql
-// (Parse, Bind with these result formats, Describe, Execute) as one
-// pipeline, and returns it with sql's result, whose rows are read from the
-// connection as they come; the caller closes the result, then the
-// pipeline.
+// beginExec sends BEGIN READ ONLY, SET LOCAL statement_timeout, sql
+// (Parse, Bind with these result formats, Describe, Execute) and ROLLBACK
+// as one pipeline, and returns it with sql's result, whose rows are read
+// from the connection as they come; the caller closes the result, then the
+// pipeline. When sql fails the server skips the ROLLBACK, and release
+// sends one.
 func beginExec(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time.Duration, formats []int16) (*pgconn.Pipeline, *pgconn.ResultReader, error) {
 	p := pgc.StartPipeline(ctx)
 	sendBegin(p, timeout)
 	p.SendQueryParams(sql, nil, nil, nil, formats)
+	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
 	if err := p.Sync(); err != nil {
 		_ = p.Close()
 		return nil, nil, err
@@ -293,6 +314,30 @@ func beginExec(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time
 			return nil, nil, err
 		}
 	}
+}
+
+// execEnd sends the described statement sd (Bind with these result
+// formats, Execute) and ROLLBACK as one pipeline, and returns it with sd's
+// result, read as beginExec's is.
+func execEnd(ctx context.Context, pgc *pgconn.PgConn, sd *pgconn.StatementDescription, formats []int16) (*pgconn.Pipeline, *pgconn.ResultReader, error) {
+	p := pgc.StartPipeline(ctx)
+	p.SendQueryStatement(sd, nil, nil, formats)
+	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
+	if err := p.Sync(); err != nil {
+		_ = p.Close()
+		return nil, nil, err
+	}
+	res, err := p.GetResults()
+	if err != nil {
+		_ = p.Close()
+		return nil, nil, err
+	}
+	rr, ok := res.(*pgconn.ResultReader)
+	if !ok {
+		_ = p.Close()
+		return nil, nil, errors.New("postgres: the server did not answer the query")
+	}
+	return p, rr, nil
 }
 
 // commitBatch is how many rows are appended between table commits.

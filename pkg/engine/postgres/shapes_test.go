@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +66,27 @@ func TestRepeatedQuery(t *testing.T) {
 			t.Fatalf("view after its types changed, run %d: %q", i+1, got)
 		}
 	}
+	// The run that finds the types changed reads the first answer out (its
+	// pipeline's ROLLBACK ends that transaction) and asks again in a new
+	// read-only transaction.
+	const roSQL = "SELECT a, current_setting('transaction_read_only') AS ro FROM quarry_test.shape_view"
+	if got := renderTable(t, query(t, e, roSQL, 0, engine.QueryOptions{})); got != "a ro\nb on\n" {
+		t.Fatalf("before the change: %q", got)
+	}
+	for _, q := range []string{`DROP VIEW quarry_test.shape_view`, `CREATE VIEW quarry_test.shape_view AS SELECT 7::int8 AS a`} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := renderTable(t, query(t, e, roSQL, 0, engine.QueryOptions{})); got != "a ro\n7 on\n" {
+		t.Fatalf("after the types changed: %q", got)
+	}
+	if _, err := c.Exec(ctx, `DROP VIEW quarry_test.shape_view`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `CREATE VIEW quarry_test.shape_view AS SELECT 'b'::quarry_test.mood AS a, 2.5::float8 AS b`); err != nil {
+		t.Fatal(err)
+	}
 	// A table gone since the last run is the server's error, and the
 	// engine answers the next query.
 	if _, err := c.Exec(ctx, `DROP VIEW quarry_test.shape_view`); err != nil {
@@ -106,4 +129,45 @@ func renderTable(t *testing.T, tb *frames.Table) string {
 		out = append(out, '\n')
 	}
 	return string(out)
+}
+
+// TestTransactionEndsWithQuery: a query that ran to the end leaves no
+// transaction open: its pipeline ends with ROLLBACK, so when Query returns
+// the connection is idle, on the first run of a text (described first) and
+// on a repeated one; a failed query's transaction is rolled back after.
+func TestTransactionEndsWithQuery(t *testing.T) {
+	e, info := open(t)
+	c := admin(t, info)
+	ctx := context.Background()
+	open := func() int {
+		t.Helper()
+		var n int
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'quarry' AND state LIKE 'idle in transaction%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	sqlText := fmt.Sprintf("SELECT %d AS n, current_setting('transaction_read_only') AS ro", time.Now().UnixNano())
+	for i := range 3 {
+		if got := renderTable(t, query(t, e, sqlText, 0, engine.QueryOptions{})); !strings.HasSuffix(got, " on\n") {
+			t.Fatalf("run %d: %q", i+1, got)
+		}
+		if n := open(); n != 0 {
+			t.Fatalf("run %d: %d of Quarry's connections are idle in a transaction after Query returned", i+1, n)
+		}
+	}
+	_, _, err := e.Query(ctx, &sqlplan.Plan{SQL: "SELECT 1/0", Statement: "select"}, engine.QueryOptions{})
+	if err == nil {
+		t.Fatal("1/0 did not fail")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for open() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the failed query's transaction was never rolled back")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := renderTable(t, query(t, e, "SELECT 1 AS one", 0, engine.QueryOptions{})); got != "one\n1\n" {
+		t.Fatalf("after the error: %q", got)
+	}
 }
