@@ -102,9 +102,16 @@ func buildBackend(goos, goarch string) error {
 	cgo := goos == runtime.GOOS && goarch == runtime.GOARCH
 	env := map[string]string{"GOOS": goos, "GOARCH": goarch}
 	ldFlags := "-w -s"
-	if !cgo {
+	switch {
+	case !cgo:
 		env["CGO_ENABLED"] = "0"
 		ldFlags += ` -extldflags "-static"`
+	case goos == "linux":
+		// DuckDB's bindings link with -rdynamic, exporting every C++
+		// symbol of DuckDB to the dynamic loader (for loadable extensions,
+		// which the plugin refuses): not exporting them saves ~5 MB of
+		// resident memory at start.
+		ldFlags += ` -extldflags "-Wl,--no-export-dynamic"`
 	}
 	flags := map[string]string{}
 	buildinfo.Info{Time: time.Now().UnixMilli(), PluginID: plugin.ID, Version: pkg.Version}.AppendFlags(flags)

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,18 @@ const PluginID = "bigtent-quarry-datasource"
 // duckdb_arrow reads DuckDB's results through its Arrow interface.
 const BuildTags = "duckdb_arrow"
 
+// buildArgs are go build's flags for the plugin's builds: the tags, and on
+// Linux the link flag Magefile.go's cgo builds pass (DuckDB's bindings link
+// with -rdynamic, which would export every C++ symbol of DuckDB to the
+// dynamic loader; the plugin loads no DuckDB extension, so none needs them).
+func buildArgs() []string {
+	args := []string{"-tags", BuildTags}
+	if runtime.GOOS == "linux" {
+		args = append(args, "-ldflags=-extldflags=-Wl,--no-export-dynamic")
+	}
+	return args
+}
+
 // Build compiles the plugin (./pkg of the module containing this package's
 // source tree, or moduleDir when set) into dir/gpx_quarry and returns its path.
 func Build(ctx context.Context, moduleDir, dir string) (string, error) {
@@ -53,7 +66,7 @@ func BuildPackage(ctx context.Context, moduleDir, pkg, bin string) (string, erro
 		}
 		moduleDir = filepath.Dir(strings.TrimSpace(string(out)))
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", BuildTags, "-o", bin, pkg)
+	cmd := exec.CommandContext(ctx, "go", append(append([]string{"build"}, buildArgs()...), "-o", bin, pkg)...)
 	cmd.Dir = moduleDir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
