@@ -287,13 +287,30 @@ func beginExec(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time
 	sendBegin(p, timeout)
 	p.SendQueryParams(sql, nil, nil, nil, formats)
 	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
-	if err := p.Sync(); err != nil {
-		_ = p.Close()
-		return nil, nil, err
-	}
 	setup := 1 // BEGIN, and SET when there is a timeout
 	if timeout > 0 {
 		setup = 2
+	}
+	return syncedResult(p, setup)
+}
+
+// execEnd sends the described statement sd (Bind with these result
+// formats, Execute) and ROLLBACK as one pipeline, and returns it with sd's
+// result, read as beginExec's is.
+func execEnd(ctx context.Context, pgc *pgconn.PgConn, sd *pgconn.StatementDescription, formats []int16) (*pgconn.Pipeline, *pgconn.ResultReader, error) {
+	p := pgc.StartPipeline(ctx)
+	p.SendQueryStatement(sd, nil, nil, formats)
+	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
+	return syncedResult(p, 0)
+}
+
+// syncedResult sends pipeline p's Sync, reads out the results of its first
+// skip statements and returns p with the next statement's result. On an
+// error the pipeline is closed.
+func syncedResult(p *pgconn.Pipeline, skip int) (*pgconn.Pipeline, *pgconn.ResultReader, error) {
+	if err := p.Sync(); err != nil {
+		_ = p.Close()
+		return nil, nil, err
 	}
 	for i := 0; ; i++ {
 		res, err := p.GetResults()
@@ -306,7 +323,7 @@ func beginExec(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time
 			_ = p.Close()
 			return nil, nil, errors.New("postgres: the server did not answer the query")
 		}
-		if i == setup {
+		if i == skip {
 			return p, rr, nil
 		}
 		if _, err := rr.Close(); err != nil {
@@ -314,30 +331,6 @@ func beginExec(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time
 			return nil, nil, err
 		}
 	}
-}
-
-// execEnd sends the described statement sd (Bind with these result
-// formats, Execute) and ROLLBACK as one pipeline, and returns it with sd's
-// result, read as beginExec's is.
-func execEnd(ctx context.Context, pgc *pgconn.PgConn, sd *pgconn.StatementDescription, formats []int16) (*pgconn.Pipeline, *pgconn.ResultReader, error) {
-	p := pgc.StartPipeline(ctx)
-	p.SendQueryStatement(sd, nil, nil, formats)
-	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
-	if err := p.Sync(); err != nil {
-		_ = p.Close()
-		return nil, nil, err
-	}
-	res, err := p.GetResults()
-	if err != nil {
-		_ = p.Close()
-		return nil, nil, err
-	}
-	rr, ok := res.(*pgconn.ResultReader)
-	if !ok {
-		_ = p.Close()
-		return nil, nil, errors.New("postgres: the server did not answer the query")
-	}
-	return p, rr, nil
 }
 
 // commitBatch is how many rows are appended between table commits.
