@@ -233,15 +233,6 @@ func (c *Cache[V]) leave(key string, f *flight[V]) {
 	}
 }
 
-// flying reports whether a load of key is in flight and can be joined
-// (tests).
-func (c *Cache[V]) flying(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.flights[key]
-	return ok
-}
-
 // Refresh runs load for key in the caller's goroutine, never serving a
 // stored value nor joining a load in flight, and stores its result when it
 // succeeds, for later callers of Do. Alert rules use it: they must see the

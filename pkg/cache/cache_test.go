@@ -397,3 +397,11 @@ func TestRefreshNeverServesStoredValues(t *testing.T) {
 		t.Fatalf("stored %q %v after failed refreshes, want new", v, ok)
 	}
 }
+
+// flying reports whether a load of key is in flight and can be joined.
+func (c *Cache[V]) flying(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.flights[key]
+	return ok
+}
