@@ -76,6 +76,9 @@ func querySettings(level int, timeout time.Duration, lifted ch.Settings) ch.Sett
 // non-negative integers. Otherwise sql comes back unchanged and the server
 // judges the clause (and refuses it under readonly=1).
 func liftSettings(sql string, stringSettings bool) (string, ch.Settings) {
+	if !mentionsSettings(sql) {
+		return sql, nil // no clause to lift: not parsed again
+	}
 	script, err := parser.Parse(sql, sqlplan.ClickHouse)
 	if err != nil || script == nil || len(script.Statements) != 1 {
 		return sql, nil
@@ -117,6 +120,17 @@ func liftSettings(sql string, stringSettings bool) (string, ch.Settings) {
 	}
 	s := q.Settings.Span
 	return sql[:s.Start] + strings.Repeat(" ", s.End-s.Start) + sql[s.End:], out
+}
+
+// mentionsSettings reports whether sql contains "settings" in any case.
+func mentionsSettings(sql string) bool {
+	const word = "settings"
+	for i := 0; i+len(word) <= len(sql); i++ {
+		if sql[i]|0x20 == 's' && strings.EqualFold(sql[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 // stringSettings reports whether the protocol with this server sends

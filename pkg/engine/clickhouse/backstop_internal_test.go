@@ -40,6 +40,9 @@ func TestLiftSettings(t *testing.T) {
 		{"a subquery's settings stay", "SELECT * FROM (SELECT 1 SETTINGS max_threads = 2)", true, "", nil},
 		{"two statements stay", "SELECT 1 SETTINGS max_threads = 2; SELECT 2", true, "", nil},
 		{"no settings", "SELECT 1", true, "", nil},
+		{"settings in any case", "SELECT 1 SeTtInGs max_threads = 2", false,
+			blank("SELECT 1 SeTtInGs max_threads = 2", 9), ch.Settings{"max_threads": 2}},
+		{"the word elsewhere only", "SELECT 'settings' AS s", true, "", nil},
 		{"a FORMAT after SETTINGS stays in place", "SELECT 1 SETTINGS max_threads = 2 FORMAT JSON", false,
 			"SELECT 1                          FORMAT JSON", ch.Settings{"max_threads": 2}},
 	} {
