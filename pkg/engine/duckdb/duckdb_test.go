@@ -190,6 +190,34 @@ func TestRowCap(t *testing.T) {
 	}
 }
 
+// TestRowCapLimitStreams: the row cap's LIMIT (cap + 1) over a table
+// scan plans as a streaming limit, not as late materialization (a row-id
+// scan, a semi join back to the table and a sort), which costs more than
+// the rows it saves (engine.go).
+func TestRowCapLimitStreams(t *testing.T) {
+	e := sampleEngine(t, Settings{})
+	for _, limit := range []int{1001, 100001} {
+		rows, err := e.db.QueryContext(context.Background(), fmt.Sprintf("EXPLAIN SELECT ts, host, latency_ms FROM sample.http_requests LIMIT %d", limit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan strings.Builder
+		for rows.Next() {
+			var kind, text string
+			if err := rows.Scan(&kind, &text); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(text)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if p := plan.String(); !strings.Contains(p, "STREAMING_LIMIT") || strings.Contains(p, "SEMI") || strings.Contains(p, "ORDER") {
+			t.Errorf("LIMIT %d plans as\n%s\nwant a streaming limit over the scan", limit, p)
+		}
+	}
+}
+
 // slowSQL runs for minutes unless interrupted.
 const slowSQL = "SELECT count(*) FROM range(100000000000) a WHERE hash(a.range) % 7 = 3"
 

@@ -68,6 +68,14 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 		return nil, err
 	}
 	q := url.Values{}
+	// DuckDB's late materialization turns a LIMIT of 51 to 1,000,000 rows
+	// over a table scan into a scan of row ids, a semi join back to the
+	// table and a sort by row id. The planner's row cap puts exactly such a
+	// LIMIT (cap + 1) on every query, where it only costs: 1.3 → 2.6 ms for
+	// 1,000 rows, 161 → 245-292 ms for 100,001 rows of a 2M-row table, in
+	// process. It also serves Top-N (ORDER BY … LIMIT ≤ 50), which measured
+	// no faster with it on in-memory tables.
+	q.Set("disabled_optimizers", "late_materialization")
 	if s.Path != "" {
 		q.Set("access_mode", "READ_ONLY")
 	}
