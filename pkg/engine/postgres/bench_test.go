@@ -3,9 +3,13 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -258,4 +262,64 @@ func BenchmarkPeakHeap(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSelectOne is the engine's fixed cost per query: SELECT 1, run
+// again and again (the repeated-text path: one round trip with the read-only
+// transaction, its timeout and ROLLBACK). server-µs/op is the CPU time of
+// the engine's server processes per query, read from /proc when the server
+// runs on this machine (a benchmark run as a user that may read it).
+func BenchmarkSelectOne(b *testing.B) {
+	e, info := open(b)
+	ctx := context.Background()
+	plan := &sqlplan.Plan{SQL: "SELECT 1", Statement: "select"}
+	if _, _, err := e.Query(ctx, plan, engine.QueryOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	c := admin(b, info)
+	cpu := func() (time.Duration, bool) {
+		rows, err := c.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE application_name = 'quarry'")
+		if err != nil {
+			b.Fatal(err)
+		}
+		pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sum time.Duration
+		for _, pid := range pids {
+			d, ok := schedTime(pid)
+			if !ok {
+				return 0, false
+			}
+			sum += d
+		}
+		return sum, len(pids) > 0
+	}
+	before, ok := cpu()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := e.Query(ctx, plan, engine.QueryOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if after, ok2 := cpu(); ok && ok2 {
+		b.ReportMetric(float64((after-before).Microseconds())/float64(b.N), "server-µs/op")
+	}
+}
+
+// schedTime is the CPU time a process has run (/proc/PID/schedstat).
+func schedTime(pid int32) (time.Duration, bool) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(raw))
+	if len(f) == 0 {
+		return 0, false
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	return time.Duration(ns), err == nil
 }
