@@ -264,18 +264,17 @@ func BenchmarkPeakHeap(b *testing.B) {
 	}
 }
 
-// BenchmarkSelectOne is the engine's fixed cost per query: SELECT 1, run
-// again and again (the repeated-text path: one round trip with the read-only
-// transaction, its timeout and ROLLBACK). server-µs/op is the CPU time of
-// the engine's server processes per query, read from /proc when the server
-// runs on this machine (a benchmark run as a user that may read it).
+// BenchmarkSelectOne is the engine's fixed cost per query: SELECT 1.
+// repeated runs the same text (one round trip: the read-only transaction,
+// its timeout, the query bound with the remembered result formats and
+// ROLLBACK); new_text runs a text not seen before each time (two round
+// trips: the query is described first), as a panel whose time range is
+// in its SQL does. server-µs/op is the CPU time of the engine's server
+// processes per query, read from /proc when the server runs on this
+// machine (and the benchmark may read it).
 func BenchmarkSelectOne(b *testing.B) {
 	e, info := open(b)
 	ctx := context.Background()
-	plan := &sqlplan.Plan{SQL: "SELECT 1", Statement: "select"}
-	if _, _, err := e.Query(ctx, plan, engine.QueryOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	c := admin(b, info)
 	cpu := func() (time.Duration, bool) {
 		rows, err := c.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE application_name = 'quarry'")
@@ -296,17 +295,33 @@ func BenchmarkSelectOne(b *testing.B) {
 		}
 		return sum, len(pids) > 0
 	}
-	before, ok := cpu()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, _, err := e.Query(ctx, plan, engine.QueryOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	if after, ok2 := cpu(); ok && ok2 {
-		b.ReportMetric(float64((after-before).Microseconds())/float64(b.N), "server-µs/op")
+	for _, bc := range []struct {
+		name string
+		sql  func(i int) string
+	}{
+		{"repeated", func(int) string { return "SELECT 1" }},
+		{"new_text", func(i int) string { return fmt.Sprintf("SELECT 1 /* %d %d */", time.Now().UnixNano(), i) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			run := func(i int) {
+				if _, _, err := e.Query(ctx, &sqlplan.Plan{SQL: bc.sql(i), Statement: "select"}, engine.QueryOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			run(-1)
+			before, ok := cpu()
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				run(i)
+				i++
+			}
+			b.StopTimer()
+			if after, ok2 := cpu(); ok && ok2 {
+				b.ReportMetric(float64((after-before).Microseconds())/float64(b.N), "server-µs/op")
+			}
+		})
 	}
 }
 
