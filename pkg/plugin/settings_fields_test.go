@@ -106,6 +106,7 @@ func settingFieldTable() []struct {
 		{"clickhouse", "port", clickhouse.DefaultPort, []any{8123, 70000}},
 		{"clickhouse", "maxOpenConns", clickhouse.DefaultMaxOpenConns, []any{1001, -1}},
 		{"clickhouse", "dialTimeout", dur(clickhouse.DefaultDialTimeout), []any{"-1s"}},
+		{"clickhouse", "compression", clickhouse.DefaultCompression, []any{}},
 
 		{"bigquery", "defaultProject", "", []any{"My_Project", "abcde", "my-project-", "1project", "a234567890123456789012345678901"}},
 		{"bigquery", "defaultDataset", "", []any{"web-logs"}},

@@ -43,6 +43,10 @@ func Open(ctx context.Context, s Settings, sec Secrets) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
+	var compression *ch.Compression
+	if m := compressions[s.Compression]; m != ch.CompressionNone {
+		compression = &ch.Compression{Method: m}
+	}
 	c, err := ch.Open(&ch.Options{
 		Protocol: ch.Native,
 		Addr:     []string{net.JoinHostPort(s.Host, strconv.Itoa(s.Port))},
@@ -56,7 +60,7 @@ func Open(ctx context.Context, s Settings, sec Secrets) (*Engine, error) {
 		MaxOpenConns:    s.MaxOpenConns,
 		MaxIdleConns:    min(5, s.MaxOpenConns),
 		ConnMaxLifetime: time.Hour,
-		Compression:     &ch.Compression{Method: ch.CompressionLZ4},
+		Compression:     compression,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)

@@ -62,6 +62,9 @@ func TestValidate(t *testing.T) {
 		{"bad ca", Settings{Host: "ch", Secure: true, TLSCACert: "nope"}, Secrets{}, "CA certificate is not valid PEM"},
 		{"cert without key", Settings{Host: "ch", Secure: true, TLSClientCert: "x"}, Secrets{}, "set both or neither"},
 		{"negative timeout", Settings{Host: "ch", QueryTimeout: -1}, Secrets{}, "must not be negative"},
+		{"no compression", Settings{Host: "ch", Compression: "none"}, Secrets{}, ""},
+		{"zstd", Settings{Host: "ch", Compression: "zstd"}, Secrets{}, ""},
+		{"unknown compression", Settings{Host: "ch", Compression: "gzip"}, Secrets{}, `Compression "gzip" is not known: use lz4, zstd or none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
