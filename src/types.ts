@@ -141,6 +141,8 @@ export interface QuarryOptions extends DataSourceJsonData {
   tlsAuth?: boolean;
   dialTimeout?: string;
   maxOpenConns?: number;
+  // ClickHouse native protocol block compression (backend default lz4).
+  compression?: 'lz4' | 'zstd' | 'none';
   // BigQuery.
   authType?: 'key' | 'adc';
   defaultProject?: string;

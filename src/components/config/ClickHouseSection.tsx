@@ -1,13 +1,26 @@
 import React from 'react';
-import { Field, FieldSet, Switch } from '@grafana/ui';
+import { Field, FieldSet, RadioButtonGroup, Switch } from '@grafana/ui';
 
+import { QuarryOptions } from '../../types';
 import { JsonInput, SecretField } from './Inputs';
 import { TlsFields } from './TlsFields';
 import { ConfigProps, setJson } from './helpers';
 
+const COMPRESSIONS: Array<{ label: string; value: NonNullable<QuarryOptions['compression']>; description: string }> = [
+  {
+    label: 'lz4',
+    value: 'lz4',
+    description: 'Result blocks compressed with LZ4: fewer bytes, a little CPU on both ends',
+  },
+  { label: 'zstd', value: 'zstd', description: 'Zstandard: fewer bytes still, more CPU' },
+  { label: 'none', value: 'none', description: 'Uncompressed: quickest on a fast or local link' },
+];
+
 /** ClickHouseSection holds the ClickHouse native-protocol connection, TLS and timeouts. */
 export function ClickHouseSection({ props }: { props: ConfigProps }) {
   const { secure: tls, tlsAuth, tlsSkipVerify } = props.options.jsonData;
+  // Unset is the backend's default, lz4.
+  const compression = props.options.jsonData.compression ?? 'lz4';
   return (
     <>
       <FieldSet label="ClickHouse connection (native protocol)">
@@ -29,6 +42,13 @@ export function ClickHouseSection({ props }: { props: ConfigProps }) {
           description="Connections the pool opens at most (1-1000)"
           numeric
         />
+        <Field label="Compression" description={COMPRESSIONS.find((c) => c.value === compression)?.description}>
+          <RadioButtonGroup
+            options={COMPRESSIONS}
+            value={compression}
+            onChange={(v) => setJson(props, 'compression', v)}
+          />
+        </Field>
       </FieldSet>
       <FieldSet label="TLS">
         <Field label="Use TLS">

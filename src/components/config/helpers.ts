@@ -71,6 +71,7 @@ export const ENGINE_KEYS: Record<Engine, Array<keyof QuarryOptions>> = {
     'tlsAuth',
     'dialTimeout',
     'maxOpenConns',
+    'compression',
     'allowedTableFunctions',
   ],
   bigquery: [

@@ -410,6 +410,7 @@ export const SETTINGS: SettingSpec[] = [
       n !== 0 && (n < 1 || n > 1000) ? `Max open connections ${n} is out of range: use 1-1000` : undefined
     ),
   },
+  { engine: 'clickhouse', key: 'compression', default: 'lz4', defaultText: 'lz4' },
   {
     engine: 'clickhouse',
     key: 'dialTimeout',
