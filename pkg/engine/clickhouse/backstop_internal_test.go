@@ -157,6 +157,10 @@ func TestEstimateRunsWithQuerySettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	// The probe sees what goes through clickhouse-go: the row scan's path.
+	// TestBlockReaderSendsQuerySettings checks the block reader's settings
+	// on the server.
+	e.WithoutBlocks()
 	probe := &probeConn{Conn: e.conn}
 	e.conn = probe
 	const timeout = 20 * time.Second

@@ -11,12 +11,14 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/engine/clickhouse/native"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
@@ -24,6 +26,11 @@ import (
 type Engine struct {
 	conn     driver.Conn
 	settings Settings
+	// blocks reads query results as columnar blocks (package native);
+	// nil reads every result through conn's row scan.
+	blocks *native.Pool
+	// reads counts the queries each path read (tests check which ran).
+	reads struct{ blocks, rowScan atomic.Int64 }
 
 	mu       sync.Mutex
 	server   *driver.ServerVersion
@@ -47,9 +54,10 @@ func Open(ctx context.Context, s Settings, sec Secrets) (*Engine, error) {
 	if m := compressions[s.Compression]; m != ch.CompressionNone {
 		compression = &ch.Compression{Method: m}
 	}
+	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	c, err := ch.Open(&ch.Options{
 		Protocol: ch.Native,
-		Addr:     []string{net.JoinHostPort(s.Host, strconv.Itoa(s.Port))},
+		Addr:     []string{addr},
 		Auth:     ch.Auth{Database: s.Database, Username: s.User, Password: sec.Password},
 		TLS:      tlsCfg,
 		ClientInfo: ch.ClientInfo{Products: []struct {
@@ -65,7 +73,27 @@ func Open(ctx context.Context, s Settings, sec Secrets) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: %w", err)
 	}
-	return &Engine{conn: conn{c}, settings: s, readonly: -1}, nil
+	blocks := native.NewPool(native.Options{
+		Addr:        addr,
+		Database:    s.Database,
+		User:        s.User,
+		Password:    sec.Password,
+		TLS:         tlsCfg,
+		DialTimeout: time.Duration(s.DialTimeout),
+		Compression: compression != nil,
+	}, s.MaxOpenConns)
+	return &Engine{conn: conn{c}, blocks: blocks, settings: s, readonly: -1}, nil
+}
+
+// WithoutBlocks makes the engine read every result through clickhouse-go's
+// row scan (the path before the block reader; benchmarks and tests
+// compare the two).
+func (e *Engine) WithoutBlocks() *Engine {
+	if e.blocks != nil {
+		_ = e.blocks.Close()
+	}
+	e.blocks = nil
+	return e
 }
 
 // Dialect is clickhouse.
@@ -115,5 +143,10 @@ func (e *Engine) QueryTimeout() time.Duration { return time.Duration(e.settings.
 // Conn exposes the driver connection (benchmarks and tests).
 func (e *Engine) Conn() driver.Conn { return e.conn }
 
-// Close closes the pool.
-func (e *Engine) Close() error { return e.conn.Close() }
+// Close closes the pools.
+func (e *Engine) Close() error {
+	if e.blocks != nil {
+		_ = e.blocks.Close()
+	}
+	return e.conn.Close()
+}

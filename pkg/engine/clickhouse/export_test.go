@@ -11,3 +11,6 @@ var (
 
 // DistributedArgs exposes distributedArgs to the external tests.
 var DistributedArgs = distributedArgs
+
+// Reads counts the queries read by the block reader and by the row scan.
+func Reads(e *Engine) (blocks, rowScan int64) { return e.reads.blocks.Load(), e.reads.rowScan.Load() }

@@ -47,10 +47,36 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		}
 		return nil, stats, engine.Classify(ctx, qctx, timeout, err)
 	}
-	chctx, sql, err := e.prepare(qctx, plan.SQL, timeout, queryID)
+	settings, sql, err := e.settingsFor(qctx, plan.SQL, timeout)
 	if err != nil {
 		return fail(err)
 	}
+	tableOpts := frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk}
+	if e.blocks != nil {
+		table, read, err := e.readBlocks(qctx, sql, settings, queryID, tableOpts)
+		switch {
+		case errors.Is(err, errNoColumnar):
+			// A column type the block reader leaves to the row scan: the
+			// server was told to cancel when the header arrived; the
+			// query runs again below under a new id.
+			go e.kill(ctx, queryID)
+			queryID = newQueryID()
+			stats.JobID = queryID
+		case err != nil:
+			return fail(err)
+		default:
+			if read.Stopped {
+				e.kill(ctx, queryID) // the row or byte cap: the server was told to cancel
+			}
+			e.reads.blocks.Add(1)
+			stats.Rows = table.Total()
+			stats.BytesProcessed = int64(read.ReadBytes)
+			stats.Duration = time.Since(start)
+			return table, stats, nil
+		}
+	}
+	e.reads.rowScan.Add(1)
+	chctx := ch.Context(qctx, ch.WithSettings(settings), ch.WithQueryID(queryID))
 	var progress struct{ rows, bytes uint64 }
 	chctx = ch.Context(chctx, ch.WithProgress(func(p *ch.Progress) { progress.rows += p.Rows; progress.bytes += p.Bytes }))
 	rows, err := e.conn.Query(chctx, sql)
@@ -65,7 +91,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		specs[i], _ = TypeMap.Spec(ct.Name(), base)
 		specs[i].DBType = ct.DatabaseTypeName()
 	}
-	table := frames.NewTable(specs, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
+	table := frames.NewTable(specs, tableOpts)
 	targets := make([]target, len(cts))
 	dests := make([]any, len(cts))
 	for i, ct := range cts {
@@ -121,6 +147,20 @@ const commitBatch = 1024
 // carries the query id (when not empty) and the backstop's settings
 // (querySettings) for the timeout.
 func (e *Engine) prepare(ctx context.Context, sql string, timeout time.Duration, queryID string) (context.Context, string, error) {
+	settings, sql, err := e.settingsFor(ctx, sql, timeout)
+	if err != nil {
+		return nil, sql, err
+	}
+	opts := []ch.QueryOption{ch.WithSettings(settings)}
+	if queryID != "" {
+		opts = append(opts, ch.WithQueryID(queryID))
+	}
+	return ch.Context(ctx, opts...), sql, nil
+}
+
+// settingsFor is the backstop's settings for sql (querySettings) and sql
+// with its allowed SETTINGS clause lifted into them (level 0).
+func (e *Engine) settingsFor(ctx context.Context, sql string, timeout time.Duration) (ch.Settings, string, error) {
 	level, err := e.readonlyLevel(ctx)
 	if err != nil {
 		return nil, sql, err
@@ -133,11 +173,7 @@ func (e *Engine) prepare(ctx context.Context, sql string, timeout time.Duration,
 		}
 		sql, lifted = liftSettings(sql, stringSettings(v))
 	}
-	opts := []ch.QueryOption{ch.WithSettings(querySettings(level, timeout, lifted))}
-	if queryID != "" {
-		opts = append(opts, ch.WithQueryID(queryID))
-	}
-	return ch.Context(ctx, opts...), sql, nil
+	return querySettings(level, timeout, lifted), sql, nil
 }
 
 // internalContext carries the settings for Quarry's own statements (never

@@ -1,0 +1,226 @@
+package clickhouse_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/bigtent/quarry/pkg/engine"
+	"github.com/bigtent/quarry/pkg/engine/clickhouse"
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sqlplan"
+	"github.com/bigtent/quarry/pkg/testenv"
+)
+
+// blockTypesColumns are a column of every type the block reader decodes
+// (on 18.16), with NULLs; blockTypes selects them over 200,000 rows (three
+// blocks of 65,536 and a part).
+const blockTypesColumns = `number AS k,
+  toInt8(number % 256 - 128) AS i8, toInt16(number % 65536 - 32768) AS i16, toInt32(number * 7919 - 1000000) AS i32,
+  toInt64(number * 1000003 - 500) AS i64, toUInt8(number % 256) AS u8, toUInt16(number % 65536) AS u16,
+  toUInt32(number * 7919) AS u32, toUInt64(number * 4294967311) AS u64, toFloat32(number / 3) AS f32, number / 7 AS f64,
+  toString(number) AS s, concat('é', toString(number % 17), '✓') AS s_utf8, toFixedString(toString(number % 1000), 4) AS fs,
+  toDate(number % 20000) AS d, toDateTime(number * 3600, 'UTC') AS dt, toDateTime(number * 60, 'Asia/Tokyo') AS dt_tokyo,
+  CAST(if(number % 2 = 1, 'a', 'b') AS Enum8('a' = 1, 'b' = 2)) AS e8, CAST(if(number % 3 = 1, 'x', 'y') AS Enum16('x' = 1000, 'y' = 2000)) AS e16,
+  toUUID(concat('a0eebc99-9c0b-4ef8-bb6d-', lower(substring(concat(hex(cityHash64(number)), '000000000000'), 1, 12)))) AS uuid,
+  toLowCardinality(toString(number % 10)) AS lc,
+  if(number % 3 = 0, NULL, toInt32(number)) AS n_i32, if(number % 3 = 1, NULL, number / 5) AS n_f64,
+  if(number % 4 = 0, NULL, toString(number)) AS n_s, if(number % 5 = 0, NULL, toFixedString(toString(number % 100), 3)) AS n_fs,
+  if(number % 6 = 0, NULL, toDateTime(number, 'UTC')) AS n_dt, if(number % 7 = 0, NULL, toDate(number % 1000)) AS n_d,
+  if(number % 8 = 0, NULL, toUInt8(number % 200)) AS n_u8,
+  if(number % 9 = 0, NULL, toUUID('00000000-0000-0000-0000-00000000002a')) AS n_uuid`
+
+func blockTypes(extra string) string {
+	return "SELECT " + blockTypesColumns + extra + " FROM system.numbers LIMIT 200000"
+}
+
+// blockServer is a ClickHouse server the block reader is checked on, and
+// the columns of types only it has.
+type blockServer struct {
+	name     string
+	settings clickhouse.Settings
+	extra    string
+}
+
+// blockServers are the test ClickHouse 18.16 (protocol revision 54412:
+// settings as numbers) and ClickHouse 26.7 served by chDB (revision 54429
+// negotiated: settings as strings).
+func blockServers(t *testing.T) []blockServer {
+	info := testenv.ClickHouse(t)
+	return []blockServer{{name: "18.16", settings: settings(info)}}
+}
+
+func asServerError(err error, se **engine.ServerError) bool { return errors.As(err, se) }
+
+// TestBlockReaderMatchesRowScan: for every type the block reader decodes,
+// its table encodes to the same Arrow bytes as the row scan's (the path of
+// clickhouse-go's Scan), at each block boundary, with and without
+// compression, and under a row cap that falls inside a block.
+func TestBlockReaderMatchesRowScan(t *testing.T) {
+	for _, srv := range blockServers(t) {
+		for _, compression := range []string{"lz4", "none"} {
+			t.Run(srv.name+"/"+compression, func(t *testing.T) {
+				s := srv.settings
+				s.Compression = compression
+				blocks, err := clickhouse.Open(context.Background(), s, clickhouse.Secrets{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer blocks.Close()
+				scan, err := clickhouse.Open(context.Background(), s, clickhouse.Secrets{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer scan.WithoutBlocks().Close()
+				for _, tc := range []struct {
+					name   string
+					sql    string
+					rowCap int64
+				}{
+					{"every type", blockTypes(srv.extra), 0},
+					{"cap inside a block", blockTypes(""), 70000},
+					{"cap at a block's end", blockTypes(""), 65536},
+					{"empty", "SELECT toInt64(number) AS n, toString(number) AS s FROM system.numbers LIMIT 0", 0},
+				} {
+					got := runArrow(t, blocks, tc.sql, tc.rowCap)
+					want := runArrow(t, scan, tc.sql, tc.rowCap)
+					if !bytes.Equal(got.arrow, want.arrow) {
+						t.Errorf("%s: the block reader's frame differs from the row scan's: %s", tc.name, firstDifference(got.frame, want.frame))
+					}
+					if got.truncated != want.truncated {
+						t.Errorf("%s: truncated %v, the row scan %v", tc.name, got.truncated, want.truncated)
+					}
+				}
+				if b, r := clickhouse.Reads(blocks); b != 4 || r != 0 {
+					t.Errorf("the block reader read %d queries and the row scan %d, want 4 and 0", b, r)
+				}
+				if b, _ := clickhouse.Reads(scan); b != 0 {
+					t.Errorf("the engine without blocks read %d queries as blocks", b)
+				}
+			})
+		}
+	}
+}
+
+type arrowResult struct {
+	frame     *data.Frame
+	arrow     []byte
+	truncated bool
+}
+
+func runArrow(t *testing.T, e *clickhouse.Engine, sql string, rowCap int64) arrowResult {
+	t.Helper()
+	tb, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: sql, Statement: "select", RowCap: rowCap}, engine.QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := frames.Shape(tb, frames.ShapeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fs[0].MarshalArrow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return arrowResult{fs[0], b, tb.Truncated()}
+}
+
+// firstDifference names the first field and row where two frames differ.
+func firstDifference(got, want *data.Frame) string {
+	if len(got.Fields) != len(want.Fields) {
+		return fmt.Sprintf("%d fields, want %d", len(got.Fields), len(want.Fields))
+	}
+	for i, f := range got.Fields {
+		w := want.Fields[i]
+		if f.Name != w.Name || f.Type() != w.Type() || f.Len() != w.Len() {
+			return fmt.Sprintf("field %d: %s %s (%d rows), want %s %s (%d rows)", i, f.Name, f.Type(), f.Len(), w.Name, w.Type(), w.Len())
+		}
+		if fmt.Sprint(f.Labels) != fmt.Sprint(w.Labels) || fmt.Sprint(f.Config) != fmt.Sprint(w.Config) {
+			return fmt.Sprintf("field %s: labels/config %v %v, want %v %v", f.Name, f.Labels, f.Config, w.Labels, w.Config)
+		}
+		for r := range f.Len() {
+			g, _ := f.ConcreteAt(r)
+			x, _ := w.ConcreteAt(r)
+			if fmt.Sprint(g) != fmt.Sprint(x) || f.NilAt(r) != w.NilAt(r) {
+				return fmt.Sprintf("field %s row %d: %v, want %v", f.Name, r, g, x)
+			}
+		}
+	}
+	return fmt.Sprintf("meta %+v, want %+v", got.Meta, want.Meta)
+}
+
+// TestBlockReaderSendsQuerySettings: the block reader's queries run with
+// the backstop's settings (readonly=1, max_execution_time) and a lifted
+// SETTINGS clause, as the server itself reports them; a statement that
+// writes is refused.
+func TestBlockReaderSendsQuerySettings(t *testing.T) {
+	for _, srv := range blockServers(t) {
+		t.Run(srv.name, func(t *testing.T) {
+			e, err := clickhouse.Open(context.Background(), srv.settings, clickhouse.Secrets{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			tb, _, err := e.Query(context.Background(), &sqlplan.Plan{Statement: "select",
+				SQL: "SELECT name, value FROM system.settings WHERE name IN ('readonly', 'max_execution_time', 'max_threads') ORDER BY name SETTINGS max_threads = 3"},
+				engine.QueryOptions{Timeout: 20 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			names, values := tb.Column(0).(*frames.Strings), tb.Column(1).(*frames.Strings)
+			for i := range tb.Len() {
+				got = append(got, names.Value(i)+"="+values.Value(i))
+			}
+			if want := "max_execution_time=21 max_threads=3 readonly=1"; strings.Join(got, " ") != want {
+				t.Fatalf("the query ran with %v, want %s", got, want)
+			}
+			for _, sql := range []string{
+				"CREATE TABLE default.quarry_block_reader_should_not_exist (a UInt8) ENGINE = Memory",
+				"INSERT INTO system.numbers SELECT 1",
+				"SET readonly = 0",
+			} {
+				_, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: sql, Statement: "select"}, engine.QueryOptions{})
+				var se *engine.ServerError
+				if err == nil || !strings.Contains(err.Error(), "readonly") && (!asServerError(err, &se) || se.Code != "164") {
+					t.Errorf("%s: want a READONLY refusal, got %v", sql, err)
+				}
+			}
+		})
+	}
+}
+
+// TestBlockReaderHandsOverUnknownTypes: a result with a column the block
+// reader does not decode (arrays, tuples, decimals, IP addresses) is read
+// by the row scan, whole and once; the cancelled first attempt leaves no
+// query running on the server.
+func TestBlockReaderHandsOverUnknownTypes(t *testing.T) {
+	for _, srv := range blockServers(t) {
+		t.Run(srv.name, func(t *testing.T) {
+			e, err := clickhouse.Open(context.Background(), srv.settings, clickhouse.Secrets{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			marker := fmt.Sprintf("quarry_handover_%d", time.Now().UnixNano())
+			sql := "SELECT number, [number, 1] AS arr, toDecimal64(number, 2) AS dec, '" + marker + "' AS marker FROM system.numbers LIMIT 100000"
+			tb, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: sql, Statement: "select"}, engine.QueryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tb.Len() != 100000 || tb.Truncated() {
+				t.Fatalf("rows %d truncated %v", tb.Len(), tb.Truncated())
+			}
+			if b, r := clickhouse.Reads(e); b != 0 || r != 1 {
+				t.Fatalf("the block reader read %d queries and the row scan %d, want 0 and 1", b, r)
+			}
+			waitGone(t, e, marker)
+		})
+	}
+}
