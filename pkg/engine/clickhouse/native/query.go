@@ -313,8 +313,8 @@ func (c *Conn) writeQuery(q Query) error {
 func (c *Conn) writeClientInfo() {
 	b := &c.buf
 	b.PutByte(queryKindInitialQuery)
-	b.PutString("")                           // initial user
-	b.PutString("")                           // initial query id
+	b.PutString("")                          // initial user
+	b.PutString("")                          // initial query id
 	b.PutString(c.conn.LocalAddr().String()) // initial address
 	b.PutByte(interfaceTCP)
 	b.PutString("") // OS user
