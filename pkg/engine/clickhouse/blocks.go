@@ -11,6 +11,7 @@ import (
 	"github.com/ClickHouse/ch-go/proto"
 	"github.com/google/uuid"
 
+	"github.com/bigtent/quarry/pkg/engine/clickhouse/native"
 	"github.com/bigtent/quarry/pkg/frames"
 )
 
@@ -55,9 +56,9 @@ func blockColumnFor(typ string) (proto.ColResult, bool) {
 	case "Bool":
 		return new(proto.ColBool), true
 	case "String":
-		return new(proto.ColStr), true
+		return new(native.Text), true
 	case "LowCardinality(String)":
-		return new(proto.ColStr).LowCardinality(), true
+		return proto.NewLowCardinality[string](new(native.Text)), true
 	case "Date":
 		return new(proto.ColDate), true
 	case "Date32":
@@ -73,7 +74,7 @@ func blockColumnFor(typ string) (proto.ColResult, bool) {
 			return new(proto.ColDateTime64).WithPrecision(proto.Precision(p)), true
 		}
 	case strings.HasPrefix(typ, "FixedString("):
-		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(typ, "FixedString("), ")")); err == nil && n > 0 {
+		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(typ, "FixedString("), ")")); err == nil && n > 0 && n <= maxFixedString {
 			return &proto.ColFixedStr{Size: n}, true
 		}
 	case strings.HasPrefix(typ, "Enum8(") || strings.HasPrefix(typ, "Enum16("):
@@ -114,8 +115,8 @@ func nullableColumnFor(typ string) (proto.ColResult, bool) {
 		return c.Nullable(), true
 	case *proto.ColBool:
 		return c.Nullable(), true
-	case *proto.ColStr:
-		return c.Nullable(), true
+	case *native.Text:
+		return &proto.ColNullable[string]{Values: c}, true
 	case *proto.ColDate:
 		return c.Nullable(), true
 	case *proto.ColDate32:
@@ -131,6 +132,9 @@ func nullableColumnFor(typ string) (proto.ColResult, bool) {
 	}
 	return nil, false
 }
+
+// maxFixedString is the widest FixedString the block reader decodes.
+const maxFixedString = 1 << 16
 
 // dateTime64Digits is the precision of DateTime64(p[, tz]), 0 to 9.
 func dateTime64Digits(typ string) (int, bool) {
@@ -216,7 +220,7 @@ func sliceAppender[T any, C ~[]T, PC interface {
 // scan does), LowCardinality(String), enums by name and UUIDs.
 func textAppender(data proto.ColResult, b *frames.Strings) (appendBlock, bool) {
 	switch d := data.(type) {
-	case *proto.ColStr:
+	case *native.Text:
 		var offsets []int32
 		return func(n int) {
 			if n == 0 {
@@ -224,18 +228,18 @@ func textAppender(data proto.ColResult, b *frames.Strings) (appendBlock, bool) {
 			}
 			if len(d.Buf) > math.MaxInt32 {
 				for i := range n {
-					b.AppendBytes(d.RowBytes(i))
+					b.AppendBytes(d.Bytes(i))
 				}
 				return
 			}
-			offsets = append(offsets[:0], int32(d.Pos[0].Start))
-			for _, p := range d.Pos[:n] {
-				offsets = append(offsets, int32(p.End))
+			offsets = append(offsets[:0], 0)
+			for _, end := range d.Ends[:n] {
+				offsets = append(offsets, int32(end))
 			}
 			b.AppendOffsets(offsets, d.Buf)
 		}, true
 	case *proto.ColNullable[string]:
-		s, ok := d.Values.(*proto.ColStr)
+		s, ok := d.Values.(*native.Text)
 		if !ok {
 			return nil, false
 		}
@@ -244,7 +248,7 @@ func textAppender(data proto.ColResult, b *frames.Strings) (appendBlock, bool) {
 				if d.Nulls[i] != 0 {
 					b.AppendNull()
 				} else {
-					b.AppendBytes(s.RowBytes(i))
+					b.AppendBytes(s.Bytes(i))
 				}
 			}
 		}, true

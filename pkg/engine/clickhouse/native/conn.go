@@ -144,7 +144,7 @@ func (c *Conn) handshake() error {
 	}
 	switch proto.ServerCode(code) {
 	case proto.ServerCodeHello:
-		if err := c.server.DecodeAware(c.r, ClientRevision); err != nil {
+		if err := c.readHello(); err != nil {
 			return fmt.Errorf("clickhouse: decoding the server's hello: %w", err)
 		}
 	case proto.ServerCodeException:
@@ -201,13 +201,13 @@ func (c *Conn) readException() error {
 			return c.readErr("exception code", err)
 		}
 		e.Code = code
-		if e.Name, err = c.r.Str(); err != nil {
+		if e.Name, err = c.str(); err != nil {
 			return c.readErr("exception name", err)
 		}
-		if e.Message, err = c.r.Str(); err != nil {
+		if e.Message, err = c.str(); err != nil {
 			return c.readErr("exception message", err)
 		}
-		if e.Stack, err = c.r.Str(); err != nil {
+		if e.Stack, err = c.str(); err != nil {
 			return c.readErr("exception stack", err)
 		}
 		nested, err := c.r.Bool()
@@ -228,4 +228,53 @@ func (c *Conn) readException() error {
 func (c *Conn) readErr(what string, err error) error {
 	c.broken = true
 	return fmt.Errorf("clickhouse: reading %s: %w", what, err)
+}
+
+// readHello decodes the server's hello as a server writes it for
+// ClientRevision.
+func (c *Conn) readHello() error {
+	var err error
+	h := &c.server
+	if h.Name, err = c.str(); err != nil {
+		return err
+	}
+	for _, v := range []*int{&h.Major, &h.Minor, &h.Revision} {
+		if *v, err = c.r.Int(); err != nil {
+			return err
+		}
+	}
+	if h.Timezone, err = c.str(); err != nil { // revision 54058
+		return err
+	}
+	if h.DisplayName, err = c.str(); err != nil { // 54372
+		return err
+	}
+	h.Patch, err = c.r.Int() // 54401
+	return err
+}
+
+// maxProtocolString bounds the strings of the protocol itself (names,
+// types, messages); values are read by Text.
+const maxProtocolString = 16 << 20
+
+// str reads a protocol string, allocating as its bytes arrive.
+func (c *Conn) str() (string, error) {
+	n, err := c.r.StrLen()
+	if err != nil {
+		return "", err
+	}
+	if n > maxProtocolString {
+		return "", fmt.Errorf("a string of %d bytes is longer than the %d the client reads", n, maxProtocolString)
+	}
+	var t Text
+	for n > 0 {
+		k := min(n, readChunk)
+		start := len(t.Buf)
+		t.Buf = append(t.Buf, make([]byte, k)...)
+		if err := c.r.ReadFull(t.Buf[start:]); err != nil {
+			return "", err
+		}
+		n -= k
+	}
+	return string(t.Buf), nil
 }

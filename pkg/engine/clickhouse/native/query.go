@@ -54,7 +54,10 @@ type Stats struct {
 // Limits against a corrupt or hostile stream (ClickHouse sets none).
 const (
 	maxColumns = 1 << 20
-	maxRows    = 100_000_000
+	// maxRows bounds a block (ClickHouse sends up to max_block_size rows,
+	// 65,536 by default; ARRAY JOIN can multiply that), and so what a
+	// number column of a block allocates.
+	maxRows = 1 << 24
 )
 
 // Query runs q and hands its blocks to h. The connection can run another
@@ -71,6 +74,10 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 	}
 	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer func() {
+		if r := recover(); r != nil { // a decoder's panic on a malformed stream
+			c.broken = true
+			err = fmt.Errorf("clickhouse: the server's result stream is malformed: %v", r)
+		}
 		if !stop() {
 			c.broken = true // the deadline was moved into the past
 		}
@@ -138,9 +145,10 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 				return st, err
 			}
 		case proto.ServerCodeTableColumns:
-			var t proto.TableColumns
-			if err := t.DecodeAware(c.r, c.revision); err != nil {
-				return st, c.readErr("table columns", err)
+			for range 2 { // external table name, columns description
+				if _, err := c.str(); err != nil {
+					return st, c.readErr("table columns", err)
+				}
 			}
 		case proto.ServerCodeEndOfStream:
 			return st, nil
@@ -163,15 +171,64 @@ func (c *Conn) cancel() {
 	c.broken = true
 }
 
-// readData reads a data packet into cols (made from h on the first block).
-// end reports the empty block that ends the data.
+// readData reads a data packet into cols (made by h.Column on the first
+// block). end reports the empty block that ends the data.
 func (c *Conn) readData(cols *[]proto.ColResult, first bool, h Handler) (rows int, end bool, err error) {
-	if c.revision >= revTempTables {
-		if _, err := c.r.Str(); err != nil {
-			return 0, false, c.readErr("data packet", err)
+	var columnFor func(i int, name, typ string) (proto.ColResult, error)
+	if first {
+		columnFor = func(i int, name, typ string) (proto.ColResult, error) {
+			col, err := h.Column(i, name, typ)
+			if err != nil {
+				c.cancel()
+			}
+			return col, err
 		}
 	}
-	if c.opts.Compression {
+	return c.readBlock(c.opts.Compression, cols, columnFor)
+}
+
+// skipBlock reads and drops a totals, extremes or log block.
+func (c *Conn) skipBlock(compressed bool) error {
+	var cols []proto.ColResult
+	_, _, err := c.readBlock(compressed, &cols, func(_ int, _, typ string) (proto.ColResult, error) {
+		col, err := decoderFor(typ)
+		if err != nil {
+			c.broken = true
+			return nil, fmt.Errorf("clickhouse: a totals, extremes or log block: %w", err)
+		}
+		return col, nil
+	})
+	return err
+}
+
+// decoderFor is a column that decodes any value of typ: Text for the
+// String types, ch-go's inferred column for the others.
+func decoderFor(typ string) (proto.ColResult, error) {
+	switch typ {
+	case "String":
+		return &Text{}, nil
+	case "Nullable(String)":
+		return &proto.ColNullable[string]{Values: &Text{}}, nil
+	case "LowCardinality(String)":
+		return proto.NewLowCardinality[string](&Text{}), nil
+	}
+	var col proto.ColAuto
+	if err := col.Infer(proto.ColumnType(typ)); err != nil {
+		return nil, err
+	}
+	return col.Data, nil
+}
+
+// readBlock reads a block packet (after its code) into cols. When
+// columnFor is not nil, it makes each column (cols must be empty);
+// otherwise the block must have cols' columns.
+func (c *Conn) readBlock(compressed bool, cols *[]proto.ColResult, columnFor func(i int, name, typ string) (proto.ColResult, error)) (rows int, end bool, err error) {
+	if c.revision >= revTempTables {
+		if _, err := c.str(); err != nil {
+			return 0, false, c.readErr("block packet", err)
+		}
+	}
+	if compressed {
 		c.r.EnableCompression()
 		defer c.r.DisableCompression()
 	}
@@ -196,23 +253,22 @@ func (c *Conn) readData(cols *[]proto.ColResult, first bool, h Handler) (rows in
 	if ncols == 0 && nrows == 0 {
 		return 0, true, nil
 	}
-	if !first && ncols != len(*cols) {
+	if columnFor == nil && ncols != len(*cols) {
 		c.broken = true
 		return 0, false, fmt.Errorf("clickhouse: a block has %d columns, the header %d", ncols, len(*cols))
 	}
 	for i := range ncols {
-		name, err := c.r.Str()
+		name, err := c.str()
 		if err != nil {
 			return 0, false, c.readErr("column name", err)
 		}
-		typ, err := c.r.Str()
+		typ, err := c.str()
 		if err != nil {
 			return 0, false, c.readErr("column type", err)
 		}
-		if first {
-			col, err := h.Column(i, name, typ)
+		if columnFor != nil {
+			col, err := columnFor(i, name, typ)
 			if err != nil {
-				c.cancel()
 				return 0, false, err
 			}
 			*cols = append(*cols, col)
@@ -221,6 +277,10 @@ func (c *Conn) readData(cols *[]proto.ColResult, first bool, h Handler) (rows in
 		col.Reset()
 		if nrows == 0 {
 			continue
+		}
+		if n := fixedBytes(col, nrows); n > maxFixedColumnBytes || n < 0 {
+			c.broken = true
+			return 0, false, fmt.Errorf("clickhouse: column %q (%s) of a block of %d rows is larger than the %d bytes the client reads", name, typ, nrows, maxFixedColumnBytes)
 		}
 		if s, ok := col.(proto.StateDecoder); ok {
 			if err := s.DecodeState(c.r); err != nil {
@@ -232,27 +292,6 @@ func (c *Conn) readData(cols *[]proto.ColResult, first bool, h Handler) (rows in
 		}
 	}
 	return nrows, false, nil
-}
-
-// skipBlock reads and drops a totals, extremes or log block.
-func (c *Conn) skipBlock(compressed bool) error {
-	if c.revision >= revTempTables {
-		if _, err := c.r.Str(); err != nil {
-			return c.readErr("block packet", err)
-		}
-	}
-	if compressed {
-		c.r.EnableCompression()
-		defer c.r.DisableCompression()
-	}
-	var (
-		b   proto.Block
-		res proto.Results
-	)
-	if err := b.DecodeBlock(c.r, c.revision, res.Auto()); err != nil {
-		return c.readErr("a totals, extremes or log block", err)
-	}
-	return nil
 }
 
 // writeQuery sends the query packet for the negotiated revision and the
