@@ -322,7 +322,10 @@ func TestQueryPacket(t *testing.T) {
 // connection; an exception leaves it usable.
 func TestServerStreams(t *testing.T) {
 	const rev = 54412
-	ints := func(vs ...int64) proto.InputColumn { c := proto.ColInt64(vs); return proto.InputColumn{Name: "n", Data: &c} }
+	ints := func(vs ...int64) proto.InputColumn {
+		c := proto.ColInt64(vs)
+		return proto.InputColumn{Name: "n", Data: &c}
+	}
 	tests := []struct {
 		name    string
 		build   func(t testing.TB, s *stream)
