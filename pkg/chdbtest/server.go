@@ -111,7 +111,11 @@ func startServer() (string, error) {
 	server.exited = make(chan struct{})
 	server.stderr = &tailBuffer{max: 64 << 10}
 	lines := make(chan string, 1)
-	started := make(chan error, 1)
+	type startResult struct {
+		proc *os.Process
+		err  error
+	}
+	started := make(chan startResult, 1)
 	// PR_SET_PDEATHSIG fires when the thread that forked the child ends,
 	// not the process (golang.org/issue/27505): start the server from a
 	// goroutine locked to its thread, which then lives as long as the
@@ -123,14 +127,14 @@ func startServer() (string, error) {
 		cmd.Stderr = server.stderr
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
-			started <- err
+			started <- startResult{err: err}
 			return
 		}
 		if err := cmd.Start(); err != nil {
-			started <- fmt.Errorf("starting %s: %w", bin, err)
+			started <- startResult{err: fmt.Errorf("starting %s: %w", bin, err)}
 			return
 		}
-		started <- nil
+		started <- startResult{proc: cmd.Process}
 		go func() {
 			sc := bufio.NewScanner(stdout)
 			for sc.Scan() {
@@ -144,8 +148,9 @@ func startServer() (string, error) {
 		server.waitErr = cmd.Wait()
 		close(server.exited)
 	}()
-	if err := <-started; err != nil {
-		return "", err
+	res := <-started
+	if res.err != nil {
+		return "", res.err
 	}
 
 	timer := time.NewTimer(serverStartTimeout)
@@ -160,6 +165,7 @@ func startServer() (string, error) {
 		case <-server.exited:
 			return "", fmt.Errorf("tools/chdbserver ended before listening: %v\n%s", server.waitErr, server.stderr)
 		case <-timer.C:
+			res.proc.Kill()
 			return "", fmt.Errorf("tools/chdbserver did not listen within %v\n%s", serverStartTimeout, server.stderr)
 		}
 	}
