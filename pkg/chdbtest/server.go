@@ -53,7 +53,9 @@ var server struct {
 // tools/chdbserver with `go build` (cgo enabled) and starts it with its
 // data in a temporary directory, and the server dies with the test
 // binary. A test using it must create its own database and tables, and
-// rely on no other test's.
+// rely on no other test's. It must not KILL QUERY other than its own: the
+// server runs as a query (in system.processes, sleepEachRow(3600)), and
+// ends with it.
 //
 // It fails the test when the server cannot be had, and skips only when
 // QUARRY_SKIP_INTEGRATION=1.

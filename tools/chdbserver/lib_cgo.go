@@ -97,5 +97,7 @@ func run(args []string) error {
 	if failed != 0 {
 		return errors.New("query_stable_v2 returned no result")
 	}
-	return errors.New("the keep-alive query ended without an error")
+	// KILL QUERY ends it so: clickhouse-local prints "Query was
+	// cancelled" to stderr, and the result has no error message.
+	return errors.New("the keep-alive query ended without an error message (killed by KILL QUERY?)")
 }

@@ -13,7 +13,8 @@
 //
 // Once the port accepts connections it prints one line to stdout,
 // "listening HOST:PORT". If the library's main returns, it prints the
-// error to stderr and exits 1.
+// error to stderr and exits 1. The server is that query: a KILL QUERY
+// that matches it (it is in system.processes, user "") ends the server.
 package main
 
 import (
