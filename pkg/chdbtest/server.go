@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // serverStartTimeout bounds how long Server waits for the listening line
@@ -259,4 +261,15 @@ func (w *tailBuffer) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return string(w.b)
+}
+
+// ServerGoroutines are goleak options that ignore the goroutines of the
+// process-wide server (the process wait, its output readers), which live
+// as long as the test binary.
+func ServerGoroutines() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreAnyFunction("github.com/bigtent/quarry/pkg/chdbtest.startServer.func1"),
+		goleak.IgnoreAnyFunction("github.com/bigtent/quarry/pkg/chdbtest.startServer.func1.1"),
+		goleak.IgnoreAnyFunction("os/exec.(*Cmd).Start.func2"),
+	}
 }

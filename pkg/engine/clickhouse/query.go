@@ -59,14 +59,16 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 			// A column type the block reader leaves to the row scan: the
 			// server was told to cancel when the header arrived; the
 			// query runs again below under a new id.
-			go e.kill(ctx, queryID)
+			if !read.Drained {
+				go e.kill(ctx, queryID)
+			}
 			queryID = newQueryID()
 			stats.JobID = queryID
 		case err != nil:
 			return fail(err)
 		default:
-			if read.Stopped {
-				e.kill(ctx, queryID) // the row or byte cap: the server was told to cancel
+			if read.Stopped && !read.Drained {
+				e.kill(ctx, queryID) // the cap stopped it and the server did not confirm the cancel
 			}
 			e.reads.blocks.Add(1)
 			stats.Rows = table.Total()

@@ -27,12 +27,12 @@ type sentQuery struct {
 // rev and, for each query, writes respond's bytes. It returns the address
 // and a channel of the queries it read.
 func fakeServer(t testing.TB, rev int, respond func(q sentQuery) []byte) (string, <-chan sentQuery) {
-	return fakeServerWaiting(t, rev, 200*time.Millisecond, respond)
+	return fakeServerWaiting(t, rev, 200*time.Millisecond, respond, nil)
 }
 
 // fakeServerWaiting is fakeServer waiting wait for a cancel after its
-// answer.
-func fakeServerWaiting(t testing.TB, rev int, wait time.Duration, respond func(q sentQuery) []byte) (string, <-chan sentQuery) {
+// answer, and answering a cancel with afterCancel.
+func fakeServerWaiting(t testing.TB, rev int, wait time.Duration, respond func(q sentQuery) []byte, afterCancel []byte) (string, <-chan sentQuery) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -73,6 +73,7 @@ func fakeServerWaiting(t testing.TB, rev int, wait time.Duration, respond func(q
 		_ = conn.SetReadDeadline(time.Now().Add(wait))
 		if code, err := r.UVarInt(); err == nil && code == clientCodeCancel {
 			q.cancelled = true
+			_, _ = conn.Write(afterCancel)
 		}
 		queries <- q
 	}()
@@ -456,7 +457,7 @@ func FuzzServerStream(f *testing.F) {
 		f.Add(s.b.Buf)
 	}
 	f.Fuzz(func(t *testing.T, answer []byte) {
-		addr, _ := fakeServerWaiting(t, 54412, time.Millisecond, func(sentQuery) []byte { return answer })
+		addr, _ := fakeServerWaiting(t, 54412, time.Millisecond, func(sentQuery) []byte { return answer }, nil)
 		c, err := Dial(context.Background(), Options{Addr: addr})
 		if err != nil {
 			t.Fatal(err)
@@ -466,4 +467,61 @@ func FuzzServerStream(f *testing.F) {
 		defer cancel()
 		_, _ = c.Query(ctx, Query{ID: "q", SQL: "SELECT 1"}, &recorder{})
 	})
+}
+
+// TestStopDrains: a query the handler stops is cancelled and read to the
+// server's end of stream: the blocks still on their way are dropped, the
+// connection stays usable, and the stop is not an error; a handler's error
+// is returned after the drain.
+func TestStopDrains(t *testing.T) {
+	c64 := func(vs ...int64) proto.InputColumn { c := proto.ColInt64(vs); return proto.InputColumn{Name: "n", Data: &c} }
+	for _, tc := range []struct {
+		name    string
+		stopAt  int
+		refuse  bool
+		after   func(t testing.TB, s *stream)
+		err     string
+		drained bool
+	}{
+		{name: "end of stream", stopAt: 2, after: func(t testing.TB, s *stream) { s.data(t, c64(3)).code(proto.ServerCodeEndOfStream) }, drained: true},
+		{name: "cancelled exception", stopAt: 2, after: func(t testing.TB, s *stream) { s.exception(394, "Query was cancelled", false) }, drained: true},
+		{name: "refused column", refuse: true, after: func(t testing.TB, s *stream) { s.data(t, c64(5)).code(proto.ServerCodeEndOfStream) }, err: "refused", drained: true},
+		{name: "connection cut", stopAt: 2, after: func(t testing.TB, s *stream) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &stream{v: 54412}
+			s.data(t, c64()).data(t, c64(1, 2))
+			after := &stream{v: 54412}
+			tc.after(t, after)
+			addr, queries := fakeServerWaiting(t, 54412, 2*time.Second, func(sentQuery) []byte { return s.b.Buf }, after.b.Buf)
+			c := dialFake(t, addr)
+			h := &refuser{recorder: recorder{stopAt: tc.stopAt}, refuse: tc.refuse}
+			st, err := c.Query(context.Background(), Query{ID: "q", SQL: "SELECT n"}, h)
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Fatalf("error %v, want %q", err, tc.err)
+			}
+			if !st.Stopped || st.Drained != tc.drained || c.Broken() == tc.drained {
+				t.Fatalf("stopped %v drained %v broken %v", st.Stopped, st.Drained, c.Broken())
+			}
+			if q := <-queries; !q.cancelled {
+				t.Error("the server got no cancel")
+			}
+			if len(h.blocks) > 2 {
+				t.Errorf("the handler saw blocks after it stopped: %v", h.blocks)
+			}
+		})
+	}
+}
+
+// refuser is a recorder that refuses every column when refuse is set.
+type refuser struct {
+	recorder
+	refuse bool
+}
+
+func (h *refuser) Column(i int, name, typ string) (proto.ColResult, error) {
+	if h.refuse {
+		return nil, errors.New("refused")
+	}
+	return h.recorder.Column(i, name, typ)
 }

@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,8 +12,9 @@ type Pool struct {
 	opts Options
 	sem  chan struct{}
 
-	mu   sync.Mutex
-	idle []*Conn
+	mu    sync.Mutex
+	idle  []*Conn
+	dials atomic.Int64
 }
 
 // Pool limits.
@@ -65,9 +67,13 @@ func (p *Pool) get(ctx context.Context) (*Conn, bool, error) {
 		_ = c.Close()
 	}
 	p.mu.Unlock()
+	p.dials.Add(1)
 	c, err := Dial(ctx, p.opts)
 	return c, false, err
 }
+
+// Dials is how many connections the pool has opened.
+func (p *Pool) Dials() int64 { return p.dials.Load() }
 
 func (p *Pool) put(c *Conn) {
 	if c.broken {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/ch-go/compress"
@@ -47,8 +48,9 @@ var ErrStop = errors.New("native: stop reading")
 type Stats struct {
 	ReadRows  uint64
 	ReadBytes uint64
-	// Stopped says the handler ended the query (ErrStop).
-	Stopped bool
+	// Stopped says the handler ended the query; Drained that the server
+	// then confirmed the end (the query no longer runs).
+	Stopped, Drained bool
 }
 
 // Limits against a corrupt or hostile stream (ClickHouse sets none).
@@ -60,10 +62,17 @@ const (
 	maxRows = 1 << 24
 )
 
+// drainTimeout bounds how long the client reads a cancelled query's
+// remaining packets, waiting for the server to confirm the end.
+const drainTimeout = 3 * time.Second
+
 // Query runs q and hands its blocks to h. The connection can run another
-// query afterwards only when Broken reports false: a cancelled, stopped
-// or failed read leaves it closed. A server exception is returned as
-// *Exception and leaves the connection usable.
+// query afterwards only when Broken reports false. When h ends the query
+// (ErrStop or an error) the client sends the protocol's cancel and reads
+// the packets already on their way until the server confirms the end
+// (Stats.Drained), which leaves the connection usable; a context that
+// ends, or a stream that fails, closes it. A server exception is returned
+// as *Exception and leaves the connection usable.
 func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err error) {
 	if c.broken {
 		return st, errors.New("clickhouse: the connection is closed")
@@ -73,6 +82,7 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 		_ = c.conn.SetDeadline(d)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
+	var stopErr error // the handler's reason to end the query
 	defer func() {
 		if r := recover(); r != nil { // a decoder's panic on a malformed stream
 			c.broken = true
@@ -86,6 +96,15 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 		} else {
 			_ = c.conn.SetDeadline(time.Time{})
 		}
+		if stopErr != nil {
+			// What the server said after the cancel ("query was
+			// cancelled", or a cut stream) is not the query's outcome.
+			st.Stopped = true
+			err = stopErr
+			if errors.Is(stopErr, ErrStop) {
+				err = nil
+			}
+		}
 		if err != nil && ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", context.Cause(ctx), err)
 		}
@@ -94,10 +113,23 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 	if err := c.writeQuery(q); err != nil {
 		return st, err
 	}
-	var (
-		cols  []proto.ColResult
-		first = true
-	)
+	var cols []proto.ColResult
+	first := true
+	stopWith := func(reason error) {
+		stopErr = reason
+		c.buf.Reset()
+		c.buf.PutUVarInt(clientCodeCancel)
+		if c.flush() != nil {
+			return
+		}
+		deadline := time.Now().Add(drainTimeout)
+		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+		if ctx.Err() == nil {
+			_ = c.conn.SetDeadline(deadline)
+		}
+	}
 	for {
 		code, err := c.r.UVarInt()
 		if err != nil {
@@ -106,24 +138,33 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 		c.received = true
 		switch proto.ServerCode(code) {
 		case proto.ServerCodeData:
-			rows, end, err := c.readData(&cols, first, h)
-			if err != nil {
-				return st, err
+			var columnFor func(i int, name, typ string) (proto.ColResult, error)
+			if first {
+				columnFor = h.Column
 			}
-			if end {
+			rows, end, err := c.readBlock(c.opts.Compression, &cols, columnFor)
+			var handlerErr *columnError
+			switch {
+			case errors.As(err, &handlerErr):
+				stopWith(handlerErr.err)
+				first = false
+				continue
+			case err != nil:
+				return st, err
+			case end:
 				continue
 			}
 			first = false
+			if stopErr != nil {
+				continue // draining
+			}
 			if err := h.Block(rows); err != nil {
-				c.cancel()
-				if errors.Is(err, ErrStop) {
-					st.Stopped = true
-					return st, nil
-				}
-				return st, err
+				stopWith(err)
 			}
 		case proto.ServerCodeException:
-			return st, c.readException()
+			ex := c.readException()
+			st.Drained = stopErr != nil && !c.broken
+			return st, ex
 		case proto.ServerCodeProgress:
 			var p proto.Progress
 			if err := p.DecodeAware(c.r, c.revision); err != nil {
@@ -151,6 +192,7 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 				}
 			}
 		case proto.ServerCodeEndOfStream:
+			st.Drained = stopErr != nil
 			return st, nil
 		default:
 			c.broken = true
@@ -162,42 +204,23 @@ func (c *Conn) Query(ctx context.Context, q Query, h Handler) (st Stats, err err
 // Broken reports whether the connection was closed (it cannot be reused).
 func (c *Conn) Broken() bool { return c.broken }
 
-// cancel asks the server to stop the query and closes the connection (the
-// rest of the stream is not read).
-func (c *Conn) cancel() {
-	c.buf.Reset()
-	c.buf.PutUVarInt(clientCodeCancel)
-	_ = c.flush()
-	c.broken = true
-}
+// columnError carries the handler's refusal of a column out of readBlock,
+// which reads the rest of the block before returning it.
+type columnError struct{ err error }
 
-// readData reads a data packet into cols (made by h.Column on the first
-// block). end reports the empty block that ends the data.
-func (c *Conn) readData(cols *[]proto.ColResult, first bool, h Handler) (rows int, end bool, err error) {
-	var columnFor func(i int, name, typ string) (proto.ColResult, error)
-	if first {
-		columnFor = func(i int, name, typ string) (proto.ColResult, error) {
-			col, err := h.Column(i, name, typ)
-			if err != nil {
-				c.cancel()
-			}
-			return col, err
-		}
-	}
-	return c.readBlock(c.opts.Compression, cols, columnFor)
-}
+func (e *columnError) Error() string { return e.err.Error() }
 
 // skipBlock reads and drops a totals, extremes or log block.
 func (c *Conn) skipBlock(compressed bool) error {
 	var cols []proto.ColResult
 	_, _, err := c.readBlock(compressed, &cols, func(_ int, _, typ string) (proto.ColResult, error) {
-		col, err := decoderFor(typ)
-		if err != nil {
-			c.broken = true
-			return nil, fmt.Errorf("clickhouse: a totals, extremes or log block: %w", err)
-		}
-		return col, nil
+		return decoderFor(typ)
 	})
+	var ce *columnError
+	if errors.As(err, &ce) {
+		c.broken = true
+		return fmt.Errorf("clickhouse: a totals, extremes or log block: %w", ce.err)
+	}
 	return err
 }
 
@@ -212,6 +235,16 @@ func decoderFor(typ string) (proto.ColResult, error) {
 	case "LowCardinality(String)":
 		return proto.NewLowCardinality[string](&Text{}), nil
 	}
+	if n, ok := strings.CutPrefix(typ, "FixedString("); ok {
+		if size, err := strconv.Atoi(strings.TrimSuffix(n, ")")); err == nil && size > 0 {
+			return &proto.ColFixedStr{Size: size}, nil
+		}
+	}
+	if inner, ok := strings.CutPrefix(typ, "Nullable("); ok && strings.HasPrefix(inner, "FixedString(") {
+		if c, err := decoderFor(strings.TrimSuffix(inner, ")")); err == nil {
+			return &proto.ColNullable[[]byte]{Values: c.(*proto.ColFixedStr)}, nil
+		}
+	}
 	var col proto.ColAuto
 	if err := col.Infer(proto.ColumnType(typ)); err != nil {
 		return nil, err
@@ -221,8 +254,11 @@ func decoderFor(typ string) (proto.ColResult, error) {
 
 // readBlock reads a block packet (after its code) into cols. When
 // columnFor is not nil, it makes each column (cols must be empty);
-// otherwise the block must have cols' columns.
+// otherwise the block must have cols' columns. A column columnFor refuses
+// is decoded by decoderFor, so the block is read whole, and the refusal
+// comes back as *columnError.
 func (c *Conn) readBlock(compressed bool, cols *[]proto.ColResult, columnFor func(i int, name, typ string) (proto.ColResult, error)) (rows int, end bool, err error) {
+	var refused error
 	if c.revision >= revTempTables {
 		if _, err := c.str(); err != nil {
 			return 0, false, c.readErr("block packet", err)
@@ -269,9 +305,23 @@ func (c *Conn) readBlock(compressed bool, cols *[]proto.ColResult, columnFor fun
 		if columnFor != nil {
 			col, err := columnFor(i, name, typ)
 			if err != nil {
-				return 0, false, err
+				if refused == nil {
+					refused = err
+				}
+				col = nil // decoded by decoderFor when a block has rows
 			}
 			*cols = append(*cols, col)
+		}
+		if (*cols)[i] == nil {
+			if nrows == 0 {
+				continue
+			}
+			col, err := decoderFor(typ)
+			if err != nil {
+				c.broken = true
+				return 0, false, fmt.Errorf("clickhouse: column %q (%s): %w", name, typ, err)
+			}
+			(*cols)[i] = col
 		}
 		col := (*cols)[i]
 		col.Reset()
@@ -290,6 +340,9 @@ func (c *Conn) readBlock(compressed bool, cols *[]proto.ColResult, columnFor fun
 		if err := col.DecodeColumn(c.r, nrows); err != nil {
 			return 0, false, c.readErr(fmt.Sprintf("column %q (%s)", name, typ), err)
 		}
+	}
+	if refused != nil {
+		return nrows, false, &columnError{refused}
 	}
 	return nrows, false, nil
 }
