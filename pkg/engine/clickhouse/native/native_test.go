@@ -474,7 +474,10 @@ func FuzzServerStream(f *testing.F) {
 // connection stays usable, and the stop is not an error; a handler's error
 // is returned after the drain.
 func TestStopDrains(t *testing.T) {
-	c64 := func(vs ...int64) proto.InputColumn { c := proto.ColInt64(vs); return proto.InputColumn{Name: "n", Data: &c} }
+	c64 := func(vs ...int64) proto.InputColumn {
+		c := proto.ColInt64(vs)
+		return proto.InputColumn{Name: "n", Data: &c}
+	}
 	for _, tc := range []struct {
 		name    string
 		stopAt  int
