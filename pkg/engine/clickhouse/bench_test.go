@@ -90,6 +90,27 @@ func BenchmarkQueryToFrame(b *testing.B) {
 			}
 		}
 	})
+	// quarry_arrow_rowscan is quarry_arrow through clickhouse-go's row scan
+	// (the read path before the block reader).
+	rowScan, err := clickhouse.Open(ctx, settings(info), clickhouse.Secrets{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rowScan.WithoutBlocks().Close()
+	b.Run("quarry_arrow_rowscan", func(b *testing.B) {
+		plan := &sqlplan.Plan{SQL: benchSQL, Statement: "select"}
+		b.ReportAllocs()
+		for b.Loop() {
+			tb, _, err := rowScan.Query(ctx, plan, engine.QueryOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			segs, err := arrowipc.MarshalTableSegments(frames.TableFrameHead(tb, "A"), tb)
+			if err != nil || tb.Len() != benchRows || segs.Len() == 0 {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("ch_scan", func(b *testing.B) {
 		conn := e.Conn()
 		b.ReportAllocs()
