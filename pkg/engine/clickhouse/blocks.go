@@ -10,6 +10,7 @@ import (
 
 	"github.com/ClickHouse/ch-go/proto"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 
 	"github.com/bigtent/quarry/pkg/engine/clickhouse/native"
 	"github.com/bigtent/quarry/pkg/frames"
@@ -77,6 +78,15 @@ func blockColumnFor(typ string) (proto.ColResult, bool) {
 		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(typ, "FixedString("), ")")); err == nil && n > 0 && n <= maxFixedString {
 			return &proto.ColFixedStr{Size: n}, true
 		}
+	case strings.HasPrefix(typ, "Decimal("):
+		if p, _, ok := decimalArgs(typ); ok {
+			if p <= 9 {
+				return new(proto.ColDecimal32), true
+			}
+			if p <= 18 {
+				return new(proto.ColDecimal64), true
+			}
+		}
 	case strings.HasPrefix(typ, "Enum8(") || strings.HasPrefix(typ, "Enum16("):
 		c := new(proto.ColEnum)
 		if err := c.Infer(proto.ColumnType(typ)); err == nil {
@@ -129,8 +139,23 @@ func nullableColumnFor(typ string) (proto.ColResult, bool) {
 		return c.Nullable(), true
 	case *proto.ColFixedStr:
 		return &proto.ColNullable[[]byte]{Values: c}, true
+	case *proto.ColDecimal32:
+		return c.Nullable(), true
+	case *proto.ColDecimal64:
+		return c.Nullable(), true
 	}
 	return nil, false
+}
+
+// decimalArgs are the precision and scale of Decimal(P, S).
+func decimalArgs(typ string) (p, s int, ok bool) {
+	a := typeArgs(typ)
+	if len(a) != 2 {
+		return 0, 0, false
+	}
+	p, err1 := strconv.Atoi(a[0])
+	s, err2 := strconv.Atoi(a[1])
+	return p, s, err1 == nil && err2 == nil && p > 0 && s >= 0 && s <= p
 }
 
 // maxFixedString is the widest FixedString the block reader decodes.
@@ -146,6 +171,20 @@ func dateTime64Digits(typ string) (int, bool) {
 	return p, err == nil && p >= 0 && p <= 9
 }
 
+// eachRow appends rows one by one: null for a row the block's null map
+// marks (nil: none), value(i) for the others.
+func eachRow(nulls *proto.ColUInt8, null func(), value func(i int)) appendBlock {
+	return func(n int) {
+		for i := range n {
+			if nulls != nil && (*nulls)[i] != 0 {
+				null()
+			} else {
+				value(i)
+			}
+		}
+	}
+}
+
 // appendBlock copies the first n rows of a decoded column into a table
 // column.
 type appendBlock func(n int)
@@ -154,6 +193,9 @@ type appendBlock func(n int)
 // when the builder is not the one the column's values go into.
 func appenderFor(data proto.ColResult, col frames.Column, typ string) (appendBlock, bool) {
 	if f, ok := numbers(data, col); ok {
+		return f, true
+	}
+	if f, ok := decimals(data, col, typ); ok {
 		return f, true
 	}
 	switch b := col.(type) {
@@ -243,15 +285,7 @@ func textAppender(data proto.ColResult, b *frames.Strings) (appendBlock, bool) {
 		if !ok {
 			return nil, false
 		}
-		return func(n int) {
-			for i := range n {
-				if d.Nulls[i] != 0 {
-					b.AppendNull()
-				} else {
-					b.AppendBytes(s.Bytes(i))
-				}
-			}
-		}, true
+		return eachRow(&d.Nulls, b.AppendNull, func(i int) { b.AppendBytes(s.Bytes(i)) }), true
 	case *proto.ColLowCardinality[string]:
 		return func(n int) {
 			for i := range n {
@@ -269,15 +303,7 @@ func textAppender(data proto.ColResult, b *frames.Strings) (appendBlock, bool) {
 		if !ok {
 			return nil, false
 		}
-		return func(n int) {
-			for i := range n {
-				if d.Nulls[i] != 0 {
-					b.AppendNull()
-				} else {
-					b.AppendBytes(bytes.TrimRight(f.Row(i), "\x00"))
-				}
-			}
-		}, true
+		return eachRow(&d.Nulls, b.AppendNull, func(i int) { b.AppendBytes(bytes.TrimRight(f.Row(i), "\x00")) }), true
 	case *proto.ColEnum:
 		return func(n int) {
 			for i := range n {
@@ -297,15 +323,7 @@ func textAppender(data proto.ColResult, b *frames.Strings) (appendBlock, bool) {
 			return nil, false
 		}
 		var buf [36]byte
-		return func(n int) {
-			for i := range n {
-				if d.Nulls[i] != 0 {
-					b.AppendNull()
-				} else {
-					b.AppendBytes(formatUUID(&buf, (*u)[i]))
-				}
-			}
-		}, true
+		return eachRow(&d.Nulls, b.AppendNull, func(i int) { b.AppendBytes(formatUUID(&buf, (*u)[i])) }), true
 	}
 	return nil, false
 }
@@ -388,15 +406,7 @@ func nullableTimes(d *proto.ColNullable[timeValue], b *frames.Times, typ string)
 	default:
 		return nil, false
 	}
-	return func(n int) {
-		for i := range n {
-			if d.Nulls[i] != 0 {
-				b.AppendNull()
-			} else {
-				b.AppendNanos(nanos(i))
-			}
-		}
-	}, true
+	return eachRow(&d.Nulls, b.AppendNull, func(i int) { b.AppendNanos(nanos(i)) }), true
 }
 
 // tickNanos is the nanoseconds in one tick of DateTime64(p).
@@ -410,4 +420,44 @@ func tickNanos(typ string) (int64, bool) {
 		mul *= 10
 	}
 	return mul, true
+}
+
+// decimals binds Decimal(P ≤ 18, S) columns: as text with exactly S
+// digits after the point, or as float64 (numericAsFloat), the values the
+// row scan gives (shopspring decimal of the unscaled integer).
+func decimals(data proto.ColResult, col frames.Column, typ string) (appendBlock, bool) {
+	if inner, ok := strings.CutPrefix(typ, "Nullable("); ok {
+		typ = strings.TrimSuffix(inner, ")")
+	}
+	_, scale, ok := decimalArgs(typ)
+	if !ok {
+		return nil, false
+	}
+	var emit func(v int64)
+	var null func()
+	switch b := col.(type) {
+	case *frames.Strings:
+		emit = func(v int64) { b.Append(decimal.New(v, -int32(scale)).StringFixed(int32(scale))) }
+		null = b.AppendNull
+	case *frames.Builder[float64]:
+		emit = func(v int64) { b.Append(decimal.New(v, -int32(scale)).InexactFloat64()) }
+		null = b.AppendNull
+	default:
+		return nil, false
+	}
+	switch d := data.(type) {
+	case *proto.ColDecimal32:
+		return eachRow(nil, null, func(i int) { emit(int64((*d)[i])) }), true
+	case *proto.ColDecimal64:
+		return eachRow(nil, null, func(i int) { emit(int64((*d)[i])) }), true
+	case *proto.ColNullable[proto.Decimal32]:
+		if v, ok := d.Values.(*proto.ColDecimal32); ok {
+			return eachRow(&d.Nulls, null, func(i int) { emit(int64((*v)[i])) }), true
+		}
+	case *proto.ColNullable[proto.Decimal64]:
+		if v, ok := d.Values.(*proto.ColDecimal64); ok {
+			return eachRow(&d.Nulls, null, func(i int) { emit(int64((*v)[i])) }), true
+		}
+	}
+	return nil, false
 }

@@ -35,7 +35,9 @@ const blockTypesColumns = `number AS k,
   if(number % 4 = 0, NULL, toString(number)) AS n_s, if(number % 5 = 0, NULL, toFixedString(toString(number % 100), 3)) AS n_fs,
   if(number % 6 = 0, NULL, toDateTime(number, 'UTC')) AS n_dt, if(number % 7 = 0, NULL, toDate(number % 1000)) AS n_d,
   if(number % 8 = 0, NULL, toUInt8(number % 200)) AS n_u8,
-  if(number % 9 = 0, NULL, toUUID('00000000-0000-0000-0000-00000000002a')) AS n_uuid`
+  if(number % 9 = 0, NULL, toUUID('00000000-0000-0000-0000-00000000002a')) AS n_uuid,
+  toDecimal32(number / 100 - 500, 2) AS dec9, toDecimal64(number / 1000 - 99, 3) AS dec18, CAST(number / 7 AS Decimal(12, 4)) AS dec12,
+  toDecimal32(-1.5, 0) AS dec_neg, if(number % 3 = 0, NULL, toDecimal64(number / 10, 1)) AS n_dec18`
 
 func blockTypes(extra string) string {
 	return "SELECT " + blockTypesColumns + extra + " FROM system.numbers LIMIT 200000"
@@ -67,6 +69,17 @@ func blockServers(t *testing.T) []blockServer {
 
 func asServerError(err error, se **engine.ServerError) bool { return errors.As(err, se) }
 
+// openWith opens an engine with s, closed when the test ends.
+func openWith(t *testing.T, s clickhouse.Settings) *clickhouse.Engine {
+	t.Helper()
+	e, err := clickhouse.Open(context.Background(), s, clickhouse.Secrets{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	return e
+}
+
 // TestBlockReaderMatchesRowScan: for every type the block reader decodes,
 // its table encodes to the same Arrow bytes as the row scan's (the path of
 // clickhouse-go's Scan), at each block boundary, with and without
@@ -77,22 +90,14 @@ func TestBlockReaderMatchesRowScan(t *testing.T) {
 			t.Run(srv.name+"/"+compression, func(t *testing.T) {
 				s := srv.settings
 				s.Compression = compression
-				blocks, err := clickhouse.Open(context.Background(), s, clickhouse.Secrets{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer blocks.Close()
-				scan, err := clickhouse.Open(context.Background(), s, clickhouse.Secrets{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer scan.WithoutBlocks().Close()
+				blocks, scan := openWith(t, s), openWith(t, s).WithoutBlocks()
 				cases := []struct {
 					name   string
 					sql    string
 					rowCap int64
 				}{
 					{"every type", blockTypes(srv.extra), 0},
+					{"every type, numeric as float", blockTypes(srv.extra), -1},
 					{"empty", "SELECT toInt64(number) AS n, toString(number) AS s FROM system.numbers LIMIT 0", 0},
 				}
 				if !srv.chdb {
@@ -112,6 +117,9 @@ func TestBlockReaderMatchesRowScan(t *testing.T) {
 				for _, tc := range cases {
 					got := runArrow(t, blocks, tc.sql, tc.rowCap)
 					want := runArrow(t, scan, tc.sql, tc.rowCap)
+					if f, _ := got.frame.FieldByName("dec9"); tc.rowCap < 0 && (f == nil || f.Type() != data.FieldTypeNullableFloat64 && f.Type() != data.FieldTypeFloat64) {
+						t.Errorf("%s: the decimal column is %v", tc.name, f)
+					}
 					if !bytes.Equal(got.arrow, want.arrow) {
 						t.Errorf("%s: the block reader's frame differs from the row scan's: %s", tc.name, firstDifference(got.frame, want.frame))
 					}
@@ -136,9 +144,12 @@ type arrowResult struct {
 	truncated bool
 }
 
+// runArrow runs sql under rowCap (a negative cap: none, with NUMERIC
+// columns as float64) and encodes its table.
 func runArrow(t *testing.T, e *clickhouse.Engine, sql string, rowCap int64) arrowResult {
 	t.Helper()
-	tb, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: sql, Statement: "select", RowCap: rowCap}, engine.QueryOptions{})
+	opts := engine.QueryOptions{NumericAsFloat: rowCap < 0}
+	tb, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: sql, Statement: "select", RowCap: max(rowCap, 0)}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,11 +195,7 @@ func firstDifference(got, want *data.Frame) string {
 func TestBlockReaderSendsQuerySettings(t *testing.T) {
 	for _, srv := range blockServers(t) {
 		t.Run(srv.name, func(t *testing.T) {
-			e, err := clickhouse.Open(context.Background(), srv.settings, clickhouse.Secrets{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
+			e := openWith(t, srv.settings)
 			tb, _, err := e.Query(context.Background(), &sqlplan.Plan{Statement: "select",
 				SQL: "SELECT name, value FROM system.settings WHERE name IN ('readonly', 'max_execution_time', 'max_threads') ORDER BY name SETTINGS max_threads = 3"},
 				engine.QueryOptions{Timeout: 20 * time.Second})
@@ -219,17 +226,13 @@ func TestBlockReaderSendsQuerySettings(t *testing.T) {
 }
 
 // TestBlockReaderHandsOverUnknownTypes: a result with a column the block
-// reader does not decode (arrays, tuples, decimals, IP addresses) is read
+// reader does not decode (arrays, tuples, maps, IP addresses) is read
 // by the row scan, whole and once; the cancelled first attempt leaves no
 // query running on the server.
 func TestBlockReaderHandsOverUnknownTypes(t *testing.T) {
 	for _, srv := range blockServers(t) {
 		t.Run(srv.name, func(t *testing.T) {
-			e, err := clickhouse.Open(context.Background(), srv.settings, clickhouse.Secrets{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
+			e := openWith(t, srv.settings)
 			marker := fmt.Sprintf("quarry_handover_%d", time.Now().UnixNano())
 			sql := "SELECT number, [number, 1] AS arr, toDecimal64(number, 2) AS dec, '" + marker + "' AS marker FROM system.numbers LIMIT 100000"
 			tb, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: sql, Statement: "select"}, engine.QueryOptions{})
@@ -254,11 +257,7 @@ func TestBlockReaderHandsOverUnknownTypes(t *testing.T) {
 func TestBlockReaderCapDrains(t *testing.T) {
 	for _, srv := range blockServers(t) {
 		t.Run(srv.name, func(t *testing.T) {
-			e, err := clickhouse.Open(context.Background(), srv.settings, clickhouse.Secrets{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
+			e := openWith(t, srv.settings)
 			for i := range 3 {
 				marker := fmt.Sprintf("quarry_drain_%d_%d", time.Now().UnixNano(), i)
 				tb := query(t, e, "SELECT number, toString(number) AS s, '"+marker+"' AS marker FROM system.numbers", 70000, engine.QueryOptions{})
