@@ -2,7 +2,14 @@ package native
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -38,6 +45,12 @@ func fakeServerWaiting(t testing.TB, rev int, wait time.Duration, respond func(q
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fakeServerOn(t, ln, rev, wait, respond, afterCancel)
+}
+
+// fakeServerOn is fakeServerWaiting on the listener ln.
+func fakeServerOn(t testing.TB, ln net.Listener, rev int, wait time.Duration, respond func(q sentQuery) []byte, afterCancel []byte) (string, <-chan sentQuery) {
+	t.Helper()
 	t.Cleanup(func() { _ = ln.Close() })
 	queries := make(chan sentQuery, 16)
 	go func() {
@@ -527,4 +540,71 @@ func (h *refuser) Column(i int, name, typ string) (proto.ColResult, error) {
 		return nil, errors.New("refused")
 	}
 	return h.recorder.Column(i, name, typ)
+}
+
+// TestTLS: with Options.TLS the client speaks the protocol inside TLS,
+// checking the server's certificate against the name of Addr's host; a
+// certificate for another name is refused before anything is sent.
+func TestTLS(t *testing.T) {
+	cert, pool := selfSigned(t, "127.0.0.1")
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eos stream
+	eos.v = 54412
+	eos.code(proto.ServerCodeEndOfStream)
+	addr, queries := fakeServerOn(t, ln, 54412, 200*time.Millisecond, func(sentQuery) []byte { return eos.b.Buf }, nil)
+	c, err := Dial(context.Background(), Options{Addr: addr, TLS: &tls.Config{RootCAs: pool}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Query(context.Background(), Query{ID: "q", SQL: "SELECT 1"}, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if q := <-queries; q.sql != "SELECT 1" {
+		t.Fatalf("the server read %+v", q)
+	}
+
+	other, otherPool := selfSigned(t, "db.example.com")
+	ln2, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{other}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr2, _ := fakeServerOn(t, ln2, 54412, 0, func(sentQuery) []byte { return nil }, nil)
+	if _, err := Dial(context.Background(), Options{Addr: addr2, TLS: &tls.Config{RootCAs: otherPool}}); err == nil || !strings.Contains(err.Error(), "TLS handshake") {
+		t.Fatalf("a certificate for another name: %v", err)
+	}
+}
+
+// selfSigned makes a certificate for host and a pool that trusts it.
+func selfSigned(t *testing.T, host string) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	} else {
+		tmpl.DNSNames = []string{host}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
