@@ -6,6 +6,7 @@
 # minute and ~1 GB of disk).
 #
 #   scripts/bench-chunked-rss.sh [ROWS,ROWS,...]   # default 1000000,5000000,10000000
+#   QUARRY_CHUNKED_ENGINE=clickhouse scripts/bench-chunked-rss.sh   # the same on ClickHouse (default postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QUARRY_CHUNKED_RSS=${1:-1000000,5000000,10000000}

@@ -29,7 +29,19 @@ func TestChunkedRSS(t *testing.T) {
 	if spec == "" {
 		t.Skip("set QUARRY_CHUNKED_RSS=1000000,5000000,10000000 (scripts/bench-chunked-rss.sh)")
 	}
-	pg := testenv.Postgres(t)
+	engineName := os.Getenv("QUARRY_CHUNKED_ENGINE")
+	if engineName == "" {
+		engineName = "postgres"
+	}
+	target := func(ctx context.Context, rows int) (e2ebench.Target, error) {
+		switch engineName {
+		case "postgres":
+			return e2ebench.Postgres(ctx, testenv.Postgres(t), rows)
+		case "clickhouse":
+			return e2ebench.ClickHouse(ctx, testenv.ClickHouse(t), rows)
+		}
+		return e2ebench.Target{}, fmt.Errorf("QUARRY_CHUNKED_ENGINE=%s: use postgres or clickhouse", engineName)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Minute)
 	defer cancel()
 	bin, err := harness.Build(ctx, "", t.TempDir())
@@ -42,7 +54,7 @@ func TestChunkedRSS(t *testing.T) {
 		if err != nil {
 			t.Fatalf("QUARRY_CHUNKED_RSS: %v", err)
 		}
-		tg, err := e2ebench.Postgres(ctx, pg, rows)
+		tg, err := target(ctx, rows)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,5 +102,5 @@ func TestChunkedRSS(t *testing.T) {
 		t.Log(line)
 		report = append(report, line)
 	}
-	t.Logf("chunked QueryChunkedData on PostgreSQL, plugin VmHWM:\n%s", strings.Join(report, "\n"))
+	t.Logf("chunked QueryChunkedData on %s, plugin VmHWM:\n%s", engineName, strings.Join(report, "\n"))
 }
