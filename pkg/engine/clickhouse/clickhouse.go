@@ -1,8 +1,10 @@
-// Package clickhouse is Quarry's ClickHouse engine over the native protocol
-// (clickhouse-go v2): read-only execution with limits a query cannot raise
-// (readonly=1 where the user may set it; see backstop.go), cancellation that reaches the server (the protocol's cancel packet,
-// then KILL QUERY), estimates by server capability, and result blocks
-// scanned into typed frame columns.
+// Package clickhouse is Quarry's ClickHouse engine over the native protocol:
+// read-only execution with limits a query cannot raise (readonly=1 where
+// the user may set it; see backstop.go), cancellation that reaches the
+// server (the protocol's cancel packet, then KILL QUERY), estimates by
+// server capability, and result blocks appended to typed frame columns by
+// the block reader (package native), or scanned row by row through
+// clickhouse-go v2, which also runs Quarry's own statements.
 package clickhouse
 
 import (

@@ -19,11 +19,13 @@ import (
 
 // Query runs the plan with a query id and the backstop's settings
 // (backstop.go: readonly=1 and max_execution_time where the user may set
-// them), and scans each row of the streamed blocks
-// into typed targets appended to the table's builders (no []any per row).
-// At plan.RowCap rows it marks the table truncated and stops the server.
-// When the context ends first, the driver sends the protocol's cancel and
-// Quarry follows with KILL QUERY for the query id.
+// them). The block reader (readblocks.go) appends each result block to the
+// table's builders column by column; a result with a type it does not
+// decode runs again through clickhouse-go, whose row scan fills typed
+// targets (no []any per row). At plan.RowCap rows it marks the table
+// truncated and stops the server. When the context ends first, the
+// protocol's cancel is sent and Quarry follows with KILL QUERY for the
+// query id.
 func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.QueryOptions) (*frames.Table, engine.QueryStats, error) {
 	start := time.Now()
 	var stats engine.QueryStats
