@@ -36,7 +36,7 @@ func ChunkFrame(t *Table, opts ShapeOptions, rowOffset int64) (*data.Frame, erro
 	case "", sqlplan.FormatTable:
 		f = data.NewFrame(opts.Name)
 		for _, c := range t.cols {
-			f.Fields = append(f.Fields, nullableColumnField(c))
+			f.Fields = append(f.Fields, ChunkField(c))
 		}
 		f.Meta = TableFrame(t, "").Meta
 	case sqlplan.FormatLogs, sqlplan.FormatTimeSeriesLong:
@@ -59,10 +59,11 @@ func ChunkFrame(t *Table, opts ShapeOptions, rowOffset int64) (*data.Frame, erro
 	return f, nil
 }
 
-// nullableColumnField converts a column like Column.Field, but to a
-// nullable field even when it holds no NULL (JSON stays
-// []json.RawMessage, whose nil is Grafana's null).
-func nullableColumnField(c Column) *data.Field {
+// ChunkField converts a column like Column.Field, but to a nullable field
+// even when it holds no NULL (JSON stays []json.RawMessage, whose nil is
+// Grafana's null): a chunk's field, so that every chunk of a result has
+// the same schema.
+func ChunkField(c Column) *data.Field {
 	switch b := c.(type) {
 	case *Strings:
 		return b.nullableField()

@@ -9,12 +9,9 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/grafana/grafana-plugin-sdk-go/data"
-
 	"github.com/bigtent/quarry/pkg/cache"
 	"github.com/bigtent/quarry/pkg/cache/shared"
 	"github.com/bigtent/quarry/pkg/engine"
-	"github.com/bigtent/quarry/pkg/frames/arrowipc"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
@@ -240,9 +237,8 @@ func (s *Service) runChunkCached(ctx context.Context, q Query, plan *sqlplan.Pla
 		owner.start()
 		rec := newChunkRecorder(s.chunkEntryCap())
 		lres := &Result{}
-		err := produce(ctx, lres, func(frameID string, f *data.Frame) error {
-			f.RefID = q.RefID
-			b, err := arrowipc.Marshal(f)
+		err := produce(ctx, lres, func(frameID string, c Chunk) error {
+			b, err := c.Arrow(q.RefID)
 			if err != nil {
 				return fmt.Errorf("encoding a chunk: %w", err)
 			}

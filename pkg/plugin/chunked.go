@@ -12,6 +12,7 @@ import (
 
 	"github.com/bigtent/quarry/pkg/engine"
 	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/frames/arrowipc"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
@@ -63,7 +64,11 @@ func (d *Datasource) chunkedOne(ctx context.Context, dq backend.DataQuery, label
 		}
 		return writeError(ctx, w, dq.RefID, early.Error)
 	}
-	sink := ChunkSink{Frame: func(frameID string, f *data.Frame) error {
+	sink := ChunkSink{Frame: func(frameID string, c Chunk) error {
+		f, err := c.Frame()
+		if err != nil {
+			return err
+		}
 		if err := w.WriteFrame(ctx, q.RefID, frameID, f); err != nil {
 			return &writeFailed{err: err}
 		}
@@ -75,6 +80,13 @@ func (d *Datasource) chunkedOne(ctx context.Context, dq backend.DataQuery, label
 				return &writeFailed{err: err}
 			}
 			return nil
+		}
+		sink.Frame = func(frameID string, c Chunk) error {
+			b, err := c.Arrow(q.RefID)
+			if err != nil {
+				return fmt.Errorf("encoding a chunk: %w", err)
+			}
+			return sink.Encoded(frameID, b)
 		}
 	}
 	_, err := d.svc.RunChunked(ctx, q, labels, sink)
@@ -101,9 +113,46 @@ type writeFailed struct{ err error }
 func (e *writeFailed) Error() string { return "writing a chunk: " + e.err.Error() }
 func (e *writeFailed) Unwrap() error { return e.err }
 
+// Chunk is one chunk of a query's answer: a frame, or one chunk of a
+// streamed table-format result, which is encoded straight from the table's
+// builders (arrowipc.MarshalChunk) when the writer takes Arrow IPC and only
+// then turned into a frame for a writer that needs one. A table chunk's
+// builders are refilled after the write returns.
+type Chunk struct {
+	frame *data.Frame
+	head  *data.Frame // a table chunk: name, refId and meta
+	table *frames.Table
+}
+
+// FrameChunk is a chunk of frame f.
+func FrameChunk(f *data.Frame) Chunk { return Chunk{frame: f} }
+
+// Frame is the chunk as a frame (built from the table for a table chunk).
+func (c Chunk) Frame() (*data.Frame, error) {
+	if c.frame != nil {
+		return c.frame, nil
+	}
+	f, err := frames.ChunkFrame(c.table, frames.ShapeOptions{Name: c.head.Name, Format: sqlplan.FormatTable}, c.table.Flushed())
+	if err != nil {
+		return nil, err
+	}
+	f.RefID, f.Meta = c.head.RefID, c.head.Meta
+	return f, nil
+}
+
+// Arrow is the chunk encoded as Arrow IPC with refID.
+func (c Chunk) Arrow(refID string) ([]byte, error) {
+	if c.frame != nil {
+		c.frame.RefID = refID
+		return arrowipc.Marshal(c.frame)
+	}
+	c.head.RefID = refID
+	return arrowipc.MarshalChunk(c.head, c.table)
+}
+
 // ChunkWriter writes one frame chunk of a query: the first chunk of a
 // frameID carries its schema and meta, later ones append rows.
-type ChunkWriter func(frameID string, f *data.Frame) error
+type ChunkWriter func(frameID string, c Chunk) error
 
 // RunChunked runs one query as Run does (plan, estimate, budget, timeouts)
 // but writes its frames in chunks to sink instead of returning them. For a
@@ -151,9 +200,19 @@ func (s *Service) stream(ctx context.Context, q Query, plan *sqlplan.Plan, opts 
 		sent      bool
 	)
 	emit := func(t *frames.Table, last bool) error {
-		f, err := frames.ChunkFrame(t, sopts, t.Flushed())
-		if err != nil {
+		var (
+			c   Chunk
+			err error
+		)
+		if sopts.Format == sqlplan.FormatTable || sopts.Format == "" {
+			// Encoded from the builders when the writer takes Arrow.
+			c = Chunk{head: frames.TableFrameHead(t, sopts.Name), table: t}
+		} else if c.frame, err = frames.ChunkFrame(t, sopts, t.Flushed()); err != nil {
 			return err
+		}
+		f := c.head
+		if f == nil {
+			f = c.frame
 		}
 		f.RefID = q.RefID
 		if q.Model.Format == sqlplan.FormatTimeSeriesLong {
@@ -176,7 +235,7 @@ func (s *Service) stream(ctx context.Context, q Query, plan *sqlplan.Plan, opts 
 			f.Meta.ExecutedQueryString = plan.SQL
 		}
 		sent = true
-		return write("0", f)
+		return write("0", c)
 	}
 	opts.Chunk = s.chunking()
 	opts.Chunk.Flush = func(t *frames.Table) error {
@@ -218,7 +277,7 @@ func (s *Service) writeShaped(ctx context.Context, q Query, plan *sqlplan.Plan, 
 		id := fmt.Sprint(i)
 		n := f.Rows()
 		if n <= rows {
-			if err := write(id, f); err != nil {
+			if err := write(id, FrameChunk(f)); err != nil {
 				return err
 			}
 			continue
@@ -229,7 +288,7 @@ func (s *Service) writeShaped(ctx context.Context, q Query, plan *sqlplan.Plan, 
 				part.Meta = &data.FrameMeta{Type: f.Meta.Type, TypeVersion: f.Meta.TypeVersion,
 					PreferredVisualization: f.Meta.PreferredVisualization, ExecutedQueryString: f.Meta.ExecutedQueryString}
 			}
-			if err := write(id, part); err != nil {
+			if err := write(id, FrameChunk(part)); err != nil {
 				return err
 			}
 		}

@@ -12,6 +12,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/frames/arrowipc"
 )
 
 func ptrTo[T any](v T) *T { return &v }
@@ -109,5 +112,70 @@ func TestChunkWriterRefusals(t *testing.T) {
 	j := newChunkWriter(backend.DataFrameFormat_JSON, func(*pluginv2.QueryChunkedDataResponse) error { return nil })
 	if err := j.WriteEncoded(ctx, "A", "0", []byte("x")); err == nil || j.Arrow() {
 		t.Error("Arrow bytes on a JSON stream: want an error")
+	}
+}
+
+// TestTableChunkFrameAndArrowAgree: a streamed table chunk gives the same
+// frame whether it is encoded straight from the table (Arrow writers) or
+// turned into a frame first (other writers), NULLs, notices and meta
+// included.
+func TestTableChunkFrameAndArrowAgree(t *testing.T) {
+	tb := frames.NewTable([]frames.ColumnSpec{{Name: "time", Kind: frames.KindTime}, {Name: "host", Kind: frames.KindString},
+		{Name: "n", Kind: frames.KindInt64}, {Name: "ok", Kind: frames.KindBool}, {Name: "doc", Kind: frames.KindJSON}}, frames.TableOptions{MaxRows: 3})
+	t0 := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	for r := range 4 {
+		if tb.Room() == 0 {
+			tb.MarkTruncated()
+			break
+		}
+		tb.Column(0).(*frames.Times).Append(t0.Add(time.Duration(r) * time.Minute))
+		if r == 1 {
+			tb.Column(1).AppendNull()
+		} else {
+			tb.Column(1).(*frames.Strings).Append("wéb-" + string(rune('0'+r)))
+		}
+		tb.Column(2).(*frames.Builder[int64]).Append(int64(r) << 40)
+		tb.Column(3).(*frames.Builder[bool]).Append(r%2 == 0)
+		tb.Column(4).(*frames.JSONs).AppendBytes([]byte(`{"r":1}`))
+		if err := tb.Commit(1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head := frames.TableFrameHead(tb, "A")
+	head.Meta.ExecutedQueryString = "SELECT *"
+	c := Chunk{head: head, table: tb}
+	f, err := c.Frame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.RefID = "A"
+	want, err := arrowipc.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Arrow("A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf, err := data.UnmarshalArrowFrame(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gf, err := data.UnmarshalArrowFrame(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wj, _ := json.Marshal(wf)
+	gj, _ := json.Marshal(gf)
+	if string(wj) != string(gj) {
+		t.Fatalf("frames differ:\nframe: %s\narrow: %s", wj, gj)
+	}
+	if len(gf.Meta.Notices) != 1 || gf.RefID != "A" {
+		t.Fatalf("meta %+v refId %q", gf.Meta, gf.RefID)
+	}
+	for i, fd := range gf.Fields {
+		if want := wf.Fields[i].Type(); fd.Type() != want || (i < 4 && !fd.Type().Nullable()) {
+			t.Errorf("field %s: %s, want %s (nullable)", fd.Name, fd.Type(), want)
+		}
 	}
 }

@@ -164,7 +164,7 @@ func TestIncrementalChunked(t *testing.T) {
 	if bad != nil {
 		t.Fatalf("prepare: %v", bad.Error)
 	}
-	res, err := ds.svc.RunChunked(context.Background(), q, nil, ChunkSink{Frame: func(string, *data.Frame) error { return nil }})
+	res, err := ds.svc.RunChunked(context.Background(), q, nil, ChunkSink{Frame: func(string, Chunk) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,7 +126,20 @@ func write(out io.Writer, f *data.Frame, fields []arrow.Field, cols []arrow.Arra
 // not change until MarshalTable returns.
 func MarshalTable(head *data.Frame, t *frames.Table) ([]byte, error) {
 	var out bytes.Buffer
-	if err := marshalTable(head, t, &out, nil); err != nil {
+	if err := marshalTable(head, t, &out, nil, false); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// MarshalChunk encodes one chunk of a streamed table-format result, as
+// Marshal(frames.ChunkFrame(t, table format)) would: every field nullable
+// whatever the chunk holds (JSON stays []json.RawMessage), straight from
+// the columns' buffers. head is frames.TableFrameHead with the chunk's
+// refId and meta.
+func MarshalChunk(head *data.Frame, t *frames.Table) ([]byte, error) {
+	var out bytes.Buffer
+	if err := marshalTable(head, t, &out, nil, true); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
@@ -134,8 +147,9 @@ func MarshalTable(head *data.Frame, t *frames.Table) ([]byte, error) {
 
 // marshalTable writes MarshalTable's bytes into out (a *bytes.Buffer is
 // sized first); own, when set, records every buffer of the record batch
-// (its start and length).
-func marshalTable(head *data.Frame, t *frames.Table, out io.Writer, own map[*byte]int) error {
+// (its start and length). nullable makes every field but JSON nullable
+// (MarshalChunk).
+func marshalTable(head *data.Frame, t *frames.Table, out io.Writer, own map[*byte]int, nullable bool) error {
 	rows := t.Len()
 	fields := make([]arrow.Field, t.NumColumns())
 	cols := make([]arrow.Array, t.NumColumns())
@@ -153,7 +167,11 @@ func marshalTable(head *data.Frame, t *frames.Table, out io.Writer, own map[*byt
 			f := head.EmptyCopy()
 			f.Fields = nil
 			for _, c := range t.Columns() {
-				f.Fields = append(f.Fields, c.Field())
+				if nullable {
+					f.Fields = append(f.Fields, frames.ChunkField(c))
+				} else {
+					f.Fields = append(f.Fields, c.Field())
+				}
 			}
 			b, err := Marshal(f)
 			if err != nil {
@@ -161,6 +179,9 @@ func marshalTable(head *data.Frame, t *frames.Table, out io.Writer, own map[*byt
 			}
 			_, err = out.Write(b)
 			return err
+		}
+		if nullable && ac.Type != data.FieldTypeJSON {
+			ac.Type = ac.Type.NullableType()
 		}
 		typ, ok := arrowType(ac.Type)
 		if !ok {

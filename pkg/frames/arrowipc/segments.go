@@ -42,7 +42,7 @@ func (s Segments) Bytes() []byte {
 // column buffers of MinReference bytes and more are referenced.
 func MarshalTableSegments(head *data.Frame, t *frames.Table) (Segments, error) {
 	w := &segmentWriter{own: map[*byte]int{}}
-	if err := marshalTable(head, t, w, w.own); err != nil {
+	if err := marshalTable(head, t, w, w.own, false); err != nil {
 		return nil, err
 	}
 	w.flush()
