@@ -202,7 +202,8 @@ func TestMarshalTableKeepsTheTable(t *testing.T) {
 }
 
 // FuzzMarshalTable builds tables of the fuzzer's columns, NULLs and values
-// and requires MarshalTable's bytes to decode to the SDK path's frame.
+// and requires MarshalTable's and MarshalChunk's bytes to decode to the SDK
+// path's frames.
 func FuzzMarshalTable(f *testing.F) {
 	f.Add([]byte{3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
 	f.Add([]byte{0})
@@ -217,9 +218,11 @@ func FuzzMarshalTable(f *testing.F) {
 		for i := range kinds {
 			kinds[i] = storageKinds[at(2+i)%len(storageKinds)]
 		}
-		sameTable(t, tableOf(t, rows, kinds,
+		tb := tableOf(t, rows, kinds,
 			func(r, c int) bool { return at(r*7+c*3+5)%(c+2) == 0 },
-			func(r, c int) int { return at(r*5 + c + 11) }))
+			func(r, c int) int { return at(r*5 + c + 11) })
+		sameTable(t, tb)
+		sameChunk(t, tb)
 	})
 }
 
@@ -266,34 +269,39 @@ func TestMarshalTableSegments(t *testing.T) {
 // field types, for every storage with and without NULLs.
 func TestMarshalChunkMatchesChunkFrame(t *testing.T) {
 	for name, tb := range tableCases(t) {
-		t.Run(name, func(t *testing.T) {
-			want, err := frames.ChunkFrame(tb, frames.ShapeOptions{Name: "A"}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want.RefID = "A"
-			want.Meta.ExecutedQueryString = "SELECT *"
-			head := frames.TableFrameHead(tb, "A")
-			head.RefID = "A"
-			head.Meta.ExecutedQueryString = "SELECT *"
-			wb, err := want.MarshalArrow()
-			if err != nil {
-				t.Fatal(err)
-			}
-			gb, err := arrowipc.MarshalChunk(head, tb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if wj, gj := decoded(t, wb), decoded(t, gb); !bytes.Equal(wj, gj) {
-				t.Fatalf("decoded frames differ:\nSDK:  %s\nours: %s", wj, gj)
-			}
-			wf, _ := data.UnmarshalArrowFrame(wb)
-			gf, _ := data.UnmarshalArrowFrame(gb)
-			for i := range wf.Fields {
-				if wf.Fields[i].Type() != gf.Fields[i].Type() {
-					t.Fatalf("field %d: type %s, want %s", i, gf.Fields[i].Type(), wf.Fields[i].Type())
-				}
-			}
-		})
+		t.Run(name, func(t *testing.T) { sameChunk(t, tb) })
+	}
+}
+
+// sameChunk checks that MarshalChunk's bytes decode to the frame the SDK's
+// encoder gives for frames.ChunkFrame, with the same field types.
+func sameChunk(t testing.TB, tb *frames.Table) {
+	t.Helper()
+	want, err := frames.ChunkFrame(tb, frames.ShapeOptions{Name: "A"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.RefID = "A"
+	want.Meta.ExecutedQueryString = "SELECT *"
+	head := frames.TableFrameHead(tb, "A")
+	head.RefID = "A"
+	head.Meta.ExecutedQueryString = "SELECT *"
+	wb, err := want.MarshalArrow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, err := arrowipc.MarshalChunk(head, tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wj, gj := decoded(t, wb), decoded(t, gb); !bytes.Equal(wj, gj) {
+		t.Fatalf("decoded frames differ:\nSDK:  %s\nours: %s", wj, gj)
+	}
+	wf, _ := data.UnmarshalArrowFrame(wb)
+	gf, _ := data.UnmarshalArrowFrame(gb)
+	for i := range wf.Fields {
+		if wf.Fields[i].Type() != gf.Fields[i].Type() {
+			t.Fatalf("field %d: type %s, want %s", i, gf.Fields[i].Type(), wf.Fields[i].Type())
+		}
 	}
 }
