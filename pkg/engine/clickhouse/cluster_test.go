@@ -89,12 +89,7 @@ func clusterEngine(t *testing.T, addr string) *clickhouse.Engine {
 	t.Helper()
 	s := settings(testenv.ClickHouseInfo{Addr: addr, User: "default"})
 	s.Database = clusterDB
-	e, err := clickhouse.Open(context.Background(), s, clickhouse.Secrets{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	return e
+	return openWith(t, s)
 }
 
 // TestCluster: through a Distributed table over the two-shard cluster, the
