@@ -159,9 +159,6 @@ func (c *Conn) handshake() error {
 // Revision is the negotiated protocol revision.
 func (c *Conn) Revision() int { return c.revision }
 
-// Server is the server's hello (name, version, revision, time zone).
-func (c *Conn) Server() proto.ServerHello { return c.server }
-
 // Close closes the connection.
 func (c *Conn) Close() error {
 	c.broken = true
@@ -266,15 +263,9 @@ func (c *Conn) str() (string, error) {
 	if n > maxProtocolString {
 		return "", fmt.Errorf("a string of %d bytes is longer than the %d the client reads", n, maxProtocolString)
 	}
-	var t Text
-	for n > 0 {
-		k := min(n, readChunk)
-		start := len(t.Buf)
-		t.Buf = append(t.Buf, make([]byte, k)...)
-		if err := c.r.ReadFull(t.Buf[start:]); err != nil {
-			return "", err
-		}
-		n -= k
+	b, err := appendRead(c.r, nil, n)
+	if err != nil {
+		return "", err
 	}
-	return string(t.Buf), nil
+	return string(b), nil
 }

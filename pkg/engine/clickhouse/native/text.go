@@ -76,18 +76,27 @@ func (t *Text) DecodeColumn(r *proto.Reader, rows int) error {
 		if n > maxValueBytes {
 			return fmt.Errorf("row %d: a value of %d bytes is longer than the %d the client reads", i, n, maxValueBytes)
 		}
-		for n > 0 {
-			k := min(n, readChunk)
-			start := len(t.Buf)
-			t.Buf = slices.Grow(t.Buf, k)[:start+k]
-			if err := r.ReadFull(t.Buf[start:]); err != nil {
-				return fmt.Errorf("row %d: %w", i, err)
-			}
-			n -= k
+		if t.Buf, err = appendRead(r, t.Buf, n); err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
 		}
 		t.Ends = append(t.Ends, len(t.Buf))
 	}
 	return nil
+}
+
+// appendRead appends the next n bytes of r to buf, growing buf by at most
+// readChunk bytes ahead of what has arrived.
+func appendRead(r *proto.Reader, buf []byte, n int) ([]byte, error) {
+	for n > 0 {
+		k := min(n, readChunk)
+		start := len(buf)
+		buf = slices.Grow(buf, k)[:start+k]
+		if err := r.ReadFull(buf[start:]); err != nil {
+			return buf[:start], err
+		}
+		n -= k
+	}
+	return buf, nil
 }
 
 // EncodeColumn writes the values as a String column.
