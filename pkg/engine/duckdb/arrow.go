@@ -25,18 +25,18 @@ const ArrowReader = true
 // read is the reader of Query in builds with the duckdb_arrow tag: DuckDB's
 // Arrow record batches when every result column has a type the Arrow
 // reader takes (arrowSpecs), else the driver's rows.
-func (e *Engine) read(ctx context.Context, conn *duck.Conn, stmt *duck.Stmt, sql string, o frames.TableOptions) (*frames.Table, error) {
-	t, ok, err := e.readArrow(ctx, conn, stmt, sql, o)
+func (e *Engine) read(ctx context.Context, stmt *duck.Stmt, o frames.TableOptions) (*frames.Table, error) {
+	t, ok, err := e.readArrow(ctx, stmt, o)
 	if ok {
 		return t, err
 	}
-	return e.readRowsPath(ctx, conn, stmt, sql, o)
+	return e.readRowsPath(ctx, stmt, o)
 }
 
 // readArrowPath is the Arrow reader alone, for tests: a result it does not
 // take is an error instead of a fallback to the rows.
-func (e *Engine) readArrowPath(ctx context.Context, conn *duck.Conn, stmt *duck.Stmt, sql string, o frames.TableOptions) (*frames.Table, error) {
-	t, ok, err := e.readArrow(ctx, conn, stmt, sql, o)
+func (e *Engine) readArrowPath(ctx context.Context, stmt *duck.Stmt, o frames.TableOptions) (*frames.Table, error) {
+	t, ok, err := e.readArrow(ctx, stmt, o)
 	if !ok {
 		return nil, errNotArrow
 	}
@@ -45,7 +45,7 @@ func (e *Engine) readArrowPath(ctx context.Context, conn *duck.Conn, stmt *duck.
 
 var errNotArrow = fmt.Errorf("the Arrow reader does not take this result's column types")
 
-// readArrow runs sql through DuckDB's Arrow interface and appends its
+// readArrow runs stmt through DuckDB's Arrow interface and appends its
 // record batches to a table, column by column: fixed-width values without
 // NULLs and text without NULLs are one copy per batch, timestamps one loop
 // (to nanoseconds), lists, arrays, structs and maps the rows path's JSON
@@ -57,22 +57,16 @@ var errNotArrow = fmt.Errorf("the Arrow reader does not take this result's colum
 // have the Arrow types expected (another Arrow setting): the caller then
 // reads stmt's rows.
 //
-// stmt is the statement prepareOne checked: one SELECT or EXPLAIN. It is
-// not run; DuckDB's Arrow interface prepares sql again on the same
-// connection, and since the text is one statement it runs only that one.
-// The batches are DuckDB's data chunks (2048 rows), the unit the rows path
+// stmt is the statement prepareOne checked: one SELECT or EXPLAIN; it is
+// run as prepared (queryArrow), not prepared again. The batches are DuckDB's data chunks (2048 rows), the unit the rows path
 // commits in, so the row cap, the byte cap and cancellation act at the same
 // rows.
-func (e *Engine) readArrow(ctx context.Context, conn *duck.Conn, stmt *duck.Stmt, sql string, o frames.TableOptions) (t *frames.Table, ok bool, err error) {
+func (e *Engine) readArrow(ctx context.Context, stmt *duck.Stmt, o frames.TableOptions) (t *frames.Table, ok bool, err error) {
 	specs, kinds, ok := arrowSpecs(e.typeMap, stmt)
 	if !ok {
 		return nil, false, nil
 	}
-	a, err := duck.NewArrowFromConn(conn)
-	if err != nil {
-		return nil, true, err
-	}
-	rdr, err := a.QueryContext(ctx, sql)
+	rdr, err := queryArrow(ctx, stmt)
 	if err != nil {
 		return nil, true, err
 	}

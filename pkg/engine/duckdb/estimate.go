@@ -79,7 +79,7 @@ func (e *Engine) estimate(ctx context.Context, sql string, rowCap int64) (engine
 	}
 	defer e.inflight.Done()
 	// Checks the statement alone and read-only before explaining it.
-	if err := e.withStmt(ctx, sql, func(*duck.Conn, *duck.Stmt) error { return nil }); err != nil {
+	if err := e.withStmt(ctx, sql, func(*duck.Stmt) error { return nil }); err != nil {
 		return engine.Cost{}, err
 	}
 	rows, err := e.db.QueryContext(ctx, "EXPLAIN (FORMAT JSON) "+sql)

@@ -37,12 +37,12 @@ func (e *Engine) Query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	return e.query(parent, plan, opts, e.read)
 }
 
-// reader runs the prepared, checked statement stmt (whose text is sql) on
-// its connection conn and reads the result into a table with the caps of o:
+// reader runs the prepared, checked statement stmt and reads the result
+// into a table with the caps of o:
 // Engine.read in the project's builds, or one of the two paths by name in
 // tests (readRowsPath, and readArrowPath in builds with the duckdb_arrow
 // tag).
-type reader func(ctx context.Context, conn *duck.Conn, stmt *duck.Stmt, sql string, o frames.TableOptions) (*frames.Table, error)
+type reader func(ctx context.Context, stmt *duck.Stmt, o frames.TableOptions) (*frames.Table, error)
 
 // query is Query with the result reader chosen by the caller.
 func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.QueryOptions, read reader) (*frames.Table, engine.QueryStats, error) {
@@ -69,9 +69,9 @@ func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 	}
 
 	var t *frames.Table
-	err := e.withStmt(ctx, plan.SQL, func(conn *duck.Conn, stmt *duck.Stmt) error {
+	err := e.withStmt(ctx, plan.SQL, func(stmt *duck.Stmt) error {
 		var err error
-		t, err = read(ctx, conn, stmt, plan.SQL, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
+		t, err = read(ctx, stmt, frames.TableOptions{MaxRows: plan.RowCap, NumericAsFloat: opts.NumericAsFloat, MaxBytes: opts.MaxBytes, Chunk: opts.Chunk})
 		return err
 	})
 	if err != nil {
@@ -84,9 +84,8 @@ func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 
 // withStmt prepares sql as a single statement on a pooled connection,
 // checks that it is read-only, and calls fn with the driver connection and
-// the statement. fn may run more statements on the connection (the Arrow
-// reader runs sql again through DuckDB's Arrow interface, which would run
-// every statement of a multi-statement text: prepareOne has refused those).
+// the statement, which fn runs (and may run again: the rows path after an
+// Arrow reader that does not take the result's types).
 //
 // Preparing binds the statement, which can be slow (a view over a large
 // file, a deep query), and DuckDB's Prepare takes no context. So the
@@ -98,7 +97,7 @@ func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 //
 // The goroutine counts as in flight (e.inflight) until it has handed the
 // connection back, so Close never closes the database under it.
-func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Conn, *duck.Stmt) error) error {
+func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) error) error {
 	if !e.enter() {
 		return errClosed
 	}
@@ -108,7 +107,6 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Conn, *
 		return err
 	}
 	type prepared struct {
-		conn *duck.Conn
 		stmt *duck.Stmt
 		err  error
 	}
@@ -118,8 +116,8 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Conn, *
 		defer e.inflight.Done()
 		defer conn.Close()
 		err := conn.Raw(func(dc any) error {
-			c, stmt, err := prepareOne(dc, sql)
-			ready <- prepared{c, stmt, err}
+			stmt, err := prepareOne(dc, sql)
+			ready <- prepared{stmt, err}
 			if err != nil {
 				return nil
 			}
@@ -128,7 +126,7 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Conn, *
 		})
 		if err != nil {
 			select {
-			case ready <- prepared{nil, nil, err}: // Raw itself failed
+			case ready <- prepared{nil, err}: // Raw itself failed
 			default:
 			}
 		}
@@ -142,7 +140,7 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Conn, *
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fn(p.conn, p.stmt)
+		return fn(p.stmt)
 	case <-ctx.Done():
 		close(finished)
 		return ctx.Err()
@@ -150,37 +148,36 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Conn, *
 }
 
 // prepareOne prepares sql on the driver connection dc as exactly one
-// statement and checks that DuckDB classifies it as SELECT or EXPLAIN. It
-// returns the connection and the statement.
-func prepareOne(dc any, sql string) (*duck.Conn, *duck.Stmt, error) {
+// statement and checks that DuckDB classifies it as SELECT or EXPLAIN.
+func prepareOne(dc any, sql string) (*duck.Stmt, error) {
 	c, ok := dc.(*duck.Conn)
 	if !ok {
-		return nil, nil, fmt.Errorf("unexpected driver connection %T", dc)
+		return nil, fmt.Errorf("unexpected driver connection %T", dc)
 	}
 	// Prepare (not PrepareContext): with several statements the driver
 	// would execute all but the last one while preparing.
 	ds, err := c.Prepare(sql)
 	if err != nil {
 		if strings.Contains(err.Error(), "context") && strings.Contains(err.Error(), "prepare") {
-			return nil, nil, fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
+			return nil, fmt.Errorf("%w: one statement per query; remove the extra statements (and a trailing one after ';')", ErrNotReadOnly)
 		}
-		return nil, nil, err
+		return nil, err
 	}
 	stmt, ok := ds.(*duck.Stmt)
 	if !ok {
 		_ = ds.Close()
-		return nil, nil, fmt.Errorf("unexpected driver statement %T", ds)
+		return nil, fmt.Errorf("unexpected driver statement %T", ds)
 	}
 	typ, err := stmt.StatementType()
 	if err != nil {
 		_ = stmt.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	if typ != duck.STATEMENT_TYPE_SELECT && typ != duck.STATEMENT_TYPE_EXPLAIN {
 		_ = stmt.Close()
-		return nil, nil, fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
+		return nil, fmt.Errorf("%w: DuckDB classifies it as %s; Quarry only runs SELECT (and EXPLAIN)", ErrNotReadOnly, stmtTypeName(typ))
 	}
-	return c, stmt, nil
+	return stmt, nil
 }
 
 func stmtTypeName(t duck.StmtType) string {
@@ -203,7 +200,7 @@ func stmtTypeName(t duck.StmtType) string {
 // readRowsPath runs stmt and reads its driver rows (readRows): the path of
 // builds without the duckdb_arrow tag, and of results the Arrow reader does
 // not take.
-func (e *Engine) readRowsPath(ctx context.Context, _ *duck.Conn, stmt *duck.Stmt, _ string, o frames.TableOptions) (*frames.Table, error) {
+func (e *Engine) readRowsPath(ctx context.Context, stmt *duck.Stmt, o frames.TableOptions) (*frames.Table, error) {
 	rows, err := stmt.QueryContext(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,6 @@ const ArrowReader = false
 // read is the reader of Query: without the duckdb_arrow build tag the
 // driver does not expose DuckDB's Arrow interface, so results are read
 // row by row.
-func (e *Engine) read(ctx context.Context, conn *duck.Conn, stmt *duck.Stmt, sql string, o frames.TableOptions) (*frames.Table, error) {
-	return e.readRowsPath(ctx, conn, stmt, sql, o)
+func (e *Engine) read(ctx context.Context, stmt *duck.Stmt, o frames.TableOptions) (*frames.Table, error) {
+	return e.readRowsPath(ctx, stmt, o)
 }
