@@ -271,7 +271,8 @@ func BenchmarkPeakHeap(b *testing.B) {
 // trips: the query is described first), as a panel whose time range is
 // in its SQL does. server-µs/op is the CPU time of the engine's server
 // processes per query, read from /proc when the server runs on this
-// machine (and the benchmark may read it).
+// machine (and the benchmark may read it). sql_peer is the baseline in the
+// same run: the sqlds-style peer's path for the same query.
 func BenchmarkSelectOne(b *testing.B) {
 	e, info := open(b)
 	ctx := context.Background()
@@ -323,6 +324,37 @@ func BenchmarkSelectOne(b *testing.B) {
 			}
 		})
 	}
+	// sql_peer is the baseline: database/sql over pgx's stdlib driver, as
+	// the sqlds-style peer runs a panel's query (a cached prepared
+	// statement, no transaction, no timeout).
+	b.Run("sql_peer", func(b *testing.B) {
+		db, err := sql.Open("pgx", info.DSN)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		run := func() {
+			rows, err := db.QueryContext(ctx, "SELECT 1")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var v int
+			for rows.Next() {
+				if err := rows.Scan(&v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := rows.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		run()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			run()
+		}
+	})
 }
 
 // schedTime is the CPU time a process has run (/proc/PID/schedstat).
