@@ -58,9 +58,9 @@ var errNotArrow = fmt.Errorf("the Arrow reader does not take this result's colum
 // reads stmt's rows.
 //
 // stmt is the statement prepareOne checked: one SELECT or EXPLAIN; it is
-// run as prepared (queryArrow), not prepared again. The batches are DuckDB's data chunks (2048 rows), the unit the rows path
-// commits in, so the row cap, the byte cap and cancellation act at the same
-// rows.
+// run as prepared (queryArrow), not prepared again. The batches are
+// DuckDB's data chunks (2048 rows), the unit the rows path commits in, so
+// the row cap, the byte cap and cancellation act at the same rows.
 func (e *Engine) readArrow(ctx context.Context, stmt *duck.Stmt, o frames.TableOptions) (t *frames.Table, ok bool, err error) {
 	specs, kinds, ok := arrowSpecs(e.typeMap, stmt)
 	if !ok {

@@ -83,9 +83,9 @@ func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 }
 
 // withStmt prepares sql as a single statement on a pooled connection,
-// checks that it is read-only, and calls fn with the driver connection and
-// the statement, which fn runs (and may run again: the rows path after an
-// Arrow reader that does not take the result's types).
+// checks that it is read-only, and calls fn with the statement, which fn
+// runs (and may run again: the rows path after an Arrow reader that does
+// not take the result's types).
 //
 // Preparing binds the statement, which can be slow (a view over a large
 // file, a deep query), and DuckDB's Prepare takes no context. So the
