@@ -41,6 +41,7 @@ func NewDataServer(h backend.Handler) *DataServer { return &DataServer{handler: 
 // leaves table-format results in their tables, and they are encoded
 // straight from the column buffers.
 func (s *DataServer) QueryData(ctx context.Context, req *pluginv2.QueryDataRequest) (*pluginv2.QueryDataResponse, error) {
+	growStack() // one stack growth now instead of several deep in the call
 	parsed := backend.FromProto().QueryDataRequest(req)
 	var direct *directFrames
 	if parsed.Format == backend.DataFrameFormat_ARROW {
@@ -60,6 +61,7 @@ func (s *DataServer) QueryData(ctx context.Context, req *pluginv2.QueryDataReque
 // except that Arrow chunks are written by arrowipc (chunkWriter), and the
 // handler may send chunks already encoded (EncodedChunkWriter).
 func (s *DataServer) QueryChunkedData(req *pluginv2.QueryChunkedDataRequest, stream grpc.ServerStreamingServer[pluginv2.QueryChunkedDataResponse]) error {
+	growStack()
 	parsed := backend.FromProto().QueryChunkedDataRequest(req)
 	w := newChunkWriter(parsed.Format, stream.Send)
 	if err := s.handler.QueryChunkedData(stream.Context(), parsed, w); err != nil {
