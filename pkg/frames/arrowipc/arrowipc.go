@@ -105,6 +105,9 @@ func write(out io.Writer, f *data.Frame, fields []arrow.Field, cols []arrow.Arra
 		tableMeta[keyMeta] = string(b)
 	}
 	md := arrow.MetadataFrom(tableMeta)
+	if ok, err := writeFile(out, md, fields, cols, rows); ok || err != nil {
+		return err
+	}
 	schema := arrow.NewSchema(fields, &md)
 	rec := array.NewRecordBatch(schema, cols, int64(rows))
 	defer rec.Release()
