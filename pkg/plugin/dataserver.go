@@ -173,7 +173,7 @@ func DirectArrowData(_ string, opts backend.ServeOpts) (backend.ServeOpts, error
 	h, err := backend.HandlerFromMiddlewares(final,
 		contextualLogMiddleware(),
 		backend.NewTracingMiddleware(tracing.DefaultTracer()),
-		backend.NewLoggerMiddleware(backend.Logger, nil),
+		requestLogMiddleware(backend.Logger),
 		backend.NewAlertForwarderMiddleware(),
 		backend.NewErrorSourceMiddleware(),
 	)

@@ -68,7 +68,7 @@ func TestDataServerDirectMatchesSDK(t *testing.T) {
 	// The handler chain DirectArrowData serves (its middlewares pass the
 	// context through).
 	h, err := backend.HandlerFromMiddlewares(backend.Handlers{QueryDataHandler: ds, QueryChunkedDataHandler: notChunked{}},
-		contextualLogMiddleware(), backend.NewLoggerMiddleware(log.NewNullLogger(), nil),
+		contextualLogMiddleware(), requestLogMiddleware(log.NewNullLogger()),
 		backend.NewAlertForwarderMiddleware(), backend.NewErrorSourceMiddleware())
 	if err != nil {
 		t.Fatal(err)
