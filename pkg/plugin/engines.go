@@ -67,6 +67,12 @@ func prepareEngine(cfg Config) (opener, error) {
 		if err := s.Validate(sec); err != nil {
 			return nil, &SettingsError{Err: err}
 		}
+		// The data source's queryTimeout is what every query passes; as the
+		// engine's own it also sets the connections' default
+		// statement_timeout, which then spares each query its SET LOCAL.
+		if s.QueryTimeout == 0 {
+			s.QueryTimeout = postgres.Duration(cfg.QueryTimeout)
+		}
 		return func(ctx context.Context) (engine.Engine, error) { return postgres.Open(ctx, s, sec) }, nil
 	case "clickhouse":
 		var (

@@ -30,6 +30,7 @@ ORDER BY 1`, dataset)
 // Columns describes a table: column types (as format_type prints them),
 // declarative partitioning, and row/size statistics.
 func (e *Engine) Columns(ctx context.Context, dataset, table string) (catalog.Table, error) {
+	e.session.ready(ctx, e.pool)
 	schema := dataset
 	if schema == "" {
 		if err := e.pool.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
@@ -87,6 +88,7 @@ WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, oid)
 }
 
 func (e *Engine) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	e.session.ready(ctx, e.pool)
 	rows, err := e.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, engine.Downstream(wrapPgError(err, ""))

@@ -24,14 +24,16 @@ func (e *Engine) Estimate(ctx context.Context, plan *sqlplan.Plan) (engine.Cost,
 	timeout := engine.EstimateTimeout(ctx, time.Duration(e.settings.QueryTimeout))
 	qctx, cancel := engine.WithTimeout(ctx, timeout)
 	defer cancel()
+	e.session.ready(qctx, e.pool)
 	tx, err := e.pool.BeginTx(qctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapPgError(err, ""))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	// The query's server-side timeout too: planning evaluates immutable
-	// functions, so an EXPLAIN can run user code.
-	if timeout > 0 {
+	// The query's server-side timeout too (unless the connection's own
+	// default is that one): planning evaluates immutable functions, so an
+	// EXPLAIN can run user code.
+	if timeout > 0 && !e.session.covers(tx.Conn().PgConn(), statementTimeout(timeout)) {
 		if _, err := tx.Exec(qctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", statementTimeout(timeout))); err != nil {
 			return engine.Cost{}, engine.Classify(ctx, qctx, timeout, wrapPgError(err, ""))
 		}

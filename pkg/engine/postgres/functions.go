@@ -35,6 +35,7 @@ LIMIT 10000`
 // Functions lists the functions the user can call, with signatures
 // (engine.FunctionLister).
 func (e *Engine) Functions(ctx context.Context) ([]engine.Function, error) {
+	e.session.ready(ctx, e.pool)
 	rows, err := e.pool.Query(ctx, functionsSQL)
 	if err != nil {
 		return nil, engine.Downstream(wrapPgError(err, ""))

@@ -40,6 +40,7 @@ func (e *Engine) Health(ctx context.Context) engine.Health {
 	}
 	_ = c.Close()
 
+	e.session.ready(ctx, e.pool)
 	conn, err := e.pool.Acquire(ctx)
 	if err != nil {
 		return classifyConnect(err, s)

@@ -29,6 +29,8 @@ type Engine struct {
 	version string
 	// shapes are the result types of queries already run (shapes.go).
 	shapes shapeCache
+	// session is the connections' default statement_timeout (session.go).
+	session *sessionTimeout
 }
 
 var _ engine.Engine = (*Engine)(nil)
@@ -50,11 +52,16 @@ func Open(ctx context.Context, s Settings, sec Secrets) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	st := &sessionTimeout{}
+	if s.QueryTimeout > 0 {
+		st.ms = statementTimeout(time.Duration(s.QueryTimeout))
+	}
+	st.configure(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: creating the pool: %w", err)
 	}
-	return &Engine{pool: pool, settings: s, types: map[uint32]pgType{}}, nil
+	return &Engine{pool: pool, settings: s, types: map[uint32]pgType{}, session: st}, nil
 }
 
 func poolConfig(s Settings, sec Secrets) (*pgxpool.Config, error) {
@@ -106,6 +113,7 @@ func (e *Engine) ServerVersion(ctx context.Context) (string, error) {
 	if v != "" {
 		return v, nil
 	}
+	e.session.ready(ctx, e.pool)
 	if err := e.pool.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
 		return "", engine.Classify(ctx, ctx, 0, wrapPgError(err, ""))
 	}

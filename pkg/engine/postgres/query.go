@@ -40,6 +40,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		return nil, stats, engine.Classify(ctx, qctx, timeout, err)
 	}
 
+	e.session.ready(qctx, e.pool)
 	conn, err := e.pool.Acquire(qctx)
 	if err != nil {
 		return fail(fmt.Errorf("connecting: %w", err))
@@ -54,6 +55,12 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 
 	pgc := conn.Conn().PgConn()
 	tm := conn.Conn().TypeMap()
+	// The server-side timeout: the connection's own default when that is
+	// the one this query needs (session.go), else a SET LOCAL.
+	setTimeout := timeout
+	if e.session.covers(pgc, statementTimeout(timeout)) {
+		setTimeout = 0
+	}
 	var (
 		rows *pgconn.ResultReader
 		fds  []pgconn.FieldDescription
@@ -65,7 +72,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		// the server-side timeout and the query bound with the result
 		// formats of its last run, pipelined.
 		asked := resultFormats(tm, oids)
-		pipe, rows, err = beginExec(qctx, pgc, plan.SQL, timeout, asked)
+		pipe, rows, err = beginExec(qctx, pgc, plan.SQL, setTimeout, asked)
 		if err != nil {
 			e.shapes.drop(plan.SQL)
 			var pe *pgconn.PgError
@@ -93,7 +100,7 @@ func (e *Engine) Query(ctx context.Context, plan *sqlplan.Plan, opts engine.Quer
 		// ours (so the server stops even if the cancel is lost), and the
 		// query's Parse and Describe, pipelined; then Bind, Execute and
 		// ROLLBACK.
-		sd, err := begin(qctx, pgc, plan.SQL, timeout, !inTx)
+		sd, err := begin(qctx, pgc, plan.SQL, setTimeout, !inTx)
 		if err != nil {
 			var pe *pgconn.PgError
 			healthy = errors.As(err, &pe) && !conn.Conn().IsClosed()
@@ -168,7 +175,7 @@ func rollback(ctx context.Context, conn *pgxpool.Conn, healthy bool) {
 }
 
 // begin sends BEGIN READ ONLY and SET LOCAL statement_timeout (when open
-// and timeout are set) and the Parse and Describe of sql as one pipeline,
+// is set; the SET when timeout is too) and the Parse and Describe of sql as one pipeline,
 // and returns sql's description. The first error is returned (a
 // *pgconn.PgError when the server refused a step; the caller rolls back).
 func begin(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time.Duration, open bool) (*pgconn.StatementDescription, error) {

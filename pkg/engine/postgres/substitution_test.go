@@ -18,7 +18,9 @@ import (
 // neither). So the engine must not bind a named statement of its own
 // around a query (a BEGIN READ ONLY, a SET LOCAL statement_timeout): the
 // queries after such SQL on the same connection still run read only, with
-// their statement_timeout, and write nothing.
+// their statement_timeout, and write nothing. Neither can a session SET
+// (of the statement_timeout that is the connection's default, or of read
+// only): every query's transaction is rolled back, and the SET with it.
 func TestSessionStateCannotLiftReadOnly(t *testing.T) {
 	_, info := open(t)
 	a := admin(t, info)
@@ -55,6 +57,11 @@ EXECUTE format('DEALLOCATE %I', r.name); EXECUTE format('PREPARE %I AS ` + as + 
 		{"every prepared statement a write", replace(`INSERT INTO quarry_test.substituted VALUES (1)`)},
 		{"every prepared statement a SELECT", replace(`SELECT 1`)},
 		{"deallocate all", `DO $$BEGIN EXECUTE 'DEALLOCATE ALL'; END$$`},
+		// The default query timeout is the connection's session default
+		// (no SET LOCAL): a session SET of it rolls back with the query.
+		{"session SET of the timeout", `SET statement_timeout = 0`},
+		{"set_config of the timeout", `SELECT set_config('statement_timeout', '0', false)`},
+		{"session SET of read only", `SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Two timeouts, each twice (the first run of a text, then a
@@ -68,6 +75,8 @@ EXECUTE format('DEALLOCATE %I', r.name); EXECUTE format('PREPARE %I AS ` + as + 
 				{1500 * time.Millisecond, "ro st\non 3s\n"},
 				{4 * time.Second, "ro st\non 5s\n"},
 				{4 * time.Second, "ro st\non 5s\n"},
+				{0, "ro st\non 31s\n"}, // the engine's 30 s default
+				{0, "ro st\non 31s\n"},
 			} {
 				_, _ = run(tc.sql, c.timeout)
 				if got, err := run(txSQL, c.timeout); err != nil || got != c.want {
