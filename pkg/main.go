@@ -17,7 +17,8 @@ func main() {
 	// The logger's level comes from [plugin.bigtent-quarry-datasource]
 	// log_level in Grafana's configuration (GF_PLUGIN_LOG_LEVEL; default
 	// info): lines below it are not built at all.
-	plugin.ConfigureLogging(os.Getenv)
+	_, flush := plugin.ConfigureLogging(os.Getenv, os.Stderr)
+	defer func() { _ = flush() }()
 	metrics, err := plugin.NewMetrics(prometheus.DefaultRegisterer)
 	if err != nil {
 		log.DefaultLogger.Error("registering metrics", "error", err.Error())

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -45,25 +46,28 @@ func ParseLogLevel(s string) (log.Level, error) {
 	return DefaultLogLevel, fmt.Errorf("%s=%q is not one of debug, info, warn, error", LogLevelEnv, s)
 }
 
-// ConfigureLogging sets the level of the SDK's process-wide loggers
-// (log.DefaultLogger and backend.Logger, which the SDK's middlewares use)
-// from LogLevelEnv, read with getenv. Call it first in main, before
-// anything keeps a reference to them. An invalid value leaves the default
-// level and is reported as a warning.
-func ConfigureLogging(getenv func(string) string) log.Level {
+// ConfigureLogging sets the SDK's process-wide loggers (log.DefaultLogger
+// and backend.Logger, which the SDK's middlewares use): the SDK's JSON
+// lines, at the level LogLevelEnv (read with getenv) gives, written to out
+// (the process's stderr, which Grafana reads) in batches (lineWriter). Call
+// it first in main, before anything keeps a reference to them, and call
+// flush before the process exits. An invalid level leaves the default and
+// is reported as a warning.
+func ConfigureLogging(getenv func(string) string, out io.Writer) (level log.Level, flush func() error) {
 	level, err := ParseLogLevel(getenv(LogLevelEnv))
-	l := log.NewWithLevel(level)
+	w := newLineWriter(out, flushDelay)
+	l := newLogger(level, w)
 	log.DefaultLogger = l
 	backend.Logger = l
 	if err != nil {
 		l.Warn("invalid plugin log level; using the default", "error", err.Error(), "level", levelName(level))
 	}
-	return level
+	return level, w.Flush
 }
 
 // debugEnabled reports whether l writes debug lines. The SDK's hclog
-// wrapper reports Debug for a trace or debug logger, and NoLevel for a null
-// logger.
+// wrapper (and hcLogger) reports Debug for a trace or debug logger, and
+// NoLevel for a null logger.
 func debugEnabled(l log.Logger) bool {
 	lv := l.Level()
 	return lv == log.Debug || lv == log.Trace

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"io"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -38,12 +39,12 @@ func TestConfigureLogging(t *testing.T) {
 		env   string
 		debug bool
 	}{{"", false}, {"debug", true}, {"warn", false}, {"nonsense", false}} {
-		lv := ConfigureLogging(func(k string) string {
+		lv, _ := ConfigureLogging(func(k string) string {
 			if k == LogLevelEnv {
 				return tc.env
 			}
 			return ""
-		})
+		}, io.Discard)
 		if backend.Logger != log.DefaultLogger {
 			t.Fatalf("%q: backend.Logger is not log.DefaultLogger", tc.env)
 		}

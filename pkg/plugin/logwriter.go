@@ -1,0 +1,120 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+	hclog "github.com/hashicorp/go-hclog"
+)
+
+// lineWriter collects the logger's lines and writes them to out in
+// batches, at most flushDelay after the first line of a batch, off the
+// request's path.
+//
+// A line written straight to stderr is a write to the pipe Grafana reads,
+// which wakes Grafana's reader: measured over gRPC, the SDK's one info line
+// per request ("Plugin Request Completed") was 60-75 µs of a SELECT 1's
+// latency on this 2-core machine, about a tenth of it. Batched, a request
+// pays for formatting its line; the write and the wake-up happen once per
+// batch, on a timer's goroutine. Lines keep their order and their own
+// timestamps. An error line is written at once, with what is batched before
+// it, so that the lines before a crash are out; at most flushDelay of
+// lower-level lines can be lost if the process is killed.
+type lineWriter struct {
+	mu      sync.Mutex
+	out     io.Writer
+	buf     []byte
+	pending bool // a flush is scheduled
+	delay   time.Duration
+}
+
+// flushDelay bounds how long a line waits in the batch.
+const flushDelay = 20 * time.Millisecond
+
+// maxBatch is the batch size that is written at once, whatever its age.
+const maxBatch = 64 << 10
+
+func newLineWriter(out io.Writer, delay time.Duration) *lineWriter {
+	return &lineWriter{out: out, delay: delay}
+}
+
+var errorLevel = []byte(`"@level":"error"`)
+
+// Write adds hclog's line p (one Write per line) to the batch.
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if len(w.buf) >= maxBatch || bytes.Contains(p, errorLevel) {
+		return len(p), w.flushLocked()
+	}
+	if !w.pending {
+		w.pending = true
+		time.AfterFunc(w.delay, func() { _ = w.Flush() })
+	}
+	return len(p), nil
+}
+
+// Flush writes the batch now.
+func (w *lineWriter) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked()
+}
+
+func (w *lineWriter) flushLocked() error {
+	w.pending = false
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.out.Write(w.buf)
+	if cap(w.buf) > maxBatch {
+		w.buf = nil // a burst's buffer is not kept
+	} else {
+		w.buf = w.buf[:0]
+	}
+	return err
+}
+
+// newLogger is the SDK's logger (log.NewWithLevel: hclog, JSON, the same
+// level semantics) writing to out.
+func newLogger(level log.Level, out io.Writer) log.Logger {
+	return &hcLogger{l: hclog.New(&hclog.LoggerOptions{Level: hclog.Level(level), JSONFormat: true, Output: out})}
+}
+
+// hcLogger is log.Logger over hclog, as the SDK's own wrapper is.
+type hcLogger struct{ l hclog.Logger }
+
+func (h *hcLogger) Debug(msg string, args ...any) { h.l.Debug(msg, args...) }
+func (h *hcLogger) Info(msg string, args ...any)  { h.l.Info(msg, args...) }
+func (h *hcLogger) Warn(msg string, args ...any)  { h.l.Warn(msg, args...) }
+func (h *hcLogger) Error(msg string, args ...any) { h.l.Error(msg, args...) }
+
+// With returns a logger that adds args to every line.
+func (h *hcLogger) With(args ...any) log.Logger { return &hcLogger{l: h.l.With(args...)} }
+
+// FromContext adds the request's contextual attributes (log.WithContextualAttributes).
+func (h *hcLogger) FromContext(ctx context.Context) log.Logger {
+	return h.With(log.ContextualAttributesFromContext(ctx)...)
+}
+
+// Level reports the level as the SDK's wrapper does (trace reads as debug).
+func (h *hcLogger) Level() log.Level {
+	switch {
+	case h.l.IsDebug():
+		return log.Debug
+	case h.l.IsTrace():
+		return log.Trace
+	case h.l.IsInfo():
+		return log.Info
+	case h.l.IsWarn():
+		return log.Warn
+	case h.l.IsError():
+		return log.Error
+	}
+	return log.NoLevel
+}
