@@ -21,24 +21,22 @@ import (
 func TestSessionTimeout(t *testing.T) {
 	pg := testenv.Postgres(t)
 	direct := settings(pg)
+	bouncer := func(mode string) func() postgres.Settings {
+		return func() postgres.Settings {
+			b := testenv.PgBouncer(t, mode)
+			s := direct
+			s.Host, s.Port = b.Host, b.Port
+			return s
+		}
+	}
 	for _, tc := range []struct {
 		name    string
 		s       func() postgres.Settings
 		refused bool
 	}{
 		{"direct", func() postgres.Settings { return direct }, false},
-		{"pgbouncer transaction mode", func() postgres.Settings {
-			b := testenv.PgBouncer(t, "transaction")
-			s := direct
-			s.Host, s.Port = b.Host, b.Port
-			return s
-		}, true},
-		{"pgbouncer session mode", func() postgres.Settings {
-			b := testenv.PgBouncer(t, "session")
-			s := direct
-			s.Host, s.Port = b.Host, b.Port
-			return s
-		}, true},
+		{"pgbouncer transaction mode", bouncer("transaction"), true},
+		{"pgbouncer session mode", bouncer("session"), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
