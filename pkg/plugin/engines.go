@@ -55,6 +55,9 @@ func prepareEngine(cfg Config) (opener, error) {
 		if err := s.Validate(); err != nil {
 			return nil, &SettingsError{Err: err}
 		}
+		if s.QueryTimeout == 0 {
+			s.QueryTimeout = bigquery.Duration(cfg.QueryTimeout)
+		}
 		return func(ctx context.Context) (engine.Engine, error) { return bigquery.New(ctx, s) }, nil
 	case "postgres":
 		var (
@@ -68,8 +71,9 @@ func prepareEngine(cfg Config) (opener, error) {
 			return nil, &SettingsError{Err: err}
 		}
 		// The data source's queryTimeout is what every query passes; as the
-		// engine's own it also sets the connections' default
-		// statement_timeout, which then spares each query its SET LOCAL.
+		// engine's own (every engine's: its estimates use it) it also sets
+		// the connections' default statement_timeout, which then spares
+		// each query its SET LOCAL.
 		if s.QueryTimeout == 0 {
 			s.QueryTimeout = postgres.Duration(cfg.QueryTimeout)
 		}
@@ -85,6 +89,9 @@ func prepareEngine(cfg Config) (opener, error) {
 		if err := s.Validate(sec); err != nil {
 			return nil, &SettingsError{Err: err}
 		}
+		if s.QueryTimeout == 0 {
+			s.QueryTimeout = clickhouse.Duration(cfg.QueryTimeout)
+		}
 		return func(ctx context.Context) (engine.Engine, error) { return clickhouse.Open(ctx, s, sec) }, nil
 	case "duckdb":
 		var s duckdb.Settings
@@ -93,6 +100,9 @@ func prepareEngine(cfg Config) (opener, error) {
 		}
 		if err := s.Validate(); err != nil {
 			return nil, &SettingsError{Err: err}
+		}
+		if s.QueryTimeout == 0 {
+			s.QueryTimeout = duckdb.Duration(cfg.QueryTimeout)
 		}
 		return func(ctx context.Context) (engine.Engine, error) { return duckdb.New(ctx, s) }, nil
 	default:
