@@ -174,9 +174,9 @@ func rollback(ctx context.Context, conn *pgxpool.Conn, healthy bool) {
 	conn.Release()
 }
 
-// begin sends BEGIN READ ONLY and SET LOCAL statement_timeout (when open
-// is set; the SET when timeout is too) and the Parse and Describe of sql as one pipeline,
-// and returns sql's description. The first error is returned (a
+// begin sends BEGIN READ ONLY and SET LOCAL statement_timeout (BEGIN when
+// open is set, the SET when timeout is too) and the Parse and Describe of
+// sql as one pipeline, and returns sql's description. The first error is returned (a
 // *pgconn.PgError when the server refused a step; the caller rolls back).
 func begin(ctx context.Context, pgc *pgconn.PgConn, sql string, timeout time.Duration, open bool) (*pgconn.StatementDescription, error) {
 	p := pgc.StartPipeline(ctx)

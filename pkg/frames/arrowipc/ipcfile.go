@@ -31,7 +31,6 @@ func writeFile(out io.Writer, meta arrow.Metadata, fields []arrow.Field, cols []
 	w.write(fileMagic[:])
 	w.write(zeros[:2]) // align the first message to 8 bytes
 
-	w.b.Reset()
 	schema := w.schema(meta, fields)
 	w.message(msgSchema, schema, 0)
 
@@ -45,7 +44,7 @@ func writeFile(out io.Writer, meta arrow.Metadata, fields []arrow.Field, cols []
 	}
 	start := w.pos
 	w.b.Reset()
-	batch := w.recordBatch(layout, rows)
+	batch := w.recordBatch(layout, rows, body)
 	metaLen := w.message(msgRecordBatch, batch, body)
 	for _, l := range layout {
 		for _, buf := range l.bufs {
@@ -156,9 +155,9 @@ func layoutOf(t arrow.DataType, c arrow.Array, rows int) (colLayout, bool) {
 		l.bufs = [][]byte{validity, v}
 	case arrow.STRING, arrow.BINARY:
 		offs, ok := value(1, 4*(rows+1))
-		if !ok || rows == 0 && len(offs) == 0 {
-			// an empty array may have no offsets buffer; arrow-go's writer
-			// handles that case
+		if !ok {
+			// (an empty array may have no offsets buffer: arrow-go's
+			// writer takes that case)
 			return colLayout{}, false
 		}
 		end := int(binary.LittleEndian.Uint32(offs[4*rows:]))
@@ -311,8 +310,8 @@ func (w *fileWriter) fieldType(t arrow.DataType) (byte, flatbuffers.UOffsetT) {
 }
 
 // recordBatch builds the RecordBatch table: one field node per column and
-// the buffers' offsets and lengths in the body.
-func (w *fileWriter) recordBatch(layout []colLayout, rows int) flatbuffers.UOffsetT {
+// the buffers' offsets and lengths in the body of body bytes.
+func (w *fileWriter) recordBatch(layout []colLayout, rows int, body int64) flatbuffers.UOffsetT {
 	b := w.b
 	var nbufs int
 	for _, l := range layout {
@@ -320,12 +319,6 @@ func (w *fileWriter) recordBatch(layout []colLayout, rows int) flatbuffers.UOffs
 	}
 	// Buffers, prepended last to first: the offsets run backwards from the
 	// body's end.
-	var body int64
-	for _, l := range layout {
-		for _, buf := range l.bufs {
-			body += pad8(int64(len(buf)))
-		}
-	}
 	b.StartVector(16, nbufs, 8)
 	end := body
 	for i := len(layout) - 1; i >= 0; i-- {
