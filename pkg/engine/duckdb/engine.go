@@ -32,6 +32,8 @@ type Engine struct {
 	typeMap   *frames.TypeMap
 	// views are the data-folder views, by name.
 	views []dataView
+	// stmts are the pooled connections' prepared statements (stmtcache.go).
+	stmts *stmtCache
 
 	// mu guards closing. inflight counts the goroutines that use a pooled
 	// connection (see withStmt): Close waits for them before it closes the
@@ -106,6 +108,7 @@ func New(ctx context.Context, s Settings) (*Engine, error) {
 	}
 	e.db.SetMaxOpenConns(maxConns)
 	e.db.SetMaxIdleConns(maxConns)
+	e.stmts = newStmtCache(maxConns)
 	if err := e.lockDown(ctx, func() error {
 		if s.Path == "" && !s.SkipSample {
 			if err := sample.LoadDuckDB(ctx, e.db); err != nil {
@@ -304,6 +307,9 @@ func (e *Engine) Close() error {
 		e.closing = true
 		e.mu.Unlock()
 		e.inflight.Wait()
+		if e.stmts != nil {
+			e.stmts.closeAll()
+		}
 		switch {
 		case e.db != nil:
 			e.closeErr = e.db.Close() // closes e.connector too

@@ -85,7 +85,9 @@ func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 // withStmt prepares sql as a single statement on a pooled connection,
 // checks that it is read-only, and calls fn with the statement, which fn
 // runs (and may run again: the rows path after an Arrow reader that does
-// not take the result's types).
+// not take the result's types). fn closes the rows it opens. A statement
+// fn ran without error is kept for the next run of the same text on that
+// connection (stmtcache.go), which then skips the prepare.
 //
 // Preparing binds the statement, which can be slow (a view over a large
 // file, a deep query), and DuckDB's Prepare takes no context. So the
@@ -93,7 +95,8 @@ func (e *Engine) query(parent context.Context, plan *sqlplan.Plan, opts engine.Q
 // the statement or for ctx, whichever comes first. When ctx ends first the
 // caller returns at once and the goroutine closes the statement and hands
 // the connection back when the bind finishes: a slow bind is cancelled like
-// a slow run, as the caller sees it.
+// a slow run, as the caller sees it. A kept statement has no bind to wait
+// for, and runs in the caller.
 //
 // The goroutine counts as in flight (e.inflight) until it has handed the
 // connection back, so Close never closes the database under it.
@@ -106,12 +109,45 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 		e.inflight.Done()
 		return err
 	}
+	handedOff := false // to the goroutine that prepares
+	defer func() {
+		if !handedOff {
+			_ = conn.Close()
+			e.inflight.Done()
+		}
+	}()
+	kept := false
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*duck.Conn)
+		if !ok {
+			return nil
+		}
+		stmt := e.stmts.take(c, sql)
+		if stmt == nil {
+			return nil
+		}
+		kept = true
+		if err := fn(stmt); err != nil {
+			_ = stmt.Close() // prepared again next time
+			return err
+		}
+		if !e.stmts.put(c, sql, stmt) {
+			_ = stmt.Close()
+		}
+		return nil
+	})
+	if kept {
+		return err
+	}
+	handedOff = true
 	type prepared struct {
 		stmt *duck.Stmt
 		err  error
 	}
 	ready := make(chan prepared, 1)
-	finished := make(chan struct{}) // closed when nobody uses the statement any more
+	// finished gets whether the statement may be kept, when nobody uses it
+	// any more.
+	finished := make(chan bool, 1)
 	go func() {
 		defer e.inflight.Done()
 		defer conn.Close()
@@ -121,7 +157,9 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 			if err != nil {
 				return nil
 			}
-			<-finished
+			if <-finished && e.stmts.put(dc.(*duck.Conn), sql, stmt) {
+				return nil
+			}
 			return stmt.Close()
 		})
 		if err != nil {
@@ -136,13 +174,16 @@ func (e *Engine) withStmt(ctx context.Context, sql string, fn func(*duck.Stmt) e
 		if p.err != nil {
 			return p.err
 		}
-		defer close(finished)
+		keep := false
+		defer func() { finished <- keep }()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fn(p.stmt)
+		err := fn(p.stmt)
+		keep = err == nil
+		return err
 	case <-ctx.Done():
-		close(finished)
+		finished <- false
 		return ctx.Err()
 	}
 }
