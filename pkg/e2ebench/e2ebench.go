@@ -156,12 +156,16 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 	res.Typed, res.Quarry.Median, res.Peer.Median = median(typed), median(quarry), median(peer)
 	logf("%s: medians of %d runs: typed %v, quarry %v, peer %v", t.Engine, cfg.Runs, res.Typed, res.Quarry.Median, res.Peer.Median)
 
+	// SELECT 1 alternates too, and its order flips every call, so that each
+	// plugin follows the other as often as it follows itself.
 	var qs, ps []time.Duration
-	for range cfg.Select1 {
-		for _, c := range []struct {
-			pl  *plugin
-			out *[]time.Duration
-		}{{q, &qs}, {p, &ps}} {
+	type select1 struct {
+		pl  *plugin
+		out *[]time.Duration
+	}
+	orders := [2][2]select1{{{q, &qs}, {p, &ps}}, {{p, &ps}, {q, &qs}}}
+	for i := range cfg.Select1 {
+		for _, c := range orders[i%2] {
 			d, _, err := c.pl.query(ctx, "SELECT 1", 1)
 			if err != nil {
 				return res, fmt.Errorf("%s, SELECT 1: %w", c.pl.name, err)
