@@ -83,19 +83,60 @@ func (w *lineWriter) flushLocked() error {
 // newLogger is the SDK's logger (log.NewWithLevel: hclog, JSON, the same
 // level semantics) writing to out.
 func newLogger(level log.Level, out io.Writer) log.Logger {
-	return &hcLogger{l: hclog.New(&hclog.LoggerOptions{Level: hclog.Level(level), JSONFormat: true, Output: out})}
+	return &hcLogger{l: hclog.New(&hclog.LoggerOptions{Level: hclog.Level(level), JSONFormat: true, Output: out}), out: out}
 }
 
-// hcLogger is log.Logger over hclog, as the SDK's own wrapper is.
-type hcLogger struct{ l hclog.Logger }
+// hcLogger is log.Logger over hclog, as the SDK's own wrapper is. A line
+// whose attributes are all plain (string keys; string, bool, integer or
+// error values) is written by jsonLine, byte for byte as hclog writes it;
+// any other line is hclog's own.
+type hcLogger struct {
+	l   hclog.Logger
+	out io.Writer
+	// implied are the attributes With added, as hclog.Logger.With got them.
+	implied []any
+}
 
-func (h *hcLogger) Debug(msg string, args ...any) { h.l.Debug(msg, args...) }
-func (h *hcLogger) Info(msg string, args ...any)  { h.l.Info(msg, args...) }
-func (h *hcLogger) Warn(msg string, args ...any)  { h.l.Warn(msg, args...) }
-func (h *hcLogger) Error(msg string, args ...any) { h.l.Error(msg, args...) }
+func (h *hcLogger) Debug(msg string, args ...any) {
+	if h.l.IsDebug() && !h.write("debug", msg, args) {
+		h.l.Debug(msg, args...)
+	}
+}
+
+func (h *hcLogger) Info(msg string, args ...any) {
+	if h.l.IsInfo() && !h.write("info", msg, args) {
+		h.l.Info(msg, args...)
+	}
+}
+
+func (h *hcLogger) Warn(msg string, args ...any) {
+	if h.l.IsWarn() && !h.write("warn", msg, args) {
+		h.l.Warn(msg, args...)
+	}
+}
+
+func (h *hcLogger) Error(msg string, args ...any) {
+	if h.l.IsError() && !h.write("error", msg, args) {
+		h.l.Error(msg, args...)
+	}
+}
+
+// write writes the line with jsonLine and reports whether it could.
+func (h *hcLogger) write(level, msg string, args []any) bool {
+	line, ok := jsonLine(time.Now(), level, msg, h.implied, args)
+	if !ok {
+		return false
+	}
+	_, _ = h.out.Write(line)
+	return true
+}
 
 // With returns a logger that adds args to every line.
-func (h *hcLogger) With(args ...any) log.Logger { return &hcLogger{l: h.l.With(args...)} }
+func (h *hcLogger) With(args ...any) log.Logger {
+	implied := make([]any, 0, len(h.implied)+len(args))
+	implied = append(append(implied, h.implied...), args...)
+	return &hcLogger{l: h.l.With(args...), out: h.out, implied: implied}
+}
 
 // FromContext adds the request's contextual attributes (log.WithContextualAttributes).
 func (h *hcLogger) FromContext(ctx context.Context) log.Logger {
