@@ -98,7 +98,7 @@ func Marshal(f *data.Frame) ([]byte, error) {
 func write(out io.Writer, f *data.Frame, fields []arrow.Field, cols []arrow.Array, rows int) error {
 	tableMeta := map[string]string{keyName: f.Name, keyRefID: f.RefID}
 	if f.Meta != nil {
-		b, err := json.Marshal(f.Meta)
+		b, err := marshalMeta(f.Meta)
 		if err != nil {
 			return err
 		}

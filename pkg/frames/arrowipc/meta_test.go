@@ -1,0 +1,167 @@
+package arrowipc
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+type customMeta struct {
+	Steps    []string `json:"steps,omitempty"`
+	JobID    string   `json:"jobId,omitempty"`
+	MaxRows  int64    `json:"maxRows,omitempty"`
+	CacheHit bool     `json:"cacheHit,omitempty"`
+}
+
+type rawCustom struct{}
+
+func (rawCustom) MarshalJSON() ([]byte, error) { return []byte(`{ "a" : "<b>" }`), nil }
+
+func stat(name, unit string, v float64) data.QueryStat {
+	return data.QueryStat{FieldConfig: data.FieldConfig{DisplayName: name, Unit: unit}, Value: v}
+}
+
+// TestMarshalMetaMatchesJSON: marshalMeta's bytes are json.Marshal's, for
+// the metas it writes itself and for those it leaves to json.Marshal.
+func TestMarshalMetaMatchesJSON(t *testing.T) {
+	dec := uint16(2)
+	var nilCustom *customMeta
+	cases := []struct {
+		name string
+		meta data.FrameMeta
+		own  bool // written by appendMeta, not json.Marshal
+	}{
+		{"empty", data.FrameMeta{}, true},
+		{"a query's meta", data.FrameMeta{
+			ExecutedQueryString: "SELECT ts, v FROM t WHERE ts >= '2024-01-01' AND x <> 'a&b'\n\t-- \"c\" \\",
+			Stats:               []data.QueryStat{stat("Rows", "short", 1), stat("Duration", "ms", 0.123), stat("Cache hit", "bool", 0)},
+			Custom:              customMeta{Steps: []string{"<pushdown>"}, MaxRows: 1_000_000},
+			Notices:             []data.Notice{{Severity: data.NoticeSeverityWarning, Text: "row cap <reached> & cut"}, {Severity: data.NoticeSeverityInfo, Text: ""}},
+		}, true},
+		{"a time series", data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1},
+			PreferredVisualization: data.VisTypeGraph, ExecutedQueryString: "x", DataTopic: data.DataTopicAnnotations}, true},
+		{"unicode and controls", data.FrameMeta{ExecutedQueryString: "SELECT 'héllo ✓ 日本', '\x00\x1f', 'a\u2028b', '\xff'"}, true},
+		{"a stat without a name or unit", data.FrameMeta{Stats: []data.QueryStat{{Value: 5}}}, true},
+		{"a pointer custom", data.FrameMeta{Custom: &customMeta{JobID: "j"}}, true},
+		{"a nil pointer custom", data.FrameMeta{Custom: nilCustom}, true},
+		{"a custom that marshals itself", data.FrameMeta{Custom: rawCustom{}}, true},
+		{"a map custom", data.FrameMeta{Custom: map[string]any{"z": 1, "a": []int{1}}}, true},
+		{"an unknown severity", data.FrameMeta{Notices: []data.Notice{{Severity: 9, Text: "t"}}}, true},
+		// Left to json.Marshal.
+		{"a path", data.FrameMeta{Path: "p", ExecutedQueryString: "x"}, false},
+		{"a channel", data.FrameMeta{Channel: "ds/x"}, false},
+		{"row id fields", data.FrameMeta{UniqueRowIDFields: []int{0, 2}}, false},
+		{"empty row id fields", data.FrameMeta{UniqueRowIDFields: []int{}}, false},
+		{"a visualisation plugin", data.FrameMeta{PreferredVisualizationPluginID: "x"}, false},
+		{"a stat with decimals", data.FrameMeta{Stats: []data.QueryStat{{FieldConfig: data.FieldConfig{DisplayName: "x", Decimals: &dec}, Value: 1}}}, false},
+		{"a notice with a link", data.FrameMeta{Notices: []data.Notice{{Severity: data.NoticeSeverityError, Text: "t", Link: "http://x"}}}, false},
+		{"a notice to inspect", data.FrameMeta{Notices: []data.Notice{{Text: "t", Inspect: data.InspectTypeData}}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := c.meta
+			want, err := json.Marshal(&m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := marshalMeta(&m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("marshalMeta:\n got %s\nwant %s", got, want)
+			}
+			if _, own := appendMeta(nil, &m); own != c.own {
+				t.Errorf("written by appendMeta: %v, want %v", own, c.own)
+			}
+		})
+	}
+
+	// A stat that is not finite is an error, as from json.Marshal.
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		m := data.FrameMeta{Stats: []data.QueryStat{stat("x", "", v)}}
+		if _, err := marshalMeta(&m); err == nil {
+			t.Errorf("stat value %v: no error", v)
+		}
+	}
+}
+
+// TestAppendFloatMatchesJSON: stat values are written as encoding/json
+// writes a float64, around each format boundary and at random.
+func TestAppendFloatMatchesJSON(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1.5, 123456789, 1e20, 1e21, 9.999999999999999e20, 1e-6, 9.99e-7, 1e-7,
+		1e-10, 5e-324, math.MaxFloat64, -1e21, -1e-7, 1e100, 1.2345e-300, 100, 1e6, 12345678901234567890}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		vals = append(vals, math.Float64frombits(r.Uint64()), r.NormFloat64()*math.Pow(10, float64(r.IntN(60)-30)))
+	}
+	for _, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendFloat(nil, v); string(got) != string(want) {
+			t.Fatalf("appendFloat(%v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// BenchmarkMarshalMeta: a query's frame meta, by marshalMeta and by
+// json.Marshal.
+func BenchmarkMarshalMeta(b *testing.B) {
+	m := &data.FrameMeta{
+		ExecutedQueryString: "SELECT 1",
+		Stats:               []data.QueryStat{stat("Rows", "short", 1), stat("Duration", "ms", 0.42), stat("Cache hit", "bool", 0)},
+		Custom:              customMeta{MaxRows: 1_000_000},
+	}
+	b.Run("quarry", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := marshalMeta(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestMetaFieldsKnown: appendMeta and onlyNameAndUnit name every field of
+// FrameMeta and FieldConfig; a field a later SDK adds must be added there
+// (or the meta left to json.Marshal) before this test passes again.
+func TestMetaFieldsKnown(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want []string
+	}{
+		{data.FrameMeta{}, []string{"Type", "TypeVersion", "Path", "PathSeparator", "Custom", "Stats", "Notices", "Channel",
+			"PreferredVisualization", "PreferredVisualizationPluginID", "ExecutedQueryString", "DataTopic", "UniqueRowIDFields"}},
+		{data.FieldConfig{}, []string{"DisplayName", "DisplayNameFromDS", "Path", "Description", "Filterable", "Writeable", "Unit",
+			"Decimals", "Min", "Max", "Interval", "Mappings", "Thresholds", "Color", "Links", "NoValue", "TypeConfig", "Custom"}},
+		{data.QueryStat{}, []string{"FieldConfig", "Value"}},
+		{data.Notice{}, []string{"Severity", "Text", "Link", "Inspect"}},
+	} {
+		typ := reflect.TypeOf(c.v)
+		var got []string
+		for i := range typ.NumField() {
+			got = append(got, typ.Field(i).Name)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s fields = %q, want %q", typ, got, c.want)
+		}
+	}
+}
