@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -122,5 +123,39 @@ func BenchmarkRequestLine(b *testing.B) {
 				c.info("Plugin Request Completed", args...)
 			}
 		})
+	}
+}
+
+// TestFromContextMatchesHclog: a logger from FromContext writes the
+// request's contextual attributes as hclog's With would, on every line,
+// through a further With and a further FromContext, and writes nothing
+// below its level.
+func TestFromContextMatchesHclog(t *testing.T) {
+	stamp := regexp.MustCompile(`"@timestamp":"[^"]*"`)
+	ctx := log.WithContextualAttributes(context.Background(), []any{"pluginId", "p", "dsUID", "u<1>"})
+	ctx2 := log.WithContextualAttributes(ctx, []any{"endpoint", "queryData", "dsUID", "u2"})
+	var got, want bytes.Buffer
+	ours := newLogger(log.Info, &got)
+	theirs := hclog.New(&hclog.LoggerOptions{Level: hclog.Info, JSONFormat: true, Output: &want})
+
+	ours.FromContext(ctx).Debug("not written")
+	ours.FromContext(ctx).Info("info", "k", "v")
+	theirs.With("pluginId", "p", "dsUID", "u<1>").Info("info", "k", "v")
+	ours.FromContext(ctx).With("queryId", "q").Warn("warn", "n", 1)
+	theirs.With("pluginId", "p", "dsUID", "u<1>", "queryId", "q").Warn("warn", "n", 1)
+	ours.FromContext(ctx2).Error("error", "e", errors.New("x"))
+	theirs.With("pluginId", "p", "dsUID", "u<1>", "endpoint", "queryData", "dsUID", "u2").Error("error", "e", errors.New("x"))
+	ours.FromContext(ctx).FromContext(log.WithContextualAttributes(context.Background(), []any{"extra", true})).Info("nested", "d", time.Second)
+	theirs.With("pluginId", "p", "dsUID", "u<1>", "extra", true).Info("nested", "d", time.Second)
+	ours.FromContext(context.Background()).Info("plain")
+	theirs.Info("plain")
+	if lv := ours.FromContext(ctx).Level(); lv != log.Info {
+		t.Errorf("level = %v, want info", lv)
+	}
+
+	g := stamp.ReplaceAll(got.Bytes(), []byte(`"@timestamp":"T"`))
+	w := stamp.ReplaceAll(want.Bytes(), []byte(`"@timestamp":"T"`))
+	if !bytes.Equal(g, w) {
+		t.Errorf("lines differ:\n got %s\nwant %s", g, w)
 	}
 }

@@ -138,10 +138,63 @@ func (h *hcLogger) With(args ...any) log.Logger {
 	return &hcLogger{l: h.l.With(args...), out: h.out, implied: implied}
 }
 
-// FromContext adds the request's contextual attributes (log.WithContextualAttributes).
+// FromContext adds the request's contextual attributes
+// (log.WithContextualAttributes) to the lines the logger writes.
 func (h *hcLogger) FromContext(ctx context.Context) log.Logger {
-	return h.With(log.ContextualAttributesFromContext(ctx)...)
+	attrs := log.ContextualAttributesFromContext(ctx)
+	if len(attrs) == 0 {
+		return h
+	}
+	return &ctxLogger{h: h, attrs: attrs}
 }
+
+// ctxLogger is h with a request's contextual attributes, added to a line
+// only when the line is written (h.With then, as FromContext did at once
+// before). The SDK asks for one on every request, for a debug line of its
+// instance lookup that is not written at the info level: building it each
+// time was an hclog With, its copy and sort, for nothing.
+type ctxLogger struct {
+	h     *hcLogger
+	attrs []any
+}
+
+func (c *ctxLogger) Debug(msg string, args ...any) {
+	if c.h.l.IsDebug() {
+		c.h.With(c.attrs...).Debug(msg, args...)
+	}
+}
+
+func (c *ctxLogger) Info(msg string, args ...any) {
+	if c.h.l.IsInfo() {
+		c.h.With(c.attrs...).Info(msg, args...)
+	}
+}
+
+func (c *ctxLogger) Warn(msg string, args ...any) {
+	if c.h.l.IsWarn() {
+		c.h.With(c.attrs...).Warn(msg, args...)
+	}
+}
+
+func (c *ctxLogger) Error(msg string, args ...any) {
+	if c.h.l.IsError() {
+		c.h.With(c.attrs...).Error(msg, args...)
+	}
+}
+
+func (c *ctxLogger) With(args ...any) log.Logger {
+	return c.h.With(append(c.attrs[:len(c.attrs):len(c.attrs)], args...)...)
+}
+
+func (c *ctxLogger) FromContext(ctx context.Context) log.Logger {
+	more := log.ContextualAttributesFromContext(ctx)
+	if len(more) == 0 {
+		return c
+	}
+	return &ctxLogger{h: c.h, attrs: append(c.attrs[:len(c.attrs):len(c.attrs)], more...)}
+}
+
+func (c *ctxLogger) Level() log.Level { return c.h.Level() }
 
 // Level reports the level as the SDK's wrapper does (trace reads as debug).
 func (h *hcLogger) Level() log.Level {
