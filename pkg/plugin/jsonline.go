@@ -24,8 +24,14 @@ import (
 // hclog builds a map and encodes it with reflection: for the request line
 // of every query that was about 28 µs of a SELECT 1 over gRPC.
 func jsonLine(now time.Time, level, msg string, implied, args []any) ([]byte, bool) {
+	return appendJSONLine(make([]byte, 0, 256), now, level, msg, implied, args)
+}
+
+// appendJSONLine appends jsonLine's line to dst; when it reports false
+// dst is returned as it was.
+func appendJSONLine(dst []byte, now time.Time, level, msg string, implied, args []any) ([]byte, bool) {
 	if len(implied)%2 != 0 || len(args)%2 != 0 {
-		return nil, false
+		return dst, false
 	}
 	type attr struct {
 		key string
@@ -37,14 +43,13 @@ func jsonLine(now time.Time, level, msg string, implied, args []any) ([]byte, bo
 		for i := 0; i < len(list); i += 2 {
 			k, ok := list[i].(string)
 			if !ok {
-				return nil, false
+				return dst, false
 			}
 			attrs = append(attrs, attr{k, list[i+1]})
 		}
 	}
 	slices.SortStableFunc(attrs, func(a, b attr) int { return strings.Compare(a.key, b.key) })
-	buf := make([]byte, 0, 256)
-	buf = append(buf, '{')
+	buf := append(dst, '{')
 	first := true
 	for i, a := range attrs {
 		if i+1 < len(attrs) && attrs[i+1].key == a.key {
@@ -58,10 +63,40 @@ func jsonLine(now time.Time, level, msg string, implied, args []any) ([]byte, bo
 		buf = append(buf, ':')
 		var ok bool
 		if buf, ok = appendJSONValue(buf, a.val); !ok {
-			return nil, false
+			return buf[:len(dst)], false
 		}
 	}
 	return append(buf, '}', '\n'), true
+}
+
+// plainAttrs returns implied and args as one list that jsonLine renders,
+// with each error replaced by its text (so that rendering it later needs
+// nothing the caller may change), or false for a list jsonLine does not
+// render.
+func plainAttrs(implied, args []any) ([]any, bool) {
+	if len(implied)%2 != 0 || len(args)%2 != 0 {
+		return nil, false
+	}
+	out := make([]any, 0, len(implied)+len(args))
+	for _, list := range [2][]any{implied, args} {
+		for i := 0; i < len(list); i += 2 {
+			if _, ok := list[i].(string); !ok {
+				return nil, false
+			}
+			v := list[i+1]
+			switch tv := v.(type) {
+			case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+			case json.Marshaler, encoding.TextMarshaler:
+				return nil, false
+			case error:
+				v = tv.Error()
+			default:
+				return nil, false
+			}
+			out = append(out, list[i], v)
+		}
+	}
+	return out, true
 }
 
 // appendJSONValue appends v as encoding/json encodes it, for the types

@@ -60,28 +60,42 @@ func TestLoggerMatchesHclog(t *testing.T) {
 	for _, level := range []log.Level{log.Debug, log.Info, log.Warn, log.Error} {
 		for _, c := range cases {
 			t.Run(fmt.Sprintf("%v/%s", level, c.name), func(t *testing.T) {
-				var got, want bytes.Buffer
-				ours := newLogger(level, &got)
+				// Straight to a writer, and through the plugin's batching
+				// lineWriter (records rendered when the batch is written).
+				var got, batched, want bytes.Buffer
+				lw := newLineWriter(&batched, time.Hour)
+				ours := []log.Logger{newLogger(level, &got), newLogger(level, lw)}
 				theirs := hclog.New(&hclog.LoggerOptions{Level: hclog.Level(level), JSONFormat: true, Output: &want})
 				if c.implied != nil {
-					ours = ours.With(c.implied...)
+					for i := range ours {
+						ours[i] = ours[i].With(c.implied...)
+					}
 					theirs = theirs.With(c.implied...)
 				}
-				ours.Debug("debug line", c.args...)
+				for _, l := range ours {
+					l.Debug("debug line", c.args...)
+					l.Info("info <line> & more", c.args...)
+					l.Warn("warn line", c.args...)
+					l.Error("error line", c.args...)
+					l.Info("after the error", c.args...)
+				}
 				theirs.Debug("debug line", c.args...)
-				ours.Info("info <line> & more", c.args...)
 				theirs.Info("info <line> & more", c.args...)
-				ours.Warn("warn line", c.args...)
 				theirs.Warn("warn line", c.args...)
-				ours.Error("error line", c.args...)
 				theirs.Error("error line", c.args...)
+				theirs.Info("after the error", c.args...)
+				if err := lw.Flush(); err != nil {
+					t.Fatal(err)
+				}
 				if want.Len() == 0 {
 					t.Fatal("hclog wrote nothing")
 				}
-				g := stamp.ReplaceAll(got.Bytes(), []byte(`"@timestamp":"T"`))
 				w := stamp.ReplaceAll(want.Bytes(), []byte(`"@timestamp":"T"`))
-				if !bytes.Equal(g, w) {
-					t.Errorf("lines differ:\n got %s\nwant %s", g, w)
+				for _, out := range []*bytes.Buffer{&got, &batched} {
+					g := stamp.ReplaceAll(out.Bytes(), []byte(`"@timestamp":"T"`))
+					if !bytes.Equal(g, w) {
+						t.Errorf("lines differ:\n got %s\nwant %s", g, w)
+					}
 				}
 			})
 		}

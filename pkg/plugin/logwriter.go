@@ -24,13 +24,30 @@ import (
 // timestamps. An error line is written at once, with what is batched before
 // it, so that the lines before a crash are out; at most flushDelay of
 // lower-level lines can be lost if the process is killed.
+//
+// A plain line (see jsonLine) is not even rendered on the request's path:
+// the logger hands the writer a record (addRecord), which is rendered with
+// the batch, in order with the lines written as bytes.
 type lineWriter struct {
 	mu      sync.Mutex
 	out     io.Writer
 	buf     []byte
-	pending bool // a flush is scheduled
+	recs    []record // after the lines in buf
+	recSize int      // about the bytes recs render to
+	pending bool     // a flush is scheduled
 	delay   time.Duration
 }
+
+// record is a plain log line not rendered yet: attrs are plainAttrs'.
+type record struct {
+	t          time.Time
+	level, msg string
+	attrs      []any
+}
+
+// maxRecords is the number of records that are rendered and written at
+// once, whatever their age.
+const maxRecords = 512
 
 // flushDelay bounds how long a line waits in the batch.
 const flushDelay = 20 * time.Millisecond
@@ -48,15 +65,56 @@ var errorLevel = []byte(`"@level":"error"`)
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.renderLocked()
 	w.buf = append(w.buf, p...)
 	if len(w.buf) >= maxBatch || bytes.Contains(p, errorLevel) {
 		return len(p), w.flushLocked()
 	}
+	w.scheduleLocked()
+	return len(p), nil
+}
+
+// addRecord adds a plain line (below the error level) to the batch, to be
+// rendered when the batch is written.
+func (w *lineWriter) addRecord(r record) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.recs = append(w.recs, r)
+	w.recSize += r.size()
+	if len(w.recs) >= maxRecords || len(w.buf)+w.recSize >= maxBatch {
+		_ = w.flushLocked()
+		return
+	}
+	w.scheduleLocked()
+}
+
+func (w *lineWriter) scheduleLocked() {
 	if !w.pending {
 		w.pending = true
 		time.AfterFunc(w.delay, func() { _ = w.Flush() })
 	}
-	return len(p), nil
+}
+
+// renderLocked renders the records into buf, in order.
+func (w *lineWriter) renderLocked() {
+	for i, r := range w.recs {
+		w.buf, _ = appendJSONLine(w.buf, r.t, r.level, r.msg, nil, r.attrs) // plainAttrs' lists always render
+		w.recs[i] = record{}
+	}
+	w.recs, w.recSize = w.recs[:0], 0
+}
+
+// size is about the bytes r renders to: its texts and some for each
+// attribute's punctuation and the timestamp.
+func (r record) size() int {
+	n := 64 + len(r.msg)
+	for _, a := range r.attrs {
+		n += 8
+		if s, ok := a.(string); ok {
+			n += len(s)
+		}
+	}
+	return n
 }
 
 // Flush writes the batch now.
@@ -68,6 +126,7 @@ func (w *lineWriter) Flush() error {
 
 func (w *lineWriter) flushLocked() error {
 	w.pending = false
+	w.renderLocked()
 	if len(w.buf) == 0 {
 		return nil
 	}
@@ -121,8 +180,18 @@ func (h *hcLogger) Error(msg string, args ...any) {
 	}
 }
 
-// write writes the line with jsonLine and reports whether it could.
+// write writes the line with jsonLine and reports whether it could. Below
+// the error level, on a lineWriter, the line is handed over as a record and
+// rendered with its batch.
 func (h *hcLogger) write(level, msg string, args []any) bool {
+	if lw, ok := h.out.(*lineWriter); ok && level != "error" {
+		attrs, ok := plainAttrs(h.implied, args)
+		if !ok {
+			return false
+		}
+		lw.addRecord(record{t: time.Now(), level: level, msg: msg, attrs: attrs})
+		return true
+	}
 	line, ok := jsonLine(time.Now(), level, msg, h.implied, args)
 	if !ok {
 		return false

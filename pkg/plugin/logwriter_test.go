@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -96,5 +97,38 @@ func TestLineWriterLargeBatch(t *testing.T) {
 	}
 	if _, n := out.get(); n != 1 {
 		t.Fatalf("%d writes after more than maxBatch bytes, want 1", n)
+	}
+}
+
+// TestLineWriterKeepsOrder: lines handed over as records and lines hclog
+// writes as bytes (a duration is hclog's to render) go out in the order
+// they were logged, each with its own timestamp.
+func TestLineWriterKeepsOrder(t *testing.T) {
+	out := &syncBuffer{}
+	w := newLineWriter(out, time.Hour)
+	l := newLogger(log.Info, w)
+	for i := range 6 {
+		if i%2 == 0 {
+			l.Info("record", "i", i)
+		} else {
+			l.Info("bytes", "i", i, "d", time.Duration(i))
+		}
+	}
+	l.Warn("record", "i", 6)
+	if s, n := out.get(); s != "" || n != 0 {
+		t.Fatalf("written before the batch is due: %d writes %q", n, s)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := out.get()
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	if len(lines) != 7 {
+		t.Fatalf("%d lines, want 7:\n%s", len(lines), s)
+	}
+	for i, line := range lines {
+		if !strings.Contains(line, fmt.Sprintf(`"i":%d`, i)) || !strings.Contains(line, `"@timestamp":"`) {
+			t.Errorf("line %d: %s", i, line)
+		}
 	}
 }
