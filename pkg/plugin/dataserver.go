@@ -12,7 +12,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-plugin"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -170,13 +172,7 @@ func DirectArrowData(_ string, opts backend.ServeOpts) (backend.ServeOpts, error
 	if final.QueryChunkedDataHandler == nil {
 		final.QueryChunkedDataHandler = notChunked{}
 	}
-	h, err := backend.HandlerFromMiddlewares(final,
-		contextualLogMiddleware(),
-		backend.NewTracingMiddleware(tracing.DefaultTracer()),
-		requestLogMiddleware(backend.Logger),
-		backend.NewAlertForwarderMiddleware(),
-		backend.NewErrorSourceMiddleware(),
-	)
+	h, err := backend.HandlerFromMiddlewares(final, dataMiddlewares(otel.GetTracerProvider())...)
 	if err != nil {
 		return opts, fmt.Errorf("data server middlewares: %w", err)
 	}
@@ -188,6 +184,20 @@ func DirectArrowData(_ string, opts backend.ServeOpts) (backend.ServeOpts, error
 	opts.ExtraPlugins = extra
 	opts.QueryDataHandler, opts.QueryChunkedDataHandler = nil, nil
 	return opts, nil
+}
+
+// dataMiddlewares are the DataServer's middlewares, outermost first. The
+// SDK's tracing middleware is left out when tp is otel's no-op provider,
+// which backend.SetupTracer installs (before DirectArrowData runs) when
+// Grafana has configured no tracing for plugins: its spans would record
+// nothing, and a no-op span carries the incoming span context on, so
+// trace ids in logs stay the same.
+func dataMiddlewares(tp trace.TracerProvider) []backend.HandlerMiddleware {
+	mws := []backend.HandlerMiddleware{contextualLogMiddleware()}
+	if _, off := tp.Tracer("").(noop.Tracer); !off {
+		mws = append(mws, backend.NewTracingMiddleware(tracing.DefaultTracer()))
+	}
+	return append(mws, requestLogMiddleware(backend.Logger), backend.NewAlertForwarderMiddleware(), backend.NewErrorSourceMiddleware())
 }
 
 // notChunked answers QueryChunkedData as the SDK does for a plugin without
