@@ -1,10 +1,12 @@
 package frames
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/bigtent/quarry/pkg/jsonenc"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
@@ -37,6 +39,75 @@ type Custom struct {
 	MaxRows   int64             `json:"maxRows,omitempty"`
 	MaxBytes  int64             `json:"maxBytes,omitempty"`
 	CacheHit  bool              `json:"cacheHit,omitempty"`
+}
+
+// AppendJSON appends c's JSON, byte for byte as json.Marshal writes it
+// (TestCustomAppendJSON): the frame meta of every query carries it
+// (arrowipc writes the meta without reflection).
+func (c Custom) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := func() {
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+	}
+	if len(c.Steps) > 0 {
+		b = append(b, `"steps":[`...)
+		for i, s := range c.Steps {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonenc.AppendString(append(b, `{"kind":`...), s.Kind)
+			b = jsonenc.AppendString(append(b, `,"detail":`...), s.Detail)
+			if s.Span != nil {
+				b = strconv.AppendInt(append(b, `,"span":{"start":`...), int64(s.Span.Start), 10)
+				b = strconv.AppendInt(append(b, `,"end":`...), int64(s.Span.End), 10)
+				b = append(b, '}')
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(c.Warnings) > 0 {
+		sep()
+		b = append(b, `"warnings":[`...)
+		for i, w := range c.Warnings {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonenc.AppendString(append(b, `{"code":`...), w.Code)
+			b = jsonenc.AppendString(append(b, `,"message":`...), w.Message)
+			if w.Line != 0 {
+				b = strconv.AppendInt(append(b, `,"line":`...), int64(w.Line), 10)
+			}
+			if w.Column != 0 {
+				b = strconv.AppendInt(append(b, `,"column":`...), int64(w.Column), 10)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if c.JobID != "" {
+		sep()
+		b = jsonenc.AppendString(append(b, `"jobId":`...), c.JobID)
+	}
+	if c.Truncated {
+		sep()
+		b = append(b, `"truncated":true`...)
+	}
+	if c.MaxRows != 0 {
+		sep()
+		b = strconv.AppendInt(append(b, `"maxRows":`...), c.MaxRows, 10)
+	}
+	if c.MaxBytes != 0 {
+		sep()
+		b = strconv.AppendInt(append(b, `"maxBytes":`...), c.MaxBytes, 10)
+	}
+	if c.CacheHit {
+		sep()
+		b = append(b, `"cacheHit":true`...)
+	}
+	return append(b, '}')
 }
 
 // SetMeta sets ExecutedQueryString, Stats and Custom on every frame, keeping

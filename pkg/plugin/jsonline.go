@@ -9,6 +9,8 @@ import (
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
+
+	"github.com/bigtent/quarry/pkg/jsonenc"
 )
 
 // jsonLine renders one log line as hclog's JSON format does: one object
@@ -59,7 +61,7 @@ func appendJSONLine(dst []byte, now time.Time, level, msg string, implied, args 
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = appendJSONString(buf, a.key)
+		buf = jsonenc.AppendString(buf, a.key)
 		buf = append(buf, ':')
 		var ok bool
 		if buf, ok = appendJSONValue(buf, a.val); !ok {
@@ -104,7 +106,7 @@ func plainAttrs(implied, args []any) ([]any, bool) {
 func appendJSONValue(buf []byte, v any) ([]byte, bool) {
 	switch v := v.(type) {
 	case string:
-		return appendJSONString(buf, v), true
+		return jsonenc.AppendString(buf, v), true
 	case bool:
 		return strconv.AppendBool(buf, v), true
 	case int:
@@ -131,25 +133,7 @@ func appendJSONValue(buf []byte, v any) ([]byte, bool) {
 		return buf, false
 	case error:
 		// hclog logs an error that marshals itself in no other way as its text.
-		return appendJSONString(buf, v.Error()), true
+		return jsonenc.AppendString(buf, v.Error()), true
 	}
 	return buf, false
-}
-
-// appendJSONString appends s quoted as encoding/json quotes it with HTML
-// escaping on: printable ASCII other than the quote, backslash and <, >, &
-// as it is, anything else by encoding/json itself.
-func appendJSONString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, err := json.Marshal(s)
-			if err != nil { // a string always marshals
-				return append(buf, `""`...)
-			}
-			return append(buf, q...)
-		}
-	}
-	buf = append(buf, '"')
-	buf = append(buf, s...)
-	return append(buf, '"')
 }

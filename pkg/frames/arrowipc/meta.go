@@ -6,6 +6,9 @@ import (
 	"strconv"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/jsonenc"
 )
 
 // marshalMeta returns json.Marshal(m): the frame meta Grafana reads from
@@ -34,7 +37,7 @@ func appendMeta(b []byte, m *data.FrameMeta) ([]byte, bool) {
 	}
 	b = append(b, '{')
 	if m.Type != "" {
-		b = appendString(append(b, `"type":`...), string(m.Type))
+		b = jsonenc.AppendString(append(b, `"type":`...), string(m.Type))
 		b = append(b, ',')
 	}
 	b = append(b, `"typeVersion":[`...)
@@ -42,12 +45,16 @@ func appendMeta(b []byte, m *data.FrameMeta) ([]byte, bool) {
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(m.TypeVersion[1]), 10)
 	b = append(b, ']')
-	if m.Custom != nil {
-		c, err := json.Marshal(m.Custom)
+	switch c := m.Custom.(type) {
+	case nil:
+	case frames.Custom: // what frames.SetMeta sets
+		b = c.AppendJSON(append(b, `,"custom":`...))
+	default:
+		j, err := json.Marshal(c)
 		if err != nil {
 			return b, false
 		}
-		b = append(append(b, `,"custom":`...), c...)
+		b = append(append(b, `,"custom":`...), j...)
 	}
 	if len(m.Stats) > 0 {
 		b = append(b, `,"stats":[`...)
@@ -71,20 +78,20 @@ func appendMeta(b []byte, m *data.FrameMeta) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(append(b, `{"severity":`...), n.Severity.String())
-			b = appendString(append(b, `,"text":`...), n.Text)
+			b = jsonenc.AppendString(append(b, `{"severity":`...), n.Severity.String())
+			b = jsonenc.AppendString(append(b, `,"text":`...), n.Text)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
 	if m.PreferredVisualization != "" {
-		b = appendString(append(b, `,"preferredVisualisationType":`...), string(m.PreferredVisualization))
+		b = jsonenc.AppendString(append(b, `,"preferredVisualisationType":`...), string(m.PreferredVisualization))
 	}
 	if m.ExecutedQueryString != "" {
-		b = appendString(append(b, `,"executedQueryString":`...), m.ExecutedQueryString)
+		b = jsonenc.AppendString(append(b, `,"executedQueryString":`...), m.ExecutedQueryString)
 	}
 	if m.DataTopic != "" {
-		b = appendString(append(b, `,"dataTopic":`...), string(m.DataTopic))
+		b = jsonenc.AppendString(append(b, `,"dataTopic":`...), string(m.DataTopic))
 	}
 	return append(b, '}'), true
 }
@@ -97,14 +104,14 @@ func appendStat(b []byte, s data.QueryStat) ([]byte, bool) {
 	}
 	b = append(b, '{')
 	if s.DisplayName != "" {
-		b = appendString(append(b, `"displayName":`...), s.DisplayName)
+		b = jsonenc.AppendString(append(b, `"displayName":`...), s.DisplayName)
 		b = append(b, ',')
 	}
 	if s.Unit != "" {
-		b = appendString(append(b, `"unit":`...), s.Unit)
+		b = jsonenc.AppendString(append(b, `"unit":`...), s.Unit)
 		b = append(b, ',')
 	}
-	b = appendFloat(append(b, `"value":`...), s.Value)
+	b = jsonenc.AppendFloat(append(b, `"value":`...), s.Value)
 	return append(b, '}'), true
 }
 
@@ -114,37 +121,4 @@ func onlyNameAndUnit(c *data.FieldConfig) bool {
 	return c.DisplayNameFromDS == "" && c.Path == "" && c.Description == "" && c.Filterable == nil && c.Writeable == nil &&
 		c.Decimals == nil && c.Min == nil && c.Max == nil && c.Interval == 0 && c.Mappings == nil && c.Thresholds == nil &&
 		c.Color == nil && c.Links == nil && c.NoValue == "" && c.TypeConfig == nil && c.Custom == nil
-}
-
-// appendFloat appends a finite f as encoding/json writes a float64: the
-// shortest decimal, in exponent form below 1e-6 and from 1e21, with a
-// one-digit negative exponent not zero-padded.
-func appendFloat(b []byte, f float64) []byte {
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-// appendString appends s as encoding/json quotes it (HTML characters
-// escaped): printable ASCII other than the quote, the backslash and <, >, &
-// as it is, anything else by encoding/json.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

@@ -3,12 +3,14 @@ package arrowipc
 import (
 	"encoding/json"
 	"math"
-	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
 type customMeta struct {
@@ -47,6 +49,8 @@ func TestMarshalMetaMatchesJSON(t *testing.T) {
 			PreferredVisualization: data.VisTypeGraph, ExecutedQueryString: "x", DataTopic: data.DataTopicAnnotations}, true},
 		{"unicode and controls", data.FrameMeta{ExecutedQueryString: "SELECT 'héllo ✓ 日本', '\x00\x1f', 'a\u2028b', '\xff'"}, true},
 		{"a stat without a name or unit", data.FrameMeta{Stats: []data.QueryStat{{Value: 5}}}, true},
+		{"Quarry's custom", data.FrameMeta{ExecutedQueryString: "SELECT 1", Custom: frames.Custom{JobID: "<j>", MaxRows: 5,
+			Steps: []sqlplan.Step{{Kind: "limit", Detail: "LIMIT 5", Span: &sqlplan.Span{Start: 1, End: 2}}}}}, true},
 		{"a pointer custom", data.FrameMeta{Custom: &customMeta{JobID: "j"}}, true},
 		{"a nil pointer custom", data.FrameMeta{Custom: nilCustom}, true},
 		{"a custom that marshals itself", data.FrameMeta{Custom: rawCustom{}}, true},
@@ -91,36 +95,13 @@ func TestMarshalMetaMatchesJSON(t *testing.T) {
 	}
 }
 
-// TestAppendFloatMatchesJSON: stat values are written as encoding/json
-// writes a float64, around each format boundary and at random.
-func TestAppendFloatMatchesJSON(t *testing.T) {
-	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1.5, 123456789, 1e20, 1e21, 9.999999999999999e20, 1e-6, 9.99e-7, 1e-7,
-		1e-10, 5e-324, math.MaxFloat64, -1e21, -1e-7, 1e100, 1.2345e-300, 100, 1e6, 12345678901234567890}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 20000 {
-		vals = append(vals, math.Float64frombits(r.Uint64()), r.NormFloat64()*math.Pow(10, float64(r.IntN(60)-30)))
-	}
-	for _, v := range vals {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			continue
-		}
-		want, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendFloat(nil, v); string(got) != string(want) {
-			t.Fatalf("appendFloat(%v) = %s, want %s", v, got, want)
-		}
-	}
-}
-
 // BenchmarkMarshalMeta: a query's frame meta, by marshalMeta and by
 // json.Marshal.
 func BenchmarkMarshalMeta(b *testing.B) {
 	m := &data.FrameMeta{
 		ExecutedQueryString: "SELECT 1",
 		Stats:               []data.QueryStat{stat("Rows", "short", 1), stat("Duration", "ms", 0.42), stat("Cache hit", "bool", 0)},
-		Custom:              customMeta{MaxRows: 1_000_000},
+		Custom:              frames.Custom{MaxRows: 1_000_000},
 	}
 	b.Run("quarry", func(b *testing.B) {
 		b.ReportAllocs()
