@@ -29,7 +29,7 @@ var _ backend.QueryChunkedDataHandler = (*Datasource)(nil)
 // answers are cached as their encoded chunks (runChunkCached).
 func (d *Datasource) QueryChunkedData(ctx context.Context, req *backend.QueryChunkedDataRequest, w backend.ChunkedDataWriter) error {
 	qd := &backend.QueryDataRequest{PluginContext: req.PluginContext, Headers: req.Headers, Queries: req.Queries}
-	labels, alert, scope := jobLabels(qd), fromAlert(qd), cacheScope(qd, d.svc.cfg)
+	labels, alert, scope := requestFacts(qd, d.svc.cfg)
 	var (
 		mu   sync.Mutex
 		lost error

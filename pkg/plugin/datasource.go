@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -127,9 +128,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 		resp.Responses[refID] = r
 		mu.Unlock()
 	}
-	labels := jobLabels(req)
-	alert := fromAlert(req)
-	scope := cacheScope(req, d.svc.cfg)
+	labels, alert, scope := requestFacts(req, d.svc.cfg)
 	d.eachQuery(ctx, req.Queries, func(q backend.DataQuery) {
 		set(q.RefID, d.queryOne(ctx, q, labels, alert, scope))
 	}, func(q backend.DataQuery, err error) {
@@ -288,21 +287,29 @@ func secretValues(m map[string]string) []string {
 }
 
 // jobLabels are BigQuery job labels from Grafana's request headers.
-func jobLabels(req *backend.QueryDataRequest) map[string]string {
+func jobLabels(req *backend.QueryDataRequest, hdr http.Header, alert bool) map[string]string {
 	l := map[string]string{}
-	for k, v := range map[string]string{
-		"dashboard_uid": req.GetHTTPHeader("X-Dashboard-Uid"),
-		"panel_id":      req.GetHTTPHeader("X-Panel-Id"),
-	} {
-		if v != "" {
-			l[k] = v
-		}
+	if v := hdr.Get("X-Dashboard-Uid"); v != "" {
+		l["dashboard_uid"] = v
+	}
+	if v := hdr.Get("X-Panel-Id"); v != "" {
+		l["panel_id"] = v
 	}
 	if req.PluginContext.User != nil && req.PluginContext.User.Login != "" {
 		l["user"] = req.PluginContext.User.Login
 	}
-	if fromAlert(req) {
+	if alert {
 		l["source"] = "alert"
 	}
 	return l
+}
+
+// requestFacts are what a QueryData or QueryChunkedData request's headers
+// say for all its queries: the job labels, whether alerting sent it, and
+// the cache scope. The SDK's GetHTTPHeader builds an http.Header from every
+// header Grafana sends on each call, so the headers are read once here.
+func requestFacts(req *backend.QueryDataRequest, cfg Config) (labels map[string]string, alert bool, scope CacheScope) {
+	hdr := req.GetHTTPHeaders()
+	alert = fromAlert(req, hdr)
+	return jobLabels(req, hdr, alert), alert, cacheScope(req, hdr, cfg)
 }

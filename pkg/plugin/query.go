@@ -3,6 +3,7 @@ package plugin
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -61,8 +62,9 @@ type Query struct {
 
 // fromAlert reports whether Grafana's alerting engine sent the request: it
 // sets the FromAlert header to "true" (backend.FromAlertHeaderName).
-func fromAlert(req *backend.QueryDataRequest) bool {
-	return req.Headers[backend.FromAlertHeaderName] == "true" || req.GetHTTPHeader(backend.FromAlertHeaderName) == "true"
+// hdr is req.GetHTTPHeaders().
+func fromAlert(req *backend.QueryDataRequest, hdr http.Header) bool {
+	return req.Headers[backend.FromAlertHeaderName] == "true" || hdr.Get(backend.FromAlertHeaderName) == "true"
 }
 
 // FormatAuto asks for time_series when the result has a time column and a

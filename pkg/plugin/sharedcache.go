@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -37,15 +38,16 @@ type CacheScope struct {
 	User string
 }
 
-// cacheScope is the scope of one QueryData request.
-func cacheScope(req *backend.QueryDataRequest, cfg Config) CacheScope {
+// cacheScope is the scope of one QueryData request; hdr is
+// req.GetHTTPHeaders().
+func cacheScope(req *backend.QueryDataRequest, hdr http.Header, cfg Config) CacheScope {
 	pc := req.PluginContext
 	sc := CacheScope{OrgID: pc.OrgID}
 	if ds := pc.DataSourceInstanceSettings; ds != nil {
 		sc.DataSourceUID, sc.Updated = ds.UID, ds.Updated
 	}
-	token := req.GetHTTPHeader(backend.OAuthIdentityTokenHeaderName)
-	idToken := req.GetHTTPHeader(backend.OAuthIdentityIDTokenHeaderName)
+	token := hdr.Get(backend.OAuthIdentityTokenHeaderName)
+	idToken := hdr.Get(backend.OAuthIdentityIDTokenHeaderName)
 	if !cfg.OAuthPassThru && token == "" && idToken == "" {
 		return sc
 	}
