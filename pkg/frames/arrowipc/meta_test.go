@@ -3,13 +3,12 @@ package arrowipc
 import (
 	"encoding/json"
 	"math"
-	"reflect"
-	"slices"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/bigtent/quarry/pkg/frames"
+	"github.com/bigtent/quarry/pkg/frames/framestest"
 	"github.com/bigtent/quarry/pkg/sqlplan"
 )
 
@@ -125,24 +124,10 @@ func BenchmarkMarshalMeta(b *testing.B) {
 // FrameMeta and FieldConfig; a field a later SDK adds must be added there
 // (or the meta left to json.Marshal) before this test passes again.
 func TestMetaFieldsKnown(t *testing.T) {
-	for _, c := range []struct {
-		v    any
-		want []string
-	}{
-		{data.FrameMeta{}, []string{"Type", "TypeVersion", "Path", "PathSeparator", "Custom", "Stats", "Notices", "Channel",
-			"PreferredVisualization", "PreferredVisualizationPluginID", "ExecutedQueryString", "DataTopic", "UniqueRowIDFields"}},
-		{data.FieldConfig{}, []string{"DisplayName", "DisplayNameFromDS", "Path", "Description", "Filterable", "Writeable", "Unit",
-			"Decimals", "Min", "Max", "Interval", "Mappings", "Thresholds", "Color", "Links", "NoValue", "TypeConfig", "Custom"}},
-		{data.QueryStat{}, []string{"FieldConfig", "Value"}},
-		{data.Notice{}, []string{"Severity", "Text", "Link", "Inspect"}},
-	} {
-		typ := reflect.TypeOf(c.v)
-		var got []string
-		for i := range typ.NumField() {
-			got = append(got, typ.Field(i).Name)
-		}
-		if !slices.Equal(got, c.want) {
-			t.Errorf("%s fields = %q, want %q", typ, got, c.want)
-		}
-	}
+	framestest.CheckFieldNames(t, data.FrameMeta{}, "Type", "TypeVersion", "Path", "PathSeparator", "Custom", "Stats", "Notices", "Channel",
+		"PreferredVisualization", "PreferredVisualizationPluginID", "ExecutedQueryString", "DataTopic", "UniqueRowIDFields")
+	framestest.CheckFieldNames(t, data.FieldConfig{}, "DisplayName", "DisplayNameFromDS", "Path", "Description", "Filterable", "Writeable", "Unit",
+		"Decimals", "Min", "Max", "Interval", "Mappings", "Thresholds", "Color", "Links", "NoValue", "TypeConfig", "Custom")
+	framestest.CheckFieldNames(t, data.QueryStat{}, "FieldConfig", "Value")
+	framestest.CheckFieldNames(t, data.Notice{}, "Severity", "Text", "Link", "Inspect")
 }
