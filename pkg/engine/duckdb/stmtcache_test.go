@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,5 +152,40 @@ func TestStatementCacheSeesNewFiles(t *testing.T) {
 	write("n\n5\n")
 	if s, err := sum(); err != nil || s != 5 {
 		t.Errorf("after the file was mended: sum = %d, %v; want 5", s, err)
+	}
+}
+
+// TestStatementCacheConcurrent: queries of a few texts from many goroutines
+// over a pool of several connections each get their own text's answer,
+// whichever connection (and kept statement) runs them.
+func TestStatementCacheConcurrent(t *testing.T) {
+	e := sampleEngine(t, Settings{MaxConnections: 3})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				n := (g + i) % 5
+				tbl, _, err := e.Query(context.Background(), &sqlplan.Plan{SQL: fmt.Sprintf("SELECT %d AS n FROM range(%d)", n, n+1), Statement: "select"}, engine.QueryOptions{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got := tbl.Len(); got != n+1 || tbl.Column(0).(*frames.Builder[int32]).Values()[0] != int32(n) {
+					errs <- fmt.Errorf("text %d: %d rows: %s", n, got, dumpTable(tbl))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := e.stmts.len(); n == 0 || n > 3*5 {
+		t.Errorf("%d statements kept, want 1 to 15 (3 connections, 5 texts)", n)
 	}
 }
