@@ -189,3 +189,23 @@ func TestStatementCacheConcurrent(t *testing.T) {
 		t.Errorf("%d statements kept, want 1 to 15 (3 connections, 5 texts)", n)
 	}
 }
+
+// TestStatementCacheNow: a kept statement reads the clock at each run
+// (DuckDB does not fold now() when it prepares), so a dashboard's
+// "now() - INTERVAL 1 HOUR" keeps moving.
+func TestStatementCacheNow(t *testing.T) {
+	e := sampleEngine(t, Settings{MaxConnections: 1, SkipSample: true})
+	var prev int64
+	for i := range 3 {
+		tbl := query(t, e, "SELECT epoch_us(now()) AS t", 0, engine.QueryOptions{})
+		now := tbl.Column(0).(*frames.Builder[int64]).Values()[0]
+		if i > 0 && now <= prev {
+			t.Fatalf("run %d: now() = %d, not after the run before's %d", i+1, now, prev)
+		}
+		prev = now
+		time.Sleep(2 * time.Millisecond)
+	}
+	if n := kept(t, e); n != 1 {
+		t.Errorf("%d statements kept, want 1", n)
+	}
+}
