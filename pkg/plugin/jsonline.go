@@ -26,35 +26,30 @@ import (
 // hclog builds a map and encodes it with reflection: for the request line
 // of every query that was about 28 µs of a SELECT 1 over gRPC.
 func jsonLine(now time.Time, level, msg string, implied, args []any) ([]byte, bool) {
-	return appendJSONLine(make([]byte, 0, 256), now, level, msg, implied, args)
+	attrs, ok := plainAttrs(implied, args)
+	if !ok {
+		return nil, false
+	}
+	return appendJSONLine(make([]byte, 0, 256), now, level, msg, attrs), true
 }
 
-// appendJSONLine appends jsonLine's line to dst; when it reports false
-// dst is returned as it was.
-func appendJSONLine(dst []byte, now time.Time, level, msg string, implied, args []any) ([]byte, bool) {
-	if len(implied)%2 != 0 || len(args)%2 != 0 {
-		return dst, false
-	}
+// appendJSONLine appends jsonLine's line of attrs, a list plainAttrs
+// returned, to dst.
+func appendJSONLine(dst []byte, now time.Time, level, msg string, attrs []any) []byte {
 	type attr struct {
 		key string
 		val any
 	}
-	attrs := make([]attr, 0, 3+(len(implied)+len(args))/2)
-	attrs = append(attrs, attr{"@level", level}, attr{"@message", msg}, attr{"@timestamp", now.Format(hclog.TimeFormatJSON)})
-	for _, list := range [2][]any{implied, args} {
-		for i := 0; i < len(list); i += 2 {
-			k, ok := list[i].(string)
-			if !ok {
-				return dst, false
-			}
-			attrs = append(attrs, attr{k, list[i+1]})
-		}
+	kvs := make([]attr, 0, 3+len(attrs)/2)
+	kvs = append(kvs, attr{"@level", level}, attr{"@message", msg}, attr{"@timestamp", now.Format(hclog.TimeFormatJSON)})
+	for i := 0; i < len(attrs); i += 2 {
+		kvs = append(kvs, attr{attrs[i].(string), attrs[i+1]})
 	}
-	slices.SortStableFunc(attrs, func(a, b attr) int { return strings.Compare(a.key, b.key) })
+	slices.SortStableFunc(kvs, func(a, b attr) int { return strings.Compare(a.key, b.key) })
 	buf := append(dst, '{')
 	first := true
-	for i, a := range attrs {
-		if i+1 < len(attrs) && attrs[i+1].key == a.key {
+	for i, a := range kvs {
+		if i+1 < len(kvs) && kvs[i+1].key == a.key {
 			continue // a later value replaces this one
 		}
 		if !first {
@@ -62,19 +57,17 @@ func appendJSONLine(dst []byte, now time.Time, level, msg string, implied, args 
 		}
 		first = false
 		buf = jsonenc.AppendString(buf, a.key)
-		buf = append(buf, ':')
-		var ok bool
-		if buf, ok = appendJSONValue(buf, a.val); !ok {
-			return buf[:len(dst)], false
-		}
+		buf = appendPlain(append(buf, ':'), a.val)
 	}
-	return append(buf, '}', '\n'), true
+	return append(buf, '}', '\n')
 }
 
 // plainAttrs returns implied and args as one list that jsonLine renders,
-// with each error replaced by its text (so that rendering it later needs
-// nothing the caller may change), or false for a list jsonLine does not
-// render.
+// or false for a list it does not render exactly as hclog would. Keys are
+// strings; each value is a string, a bool, an int64 or a uint64: integers
+// are widened, and an error (that marshals itself in no other way, which
+// hclog logs as its text) is replaced by its text, so that rendering the
+// list later needs nothing the caller may change.
 func plainAttrs(implied, args []any) ([]any, bool) {
 	if len(implied)%2 != 0 || len(args)%2 != 0 {
 		return nil, false
@@ -85,9 +78,26 @@ func plainAttrs(implied, args []any) ([]any, bool) {
 			if _, ok := list[i].(string); !ok {
 				return nil, false
 			}
-			v := list[i+1]
-			switch tv := v.(type) {
-			case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+			var v any
+			switch tv := list[i+1].(type) {
+			case string, bool, int64, uint64:
+				v = tv
+			case int:
+				v = int64(tv)
+			case int8:
+				v = int64(tv)
+			case int16:
+				v = int64(tv)
+			case int32:
+				v = int64(tv)
+			case uint:
+				v = uint64(tv)
+			case uint8:
+				v = uint64(tv)
+			case uint16:
+				v = uint64(tv)
+			case uint32:
+				v = uint64(tv)
 			case json.Marshaler, encoding.TextMarshaler:
 				return nil, false
 			case error:
@@ -101,39 +111,18 @@ func plainAttrs(implied, args []any) ([]any, bool) {
 	return out, true
 }
 
-// appendJSONValue appends v as encoding/json encodes it, for the types
-// jsonLine renders; it reports false for any other.
-func appendJSONValue(buf []byte, v any) ([]byte, bool) {
+// appendPlain appends a value of plainAttrs' list as encoding/json writes
+// it.
+func appendPlain(buf []byte, v any) []byte {
 	switch v := v.(type) {
 	case string:
-		return jsonenc.AppendString(buf, v), true
+		return jsonenc.AppendString(buf, v)
 	case bool:
-		return strconv.AppendBool(buf, v), true
-	case int:
-		return strconv.AppendInt(buf, int64(v), 10), true
-	case int8:
-		return strconv.AppendInt(buf, int64(v), 10), true
-	case int16:
-		return strconv.AppendInt(buf, int64(v), 10), true
-	case int32:
-		return strconv.AppendInt(buf, int64(v), 10), true
+		return strconv.AppendBool(buf, v)
 	case int64:
-		return strconv.AppendInt(buf, v, 10), true
-	case uint:
-		return strconv.AppendUint(buf, uint64(v), 10), true
-	case uint8:
-		return strconv.AppendUint(buf, uint64(v), 10), true
-	case uint16:
-		return strconv.AppendUint(buf, uint64(v), 10), true
-	case uint32:
-		return strconv.AppendUint(buf, uint64(v), 10), true
+		return strconv.AppendInt(buf, v, 10)
 	case uint64:
-		return strconv.AppendUint(buf, v, 10), true
-	case json.Marshaler, encoding.TextMarshaler:
-		return buf, false
-	case error:
-		// hclog logs an error that marshals itself in no other way as its text.
-		return jsonenc.AppendString(buf, v.Error()), true
+		return strconv.AppendUint(buf, v, 10)
 	}
-	return buf, false
+	return append(buf, "null"...) // plainAttrs admits no other type
 }

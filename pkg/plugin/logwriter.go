@@ -98,7 +98,7 @@ func (w *lineWriter) scheduleLocked() {
 // renderLocked renders the records into buf, in order.
 func (w *lineWriter) renderLocked() {
 	for i, r := range w.recs {
-		w.buf, _ = appendJSONLine(w.buf, r.t, r.level, r.msg, nil, r.attrs) // plainAttrs' lists always render
+		w.buf = appendJSONLine(w.buf, r.t, r.level, r.msg, r.attrs)
 		w.recs[i] = record{}
 	}
 	w.recs, w.recSize = w.recs[:0], 0
@@ -180,23 +180,20 @@ func (h *hcLogger) Error(msg string, args ...any) {
 	}
 }
 
-// write writes the line with jsonLine and reports whether it could. Below
-// the error level, on a lineWriter, the line is handed over as a record and
-// rendered with its batch.
+// write writes the line as jsonLine does and reports whether it could.
+// Below the error level, on a lineWriter, the line is handed over as a
+// record and rendered with its batch.
 func (h *hcLogger) write(level, msg string, args []any) bool {
-	if lw, ok := h.out.(*lineWriter); ok && level != "error" {
-		attrs, ok := plainAttrs(h.implied, args)
-		if !ok {
-			return false
-		}
-		lw.addRecord(record{t: time.Now(), level: level, msg: msg, attrs: attrs})
-		return true
-	}
-	line, ok := jsonLine(time.Now(), level, msg, h.implied, args)
+	attrs, ok := plainAttrs(h.implied, args)
 	if !ok {
 		return false
 	}
-	_, _ = h.out.Write(line)
+	now := time.Now()
+	if lw, batched := h.out.(*lineWriter); batched && level != "error" {
+		lw.addRecord(record{t: now, level: level, msg: msg, attrs: attrs})
+		return true
+	}
+	_, _ = h.out.Write(appendJSONLine(make([]byte, 0, 256), now, level, msg, attrs))
 	return true
 }
 
